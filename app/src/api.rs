@@ -1,0 +1,10 @@
+//! Server functions, grouped by domain. Each has a fixed path under `/api/`
+//! (documented in `docs/API.md`), takes URL-encoded form fields named like its
+//! arguments, and returns JSON or an [`ApiError`](crate::errors::ApiError).
+
+pub mod auth;
+pub mod channels;
+pub mod orgs;
+
+#[cfg(feature = "ssr")]
+mod request;

@@ -1,0 +1,8 @@
+//! Reusable pieces of the pages.
+
+pub mod auth_forms;
+pub mod channel_list;
+pub mod chat;
+pub mod error_note;
+pub mod layout;
+pub mod session;

@@ -1,0 +1,471 @@
+//! A channel's conversation: the message list (server-rendered history, then
+//! live), "Load older messages", and the composer.
+//!
+//! In the browser the list is fed by the Socket.IO client ([`crate::live`]):
+//! messages are kept in `seq` order and merged by `client_id`, so a message is
+//! never shown twice (own echo, other tabs, catch-up after a reconnect).
+
+use leptos::prelude::*;
+
+use crate::protocol::{ChatMessage, HistoryPage, User};
+use crate::time;
+
+/// Where a message shown in the list stands.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Delivery {
+    /// Stored on the server (history, or someone else's live message).
+    Stored,
+    /// Sent from this tab, waiting for the server's acknowledgement.
+    Sending,
+    /// Sent from this tab and acknowledged: stored with its `seq`.
+    Sent,
+    /// Sent from this tab and not acknowledged; the reason, for the person.
+    Failed(String),
+}
+
+/// One row of the list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// The message; `seq == 0` until the server has stored it.
+    pub message: ChatMessage,
+    pub delivery: Delivery,
+}
+
+/// The rows of a channel, in display order: stored messages by `seq`, then the
+/// ones still on their way, in the order they were sent.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Timeline {
+    pub entries: Vec<Entry>,
+}
+
+impl Timeline {
+    pub fn from_history(messages: Vec<ChatMessage>) -> Self {
+        let mut t = Timeline::default();
+        for m in messages {
+            t.merge(m, Delivery::Stored);
+        }
+        t
+    }
+
+    /// Newest stored `seq` shown (0 if none).
+    pub fn last_seq(&self) -> i64 {
+        self.entries.iter().map(|e| e.message.seq).max().unwrap_or(0)
+    }
+
+    /// Oldest stored `seq` shown, for "load older".
+    pub fn first_seq(&self) -> Option<i64> {
+        self.entries.iter().map(|e| e.message.seq).filter(|s| *s > 0).min()
+    }
+
+    /// Adds a message this tab is sending.
+    pub fn push_pending(&mut self, message: ChatMessage) {
+        self.entries.push(Entry { message, delivery: Delivery::Sending });
+    }
+
+    /// Marks a message this tab sent.
+    pub fn set_delivery(&mut self, client_id: &str, delivery: Delivery) {
+        if let Some(e) = self.entries.iter_mut().find(|e| e.message.client_id == client_id) {
+            e.delivery = delivery;
+        }
+    }
+
+    /// Puts a stored message in its place. A message already shown (same
+    /// `client_id`, or same `seq`) is replaced, never duplicated; a pending one
+    /// of this tab becomes `delivery`.
+    pub fn merge(&mut self, message: ChatMessage, delivery: Delivery) {
+        if let Some(i) = self
+            .entries
+            .iter()
+            .position(|e| e.message.client_id == message.client_id || (e.message.seq > 0 && e.message.seq == message.seq))
+        {
+            let keep_sent = matches!(self.entries[i].delivery, Delivery::Sending | Delivery::Sent | Delivery::Failed(_));
+            self.entries.remove(i);
+            let delivery = if keep_sent { Delivery::Sent } else { delivery };
+            self.insert_stored(Entry { message, delivery });
+        } else {
+            self.insert_stored(Entry { message, delivery });
+        }
+    }
+
+    fn insert_stored(&mut self, entry: Entry) {
+        let seq = entry.message.seq;
+        let at = self.entries.iter().position(|e| e.message.seq == 0 || e.message.seq > seq).unwrap_or(self.entries.len());
+        self.entries.insert(at, entry);
+    }
+}
+
+#[component]
+pub fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView {
+    let HistoryPage { channel, messages, has_more } = page;
+    let timeline = RwSignal::new(Timeline::from_history(messages));
+    let has_more = RwSignal::new(has_more);
+    // Minutes east of UTC: 0 while rendering on the server, the viewer's once hydrated.
+    let tz_offset = RwSignal::new(0i32);
+    let status = RwSignal::new(LinkStatus::Connecting);
+    let draft = RwSignal::new(String::new());
+    let notice = RwSignal::new(None::<String>);
+    let me_id = me.as_ref().map(|u| u.id);
+    let joined = channel.joined;
+
+    #[cfg(feature = "hydrate")]
+    let actions = browser::start(slug.clone(), channel.clone(), me.clone(), timeline, has_more, tz_offset, status, notice);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (&slug, &me);
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        actions.send(draft);
+    };
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+            ev.prevent_default();
+            #[cfg(feature = "hydrate")]
+            actions.send(draft);
+        }
+    };
+    let load_older = move |_| {
+        #[cfg(feature = "hydrate")]
+        actions.load_older();
+    };
+    let retry = move |client_id: String| {
+        #[cfg(feature = "hydrate")]
+        actions.retry(client_id);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = client_id;
+    };
+
+    view! {
+        <div class="chat" data-channel-id=channel.id>
+            <p class="link-status" role="status" data-status=move || status.get().tag()>{move || status.get().label()}</p>
+            <div class="scroller" tabindex="0" aria-label="Messages">
+                <div class="scroller-inner">
+                    <Show when=move || has_more.get()>
+                        <button type="button" class="secondary load-older" on:click=load_older>"Load older messages"</button>
+                    </Show>
+                    <Show when=move || timeline.with(|t| t.entries.is_empty())>
+                        <p class="empty">"No messages yet. Say hello!"</p>
+                    </Show>
+                    <ol class="messages" aria-live="polite">
+                        <For
+                            each=move || timeline.get().entries
+                            key=|e| (e.message.client_id.clone(), e.message.seq, e.delivery.clone())
+                            children=move |e: Entry| {
+                                let m = e.message;
+                                let mine = me_id == Some(m.author_id);
+                                let at = m.sent_at;
+                                let client_id = m.client_id.clone();
+                                let delivery = e.delivery;
+                                view! {
+                                    <li class="msg" class:mine=mine data-seq=m.seq>
+                                        <div class="meta">
+                                            <span class="author">{m.author}</span>
+                                            <time datetime=time::iso_utc(at) title=time::iso_utc(at)>
+                                                {move || time::clock(at, tz_offset.get())}
+                                            </time>
+                                            {delivery_label(delivery, client_id, retry)}
+                                        </div>
+                                        <p class="body">{m.body}</p>
+                                    </li>
+                                }
+                            }
+                        />
+                    </ol>
+                </div>
+            </div>
+            {move || notice.get().map(|n| view! { <p class="form-error" role="alert">{n}</p> })}
+            {if joined {
+                view! {
+                    <form class="composer" on:submit=on_submit aria-label="Send a message">
+                        <label for="composer-input">"Message"</label>
+                        <div class="row">
+                            <textarea
+                                id="composer-input"
+                                name="body"
+                                rows="2"
+                                maxlength=crate::protocol::MAX_MESSAGE_CHARS
+                                placeholder=format!("Message #{}", channel.name)
+                                prop:value=move || draft.get()
+                                on:input=move |ev| draft.set(event_target_value(&ev))
+                                on:keydown=on_keydown
+                            ></textarea>
+                            <button type="submit">"Send"</button>
+                        </div>
+                    </form>
+                }.into_any()
+            } else {
+                view! { <p class="muted join-hint">"Join the channel to post in it."</p> }.into_any()
+            }}
+        </div>
+    }
+}
+
+fn delivery_label(delivery: Delivery, client_id: String, retry: impl Fn(String) + Copy + 'static) -> impl IntoView {
+    match delivery {
+        Delivery::Stored => None,
+        Delivery::Sending => Some(view! { <span class="delivery sending">"sending…"</span> }.into_any()),
+        Delivery::Sent => Some(view! { <span class="delivery sent">"sent"</span> }.into_any()),
+        Delivery::Failed(why) => Some(
+            view! {
+                <span class="delivery failed" title=why.clone()>"not sent: "{why.clone()}</span>
+                <button type="button" class="link-button" on:click=move |_| retry(client_id.clone())>"Retry"</button>
+            }
+            .into_any(),
+        ),
+    }
+}
+
+/// The live connection as shown to the person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkStatus {
+    Connecting,
+    Live,
+    /// Lost; reconnecting on its own.
+    Reconnecting,
+    /// Refused by the server, with its reason.
+    Refused(String),
+}
+
+impl LinkStatus {
+    fn tag(&self) -> &'static str {
+        match self {
+            LinkStatus::Connecting => "connecting",
+            LinkStatus::Live => "live",
+            LinkStatus::Reconnecting => "reconnecting",
+            LinkStatus::Refused(_) => "refused",
+        }
+    }
+
+    fn label(&self) -> String {
+        match self {
+            LinkStatus::Connecting => "Connecting…".into(),
+            LinkStatus::Live => "Live".into(),
+            LinkStatus::Reconnecting => "Connection lost; reconnecting…".into(),
+            LinkStatus::Refused(why) => format!("Live updates are off: {why}"),
+        }
+    }
+}
+
+/// The browser half: the Socket.IO connection and what the buttons do.
+#[cfg(feature = "hydrate")]
+mod browser {
+    use std::time::Duration;
+
+    use leptos::prelude::*;
+    use leptos::task::spawn_local;
+
+    use super::{Delivery, LinkStatus, Timeline};
+    use crate::api::channels::history;
+    use crate::live::{LiveClient, LiveEvent};
+    use crate::protocol::{events, Channel, ChatMessage, User, HISTORY_PAGE_SIZE};
+    use crate::validate;
+
+    /// How long a send or join waits for its acknowledgement.
+    const ACK_TIMEOUT: Duration = Duration::from_secs(10);
+
+    /// What the chat's buttons and keys do in the browser.
+    #[derive(Clone, Copy)]
+    pub struct Actions {
+        client: StoredValue<LiveClient, LocalStorage>,
+        slug: StoredValue<String>,
+        channel: StoredValue<Channel>,
+        me: StoredValue<Option<User>>,
+        timeline: RwSignal<Timeline>,
+        has_more: RwSignal<bool>,
+        notice: RwSignal<Option<String>>,
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn start(
+        slug: String,
+        channel: Channel,
+        me: Option<User>,
+        timeline: RwSignal<Timeline>,
+        has_more: RwSignal<bool>,
+        tz_offset: RwSignal<i32>,
+        status: RwSignal<LinkStatus>,
+        notice: RwSignal<Option<String>>,
+    ) -> Actions {
+        // `getTimezoneOffset` is minutes *west* of UTC.
+        tz_offset.set(-(js_sys::Date::new_0().get_timezone_offset() as i32));
+        let channel_id = channel.id;
+        let client = LiveClient::connect(&format!("/{slug}"));
+        let actions = Actions {
+            client: StoredValue::new_local(client.clone()),
+            slug: StoredValue::new(slug),
+            channel: StoredValue::new(channel),
+            me: StoredValue::new(me),
+            timeline,
+            has_more,
+            notice,
+        };
+        client.on_event(move |event| match event {
+            LiveEvent::Connected => {
+                status.set(LinkStatus::Live);
+                actions.join_and_catch_up();
+            }
+            LiveEvent::Disconnected(_) => status.set(LinkStatus::Reconnecting),
+            LiveEvent::Refused(why) => status.set(LinkStatus::Refused(why)),
+            LiveEvent::Event { name, data } if name == events::MESSAGE => {
+                if let Ok(m) = serde_json::from_value::<ChatMessage>(data) {
+                    if m.channel_id == channel_id {
+                        timeline.update(|t| t.merge(m, Delivery::Stored));
+                    }
+                }
+            }
+            LiveEvent::Event { .. } => {}
+        });
+        on_cleanup(move || actions.client.with_value(|c| c.close()));
+        actions
+    }
+
+    impl Actions {
+        fn client(&self) -> LiveClient {
+            self.client.get_value()
+        }
+
+        /// Subscribes to the channel's room; if messages were missed while
+        /// away, fetches the newest page and merges it.
+        fn join_and_catch_up(self) {
+            let channel_id = self.channel.with_value(|c| c.id);
+            spawn_local(async move {
+                let joined: Result<events::Joined, _> =
+                    self.client().request(events::JOIN, &events::RoomRequest { channel_id }, ACK_TIMEOUT).await;
+                match joined {
+                    Ok(j) if j.last_seq > self.timeline.with_untracked(|t| t.last_seq()) => self.fetch_newest().await,
+                    Ok(_) => {}
+                    Err(e) => self.notice.set(Some(e.message)),
+                }
+            });
+        }
+
+        async fn fetch_newest(self) {
+            let (slug, name) = (self.slug.get_value(), self.channel.with_value(|c| c.name.clone()));
+            match history(slug, name, None, Some(HISTORY_PAGE_SIZE * 4)).await {
+                Ok(page) => self.timeline.update(|t| {
+                    for m in page.messages {
+                        t.merge(m, Delivery::Stored);
+                    }
+                }),
+                Err(e) => self.notice.set(Some(e.message)),
+            }
+        }
+
+        pub fn load_older(self) {
+            let Some(before) = self.timeline.with_untracked(|t| t.first_seq()) else { return };
+            let (slug, name) = (self.slug.get_value(), self.channel.with_value(|c| c.name.clone()));
+            spawn_local(async move {
+                match history(slug, name, Some(before), None).await {
+                    Ok(page) => {
+                        self.has_more.set(page.has_more);
+                        self.timeline.update(|t| {
+                            for m in page.messages {
+                                t.merge(m, Delivery::Stored);
+                            }
+                        });
+                    }
+                    Err(e) => self.notice.set(Some(e.message)),
+                }
+            });
+        }
+
+        /// Sends the draft: shows it at once as "sending…", then "sent" or why not.
+        pub fn send(self, draft: RwSignal<String>) {
+            let body = match validate::message_body(&draft.get_untracked()) {
+                Ok(b) => b,
+                Err(e) => {
+                    self.notice.set(Some(e.message));
+                    return;
+                }
+            };
+            let Some(me) = self.me.get_value() else { return };
+            self.notice.set(None);
+            draft.set(String::new());
+            let message = ChatMessage {
+                id: 0,
+                channel_id: self.channel.with_value(|c| c.id),
+                seq: 0,
+                client_id: uuid::Uuid::new_v4().to_string(),
+                author_id: me.id,
+                author: me.username,
+                body,
+                sent_at: js_sys::Date::now() as i64,
+            };
+            let client_id = message.client_id.clone();
+            self.timeline.update(|t| t.push_pending(message));
+            self.deliver(client_id);
+        }
+
+        /// Sends a failed message again, with the same id (so never twice).
+        pub fn retry(self, client_id: String) {
+            self.timeline.update(|t| t.set_delivery(&client_id, Delivery::Sending));
+            self.deliver(client_id);
+        }
+
+        fn deliver(self, client_id: String) {
+            let Some(req) = self.timeline.with_untracked(|t| {
+                t.entries.iter().find(|e| e.message.client_id == client_id).map(|e| events::SendRequest {
+                    channel_id: e.message.channel_id,
+                    client_id: e.message.client_id.clone(),
+                    body: e.message.body.clone(),
+                })
+            }) else {
+                return;
+            };
+            spawn_local(async move {
+                match self.client().request::<_, ChatMessage>(events::SEND, &req, ACK_TIMEOUT).await {
+                    Ok(stored) => self.timeline.update(|t| t.merge(stored, Delivery::Sent)),
+                    Err(e) => self.timeline.update(|t| t.set_delivery(&req.client_id, Delivery::Failed(e.message))),
+                }
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(seq: i64, client_id: &str) -> ChatMessage {
+        ChatMessage {
+            id: seq,
+            channel_id: 1,
+            seq,
+            client_id: client_id.into(),
+            author_id: 1,
+            author: "a".into(),
+            body: "hi".into(),
+            sent_at: 0,
+        }
+    }
+
+    fn seqs(t: &Timeline) -> Vec<i64> {
+        t.entries.iter().map(|e| e.message.seq).collect()
+    }
+
+    #[test]
+    fn merges_in_order_without_duplicates() {
+        let mut t = Timeline::from_history(vec![msg(1, "a"), msg(2, "b")]);
+        t.merge(msg(4, "d"), Delivery::Stored);
+        t.merge(msg(3, "c"), Delivery::Stored);
+        t.merge(msg(3, "c"), Delivery::Stored);
+        assert_eq!(seqs(&t), vec![1, 2, 3, 4]);
+        assert_eq!(t.last_seq(), 4);
+        assert_eq!(t.first_seq(), Some(1));
+    }
+
+    #[test]
+    fn pending_becomes_sent_in_place() {
+        let mut t = Timeline::from_history(vec![msg(1, "a")]);
+        t.push_pending(msg(0, "mine"));
+        t.merge(msg(2, "other"), Delivery::Stored);
+        assert_eq!(seqs(&t), vec![1, 2, 0]);
+        t.merge(msg(3, "mine"), Delivery::Sent);
+        assert_eq!(seqs(&t), vec![1, 2, 3]);
+        assert_eq!(t.entries[2].delivery, Delivery::Sent);
+        // The echo of our own message from another tab changes nothing.
+        t.merge(msg(3, "mine"), Delivery::Stored);
+        assert_eq!(seqs(&t), vec![1, 2, 3]);
+        assert_eq!(t.entries[2].delivery, Delivery::Sent);
+    }
+}

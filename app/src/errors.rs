@@ -1,0 +1,118 @@
+//! The one error type that crosses the wire. Server functions return it, Socket.IO
+//! acknowledgements carry it (`{"error": {"code": ..., "message": ...}}`), and the
+//! UI shows its `message` as is: it is always a sentence meant for a person.
+//! Details (SQL errors, stack traces) never go in it; the server logs them instead.
+
+use serde::{Deserialize, Serialize};
+use server_fn::codec::JsonEncoding;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+/// What kind of failure this is, for programs (bots, tests) to branch on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The input broke a rule (empty field, bad characters, too long).
+    Invalid,
+    /// No valid session: sign in first.
+    Unauthenticated,
+    /// Wrong username or password.
+    BadCredentials,
+    /// Signed in, but not allowed to do this.
+    Forbidden,
+    /// No such organization, channel or invite (or not visible to you).
+    NotFound,
+    /// The name is taken.
+    Conflict,
+    /// The request or message is larger than the server accepts.
+    TooLarge,
+    /// Too many requests in a short time.
+    RateLimited,
+    /// The server cannot reach its database or is shutting down; nothing was changed.
+    Unavailable,
+    /// The request never reached the server, or its answer could not be read.
+    Transport,
+    /// A fault on the server; it has been logged.
+    Internal,
+}
+
+/// A failure, with a sentence a person can read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError { code, message: message.into() }
+    }
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Invalid, message)
+    }
+    pub fn unauthenticated() -> Self {
+        Self::new(ErrorCode::Unauthenticated, "Please sign in first.")
+    }
+    pub fn bad_credentials() -> Self {
+        Self::new(ErrorCode::BadCredentials, "Wrong username or password.")
+    }
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Forbidden, message)
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::NotFound, message)
+    }
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Conflict, message)
+    }
+    pub fn too_large(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::TooLarge, message)
+    }
+    pub fn unavailable() -> Self {
+        Self::new(
+            ErrorCode::Unavailable,
+            "The server cannot reach its database right now; nothing was changed. Please try again shortly.",
+        )
+    }
+    pub fn internal() -> Self {
+        Self::new(
+            ErrorCode::Internal,
+            "Something went wrong on the server; it has been logged. Please try again.",
+        )
+    }
+}
+
+impl ApiError {
+    /// The HTTP status that goes with the error.
+    pub fn http_status(&self) -> u16 {
+        match self.code {
+            ErrorCode::Invalid => 400,
+            ErrorCode::Unauthenticated | ErrorCode::BadCredentials => 401,
+            ErrorCode::Forbidden => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::Conflict => 409,
+            ErrorCode::TooLarge => 413,
+            ErrorCode::RateLimited => 429,
+            ErrorCode::Unavailable => 503,
+            ErrorCode::Transport => 502,
+            ErrorCode::Internal => 500,
+        }
+    }
+}
+
+impl FromServerFnError for ApiError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Request(_) => Self::new(
+                ErrorCode::Transport,
+                "Could not reach the server. Check your connection and try again.",
+            ),
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                Self::invalid("The form was incomplete or malformed.")
+            }
+            other => Self::new(ErrorCode::Transport, other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! Confab's application crate: everything both the server and the browser compile.
+//!
+//! - [`protocol`], [`errors`], [`validate`]: the wire types, the one error type
+//!   and the input rules, shared by both sides.
+//! - [`api`]: server functions (fixed paths under `/api/`).
+//! - [`pages`] and [`components`]: what a person sees; rendered on the server,
+//!   hydrated in the browser.
+//! - [`live`] (browser only): the Socket.IO v5 client over the browser's WebSocket.
+//! - [`backend`] (server only): the interface the `server` crate implements for
+//!   the server functions.
+
+#![recursion_limit = "256"]
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod backend;
+pub mod components;
+pub mod errors;
+#[cfg(feature = "hydrate")]
+pub mod live;
+pub mod pages;
+pub mod protocol;
+pub mod time;
+pub mod validate;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The application: routes to pages.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    components::session::Session::provide();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/confab.css" />
+        <Title text="Confab" />
+        <Router>
+            <components::layout::Header />
+            <main class="main">
+                <Routes fallback=pages::not_found::NotFound>
+                    <Route path=path!("/") view=pages::home::HomePage />
+                    <Route path=path!("/invite/:token") view=pages::invite::InvitePage />
+                    <Route path=path!("/o/:slug") view=pages::org::OrgPage />
+                    <Route path=path!("/o/:slug/c/:channel") view=pages::channel::ChannelPage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,7 @@
+//! One module per route.
+
+pub mod channel;
+pub mod home;
+pub mod invite;
+pub mod not_found;
+pub mod org;

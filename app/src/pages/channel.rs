@@ -1,0 +1,77 @@
+//! `/o/<slug>/c/<channel>`: a channel: the sidebar, its history and the live chat.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::channels::{history, JoinChannel, LeaveChannel};
+use crate::api::orgs::org;
+use crate::components::channel_list::ChannelList;
+use crate::components::chat::Chat;
+use crate::components::error_note::{ActionError, PageError};
+use crate::components::session::use_session;
+
+#[component]
+pub fn ChannelPage() -> impl IntoView {
+    let session = use_session();
+    let params = use_params_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let channel = move || params.read().get("channel").unwrap_or_default();
+    let join = ServerAction::<JoinChannel>::new();
+    let leave = ServerAction::<LeaveChannel>::new();
+    let memberships = move || (join.version().get(), leave.version().get());
+    let org_res = Resource::new(move || (slug(), memberships()), |(s, _)| org(s));
+    let page_res = Resource::new(move || (slug(), channel(), memberships()), |(s, c, _)| history(s, c, None, None));
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let (org_view, page, me) = (org_res.await, page_res.await, session.me.await);
+                let (org_view, page) = match (org_view, page) {
+                    (Ok(o), Ok(p)) => (o, p),
+                    (Err(e), _) | (_, Err(e)) => return view! { <PageError error=e /> }.into_any(),
+                };
+                let me = me.ok().flatten();
+                let slug = org_view.org.slug.clone();
+                let name = page.channel.name.clone();
+                let joined = page.channel.joined;
+                let (form_slug, form_name) = (slug.clone(), name.clone());
+                let membership_form = if joined {
+                    view! {
+                        <ActionForm action=leave attr:class="inline" attr:aria-label="Leave channel">
+                            <input type="hidden" name="slug" value=form_slug />
+                            <input type="hidden" name="channel" value=form_name />
+                            <button type="submit" class="secondary">"Leave channel"</button>
+                        </ActionForm>
+                    }.into_any()
+                } else {
+                    view! {
+                        <ActionForm action=join attr:class="inline" attr:aria-label="Join channel">
+                            <input type="hidden" name="slug" value=form_slug />
+                            <input type="hidden" name="channel" value=form_name />
+                            <button type="submit">"Join channel"</button>
+                        </ActionForm>
+                    }.into_any()
+                };
+                view! {
+                    <Title text=format!("#{} · {} · Confab", name, org_view.org.name) />
+                    <div class="workspace">
+                        <ChannelList slug=slug.clone() channels=org_view.channels current=name.clone() />
+                        <section class="pane chat-pane">
+                            <header class="pane-header row spread">
+                                <div>
+                                    <h1>"# "{name.clone()}</h1>
+                                    <p class="muted"><a href=format!("/o/{slug}")>{org_view.org.name.clone()}</a></p>
+                                </div>
+                                {membership_form}
+                            </header>
+                            <ActionError result=join.value().into() />
+                            <ActionError result=leave.value().into() />
+                            <Chat slug=slug page=page me=me />
+                        </section>
+                    </div>
+                }.into_any()
+            })}
+        </Transition>
+    }
+}

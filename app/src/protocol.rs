@@ -1,0 +1,220 @@
+//! The wire types: everything that crosses between the browser, stock Socket.IO
+//! clients and the server. Both sides serialize exactly these types, so a change
+//! here is a change of the public API (see `docs/API.md`).
+
+use serde::{Deserialize, Serialize};
+
+/// Database id of a user.
+pub type UserId = i64;
+/// Database id of an organization.
+pub type OrgId = i64;
+/// Database id of a channel; also the Socket.IO room name of the channel.
+pub type ChannelId = i64;
+
+/// Longest message body, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+/// Most messages one history page returns.
+pub const HISTORY_PAGE_SIZE: i64 = 50;
+
+/// A signed-in person, as others see them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+}
+
+/// A user's standing in one organization.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Created the organization; may do everything an admin may.
+    Owner,
+    /// Manages members, invites and restricted channels.
+    Admin,
+    /// Sees supervisor channels; otherwise a member.
+    Supervisor,
+    /// An ordinary member.
+    Member,
+}
+
+impl Role {
+    /// The stored spelling of the role.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Supervisor => "supervisor",
+            Role::Member => "member",
+        }
+    }
+
+    /// Parses the stored spelling; unknown text is `None`.
+    pub fn parse(s: &str) -> Option<Role> {
+        Some(match s {
+            "owner" => Role::Owner,
+            "admin" => Role::Admin,
+            "supervisor" => Role::Supervisor,
+            "member" => Role::Member,
+            _ => return None,
+        })
+    }
+}
+
+/// An organization the current user belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgSummary {
+    pub id: OrgId,
+    /// URL slug; also the Socket.IO namespace (`/<slug>`).
+    pub slug: String,
+    pub name: String,
+    /// The current user's role in it.
+    pub role: Role,
+}
+
+/// Who may see a channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelKind {
+    /// Every member of the organization may read and join it.
+    Public,
+}
+
+impl ChannelKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::Public => "public",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ChannelKind> {
+        match s {
+            "public" => Some(ChannelKind::Public),
+            _ => None,
+        }
+    }
+}
+
+/// A channel as the current user sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Channel {
+    /// Also the Socket.IO room of the channel.
+    pub id: ChannelId,
+    pub name: String,
+    pub kind: ChannelKind,
+    /// Whether the current user has joined it (and so may post).
+    pub joined: bool,
+    /// Sequence number of the newest message (0 when empty).
+    pub last_seq: i64,
+}
+
+/// An organization with the channels the current user can see.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgView {
+    pub org: OrgSummary,
+    pub channels: Vec<Channel>,
+    /// How many people belong to the organization.
+    pub member_count: i64,
+}
+
+/// One stored chat message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    /// Database id, unique across channels.
+    pub id: i64,
+    pub channel_id: ChannelId,
+    /// Position in the channel: gapless, starting at 1.
+    pub seq: i64,
+    /// The id the sending client generated; unique per channel.
+    pub client_id: String,
+    pub author_id: UserId,
+    pub author: String,
+    pub body: String,
+    /// When the server stored it, in milliseconds since the Unix epoch (UTC).
+    pub sent_at: i64,
+}
+
+/// A page of a channel's history, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    pub channel: Channel,
+    pub messages: Vec<ChatMessage>,
+    /// Whether older messages exist before the first one here.
+    pub has_more: bool,
+}
+
+/// A freshly made invite link.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invite {
+    /// The secret part of the link; shown once.
+    pub token: String,
+    /// The path to share, `/invite/<token>`.
+    pub path: String,
+    /// When the link stops working, in milliseconds since the Unix epoch.
+    pub expires_at: i64,
+}
+
+/// What a person opening an invite link is shown before accepting it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitePreview {
+    pub org_name: String,
+    pub org_slug: String,
+    pub invited_by: String,
+    /// Whether the current user already belongs to the organization.
+    pub already_member: bool,
+}
+
+/// Socket.IO event names and their payloads.
+pub mod events {
+    use super::ChannelId;
+    use serde::{Deserialize, Serialize};
+
+    /// Client → server, with ack: subscribe this socket to a channel's room.
+    pub const JOIN: &str = "join";
+    /// Client → server, with ack: unsubscribe this socket from a channel's room.
+    pub const LEAVE: &str = "leave";
+    /// Client → server, with ack: store and broadcast a message.
+    pub const SEND: &str = "send";
+    /// Server → client: a message stored in a room this socket is in.
+    pub const MESSAGE: &str = "message";
+
+    /// Payload of `join` and `leave`.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct RoomRequest {
+        pub channel_id: ChannelId,
+    }
+
+    /// Payload of `send`.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct SendRequest {
+        pub channel_id: ChannelId,
+        /// Client-generated id (a UUID is fine, 1 to 64 characters): sending the
+        /// same id twice to the same channel stores the message once.
+        pub client_id: String,
+        pub body: String,
+    }
+
+    /// Reply to `join`: the channel and its newest sequence number, so the client
+    /// can tell whether it missed messages.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Joined {
+        pub channel_id: ChannelId,
+        pub last_seq: i64,
+    }
+}
+
+/// Every acknowledgement is either `{"ok": <value>}` or `{"error": ApiError}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ack<T> {
+    Ok(T),
+    Error(crate::errors::ApiError),
+}
+
+impl<T> From<Result<T, crate::errors::ApiError>> for Ack<T> {
+    fn from(r: Result<T, crate::errors::ApiError>) -> Self {
+        match r {
+            Ok(v) => Ack::Ok(v),
+            Err(e) => Ack::Error(e),
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! Access control: the one place that decides who may see, join or post where.
+//! Server functions (through the backend) and Socket.IO handlers both ask here,
+//! so a rule changes in one place.
+//!
+//! Every decision takes the facts (role, channel kind, membership) and returns
+//! `Ok(())` or the error to show; none touches the database.
+
+use app::errors::ApiError;
+use app::protocol::{ChannelKind, Role};
+
+/// Anyone in the organization: reading its channel list, creating channels.
+pub fn member(role: Option<Role>) -> Result<Role, ApiError> {
+    // Not telling outsiders whether the organization exists.
+    role.ok_or_else(|| ApiError::not_found("No such organization, or you are not a member of it."))
+}
+
+/// May invite people to the organization.
+pub fn invite(role: Role) -> Result<(), ApiError> {
+    match role {
+        Role::Owner | Role::Admin => Ok(()),
+        _ => Err(ApiError::forbidden("Only the organization's owner and admins can invite people.")),
+    }
+}
+
+/// May see a channel's messages (read history, subscribe to its room).
+pub fn read_channel(_role: Role, kind: ChannelKind) -> Result<(), ApiError> {
+    match kind {
+        ChannelKind::Public => Ok(()),
+    }
+}
+
+/// May join a channel (and so post to it).
+pub fn join_channel(role: Role, kind: ChannelKind) -> Result<(), ApiError> {
+    read_channel(role, kind)
+}
+
+/// May post to a channel: must see it and have joined it.
+pub fn post(role: Role, kind: ChannelKind, joined: bool) -> Result<(), ApiError> {
+    read_channel(role, kind)?;
+    if joined { Ok(()) } else { Err(ApiError::forbidden("Join the channel to post in it.")) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::errors::ErrorCode;
+
+    #[test]
+    fn outsiders_see_nothing() {
+        assert_eq!(member(None).unwrap_err().code, ErrorCode::NotFound);
+        assert_eq!(member(Some(Role::Member)).unwrap(), Role::Member);
+    }
+
+    #[test]
+    fn only_owners_and_admins_invite() {
+        assert!(invite(Role::Owner).is_ok());
+        assert!(invite(Role::Admin).is_ok());
+        assert_eq!(invite(Role::Member).unwrap_err().code, ErrorCode::Forbidden);
+        assert!(invite(Role::Supervisor).is_err());
+    }
+
+    #[test]
+    fn posting_needs_joining() {
+        assert!(read_channel(Role::Member, ChannelKind::Public).is_ok());
+        assert!(post(Role::Member, ChannelKind::Public, true).is_ok());
+        assert_eq!(post(Role::Member, ChannelKind::Public, false).unwrap_err().code, ErrorCode::Forbidden);
+    }
+}

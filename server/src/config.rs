@@ -1,0 +1,83 @@
+//! Settings: command-line flags, each with an environment-variable fallback and
+//! a safe default, so the server starts with none at all.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// Confab: a self-hostable organization chat.
+#[derive(Clone, Debug, Parser)]
+#[command(name = "confab", version, about)]
+pub struct Config {
+    /// Address to listen on (use port 0 for any free port).
+    #[arg(long, env = "CONFAB_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    /// Folder for the embedded database (created if missing).
+    #[arg(long, env = "CONFAB_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// Database URL (`sqlite://...` or `postgres://...`); default: SQLite in the data folder.
+    #[arg(long, env = "CONFAB_DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Folder with the built site (the wasm bundle, CSS); set by cargo-leptos.
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+
+    /// Origins allowed to open live connections, comma separated, besides the
+    /// server's own host (e.g. `https://chat.example.com`).
+    #[arg(long, env = "CONFAB_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// Mark cookies `Secure` (set when serving over HTTPS).
+    #[arg(long, env = "CONFAB_SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+
+    /// Log filter, in `tracing` syntax.
+    #[arg(long, env = "RUST_LOG", default_value = "info,sqlx=warn")]
+    pub log: String,
+}
+
+impl Config {
+    /// A configuration with every default, for tests: any free port, data in `data_dir`.
+    pub fn for_tests(data_dir: impl Into<PathBuf>) -> Config {
+        Config {
+            addr: "127.0.0.1:0".parse().expect("valid address"),
+            data_dir: data_dir.into(),
+            database_url: None,
+            site_root: "target/site".into(),
+            allowed_origins: Vec::new(),
+            secure_cookies: false,
+            log: "warn".into(),
+        }
+    }
+
+    /// The database URL to use: the flag, or SQLite in the data folder.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("confab.db").display()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn starts_with_no_flags() {
+        let c = Config::try_parse_from(["confab"]).unwrap();
+        assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.database_url(), "sqlite://data/confab.db?mode=rwc");
+    }
+
+    #[test]
+    fn flags_override() {
+        let c = Config::try_parse_from(["confab", "--addr", "0.0.0.0:8080", "--database-url", "postgres://x/y"]).unwrap();
+        assert_eq!(c.addr.port(), 8080);
+        assert_eq!(c.database_url(), "postgres://x/y");
+    }
+}

@@ -1,0 +1,71 @@
+//! The HTTP side: one axum router with the Leptos pages and server functions,
+//! the Socket.IO layer, static files, `/healthz`, and the tower-http layers
+//! (tracing, compression, request-size limit).
+
+use std::sync::Arc;
+
+use app::backend::SharedBackend;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use socketioxide::layer::SocketIoLayer;
+use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::map_request_body::MapRequestBodyLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::service::Service;
+
+/// Largest request body accepted (forms and server-function calls are small).
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// State of the router: what the Leptos handlers and `/healthz` need.
+#[derive(Clone, axum::extract::FromRef)]
+pub struct HttpState {
+    /// Where the built site lives and how it is named.
+    pub leptos_options: LeptosOptions,
+    /// Confab's use cases.
+    pub service: Service,
+}
+
+/// The whole HTTP application.
+pub fn router(state: HttpState, socket_layer: SocketIoLayer) -> Router {
+    let routes = generate_route_list(app::App);
+    let backend: SharedBackend = Arc::new(state.service.clone());
+    let context = move || provide_context(backend.clone());
+    let fallback = leptos_axum::file_and_error_handler_with_context::<HttpState, _>(context.clone(), app::shell);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .leptos_routes_with_context(&state, routes, context, {
+            let options = state.leptos_options.clone();
+            move || app::shell(options.clone())
+        })
+        .fallback(fallback)
+        // Socket.IO answers `/socket.io/` before the router sees it and caps
+        // its own frames; it must wrap the router's own body type.
+        .layer(socket_layer)
+        .layer(
+            ServiceBuilder::new()
+                .layer(TraceLayer::new_for_http())
+                .layer(CompressionLayer::new())
+                .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+                // Back to axum's body type for the router.
+                .layer(MapRequestBodyLayer::new(axum::body::Body::new)),
+        )
+        .with_state(state)
+}
+
+/// 200 when the server and its database answer, 503 otherwise.
+async fn healthz(State(service): State<Service>) -> (StatusCode, &'static str) {
+    match service.store().ping().await {
+        Ok(()) => (StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: database unavailable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! Confab's server: an axum application serving the Leptos app, its server
+//! functions and the Socket.IO live stream on one port.
+//!
+//! - [`config`]: flags and environment variables, with defaults for everything.
+//! - [`store`]: the database (SQLite by default, PostgreSQL by URL) and its queries.
+//! - [`auth`]: password hashing and tokens.
+//! - [`access`]: who may see, join or post where.
+//! - [`service`]: the use cases, over store, auth and access; implements the
+//!   `app::backend::Backend` the server functions call.
+//! - [`realtime`]: Socket.IO namespaces, middleware and events.
+//! - [`http`]: the router and its layers.
+//! - [`shutdown`], [`telemetry`]: signals and logs.
+
+#![recursion_limit = "256"]
+
+pub mod access;
+pub mod auth;
+pub mod config;
+pub mod http;
+pub mod realtime;
+pub mod service;
+pub mod shutdown;
+pub mod store;
+pub mod telemetry;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use leptos::prelude::LeptosOptions;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::service::Service;
+use crate::store::Store;
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("cannot create the data folder {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error("cannot open the database: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("server error: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// A running server, for tests: its address and how to stop it.
+pub struct Running {
+    pub addr: SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), ServerError>>,
+}
+
+impl Running {
+    /// Stops it gracefully and waits until it has.
+    pub async fn stop(self) -> Result<(), ServerError> {
+        let _ = self.stop.send(());
+        self.task.await.unwrap_or(Ok(()))
+    }
+}
+
+/// Runs until Ctrl-C or SIGTERM.
+pub async fn run(config: Config) -> Result<(), ServerError> {
+    let (listener, service, options) = prepare(&config).await?;
+    let addr = listener.local_addr().map_err(ServerError::Serve)?;
+    tracing::info!("Confab is listening on http://{addr}");
+    serve(listener, service, options, &config, shutdown::signal()).await
+}
+
+/// Starts a server in the background (tests): returns once it accepts connections.
+pub async fn start(config: Config) -> Result<Running, ServerError> {
+    let (listener, service, options) = prepare(&config).await?;
+    let addr = listener.local_addr().map_err(ServerError::Serve)?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        serve(listener, service, options, &config, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    Ok(Running { addr, stop, task })
+}
+
+async fn prepare(config: &Config) -> Result<(TcpListener, Service, LeptosOptions), ServerError> {
+    if config.database_url.is_none() {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|source| ServerError::DataDir { path: config.data_dir.display().to_string(), source })?;
+    }
+    let store = Store::connect(&config.database_url()).await?;
+    let service = Service::new(store, config.secure_cookies);
+    let listener =
+        TcpListener::bind(config.addr).await.map_err(|source| ServerError::Bind { addr: config.addr, source })?;
+    let addr = listener.local_addr().map_err(ServerError::Serve)?;
+    let options = LeptosOptions::builder()
+        .output_name("confab")
+        .site_root(config.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build();
+    Ok((listener, service, options))
+}
+
+async fn serve(
+    listener: TcpListener,
+    service: Service,
+    leptos_options: LeptosOptions,
+    config: &Config,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let (socket_layer, io) = realtime::layer(service.clone(), config.allowed_origins.clone());
+    let app = http::router(http::HttpState { leptos_options, service: service.clone() }, socket_layer);
+    let shutdown = async move {
+        stop.await;
+        // Tell every live client why it is being dropped, then let axum finish
+        // the requests in flight.
+        io.close().await;
+    };
+    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(ServerError::Serve);
+    service.store().close().await;
+    tracing::info!("Confab stopped");
+    result
+}

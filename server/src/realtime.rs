@@ -1,0 +1,243 @@
+//! Live messages over Socket.IO (v5, socketioxide): one dynamic namespace per
+//! organization (`/<slug>`), one room per channel (`channel:<id>`), and one
+//! room per user (`user:<id>`) holding all of that user's sockets.
+//!
+//! Invariants kept here:
+//! - a socket exists in a namespace only after the middleware checked its
+//!   Origin, its session cookie and its membership of the organization;
+//! - a socket joins a channel's room only after the access rules allowed it;
+//! - a message is stored before it is broadcast, and broadcast once: a retried
+//!   `send` (same client id) is acknowledged with the stored original but not
+//!   broadcast again.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::backend::{cookie_value, Backend};
+use app::errors::ApiError;
+use app::protocol::{events, Ack, User};
+use socketioxide::extract::{AckSender, Extension, MaybeExtension, SocketRef, State, TryData};
+use socketioxide::handler::ConnectHandler;
+use socketioxide::layer::SocketIoLayer;
+use socketioxide::socket::DisconnectReason;
+use socketioxide::SocketIo;
+
+use crate::service::{Service, SESSION_COOKIE};
+
+/// Largest Engine.IO packet accepted (a message is at most 4000 characters).
+const MAX_PAYLOAD_BYTES: u64 = 64 * 1024;
+
+/// What every Socket.IO handler shares.
+#[derive(Clone)]
+struct Realtime {
+    /// Confab's use cases (sessions, membership, messages).
+    service: Service,
+    /// Origins allowed besides the server's own host.
+    allowed_origins: Arc<Vec<String>>,
+}
+
+/// Who a socket is: set by the middleware, read by every handler.
+#[derive(Clone, Debug)]
+struct Member {
+    user: User,
+    org_id: i64,
+    org_slug: String,
+    role: app::protocol::Role,
+}
+
+/// Why a connection to a namespace was refused; its text is the `message` of
+/// the `connect_error` the client receives.
+#[derive(Debug, thiserror::Error)]
+enum Refusal {
+    #[error("This page's origin may not connect to this server.")]
+    Origin,
+    #[error("Please sign in first.")]
+    SignedOut,
+    #[error("{0}")]
+    Api(#[from] ApiError),
+}
+
+/// The room of a channel.
+pub fn channel_room(id: i64) -> String {
+    format!("channel:{id}")
+}
+
+/// The room holding every socket of a user.
+pub fn user_room(id: i64) -> String {
+    format!("user:{id}")
+}
+
+/// Builds the Socket.IO layer and its handle; the layer serves `/socket.io/`.
+pub fn layer(service: Service, allowed_origins: Vec<String>) -> (SocketIoLayer, SocketIo) {
+    let (layer, io) = SocketIo::builder()
+        .max_payload(MAX_PAYLOAD_BYTES)
+        .ws_max_message_size(MAX_PAYLOAD_BYTES as usize)
+        .ping_interval(Duration::from_secs(25))
+        .ping_timeout(Duration::from_secs(20))
+        .connect_timeout(Duration::from_secs(10))
+        .with_state(Realtime { service, allowed_origins: Arc::new(allowed_origins) })
+        .build_layer();
+    io.dyn_ns("/{org}", on_connect.with(admit)).expect("the namespace pattern is valid");
+    (layer, io)
+}
+
+/// Namespace middleware: Origin, session, membership.
+async fn admit(socket: SocketRef, io: SocketIo, State(rt): State<Realtime>) -> Result<(), Refusal> {
+    let result = check(&socket, &rt).await;
+    if result.is_err() {
+        // socketioxide keeps a dynamic namespace once anyone asked for it;
+        // drop the ones that name no organization, so strangers cannot fill
+        // memory with made-up namespaces.
+        let slug = socket.ns().trim_start_matches('/');
+        if matches!(rt.service.store().org_by_slug(slug).await, Ok(None)) {
+            io.delete_ns(socket.ns());
+        }
+    }
+    result
+}
+
+async fn check(socket: &SocketRef, rt: &Realtime) -> Result<(), Refusal> {
+    let parts = socket.req_parts();
+    if !origin_allowed(&parts.headers, &rt.allowed_origins) {
+        tracing::info!(ns = socket.ns(), socket_id = %socket.id, "refused: foreign origin");
+        return Err(Refusal::Origin);
+    }
+    let token = cookie_value(&parts.headers, SESSION_COOKIE).ok_or(Refusal::SignedOut)?;
+    let user = rt.service.session_user(&token).await?.ok_or(Refusal::SignedOut)?;
+    let slug = socket.ns().trim_start_matches('/');
+    let (org, role) = rt.service.membership(&user, slug).await.inspect_err(|e| {
+        tracing::info!(user_id = user.id, ns = socket.ns(), socket_id = %socket.id, reason = %e, "refused: not a member");
+    })?;
+    socket.extensions.insert(Member { user, org_id: org.id, org_slug: org.slug, role });
+    Ok(())
+}
+
+/// Browsers always send `Origin` with a WebSocket handshake; it must be this
+/// server's own host or one the operator allowed. Clients without one (bots,
+/// scripts) are not browsers and carry their own cookie on purpose.
+fn origin_allowed(headers: &http::HeaderMap, allowed: &[String]) -> bool {
+    let Some(origin) = headers.get(http::header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return true;
+    };
+    if allowed.iter().any(|a| a.trim_end_matches('/') == origin) {
+        return true;
+    }
+    let host = headers.get(http::header::HOST).and_then(|h| h.to_str().ok());
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest);
+    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+}
+
+async fn on_connect(socket: SocketRef, Extension(member): Extension<Member>) {
+    tracing::info!(
+        user_id = member.user.id,
+        user = %member.user.username,
+        org = %member.org_slug,
+        socket_id = %socket.id,
+        "socket connected"
+    );
+    socket.join(user_room(member.user.id));
+    socket.on(events::JOIN, on_join);
+    socket.on(events::LEAVE, on_leave);
+    socket.on(events::SEND, on_send);
+    // Only extractors that cannot fail here: a failing one would leave the
+    // socket in its rooms for good.
+    socket.on_disconnect(async |socket: SocketRef, reason: DisconnectReason, MaybeExtension(m): MaybeExtension<Member>| {
+        let (user_id, org) = m.map(|m| (m.user.id, m.org_slug)).unwrap_or_default();
+        tracing::info!(user_id, %org, socket_id = %socket.id, ?reason, "socket disconnected");
+    });
+}
+
+/// Replies to a request that asked for an acknowledgement.
+fn reply<T: serde::Serialize>(ack: AckSender, result: Result<T, ApiError>) {
+    // A client that did not ask for an ack gets none; nothing to do then.
+    let _ = ack.send(&Ack::from(result));
+}
+
+fn payload<T>(data: Result<T, socketioxide::ParserError>, what: &str) -> Result<T, ApiError> {
+    data.map_err(|e| ApiError::invalid(format!("Malformed {what} request: {e}.")))
+}
+
+async fn on_join(
+    socket: SocketRef,
+    TryData(data): TryData<events::RoomRequest>,
+    ack: AckSender,
+    State(rt): State<Realtime>,
+    Extension(m): Extension<Member>,
+) {
+    let result = async {
+        let req = payload(data, "join")?;
+        let channel = rt.service.readable_channel(&m.user, m.org_id, m.role, req.channel_id).await?;
+        socket.join(channel_room(channel.id));
+        tracing::info!(user_id = m.user.id, org = %m.org_slug, channel_id = channel.id, socket_id = %socket.id, "joined room");
+        Ok(events::Joined { channel_id: channel.id, last_seq: channel.last_seq })
+    }
+    .await;
+    reply(ack, result);
+}
+
+async fn on_leave(
+    socket: SocketRef,
+    TryData(data): TryData<events::RoomRequest>,
+    ack: AckSender,
+    Extension(m): Extension<Member>,
+) {
+    let result = payload(data, "leave").map(|req| {
+        socket.leave(channel_room(req.channel_id));
+        tracing::info!(user_id = m.user.id, org = %m.org_slug, channel_id = req.channel_id, socket_id = %socket.id, "left room");
+        events::RoomRequest { channel_id: req.channel_id }
+    });
+    reply(ack, result);
+}
+
+async fn on_send(
+    socket: SocketRef,
+    TryData(data): TryData<events::SendRequest>,
+    ack: AckSender,
+    State(rt): State<Realtime>,
+    Extension(m): Extension<Member>,
+) {
+    let result = async {
+        let req = payload(data, "send")?;
+        let (message, created) = rt.service.post_message(&m.user, m.org_id, m.role, &req).await?;
+        tracing::info!(
+            message_id = message.id,
+            seq = message.seq,
+            channel_id = message.channel_id,
+            user_id = m.user.id,
+            size = message.body.len(),
+            retry = !created,
+            "message stored"
+        );
+        if created {
+            // Everyone in the room but this socket; the sender gets the ack.
+            if let Err(e) = socket.to(channel_room(message.channel_id)).emit(events::MESSAGE, &message).await {
+                tracing::warn!(message_id = message.id, error = %e, "broadcast failed; clients will catch up");
+            }
+        }
+        Ok(message)
+    }
+    .await;
+    reply(ack, result);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(origin: Option<&str>, host: &str) -> http::HeaderMap {
+        let mut h = http::HeaderMap::new();
+        h.insert(http::header::HOST, host.parse().unwrap());
+        if let Some(o) = origin {
+            h.insert(http::header::ORIGIN, o.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn origins() {
+        assert!(origin_allowed(&headers(None, "chat.example.com"), &[]));
+        assert!(origin_allowed(&headers(Some("http://127.0.0.1:3000"), "127.0.0.1:3000"), &[]));
+        assert!(!origin_allowed(&headers(Some("http://evil.example"), "127.0.0.1:3000"), &[]));
+        assert!(origin_allowed(&headers(Some("https://app.example"), "10.0.0.5:3000"), &["https://app.example/".into()]));
+    }
+}

@@ -1,0 +1,145 @@
+//! The Socket.IO live stream: namespace admission, rooms, delivery, bad input.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::json;
+use support::sio::SioClient;
+use support::{channel_id, org_with_two_members, TestServer};
+
+const QUIET: Duration = Duration::from_millis(300);
+const SOON: Duration = Duration::from_secs(3);
+
+#[tokio::test]
+async fn namespace_admits_members_only() {
+    let server = TestServer::start().await;
+    let (owner, _member) = org_with_two_members(&server).await;
+    let outsider = server.client();
+    outsider.register("oscar").await;
+
+    let err = SioClient::connect(server.addr, "/acme", "", None).await.err().expect("signed out is refused");
+    assert_eq!(err, "Please sign in first.");
+    let err = SioClient::connect(server.addr, "/acme", "confab_session=forged", None).await.err().unwrap();
+    assert_eq!(err, "Please sign in first.");
+    let err = SioClient::connect(server.addr, "/acme", &outsider.cookie_header(), None).await.err().unwrap();
+    assert!(err.contains("not a member"), "{err}");
+    let err = SioClient::connect(server.addr, "/nope", &owner.cookie_header(), None).await.err().unwrap();
+    assert!(err.contains("No such organization"), "{err}");
+    let err = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), Some("http://evil.example")).await.err().unwrap();
+    assert!(err.contains("origin"), "{err}");
+
+    let own_origin = format!("http://{}", server.addr);
+    SioClient::connect(server.addr, "/acme", &owner.cookie_header(), Some(&own_origin)).await.expect("same origin is fine");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn messages_reach_the_room_and_only_the_room() {
+    let server = TestServer::start().await;
+    let (owner, member) = org_with_two_members(&server).await;
+    let general = channel_id(&owner, "acme", "general").await;
+    let random = owner.ok("create_channel", &[("slug", "acme"), ("name", "random")]).await["id"].as_i64().unwrap();
+
+    let mut sender = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+    let mut sender_tab2 = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+    let mut reader = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+    let mut elsewhere = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+    let mut not_joined = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+
+    for s in [&mut sender, &mut sender_tab2, &mut reader] {
+        let ack = s.request("join", &json!({"channel_id": general})).await;
+        assert_eq!(ack, json!({"ok": {"channel_id": general, "last_seq": 0}}));
+    }
+    owner.ok("join_channel", &[("slug", "acme"), ("channel", "random")]).await;
+    assert!(elsewhere.request("join", &json!({"channel_id": random})).await.get("ok").is_some());
+
+    let ack = sender.request("send", &json!({"channel_id": general, "client_id": "c-1", "body": "hello team"})).await;
+    let stored = &ack["ok"];
+    assert_eq!(stored["seq"], 1);
+    assert_eq!(stored["author"], "olivia");
+    assert_eq!(stored["body"], "hello team");
+    assert!(stored["sent_at"].as_i64().unwrap() > 1_700_000_000_000);
+
+    for s in [&mut reader, &mut sender_tab2] {
+        let (event, msg) = s.next_event(SOON).await.expect("room members get the message");
+        assert_eq!(event, "message");
+        assert_eq!(&msg, stored);
+    }
+    assert_eq!(sender.next_event(QUIET).await, None, "the sender gets the ack, not an echo");
+    assert_eq!(elsewhere.next_event(QUIET).await, None, "other rooms get nothing");
+    assert_eq!(not_joined.next_event(QUIET).await, None, "sockets outside the room get nothing");
+
+    // Leaving the room stops delivery.
+    assert!(reader.request("leave", &json!({"channel_id": general})).await.get("ok").is_some());
+    sender.request("send", &json!({"channel_id": general, "client_id": "c-2", "body": "anyone?"})).await;
+    assert_eq!(reader.next_event(QUIET).await, None);
+    assert_eq!(sender_tab2.next_event(SOON).await.unwrap().1["seq"], 2);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_retry_is_stored_and_broadcast_once() {
+    let server = TestServer::start().await;
+    let (owner, member) = org_with_two_members(&server).await;
+    let general = channel_id(&owner, "acme", "general").await;
+    let mut sender = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+    let mut reader = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+    reader.request("join", &json!({"channel_id": general})).await;
+
+    let send = json!({"channel_id": general, "client_id": "same-id", "body": "once"});
+    let first = sender.request("send", &send).await;
+    let again = sender.request("send", &send).await;
+    assert_eq!(first, again, "the retry returns the stored original");
+    assert!(reader.next_event(SOON).await.is_some());
+    assert_eq!(reader.next_event(QUIET).await, None, "broadcast once");
+    let next = sender.request("send", &json!({"channel_id": general, "client_id": "other", "body": "twice"})).await;
+    assert_eq!(next["ok"]["seq"], 2, "no seq was used up by the retry");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn bad_requests_get_clear_errors_and_keep_the_connection() {
+    let server = TestServer::start().await;
+    let (owner, member) = org_with_two_members(&server).await;
+    let general = channel_id(&owner, "acme", "general").await;
+    owner.ok("create_channel", &[("slug", "acme"), ("name", "design")]).await;
+    let design = channel_id(&owner, "acme", "design").await;
+    member.ok("create_org", &[("name", "Other"), ("slug", "other")]).await;
+    let foreign = channel_id(&member, "other", "general").await;
+
+    let mut s = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+    let code = |v: serde_json::Value| v["error"]["code"].as_str().unwrap_or_default().to_owned();
+
+    assert_eq!(code(s.request("send", &json!({"nonsense": true})).await), "invalid");
+    assert_eq!(code(s.request("send", &json!("just a string")).await), "invalid");
+    assert_eq!(code(s.request("join", &json!({"channel_id": "x"})).await), "invalid");
+    assert_eq!(code(s.request("send", &json!({"channel_id": general, "client_id": "a", "body": "   "})).await), "invalid");
+    let long = "é".repeat(4001);
+    let e = s.request("send", &json!({"channel_id": general, "client_id": "b", "body": long})).await;
+    assert_eq!(code(e.clone()), "too_large");
+    assert!(e["error"]["message"].as_str().unwrap().contains("4000"));
+    assert_eq!(code(s.request("send", &json!({"channel_id": general, "client_id": "", "body": "hi"})).await), "invalid");
+    // Not joined, another org's channel, no such channel.
+    assert_eq!(code(s.request("send", &json!({"channel_id": design, "client_id": "c", "body": "hi"})).await), "forbidden");
+    assert_eq!(code(s.request("join", &json!({"channel_id": foreign})).await), "not_found");
+    assert_eq!(code(s.request("send", &json!({"channel_id": foreign, "client_id": "d", "body": "hi"})).await), "not_found");
+    assert_eq!(code(s.request("join", &json!({"channel_id": 999_999})).await), "not_found");
+
+    // Still connected, and nothing was stored by the refused sends.
+    let ok = s.request("send", &json!({"channel_id": general, "client_id": "e", "body": "still here"})).await;
+    assert_eq!(ok["ok"]["seq"], 1, "{ok}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_closes_live_connections() {
+    let server = TestServer::start().await;
+    let (owner, _member) = org_with_two_members(&server).await;
+    let mut s = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+    let addr = server.addr;
+    let stopping = tokio::spawn(server.stop());
+    assert!(s.closed_within(Duration::from_secs(10)).await, "the socket is closed by the server");
+    tokio::time::timeout(Duration::from_secs(10), stopping).await.expect("server stops").unwrap();
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "no longer accepting");
+}

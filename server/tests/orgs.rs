@@ -1,0 +1,131 @@
+//! Organizations, invites, channels and history through the server functions.
+
+mod support;
+
+use serde_json::json;
+use support::{channel_id, org_with_two_members, TestServer};
+
+#[tokio::test]
+async fn create_org_invite_and_join() {
+    let server = TestServer::start().await;
+    let (owner, member) = org_with_two_members(&server).await;
+
+    let orgs = member.ok("list_orgs", &[]).await;
+    assert_eq!(orgs, json!([{"id": orgs[0]["id"], "slug": "acme", "name": "Acme", "role": "member"}]));
+    let view = owner.ok("org", &[("slug", "acme")]).await;
+    assert_eq!(view["member_count"], 2);
+    assert_eq!(view["org"]["role"], "owner");
+    // Everyone starts in #general.
+    let channels = member.ok("list_channels", &[("slug", "acme")]).await;
+    assert_eq!(channels[0]["name"], "general");
+    assert_eq!(channels[0]["joined"], true);
+
+    // Members cannot invite; a bad invite token is refused plainly.
+    let e = member.err("create_invite", &[("slug", "acme")]).await;
+    assert_eq!(e.code, "forbidden");
+    let e = member.err("accept_invite", &[("token", "nope")]).await;
+    assert_eq!(e.code, "not_found");
+
+    // Accepting twice changes nothing.
+    let invite = owner.ok("create_invite", &[("slug", "acme")]).await;
+    assert!(invite["path"].as_str().unwrap().starts_with("/invite/"));
+    let preview = member.ok("invite", &[("token", invite["token"].as_str().unwrap())]).await;
+    assert_eq!(preview["already_member"], true);
+    member.ok("accept_invite", &[("token", invite["token"].as_str().unwrap())]).await;
+    assert_eq!(owner.ok("org", &[("slug", "acme")]).await["member_count"], 2);
+
+    // Slugs are unique; names and slugs are checked.
+    let e = member.err("create_org", &[("name", "Other"), ("slug", "ACME")]).await;
+    assert_eq!(e.code, "conflict");
+    let e = member.err("create_org", &[("name", ""), ("slug", "fine")]).await;
+    assert_eq!(e.code, "invalid");
+    let e = member.err("create_org", &[("name", "Bad"), ("slug", "no spaces")]).await;
+    assert_eq!(e.code, "invalid");
+    // A user can be in several organizations.
+    member.ok("create_org", &[("name", "Mark's Shop"), ("slug", "marks")]).await;
+    assert_eq!(member.ok("list_orgs", &[]).await.as_array().unwrap().len(), 2);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn membership_is_enforced_on_every_server_function() {
+    let server = TestServer::start().await;
+    let (owner, _member) = org_with_two_members(&server).await;
+    owner.ok("create_channel", &[("slug", "acme"), ("name", "design")]).await;
+
+    let outsider = server.client();
+    outsider.register("oscar").await;
+    for (name, form) in [
+        ("org", vec![("slug", "acme")]),
+        ("list_channels", vec![("slug", "acme")]),
+        ("create_channel", vec![("slug", "acme"), ("name", "mine")]),
+        ("create_invite", vec![("slug", "acme")]),
+        ("join_channel", vec![("slug", "acme"), ("channel", "design")]),
+        ("history", vec![("slug", "acme"), ("channel", "general")]),
+    ] {
+        let e = outsider.err(name, &form).await;
+        assert_eq!(e.code, "not_found", "{name}: {e:?}");
+    }
+    // Signed out: "please sign in".
+    let anon = server.client();
+    let e = anon.err("list_orgs", &[]).await;
+    assert_eq!(e.code, "unauthenticated");
+    assert_eq!(e.message, "Please sign in first.");
+    let e = anon.err("history", &[("slug", "acme"), ("channel", "general")]).await;
+    assert_eq!(e.code, "unauthenticated");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn channels_join_leave_and_names() {
+    let server = TestServer::start().await;
+    let (owner, member) = org_with_two_members(&server).await;
+    let design = owner.ok("create_channel", &[("slug", "acme"), ("name", "#Design Team")]).await;
+    assert_eq!(design["name"], "design-team");
+    assert_eq!(design["joined"], true);
+    let e = member.err("create_channel", &[("slug", "acme"), ("name", "design-team")]).await;
+    assert_eq!(e.code, "conflict");
+    let e = member.err("create_channel", &[("slug", "acme"), ("name", "bad/name")]).await;
+    assert_eq!(e.code, "invalid");
+
+    let listed = member.ok("list_channels", &[("slug", "acme")]).await;
+    let seen = listed.as_array().unwrap().iter().find(|c| c["name"] == "design-team").unwrap().clone();
+    assert_eq!(seen["joined"], false);
+    assert_eq!(member.ok("join_channel", &[("slug", "acme"), ("channel", "design-team")]).await["joined"], true);
+    assert_eq!(member.ok("leave_channel", &[("slug", "acme"), ("channel", "design-team")]).await["joined"], false);
+    let e = member.err("join_channel", &[("slug", "acme"), ("channel", "nope")]).await;
+    assert_eq!(e.code, "not_found");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn history_pages_newest_first_oldest_on_top() {
+    let server = TestServer::start().await;
+    let (owner, member) = org_with_two_members(&server).await;
+    let general = channel_id(&owner, "acme", "general").await;
+    let mut sock = support::sio::SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+    for i in 1..=120 {
+        let ack = sock
+            .request("send", &json!({"channel_id": general, "client_id": format!("m-{i}"), "body": format!("message {i}")}))
+            .await;
+        assert_eq!(ack["ok"]["seq"], i, "{ack}");
+    }
+
+    let page = member.ok("history", &[("slug", "acme"), ("channel", "general")]).await;
+    let seqs: Vec<i64> = page["messages"].as_array().unwrap().iter().map(|m| m["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, (71..=120).collect::<Vec<_>>(), "newest 50, oldest first");
+    assert_eq!(page["has_more"], true);
+    assert_eq!(page["messages"][49]["body"], "message 120");
+    assert_eq!(page["messages"][49]["author"], "olivia");
+
+    let older = member.ok("history", &[("slug", "acme"), ("channel", "general"), ("before_seq", "71")]).await;
+    let seqs: Vec<i64> = older["messages"].as_array().unwrap().iter().map(|m| m["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, (21..=70).collect::<Vec<_>>());
+    let oldest = member.ok("history", &[("slug", "acme"), ("channel", "general"), ("before_seq", "21")]).await;
+    assert_eq!(oldest["messages"].as_array().unwrap().len(), 20);
+    assert_eq!(oldest["has_more"], false);
+
+    let small = member.ok("history", &[("slug", "acme"), ("channel", "general"), ("limit", "5")]).await;
+    assert_eq!(small["messages"].as_array().unwrap().len(), 5);
+    server.stop().await;
+}

@@ -1,0 +1,134 @@
+//! What the integration tests share: a real server on an ephemeral port, an
+//! HTTP client for the server functions, and a Socket.IO client over a real
+//! WebSocket.
+
+#![allow(dead_code)]
+
+pub mod sio;
+
+use std::sync::Arc;
+
+use reqwest::cookie::{CookieStore, Jar};
+use serde_json::Value;
+
+/// A server with its own empty database, stopped when dropped.
+pub struct TestServer {
+    pub addr: std::net::SocketAddr,
+    running: Option<server::Running>,
+    _data: tempfile::TempDir,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        server::telemetry::init("warn");
+        let data = tempfile::tempdir().expect("temp dir");
+        let running = server::start(server::config::Config::for_tests(data.path())).await.expect("server starts");
+        TestServer { addr: running.addr, running: Some(running), _data: data }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// A new person with their own cookie jar.
+    pub fn client(&self) -> Api {
+        let jar = Arc::new(Jar::default());
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client");
+        Api { http, jar, base: self.url("") }
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await.expect("clean stop");
+        }
+    }
+}
+
+/// A failed server-function call: the HTTP status and the error body.
+#[derive(Debug)]
+pub struct CallError {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+}
+
+/// One person's HTTP session.
+pub struct Api {
+    pub http: reqwest::Client,
+    jar: Arc<Jar>,
+    pub base: String,
+}
+
+impl Api {
+    /// Calls `/api/<name>` with form fields, as a script would.
+    pub async fn call(&self, name: &str, form: &[(&str, &str)]) -> Result<Value, CallError> {
+        let res = self
+            .http
+            .post(format!("{}/api/{name}", self.base))
+            .header("Accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("request sent");
+        let status = res.status().as_u16();
+        let text = res.text().await.expect("body");
+        let body: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        if (200..300).contains(&status) {
+            Ok(body)
+        } else {
+            Err(CallError {
+                status,
+                code: body["code"].as_str().unwrap_or_default().to_owned(),
+                message: body["message"].as_str().unwrap_or_default().to_owned(),
+            })
+        }
+    }
+
+    /// Like [`Api::call`], for calls that must succeed.
+    pub async fn ok(&self, name: &str, form: &[(&str, &str)]) -> Value {
+        match self.call(name, form).await {
+            Ok(v) => v,
+            Err(e) => panic!("/api/{name} failed: {e:?}"),
+        }
+    }
+
+    /// Like [`Api::call`], for calls that must fail; returns the error code.
+    pub async fn err(&self, name: &str, form: &[(&str, &str)]) -> CallError {
+        match self.call(name, form).await {
+            Ok(v) => panic!("/api/{name} should have failed, returned {v}"),
+            Err(e) => e,
+        }
+    }
+
+    /// The `Cookie` header this person's browser would send.
+    pub fn cookie_header(&self) -> String {
+        let url = self.base.parse().expect("url");
+        self.jar.cookies(&url).map(|h| h.to_str().unwrap_or_default().to_owned()).unwrap_or_default()
+    }
+
+    pub async fn register(&self, username: &str) -> Value {
+        self.ok("register", &[("username", username), ("password", "correct horse battery")]).await
+    }
+}
+
+/// Two people: `owner` made org `acme` (with `#general`), `member` joined it by invite.
+pub async fn org_with_two_members(server: &TestServer) -> (Api, Api) {
+    let owner = server.client();
+    owner.register("olivia").await;
+    owner.ok("create_org", &[("name", "Acme"), ("slug", "acme")]).await;
+    let invite = owner.ok("create_invite", &[("slug", "acme")]).await;
+    let member = server.client();
+    member.register("mark").await;
+    member.ok("accept_invite", &[("token", invite["token"].as_str().unwrap())]).await;
+    (owner, member)
+}
+
+/// The id of channel `name` in org `slug`, as `api` sees it.
+pub async fn channel_id(api: &Api, slug: &str, name: &str) -> i64 {
+    let channels = api.ok("list_channels", &[("slug", slug)]).await;
+    channels.as_array().unwrap().iter().find(|c| c["name"] == name).expect("channel exists")["id"].as_i64().unwrap()
+}

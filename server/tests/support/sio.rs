@@ -1,0 +1,169 @@
+//! A minimal Socket.IO v5 client for tests: Engine.IO v4 over a real WebSocket,
+//! packets encoded by socketioxide's common parser (as the browser client does).
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use serde_json::Value;
+use socketioxide_core::packet::{Packet, PacketData};
+use socketioxide_core::parser::{Parse, ParseConfig, ParserState};
+use socketioxide_core::Str;
+use socketioxide_parser_common::CommonParser;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub struct SioClient {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    ns: String,
+    next_ack: i64,
+    /// Events received while waiting for something else.
+    events: VecDeque<(String, Value)>,
+}
+
+fn encode(packet: Packet) -> String {
+    match CommonParser.encode(packet) {
+        socketioxide_core::Value::Str(s, _) => format!("4{}", s.as_str()),
+        other => panic!("unexpected binary packet {other:?}"),
+    }
+}
+
+impl SioClient {
+    /// Connects to namespace `ns`; `Err` carries the `connect_error` message.
+    pub async fn connect(addr: std::net::SocketAddr, ns: &str, cookie: &str, origin: Option<&str>) -> Result<SioClient, String> {
+        let mut req = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket").into_client_request().unwrap();
+        if !cookie.is_empty() {
+            req.headers_mut().insert("Cookie", cookie.parse().unwrap());
+        }
+        if let Some(o) = origin {
+            req.headers_mut().insert("Origin", o.parse().unwrap());
+        }
+        let (ws, _) = tokio_tungstenite::connect_async(req).await.expect("websocket handshake");
+        let mut client = SioClient { ws, ns: ns.to_owned(), next_ack: 0, events: VecDeque::new() };
+        let open = client.frame().await.expect("engine open packet");
+        assert!(open.starts_with('0'), "expected engine open, got {open}");
+        client.send_raw(encode(Packet::connect(ns.to_owned(), None))).await;
+        loop {
+            let packet = client.packet().await.expect("connect reply");
+            match packet.inner {
+                PacketData::Connect(_) => return Ok(client),
+                PacketData::ConnectError(msg) => {
+                    let v: Value = serde_json::from_str(&msg).unwrap_or(Value::String(msg.clone()));
+                    return Err(v["message"].as_str().map(str::to_owned).unwrap_or(msg));
+                }
+                other => panic!("unexpected packet before connect: {other:?}"),
+            }
+        }
+    }
+
+    async fn send_raw(&mut self, frame: String) {
+        self.ws.send(Message::text(frame)).await.expect("send frame");
+    }
+
+    /// Next text frame, answering pings on the way; `None` when closed.
+    async fn frame(&mut self) -> Option<String> {
+        loop {
+            match self.ws.next().await? {
+                Ok(Message::Text(t)) if t.as_str() == "2" => self.send_raw("3".into()).await,
+                Ok(Message::Text(t)) => return Some(t.to_string()),
+                Ok(Message::Close(_)) | Err(_) => return None,
+                Ok(_) => {}
+            }
+        }
+    }
+
+    /// Next Socket.IO packet of this namespace.
+    async fn packet(&mut self) -> Option<Packet> {
+        loop {
+            let f = self.frame().await?;
+            if let Some(body) = f.strip_prefix('4') {
+                // The common parser decodes only what a server receives; a
+                // CONNECT_ERROR (`4/ns,{"message":...}`) is read here.
+                if let Some(rest) = body.strip_prefix('4') {
+                    let (ns, json) = rest.split_once(',').unwrap_or((rest, ""));
+                    if ns == self.ns {
+                        return Some(Packet::connect_error(ns.to_owned(), json.to_owned()));
+                    }
+                    continue;
+                }
+                let p = CommonParser
+                    .decode_str(&ParseConfig::default(), &ParserState::default(), Str::from(body.to_owned()))
+                    .unwrap_or_else(|e| panic!("invalid packet {body:?}: {e:?}"));
+                if p.ns.as_str() == self.ns {
+                    return Some(p);
+                }
+            }
+        }
+    }
+
+    /// Emits without asking for an ack.
+    pub async fn emit(&mut self, event: &str, data: &Value) {
+        let value = CommonParser.encode_value(data, Some(event)).unwrap();
+        self.send_raw(encode(Packet::event(self.ns.clone(), value))).await;
+    }
+
+    /// Emits and waits (5 s at most) for the acknowledgement's first argument.
+    pub async fn request(&mut self, event: &str, data: &Value) -> Value {
+        self.next_ack += 1;
+        let id = self.next_ack;
+        let value = CommonParser.encode_value(data, Some(event)).unwrap();
+        let mut packet = Packet::event(self.ns.clone(), value);
+        packet.inner.set_ack_id(id);
+        self.send_raw(encode(packet)).await;
+        tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                let p = self.packet().await.expect("connection open while waiting for ack");
+                match p.inner {
+                    PacketData::EventAck(mut v, ack) if ack == id => {
+                        return CommonParser.decode_value::<Value>(&mut v, false).unwrap();
+                    }
+                    PacketData::Event(mut v, _) => {
+                        let name = CommonParser.read_event(&v).unwrap().to_owned();
+                        let data = CommonParser.decode_value::<Value>(&mut v, true).unwrap();
+                        self.events.push_back((name, data));
+                    }
+                    _ => {}
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("no ack for {event} within 5 s"))
+    }
+
+    /// The next event, or `None` if none comes within `wait`.
+    pub async fn next_event(&mut self, wait: Duration) -> Option<(String, Value)> {
+        if let Some(e) = self.events.pop_front() {
+            return Some(e);
+        }
+        tokio::time::timeout(wait, async {
+            loop {
+                let p = self.packet().await?;
+                if let PacketData::Event(mut v, _) = p.inner {
+                    let name = CommonParser.read_event(&v).unwrap().to_owned();
+                    let data = CommonParser.decode_value::<Value>(&mut v, true).unwrap();
+                    return Some((name, data));
+                }
+            }
+        })
+        .await
+        .ok()
+        .flatten()
+    }
+
+    /// Waits until the server closes the connection (or `wait` passes); true if it did.
+    pub async fn closed_within(&mut self, wait: Duration) -> bool {
+        tokio::time::timeout(wait, async {
+            loop {
+                match self.packet().await {
+                    None => return,
+                    Some(Packet { inner: PacketData::Disconnect, .. }) => return,
+                    Some(_) => {}
+                }
+            }
+        })
+        .await
+        .is_ok()
+    }
+}
