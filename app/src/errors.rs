@@ -75,10 +75,7 @@ impl ApiError {
         )
     }
     pub fn internal() -> Self {
-        Self::new(
-            ErrorCode::Internal,
-            "Something went wrong on the server; it has been logged. Please try again.",
-        )
+        Self::new(ErrorCode::Internal, "Something went wrong on the server; it has been logged. Please try again.")
     }
 }
 
@@ -105,10 +102,9 @@ impl FromServerFnError for ApiError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Request(_) => Self::new(
-                ErrorCode::Transport,
-                "Could not reach the server. Check your connection and try again.",
-            ),
+            ServerFnErrorErr::Request(_) => {
+                Self::new(ErrorCode::Transport, "Could not reach the server. Check your connection and try again.")
+            }
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
                 Self::invalid("The form was incomplete or malformed.")
             }

@@ -18,11 +18,11 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use futures::channel::oneshot;
-use futures::future::{select, Either};
+use futures::future::{Either, select};
 use gloo_timers::callback::Timeout;
 use gloo_timers::future::TimeoutFuture;
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use socketioxide_core::packet::{Packet, PacketData};
 use socketioxide_core::parser::{Parse, ParseConfig, ParserState};
 use socketioxide_core::{Str, Value};
@@ -136,7 +136,12 @@ impl LiveClient {
 
     /// Emits `event` with `data` and waits for the acknowledgement, which is an
     /// [`Ack`]: `{"ok": R}` or `{"error": ApiError}`.
-    pub async fn request<T: Serialize, R: DeserializeOwned>(&self, event: &str, data: &T, timeout: Duration) -> Result<R, ApiError> {
+    pub async fn request<T: Serialize, R: DeserializeOwned>(
+        &self,
+        event: &str,
+        data: &T,
+        timeout: Duration,
+    ) -> Result<R, ApiError> {
         let data = serde_json::to_value(data).map_err(|_| transport_error("Could not encode the request."))?;
         let (reply, answer) = oneshot::channel();
         let id = {
@@ -276,10 +281,12 @@ impl LiveClient {
             }
             return;
         }
-        let packet = match CommonParser.decode_str(&ParseConfig::default(), &ParserState::default(), Str::from(text.to_owned())) {
-            Ok(p) => p,
-            Err(_) => return,
-        };
+        let packet =
+            match CommonParser.decode_str(&ParseConfig::default(), &ParserState::default(), Str::from(text.to_owned()))
+            {
+                Ok(p) => p,
+                Err(_) => return,
+            };
         if packet.ns.as_str() != self.inner.borrow().namespace {
             return;
         }

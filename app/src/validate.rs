@@ -15,9 +15,7 @@ pub fn username(raw: &str) -> Result<String, ApiError> {
         return Err(ApiError::invalid("A username has 3 to 32 characters."));
     }
     if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
-        return Err(ApiError::invalid(
-            "A username may use only letters, digits, dots, dashes and underscores.",
-        ));
+        return Err(ApiError::invalid("A username may use only letters, digits, dots, dashes and underscores."));
     }
     Ok(name.to_string())
 }
@@ -83,12 +81,8 @@ pub fn channel_name(raw: &str) -> Result<String, ApiError> {
     if name.is_empty() {
         return Err(ApiError::invalid("Please give the channel a name."));
     }
-    if name.len() > 40
-        || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
-    {
-        return Err(ApiError::invalid(
-            "A channel name has 1 to 40 lowercase letters, digits, dashes or underscores.",
-        ));
+    if name.len() > 40 || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') {
+        return Err(ApiError::invalid("A channel name has 1 to 40 lowercase letters, digits, dashes or underscores."));
     }
     Ok(name)
 }
@@ -101,9 +95,7 @@ pub fn message_body(raw: &str) -> Result<String, ApiError> {
         return Err(ApiError::invalid("A message cannot be empty."));
     }
     if body.chars().count() > MAX_MESSAGE_CHARS {
-        return Err(ApiError::too_large(format!(
-            "A message has at most {MAX_MESSAGE_CHARS} characters."
-        )));
+        return Err(ApiError::too_large(format!("A message has at most {MAX_MESSAGE_CHARS} characters.")));
     }
     Ok(body.to_string())
 }

@@ -3,9 +3,9 @@
 //! Invariant: a token leaves this module in clear text only to be handed to its
 //! owner (cookie, invite link); everything stored is [`token_hash`]ed.
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 

@@ -76,7 +76,8 @@ mod tests {
 
     #[test]
     fn flags_override() {
-        let c = Config::try_parse_from(["confab", "--addr", "0.0.0.0:8080", "--database-url", "postgres://x/y"]).unwrap();
+        let c =
+            Config::try_parse_from(["confab", "--addr", "0.0.0.0:8080", "--database-url", "postgres://x/y"]).unwrap();
         assert_eq!(c.addr.port(), 8080);
         assert_eq!(c.database_url(), "postgres://x/y");
     }

@@ -5,12 +5,12 @@
 use std::sync::Arc;
 
 use app::backend::SharedBackend;
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
-use axum::Router;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{LeptosRoutes, generate_route_list};
 use socketioxide::layer::SocketIoLayer;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;

@@ -13,16 +13,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::backend::{cookie_value, Backend};
+use app::backend::{Backend, cookie_value};
 use app::errors::ApiError;
-use app::protocol::{events, Ack, User};
+use app::protocol::{Ack, User, events};
+use socketioxide::SocketIo;
 use socketioxide::extract::{AckSender, Extension, MaybeExtension, SocketRef, State, TryData};
 use socketioxide::handler::ConnectHandler;
 use socketioxide::layer::SocketIoLayer;
 use socketioxide::socket::DisconnectReason;
-use socketioxide::SocketIo;
 
-use crate::service::{Service, SESSION_COOKIE};
+use crate::service::{SESSION_COOKIE, Service};
 
 /// Largest Engine.IO packet accepted (a message is at most 4000 characters).
 const MAX_PAYLOAD_BYTES: u64 = 64 * 1024;
@@ -141,10 +141,12 @@ async fn on_connect(socket: SocketRef, Extension(member): Extension<Member>) {
     socket.on(events::SEND, on_send);
     // Only extractors that cannot fail here: a failing one would leave the
     // socket in its rooms for good.
-    socket.on_disconnect(async |socket: SocketRef, reason: DisconnectReason, MaybeExtension(m): MaybeExtension<Member>| {
-        let (user_id, org) = m.map(|m| (m.user.id, m.org_slug)).unwrap_or_default();
-        tracing::info!(user_id, %org, socket_id = %socket.id, ?reason, "socket disconnected");
-    });
+    socket.on_disconnect(
+        async |socket: SocketRef, reason: DisconnectReason, MaybeExtension(m): MaybeExtension<Member>| {
+            let (user_id, org) = m.map(|m| (m.user.id, m.org_slug)).unwrap_or_default();
+            tracing::info!(user_id, %org, socket_id = %socket.id, ?reason, "socket disconnected");
+        },
+    );
 }
 
 /// Replies to a request that asked for an acknowledgement.
@@ -238,6 +240,9 @@ mod tests {
         assert!(origin_allowed(&headers(None, "chat.example.com"), &[]));
         assert!(origin_allowed(&headers(Some("http://127.0.0.1:3000"), "127.0.0.1:3000"), &[]));
         assert!(!origin_allowed(&headers(Some("http://evil.example"), "127.0.0.1:3000"), &[]));
-        assert!(origin_allowed(&headers(Some("https://app.example"), "10.0.0.5:3000"), &["https://app.example/".into()]));
+        assert!(origin_allowed(
+            &headers(Some("https://app.example"), "10.0.0.5:3000"),
+            &["https://app.example/".into()]
+        ));
     }
 }

@@ -95,7 +95,13 @@ impl Service {
     }
 
     /// A channel of organization `org_id` by id, if `user` may read it.
-    pub async fn readable_channel(&self, user: &User, org_id: i64, role: Role, channel_id: i64) -> Result<ChannelRow, ApiError> {
+    pub async fn readable_channel(
+        &self,
+        user: &User,
+        org_id: i64,
+        role: Role,
+        channel_id: i64,
+    ) -> Result<ChannelRow, ApiError> {
         let channel = self
             .store
             .channel_by_id(channel_id, user.id)
@@ -120,11 +126,8 @@ impl Service {
         let body = validate::message_body(&req.body)?;
         let channel = self.readable_channel(user, org_id, role, req.channel_id).await?;
         access::post(role, channel.kind, channel.joined)?;
-        let stored = self
-            .store
-            .insert_message(channel.id, client_id, user, &body)
-            .await
-            .map_err(fail("storing message"))?;
+        let stored =
+            self.store.insert_message(channel.id, client_id, user, &body).await.map_err(fail("storing message"))?;
         Ok((stored.message, stored.created))
     }
 
@@ -216,7 +219,9 @@ impl Backend for Service {
                 tracing::info!(user_id = user.id, org = %org.slug, "organization created");
                 Ok(org)
             }
-            Err(StoreError::Conflict(_)) => Err(ApiError::conflict(format!("The URL name {slug} is taken; please choose another."))),
+            Err(StoreError::Conflict(_)) => {
+                Err(ApiError::conflict(format!("The URL name {slug} is taken; please choose another.")))
+            }
             Err(e) => Err(fail("creating organization")(e)),
         }
     }
@@ -242,12 +247,10 @@ impl Backend for Service {
     }
 
     async fn invite_preview(&self, user: &User, token: &str) -> Result<InvitePreview, ApiError> {
-        let invite = self
-            .store
-            .invite(&auth::token_hash(token))
-            .await
-            .map_err(fail("looking up invite"))?
-            .ok_or_else(|| ApiError::not_found("This invite link is not valid or has expired. Ask for a new one."))?;
+        let invite =
+            self.store.invite(&auth::token_hash(token)).await.map_err(fail("looking up invite"))?.ok_or_else(|| {
+                ApiError::not_found("This invite link is not valid or has expired. Ask for a new one.")
+            })?;
         let role = self.store.role_in(invite.org_id, user.id).await.map_err(fail("looking up membership"))?;
         Ok(InvitePreview {
             org_name: invite.org_name,
@@ -258,16 +261,19 @@ impl Backend for Service {
     }
 
     async fn accept_invite(&self, user: &User, token: &str) -> Result<OrgSummary, ApiError> {
-        let invite = self
-            .store
-            .invite(&auth::token_hash(token))
-            .await
-            .map_err(fail("looking up invite"))?
-            .ok_or_else(|| ApiError::not_found("This invite link is not valid or has expired. Ask for a new one."))?;
+        let invite =
+            self.store.invite(&auth::token_hash(token)).await.map_err(fail("looking up invite"))?.ok_or_else(|| {
+                ApiError::not_found("This invite link is not valid or has expired. Ask for a new one.")
+            })?;
         self.store.add_member(invite.org_id, user.id, Role::Member).await.map_err(fail("adding member"))?;
         let role = self.store.role_in(invite.org_id, user.id).await.map_err(fail("looking up membership"))?;
         tracing::info!(user_id = user.id, org = %invite.org_slug, "joined organization by invite");
-        Ok(OrgSummary { id: invite.org_id, slug: invite.org_slug, name: invite.org_name, role: role.unwrap_or(Role::Member) })
+        Ok(OrgSummary {
+            id: invite.org_id,
+            slug: invite.org_slug,
+            name: invite.org_name,
+            role: role.unwrap_or(Role::Member),
+        })
     }
 
     async fn create_channel(&self, user: &User, slug: &str, name: &str) -> Result<Channel, ApiError> {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use support::sio::SioClient;
-use support::{channel_id, org_with_two_members, TestServer};
+use support::{TestServer, channel_id, org_with_two_members};
 
 const QUIET: Duration = Duration::from_millis(300);
 const SOON: Duration = Duration::from_secs(3);
@@ -26,11 +26,16 @@ async fn namespace_admits_members_only() {
     assert!(err.contains("not a member"), "{err}");
     let err = SioClient::connect(server.addr, "/nope", &owner.cookie_header(), None).await.err().unwrap();
     assert!(err.contains("No such organization"), "{err}");
-    let err = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), Some("http://evil.example")).await.err().unwrap();
+    let err = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), Some("http://evil.example"))
+        .await
+        .err()
+        .unwrap();
     assert!(err.contains("origin"), "{err}");
 
     let own_origin = format!("http://{}", server.addr);
-    SioClient::connect(server.addr, "/acme", &owner.cookie_header(), Some(&own_origin)).await.expect("same origin is fine");
+    SioClient::connect(server.addr, "/acme", &owner.cookie_header(), Some(&own_origin))
+        .await
+        .expect("same origin is fine");
     server.stop().await;
 }
 
@@ -114,16 +119,28 @@ async fn bad_requests_get_clear_errors_and_keep_the_connection() {
     assert_eq!(code(s.request("send", &json!({"nonsense": true})).await), "invalid");
     assert_eq!(code(s.request("send", &json!("just a string")).await), "invalid");
     assert_eq!(code(s.request("join", &json!({"channel_id": "x"})).await), "invalid");
-    assert_eq!(code(s.request("send", &json!({"channel_id": general, "client_id": "a", "body": "   "})).await), "invalid");
+    assert_eq!(
+        code(s.request("send", &json!({"channel_id": general, "client_id": "a", "body": "   "})).await),
+        "invalid"
+    );
     let long = "é".repeat(4001);
     let e = s.request("send", &json!({"channel_id": general, "client_id": "b", "body": long})).await;
     assert_eq!(code(e.clone()), "too_large");
     assert!(e["error"]["message"].as_str().unwrap().contains("4000"));
-    assert_eq!(code(s.request("send", &json!({"channel_id": general, "client_id": "", "body": "hi"})).await), "invalid");
+    assert_eq!(
+        code(s.request("send", &json!({"channel_id": general, "client_id": "", "body": "hi"})).await),
+        "invalid"
+    );
     // Not joined, another org's channel, no such channel.
-    assert_eq!(code(s.request("send", &json!({"channel_id": design, "client_id": "c", "body": "hi"})).await), "forbidden");
+    assert_eq!(
+        code(s.request("send", &json!({"channel_id": design, "client_id": "c", "body": "hi"})).await),
+        "forbidden"
+    );
     assert_eq!(code(s.request("join", &json!({"channel_id": foreign})).await), "not_found");
-    assert_eq!(code(s.request("send", &json!({"channel_id": foreign, "client_id": "d", "body": "hi"})).await), "not_found");
+    assert_eq!(
+        code(s.request("send", &json!({"channel_id": foreign, "client_id": "d", "body": "hi"})).await),
+        "not_found"
+    );
     assert_eq!(code(s.request("join", &json!({"channel_id": 999_999})).await), "not_found");
 
     // Still connected, and nothing was stored by the refused sends.

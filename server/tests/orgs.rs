@@ -3,7 +3,7 @@
 mod support;
 
 use serde_json::json;
-use support::{channel_id, org_with_two_members, TestServer};
+use support::{TestServer, channel_id, org_with_two_members};
 
 #[tokio::test]
 async fn create_org_invite_and_join() {
@@ -106,7 +106,10 @@ async fn history_pages_newest_first_oldest_on_top() {
     let mut sock = support::sio::SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
     for i in 1..=120 {
         let ack = sock
-            .request("send", &json!({"channel_id": general, "client_id": format!("m-{i}"), "body": format!("message {i}")}))
+            .request(
+                "send",
+                &json!({"channel_id": general, "client_id": format!("m-{i}"), "body": format!("message {i}")}),
+            )
             .await;
         assert_eq!(ack["ok"]["seq"], i, "{ack}");
     }

@@ -8,52 +8,55 @@ use crate::protocol::User;
 /// Creates an account and signs it in; then goes to `next` (a local path) or `/`.
 #[server(prefix = "/api", endpoint = "register")]
 pub async fn register(username: String, password: String, next: Option<String>) -> Result<User, ApiError> {
-    super::request::with_status(async move {
-        use super::request::*;
-        let backend = backend()?;
-        let (user, session) = backend.register(&username, &password).await?;
-        set_session_cookie(&backend, Some(&session));
-        leptos_axum::redirect(&local_path(next, "/"));
-        Ok(user)
-    }
-    .await)
+    super::request::with_status(
+        async move {
+            use super::request::*;
+            let backend = backend()?;
+            let (user, session) = backend.register(&username, &password).await?;
+            set_session_cookie(&backend, Some(&session));
+            leptos_axum::redirect(&local_path(next, "/"));
+            Ok(user)
+        }
+        .await,
+    )
 }
 
 /// Signs in; then goes to `next` (a local path) or `/`.
 #[server(prefix = "/api", endpoint = "login")]
 pub async fn login(username: String, password: String, next: Option<String>) -> Result<User, ApiError> {
-    super::request::with_status(async move {
-        use super::request::*;
-        let backend = backend()?;
-        let (user, session) = backend.login(&username, &password).await?;
-        set_session_cookie(&backend, Some(&session));
-        leptos_axum::redirect(&local_path(next, "/"));
-        Ok(user)
-    }
-    .await)
+    super::request::with_status(
+        async move {
+            use super::request::*;
+            let backend = backend()?;
+            let (user, session) = backend.login(&username, &password).await?;
+            set_session_cookie(&backend, Some(&session));
+            leptos_axum::redirect(&local_path(next, "/"));
+            Ok(user)
+        }
+        .await,
+    )
 }
 
 /// Signs out: revokes the session and clears the cookie.
 #[server(prefix = "/api", endpoint = "logout")]
 pub async fn logout() -> Result<(), ApiError> {
-    super::request::with_status(async move {
-        use super::request::*;
-        let backend = backend()?;
-        if let Some(token) = session_token(&backend) {
-            backend.logout(&token).await?;
+    super::request::with_status(
+        async move {
+            use super::request::*;
+            let backend = backend()?;
+            if let Some(token) = session_token(&backend) {
+                backend.logout(&token).await?;
+            }
+            set_session_cookie(&backend, None);
+            leptos_axum::redirect("/");
+            Ok(())
         }
-        set_session_cookie(&backend, None);
-        leptos_axum::redirect("/");
-        Ok(())
-    }
-    .await)
+        .await,
+    )
 }
 
 /// The signed-in user, or `null`.
 #[server(prefix = "/api", endpoint = "me")]
 pub async fn me() -> Result<Option<User>, ApiError> {
-    super::request::with_status(async move {
-        super::request::current_user().await
-    }
-    .await)
+    super::request::with_status(async move { super::request::current_user().await }.await)
 }

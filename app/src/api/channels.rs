@@ -8,43 +8,51 @@ use crate::protocol::{Channel, HistoryPage};
 /// The channels of an organization the signed-in user can see.
 #[server(prefix = "/api", endpoint = "list_channels")]
 pub async fn list_channels(slug: String) -> Result<Vec<Channel>, ApiError> {
-    super::request::with_status(async move {
-        let (backend, user) = super::request::require_user().await?;
-        backend.list_channels(&user, &slug).await
-    }
-    .await)
+    super::request::with_status(
+        async move {
+            let (backend, user) = super::request::require_user().await?;
+            backend.list_channels(&user, &slug).await
+        }
+        .await,
+    )
 }
 
 /// Creates a public channel (its creator joins it) and opens it.
 #[server(prefix = "/api", endpoint = "create_channel")]
 pub async fn create_channel(slug: String, name: String) -> Result<Channel, ApiError> {
-    super::request::with_status(async move {
-        let (backend, user) = super::request::require_user().await?;
-        let channel = backend.create_channel(&user, &slug, &name).await?;
-        leptos_axum::redirect(&format!("/o/{slug}/c/{}", channel.name));
-        Ok(channel)
-    }
-    .await)
+    super::request::with_status(
+        async move {
+            let (backend, user) = super::request::require_user().await?;
+            let channel = backend.create_channel(&user, &slug, &name).await?;
+            leptos_axum::redirect(&format!("/o/{slug}/c/{}", channel.name));
+            Ok(channel)
+        }
+        .await,
+    )
 }
 
 /// Joins a channel, so its messages can be posted to.
 #[server(prefix = "/api", endpoint = "join_channel")]
 pub async fn join_channel(slug: String, channel: String) -> Result<Channel, ApiError> {
-    super::request::with_status(async move {
-        let (backend, user) = super::request::require_user().await?;
-        backend.join_channel(&user, &slug, &channel).await
-    }
-    .await)
+    super::request::with_status(
+        async move {
+            let (backend, user) = super::request::require_user().await?;
+            backend.join_channel(&user, &slug, &channel).await
+        }
+        .await,
+    )
 }
 
 /// Leaves a channel.
 #[server(prefix = "/api", endpoint = "leave_channel")]
 pub async fn leave_channel(slug: String, channel: String) -> Result<Channel, ApiError> {
-    super::request::with_status(async move {
-        let (backend, user) = super::request::require_user().await?;
-        backend.leave_channel(&user, &slug, &channel).await
-    }
-    .await)
+    super::request::with_status(
+        async move {
+            let (backend, user) = super::request::require_user().await?;
+            backend.leave_channel(&user, &slug, &channel).await
+        }
+        .await,
+    )
 }
 
 /// A page of a channel's history, oldest first: the newest messages, or those
@@ -56,11 +64,13 @@ pub async fn history(
     before_seq: Option<i64>,
     limit: Option<i64>,
 ) -> Result<HistoryPage, ApiError> {
-    super::request::with_status(async move {
-        let (backend, user) = super::request::require_user().await?;
-        backend
-            .history(&user, &slug, &channel, before_seq, limit.unwrap_or(crate::protocol::HISTORY_PAGE_SIZE))
-            .await
-    }
-    .await)
+    super::request::with_status(
+        async move {
+            let (backend, user) = super::request::require_user().await?;
+            backend
+                .history(&user, &slug, &channel, before_seq, limit.unwrap_or(crate::protocol::HISTORY_PAGE_SIZE))
+                .await
+        }
+        .await,
+    )
 }

@@ -8,63 +8,75 @@ use crate::protocol::{Invite, InvitePreview, OrgSummary, OrgView};
 /// The organizations the signed-in user belongs to.
 #[server(prefix = "/api", endpoint = "list_orgs")]
 pub async fn list_orgs() -> Result<Vec<OrgSummary>, ApiError> {
-    super::request::with_status(async move {
-        let (backend, user) = super::request::require_user().await?;
-        backend.list_orgs(&user).await
-    }
-    .await)
+    super::request::with_status(
+        async move {
+            let (backend, user) = super::request::require_user().await?;
+            backend.list_orgs(&user).await
+        }
+        .await,
+    )
 }
 
 /// Creates an organization owned by the signed-in user and opens it.
 #[server(prefix = "/api", endpoint = "create_org")]
 pub async fn create_org(name: String, slug: String) -> Result<OrgSummary, ApiError> {
-    super::request::with_status(async move {
-        let (backend, user) = super::request::require_user().await?;
-        let org = backend.create_org(&user, &name, &slug).await?;
-        leptos_axum::redirect(&format!("/o/{}", org.slug));
-        Ok(org)
-    }
-    .await)
+    super::request::with_status(
+        async move {
+            let (backend, user) = super::request::require_user().await?;
+            let org = backend.create_org(&user, &name, &slug).await?;
+            leptos_axum::redirect(&format!("/o/{}", org.slug));
+            Ok(org)
+        }
+        .await,
+    )
 }
 
 /// An organization with the channels the signed-in user can see.
 #[server(prefix = "/api", endpoint = "org")]
 pub async fn org(slug: String) -> Result<OrgView, ApiError> {
-    super::request::with_status(async move {
-        let (backend, user) = super::request::require_user().await?;
-        backend.org_view(&user, &slug).await
-    }
-    .await)
+    super::request::with_status(
+        async move {
+            let (backend, user) = super::request::require_user().await?;
+            backend.org_view(&user, &slug).await
+        }
+        .await,
+    )
 }
 
 /// Makes an invite link to the organization (owners and admins).
 #[server(prefix = "/api", endpoint = "create_invite")]
 pub async fn create_invite(slug: String) -> Result<Invite, ApiError> {
-    super::request::with_status(async move {
-        let (backend, user) = super::request::require_user().await?;
-        backend.create_invite(&user, &slug).await
-    }
-    .await)
+    super::request::with_status(
+        async move {
+            let (backend, user) = super::request::require_user().await?;
+            backend.create_invite(&user, &slug).await
+        }
+        .await,
+    )
 }
 
 /// What an invite link leads to, for the signed-in user.
 #[server(prefix = "/api", endpoint = "invite")]
 pub async fn get_invite(token: String) -> Result<InvitePreview, ApiError> {
-    super::request::with_status(async move {
-        let (backend, user) = super::request::require_user().await?;
-        backend.invite_preview(&user, &token).await
-    }
-    .await)
+    super::request::with_status(
+        async move {
+            let (backend, user) = super::request::require_user().await?;
+            backend.invite_preview(&user, &token).await
+        }
+        .await,
+    )
 }
 
 /// Joins the organization an invite link leads to, and opens it.
 #[server(prefix = "/api", endpoint = "accept_invite")]
 pub async fn accept_invite(token: String) -> Result<OrgSummary, ApiError> {
-    super::request::with_status(async move {
-        let (backend, user) = super::request::require_user().await?;
-        let org = backend.accept_invite(&user, &token).await?;
-        leptos_axum::redirect(&format!("/o/{}", org.slug));
-        Ok(org)
-    }
-    .await)
+    super::request::with_status(
+        async move {
+            let (backend, user) = super::request::require_user().await?;
+            let org = backend.accept_invite(&user, &token).await?;
+            leptos_axum::redirect(&format!("/o/{}", org.slug));
+            Ok(org)
+        }
+        .await,
+    )
 }

@@ -2,8 +2,8 @@
 //! backend from context, the signed-in user from the session cookie, and
 //! setting or clearing that cookie on the response.
 
-use http::header::SET_COOKIE;
 use http::HeaderValue;
+use http::header::SET_COOKIE;
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 

@@ -34,7 +34,7 @@ pub fn ChannelList(
         <nav class="sidebar" aria-label="Channels">
             <h2 class="sidebar-title">"Channels"</h2>
             <ul class="channel-list">{items}</ul>
-            <ActionForm action=create attr:class="stack compact" attr:aria-label="New channel">
+            <ActionForm action=create attr:class="stack compact" attr:aria-label="Create a channel">
                 <input type="hidden" name="slug" value=slug />
                 <label for="new-channel">"New channel"</label>
                 <div class="row">

@@ -73,12 +73,11 @@ impl Timeline {
     /// `client_id`, or same `seq`) is replaced, never duplicated; a pending one
     /// of this tab becomes `delivery`.
     pub fn merge(&mut self, message: ChatMessage, delivery: Delivery) {
-        if let Some(i) = self
-            .entries
-            .iter()
-            .position(|e| e.message.client_id == message.client_id || (e.message.seq > 0 && e.message.seq == message.seq))
-        {
-            let keep_sent = matches!(self.entries[i].delivery, Delivery::Sending | Delivery::Sent | Delivery::Failed(_));
+        if let Some(i) = self.entries.iter().position(|e| {
+            e.message.client_id == message.client_id || (e.message.seq > 0 && e.message.seq == message.seq)
+        }) {
+            let keep_sent =
+                matches!(self.entries[i].delivery, Delivery::Sending | Delivery::Sent | Delivery::Failed(_));
             self.entries.remove(i);
             let delivery = if keep_sent { Delivery::Sent } else { delivery };
             self.insert_stored(Entry { message, delivery });
@@ -89,7 +88,8 @@ impl Timeline {
 
     fn insert_stored(&mut self, entry: Entry) {
         let seq = entry.message.seq;
-        let at = self.entries.iter().position(|e| e.message.seq == 0 || e.message.seq > seq).unwrap_or(self.entries.len());
+        let at =
+            self.entries.iter().position(|e| e.message.seq == 0 || e.message.seq > seq).unwrap_or(self.entries.len());
         self.entries.insert(at, entry);
     }
 }
@@ -108,7 +108,8 @@ pub fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView 
     let joined = channel.joined;
 
     #[cfg(feature = "hydrate")]
-    let actions = browser::start(slug.clone(), channel.clone(), me.clone(), timeline, has_more, tz_offset, status, notice);
+    let actions =
+        browser::start(slug.clone(), channel.clone(), me.clone(), timeline, has_more, tz_offset, status, notice);
     #[cfg(not(feature = "hydrate"))]
     let _ = (&slug, &me);
 
@@ -257,7 +258,7 @@ mod browser {
     use super::{Delivery, LinkStatus, Timeline};
     use crate::api::channels::history;
     use crate::live::{LiveClient, LiveEvent};
-    use crate::protocol::{events, Channel, ChatMessage, User, HISTORY_PAGE_SIZE};
+    use crate::protocol::{Channel, ChatMessage, HISTORY_PAGE_SIZE, User, events};
     use crate::validate;
 
     /// How long a send or join waits for its acknowledgement.

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::auth::{me, Login, Logout, Register};
+use crate::api::auth::{Login, Logout, Register, me};
 use crate::errors::ApiError;
 use crate::protocol::User;
 
@@ -23,10 +23,8 @@ impl Session {
         let login = ServerAction::<Login>::new();
         let register = ServerAction::<Register>::new();
         let logout = ServerAction::<Logout>::new();
-        let me = Resource::new(
-            move || (login.version().get(), register.version().get(), logout.version().get()),
-            |_| me(),
-        );
+        let me =
+            Resource::new(move || (login.version().get(), register.version().get(), logout.version().get()), |_| me());
         let session = Session { login, register, logout, me };
         provide_context(session);
         session

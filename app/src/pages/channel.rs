@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::channels::{history, JoinChannel, LeaveChannel};
+use crate::api::channels::{JoinChannel, LeaveChannel, history};
 use crate::api::orgs::org;
 use crate::components::channel_list::ChannelList;
 use crate::components::chat::Chat;

@@ -5,7 +5,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::orgs::{list_orgs, CreateOrg};
+use crate::api::orgs::{CreateOrg, list_orgs};
 use crate::components::auth_forms::AuthForms;
 use crate::components::error_note::{ActionError, PageError};
 use crate::components::session::use_session;

@@ -4,7 +4,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::orgs::{get_invite, AcceptInvite};
+use crate::api::orgs::{AcceptInvite, get_invite};
 use crate::components::auth_forms::AuthForms;
 use crate::components::error_note::{ActionError, PageError};
 use crate::components::session::use_session;

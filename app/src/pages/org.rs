@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::orgs::{org, CreateInvite};
+use crate::api::orgs::{CreateInvite, org};
 use crate::components::channel_list::ChannelList;
 use crate::components::error_note::{ActionError, PageError};
 use crate::protocol::{OrgView, Role};

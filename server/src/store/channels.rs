@@ -2,7 +2,7 @@
 
 use app::protocol::ChannelKind;
 
-use super::{now_ms, Store, StoreResult};
+use super::{Store, StoreResult, now_ms};
 
 /// A channel with the current user's membership.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 
 use app::protocol::{ChatMessage, User};
 
-use super::{now_ms, Store, StoreError, StoreResult};
+use super::{Store, StoreError, StoreResult, now_ms};
 
 type Raw = (i64, i64, i64, String, i64, String, String, i64);
 
@@ -24,7 +24,13 @@ pub struct Stored {
 impl Store {
     /// Stores a message with the channel's next `seq`, or returns the message
     /// already stored under the same `client_id` (a retry).
-    pub async fn insert_message(&self, channel_id: i64, client_id: &str, author: &User, body: &str) -> StoreResult<Stored> {
+    pub async fn insert_message(
+        &self,
+        channel_id: i64,
+        client_id: &str,
+        author: &User,
+        body: &str,
+    ) -> StoreResult<Stored> {
         if let Some(message) = self.message_by_client_id(channel_id, client_id).await? {
             return Ok(Stored { message, created: false });
         }
@@ -40,15 +46,22 @@ impl Store {
         }
     }
 
-    async fn insert_new(&self, channel_id: i64, client_id: &str, author: &User, body: &str) -> StoreResult<ChatMessage> {
+    async fn insert_new(
+        &self,
+        channel_id: i64,
+        client_id: &str,
+        author: &User,
+        body: &str,
+    ) -> StoreResult<ChatMessage> {
         let now = now_ms();
         // The UPDATE comes first so the write lock is taken before anything is
         // read: the seq it returns is ours until commit.
         let mut tx = self.pool.begin().await?;
-        let (seq,): (i64,) = sqlx::query_as("UPDATE channels SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq")
-            .bind(channel_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let (seq,): (i64,) =
+            sqlx::query_as("UPDATE channels SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq")
+                .bind(channel_id)
+                .fetch_one(&mut *tx)
+                .await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO messages (channel_id, seq, client_id, author_id, body, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -85,15 +98,19 @@ impl Store {
 
     /// Up to `limit` messages before `before_seq` (the newest when `None`),
     /// oldest first, and whether older ones exist.
-    pub async fn history(&self, channel_id: i64, before_seq: Option<i64>, limit: i64) -> StoreResult<(Vec<ChatMessage>, bool)> {
-        let rows: Vec<Raw> = sqlx::query_as(&format!(
-            "{SELECT} WHERE m.channel_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3"
-        ))
-        .bind(channel_id)
-        .bind(before_seq.unwrap_or(i64::MAX))
-        .bind(limit + 1)
-        .fetch_all(&self.pool)
-        .await?;
+    pub async fn history(
+        &self,
+        channel_id: i64,
+        before_seq: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<(Vec<ChatMessage>, bool)> {
+        let rows: Vec<Raw> =
+            sqlx::query_as(&format!("{SELECT} WHERE m.channel_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3"))
+                .bind(channel_id)
+                .bind(before_seq.unwrap_or(i64::MAX))
+                .bind(limit + 1)
+                .fetch_all(&self.pool)
+                .await?;
         let has_more = rows.len() as i64 > limit;
         let mut messages: Vec<ChatMessage> = rows.into_iter().take(limit as usize).map(message).collect();
         messages.reverse();

@@ -2,7 +2,7 @@
 
 use app::protocol::{OrgSummary, Role};
 
-use super::{now_ms, Store, StoreResult};
+use super::{Store, StoreResult, now_ms};
 
 /// Name of the channel every organization starts with and every newcomer joins.
 pub const DEFAULT_CHANNEL: &str = "general";
@@ -35,14 +35,15 @@ impl Store {
     pub async fn create_org(&self, owner: i64, name: &str, slug: &str) -> StoreResult<OrgSummary> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        let (id,): (i64,) =
-            sqlx::query_as("INSERT INTO orgs (slug, name, created_by, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-                .bind(slug)
-                .bind(name)
-                .bind(owner)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO orgs (slug, name, created_by, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(slug)
+        .bind(name)
+        .bind(owner)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
         sqlx::query("INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)")
             .bind(id)
             .bind(owner)
@@ -70,7 +71,10 @@ impl Store {
     }
 
     pub async fn org_by_slug(&self, slug: &str) -> StoreResult<Option<OrgRow>> {
-        Ok(sqlx::query_as("SELECT id, slug, name FROM orgs WHERE slug = $1").bind(slug).fetch_optional(&self.pool).await?)
+        Ok(sqlx::query_as("SELECT id, slug, name FROM orgs WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     /// The user's role in the organization, or `None` if not a member.
@@ -96,21 +100,25 @@ impl Store {
     }
 
     pub async fn member_count(&self, org_id: i64) -> StoreResult<i64> {
-        let (n,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM memberships WHERE org_id = $1").bind(org_id).fetch_one(&self.pool).await?;
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM memberships WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_one(&self.pool)
+            .await?;
         Ok(n)
     }
 
     pub async fn create_invite(&self, token_hash: &str, org_id: i64, by: i64, ttl_ms: i64) -> StoreResult<i64> {
         let now = now_ms();
-        sqlx::query("INSERT INTO invites (token_hash, org_id, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(token_hash)
-            .bind(org_id)
-            .bind(by)
-            .bind(now)
-            .bind(now + ttl_ms)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO invites (token_hash, org_id, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash)
+        .bind(org_id)
+        .bind(by)
+        .bind(now)
+        .bind(now + ttl_ms)
+        .execute(&self.pool)
+        .await?;
         Ok(now + ttl_ms)
     }
 

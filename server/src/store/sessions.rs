@@ -2,7 +2,7 @@
 
 use app::protocol::User;
 
-use super::{now_ms, Store, StoreResult};
+use super::{Store, StoreResult, now_ms};
 
 impl Store {
     pub async fn create_session(&self, token_hash: &str, user_id: i64, ttl_ms: i64) -> StoreResult<()> {

@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use serde_json::Value;
+use socketioxide_core::Str;
 use socketioxide_core::packet::{Packet, PacketData};
 use socketioxide_core::parser::{Parse, ParseConfig, ParserState};
-use socketioxide_core::Str;
 use socketioxide_parser_common::CommonParser;
 use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub struct SioClient {
@@ -32,7 +32,12 @@ fn encode(packet: Packet) -> String {
 
 impl SioClient {
     /// Connects to namespace `ns`; `Err` carries the `connect_error` message.
-    pub async fn connect(addr: std::net::SocketAddr, ns: &str, cookie: &str, origin: Option<&str>) -> Result<SioClient, String> {
+    pub async fn connect(
+        addr: std::net::SocketAddr,
+        ns: &str,
+        cookie: &str,
+        origin: Option<&str>,
+    ) -> Result<SioClient, String> {
         let mut req = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket").into_client_request().unwrap();
         if !cookie.is_empty() {
             req.headers_mut().insert("Cookie", cookie.parse().unwrap());

@@ -1,0 +1,34 @@
+# Confab. On a fresh machine, `make run` or `make test` installs what is missing first.
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/end2end/node_modules/.bin:$(PATH)
+
+.PHONY: run test test-rust test-e2e build-e2e lint bench clean
+
+## Install what is missing, build a release and serve it on http://127.0.0.1:3000 (SQLite in ./data).
+run:
+	scripts/setup.sh
+	cargo leptos build --release
+	LEPTOS_SITE_ROOT=target/site target/release/server
+
+## Install what is missing and run every test: Rust unit and integration tests, then Playwright.
+test:
+	scripts/setup.sh --test
+	$(MAKE) test-rust
+	$(MAKE) test-e2e
+
+test-rust:
+	cargo test --workspace --exclude frontend --locked
+
+build-e2e:
+	cargo leptos build
+
+test-e2e: build-e2e
+	cd end2end && npx playwright test
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --features app/ssr -- -D warnings
+
+clean:
+	cargo clean
+	rm -rf end2end/test-results end2end/playwright-report

@@ -1,0 +1,74 @@
+import { test, expect, type Page } from "@playwright/test";
+import { open, register, unique } from "./helpers";
+
+async function send(page: Page, text: string, how: "enter" | "button") {
+  const box = page.getByRole("textbox", { name: "Message" });
+  await box.fill(text);
+  if (how === "enter") await box.press("Enter");
+  else await page.getByRole("button", { name: "Send" }).click();
+}
+
+function message(page: Page, text: string) {
+  return page.locator("li.msg").filter({ hasText: text });
+}
+
+test("two colleagues chat live in a channel, and the history stays", async ({ browser }) => {
+  const owner = await (await browser.newContext()).newPage();
+  const colleague = await (await browser.newContext()).newPage();
+  const [ownerName, colleagueName, slug] = [unique("olga"), unique("carl"), unique("org")];
+
+  // The owner creates an organization and a channel.
+  await register(owner, ownerName);
+  await owner.getByLabel("Name", { exact: true }).fill("Acme Test");
+  await owner.getByLabel("URL name").fill(slug);
+  await owner.getByRole("button", { name: "Create organization" }).click();
+  await expect(owner).toHaveURL(new RegExp(`/o/${slug}$`));
+  await expect(owner.getByRole("heading", { name: "Acme Test" })).toBeVisible();
+  await expect(owner.locator("body[data-hydrated]")).toBeAttached();
+  await owner.getByLabel("New channel").fill("design");
+  await owner.getByRole("button", { name: "Create", exact: true }).click();
+  await expect(owner).toHaveURL(new RegExp(`/o/${slug}/c/design$`));
+
+  // ... and invites the colleague.
+  await open(owner, `/o/${slug}`);
+  await owner.getByRole("button", { name: "Create invite link" }).click();
+  const invitePath = await owner.getByTestId("invite-link").getAttribute("href");
+  expect(invitePath).toMatch(/^\/invite\/[0-9a-f]{64}$/);
+
+  // The colleague signs up from the invite link and joins.
+  await open(colleague, invitePath!);
+  const form = colleague.getByRole("form", { name: "Create an account" });
+  await form.getByLabel("Username").fill(colleagueName);
+  await form.getByLabel(/^Password/).fill("correct horse battery");
+  await form.getByRole("button", { name: "Create account" }).click();
+  await expect(colleague.getByRole("heading", { name: "Join Acme Test" })).toBeVisible();
+  await colleague.getByRole("button", { name: "Join Acme Test" }).click();
+  await expect(colleague).toHaveURL(new RegExp(`/o/${slug}$`));
+  await expect(colleague.getByText("2 members")).toBeVisible();
+
+  // Both open #design; the colleague joins it.
+  await open(colleague, `/o/${slug}/c/design`);
+  await colleague.getByRole("button", { name: "Join channel" }).click();
+  await expect(colleague.getByRole("textbox", { name: "Message" })).toBeVisible();
+  await open(owner, `/o/${slug}/c/design`);
+  await expect(owner.getByRole("status")).toHaveText("Live");
+  await expect(colleague.getByRole("status")).toHaveText("Live");
+
+  // They talk; each sees the other's message appear without reloading.
+  await send(owner, "Hello from the owner", "enter");
+  await expect(message(owner, "Hello from the owner").locator(".delivery")).toHaveText("sent");
+  await expect(message(colleague, "Hello from the owner")).toContainText(ownerName);
+  await send(colleague, "Hi! Glad to be here", "button");
+  await expect(message(owner, "Hi! Glad to be here")).toContainText(colleagueName);
+  await expect(owner.getByRole("textbox", { name: "Message" })).toHaveValue("");
+
+  // After a reload the history is still there, in order, once each.
+  await colleague.reload();
+  await expect(colleague.locator("body[data-hydrated]")).toBeAttached({ timeout: 30_000 });
+  const bodies = colleague.locator("li.msg .body");
+  await expect(bodies).toHaveText(["Hello from the owner", "Hi! Glad to be here"]);
+  await expect(colleague.getByRole("status")).toHaveText("Live");
+  await send(owner, "Still here after your reload", "enter");
+  await expect(message(colleague, "Still here after your reload")).toBeVisible();
+  await expect(bodies).toHaveCount(3);
+});

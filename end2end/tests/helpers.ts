@@ -1,0 +1,24 @@
+import { expect, type Page } from "@playwright/test";
+
+/** A name no other test run has used. */
+export function unique(prefix: string): string {
+  return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+}
+
+/** Opens a page and waits until the wasm has hydrated it. */
+export async function open(page: Page, path: string) {
+  await page.goto(path);
+  await expect(page.locator("body[data-hydrated]")).toBeAttached({ timeout: 30_000 });
+}
+
+export const PASSWORD = "correct horse battery";
+
+/** Creates an account from the home page's form; ends signed in on `/`. */
+export async function register(page: Page, username: string) {
+  await open(page, "/");
+  const form = page.getByRole("form", { name: "Create an account" });
+  await form.getByLabel("Username").fill(username);
+  await form.getByLabel(/^Password/).fill(PASSWORD);
+  await form.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByTestId("whoami")).toHaveText(username);
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Installs whatever this machine is missing to build and test Confab, and skips
+# what is already there. Safe to run again.
+#   scripts/setup.sh          build tools (toolchain, cargo-leptos, wasm-bindgen, npm packages)
+#   scripts/setup.sh --test   the same, plus Chromium for the browser tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_browser=false
+[ "${1:-}" = "--test" ] && want_browser=true
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+export PATH="$HOME/.cargo/bin:$PATH"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_updated=false
+apt_install() {
+  if ! $apt_updated; then as_root apt-get update -qq; apt_updated=true; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# 1. The pinned Rust toolchain with the wasm target (RUSTUP_AUTO_INSTALL=0 here).
+toolchain=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
+if rustup run "$toolchain" rustc --version >/dev/null 2>&1 \
+  && rustup target list --installed --toolchain "$toolchain" | grep -q wasm32-unknown-unknown; then
+  say "Rust $toolchain: installed"
+else
+  say "Installing Rust $toolchain with the wasm target"
+  rustup toolchain install "$toolchain" --profile minimal \
+    --target wasm32-unknown-unknown --component clippy,rustfmt
+fi
+
+# 2. cargo-leptos, pinned.
+leptos_version=0.3.11
+if cargo leptos --version 2>/dev/null | grep -q "$leptos_version"; then
+  say "cargo-leptos $leptos_version: installed"
+else
+  say "Installing cargo-leptos $leptos_version (about 12 minutes on 2 cores)"
+  cargo install cargo-leptos --version "$leptos_version" --locked
+fi
+
+# 3. wasm-bindgen-cli at exactly the lockfile's wasm-bindgen version.
+#    (No --locked: one of its locked dependencies is not on the registry.)
+wbg_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
+if wasm-bindgen --version 2>/dev/null | grep -q "$wbg_version"; then
+  say "wasm-bindgen $wbg_version: installed"
+else
+  say "Installing wasm-bindgen-cli $wbg_version"
+  cargo install wasm-bindgen-cli --version "$wbg_version"
+fi
+
+# 4. Node packages: Playwright, binaryen (wasm-opt), socket.io-client.
+if ! command -v npm >/dev/null 2>&1; then
+  say "Installing Node.js and npm"
+  apt_install nodejs npm
+fi
+if [ -f end2end/node_modules/.package-lock.json ] \
+  && [ ! end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+  say "npm packages: installed"
+else
+  say "Installing npm packages"
+  (cd end2end && npm ci --no-audit --no-fund)
+fi
+
+# 5. Chromium for the browser tests (Playwright cannot download its own here).
+if $want_browser; then
+  if command -v chromium >/dev/null 2>&1; then
+    say "Chromium: installed"
+  else
+    say "Installing Chromium"
+    apt_install chromium
+  fi
+fi

@@ -1,0 +1,37 @@
+// A stock Node socket.io-client 4.8, as a bot or script would use it.
+// Driven by server/tests/stock_client.rs; prints one JSON line per step.
+//   CONFAB_URL, CONFAB_NS, CONFAB_COOKIE, CONFAB_CHANNEL, CONFAB_MODE (chat|refused)
+const { io } = require("socket.io-client");
+
+const say = (obj) => console.log(JSON.stringify(obj));
+const channel_id = Number(process.env.CONFAB_CHANNEL || 0);
+const socket = io(process.env.CONFAB_URL + process.env.CONFAB_NS, {
+  extraHeaders: { Cookie: process.env.CONFAB_COOKIE || "" },
+  reconnection: false,
+  timeout: 5000,
+});
+const fail = (why) => { say({ step: "failed", why }); process.exit(1); };
+setTimeout(() => fail("timed out"), 15000);
+
+socket.on("connect_error", (err) => {
+  say({ step: "connect_error", message: err.message });
+  process.exit(process.env.CONFAB_MODE === "refused" ? 0 : 1);
+});
+
+socket.on("connect", async () => {
+  if (process.env.CONFAB_MODE === "refused") fail("connected but should have been refused");
+  say({ step: "connected", transport: socket.io.engine.transport.name });
+  const joined = await socket.timeout(5000).emitWithAck("join", { channel_id });
+  say({ step: "joined", ack: joined });
+  socket.on("message", (msg) => {
+    say({ step: "message", msg });
+    socket.disconnect();
+    process.exit(0);
+  });
+  const sent = await socket.timeout(5000).emitWithAck("send", {
+    channel_id,
+    client_id: "node-" + Date.now(),
+    body: "hello from node",
+  });
+  say({ step: "sent", ack: sent });
+});

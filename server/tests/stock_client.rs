@@ -1,0 +1,97 @@
+//! A stock Node `socket.io-client` (4.8, from npm) connects with a session
+//! cookie, joins a channel and exchanges messages with a Rust client.
+//!
+//! Needs Node and `end2end/node_modules` (`make test` installs both).
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support::sio::SioClient;
+use support::{TestServer, channel_id, org_with_two_members};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+fn node_modules() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../end2end/node_modules");
+    assert!(
+        dir.join("socket.io-client").exists(),
+        "socket.io-client is not installed: run `make test` (or `npm ci` in end2end/) first"
+    );
+    dir
+}
+
+fn node_client(server: &TestServer, ns: &str, cookie: &str, channel: i64, mode: &str) -> Child {
+    Command::new("node")
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/node/stock_client.cjs"))
+        .env("NODE_PATH", node_modules())
+        .env("CONFAB_URL", server.url(""))
+        .env("CONFAB_NS", ns)
+        .env("CONFAB_COOKIE", cookie)
+        .env("CONFAB_CHANNEL", channel.to_string())
+        .env("CONFAB_MODE", mode)
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node runs")
+}
+
+/// Reads the client's JSON lines until `step` appears.
+async fn wait_for(lines: &mut tokio::io::Lines<BufReader<tokio::process::ChildStdout>>, step: &str) -> Value {
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(line) = lines.next_line().await.expect("read stdout") {
+            let v: Value = serde_json::from_str(&line).unwrap_or(json!({"step": "noise", "line": line}));
+            assert_ne!(v["step"], "failed", "node client failed: {v}");
+            if v["step"] == step {
+                return v;
+            }
+        }
+        panic!("node client exited before {step}");
+    })
+    .await
+    .unwrap_or_else(|_| panic!("node client: no {step} within 20 s"))
+}
+
+#[tokio::test]
+async fn stock_node_client_chats_with_a_rust_client() {
+    let server = TestServer::start().await;
+    let (owner, member) = org_with_two_members(&server).await;
+    let general = channel_id(&owner, "acme", "general").await;
+    let mut rust = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+    rust.request("join", &json!({"channel_id": general})).await;
+
+    let mut node = node_client(&server, "/acme", &member.cookie_header(), general, "chat");
+    let mut lines = BufReader::new(node.stdout.take().unwrap()).lines();
+    wait_for(&mut lines, "connected").await;
+    let joined = wait_for(&mut lines, "joined").await;
+    assert_eq!(joined["ack"]["ok"]["channel_id"], general);
+    let sent = wait_for(&mut lines, "sent").await;
+    assert_eq!(sent["ack"]["ok"]["author"], "mark");
+    assert_eq!(sent["ack"]["ok"]["seq"], 1);
+
+    let (event, msg) = rust.next_event(Duration::from_secs(5)).await.expect("the Rust client hears the node client");
+    assert_eq!(event, "message");
+    assert_eq!(msg["body"], "hello from node");
+
+    rust.request("send", &json!({"channel_id": general, "client_id": "r-1", "body": "hello from rust"})).await;
+    let heard = wait_for(&mut lines, "message").await;
+    assert_eq!(heard["msg"]["body"], "hello from rust");
+    assert_eq!(heard["msg"]["author"], "olivia");
+    assert!(node.wait().await.unwrap().success());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn stock_node_client_is_refused_without_a_session() {
+    let server = TestServer::start().await;
+    let (_owner, _member) = org_with_two_members(&server).await;
+    let mut node = node_client(&server, "/acme", "confab_session=forged", 0, "refused");
+    let mut lines = BufReader::new(node.stdout.take().unwrap()).lines();
+    let refused = wait_for(&mut lines, "connect_error").await;
+    assert_eq!(refused["message"], "Please sign in first.");
+    assert!(node.wait().await.unwrap().success());
+    server.stop().await;
+}
