@@ -184,7 +184,7 @@ impl LiveClient {
                 }
             }
             detach(&mut inner);
-            let mut waiting: Vec<Request> = inner.outbox.drain(..).collect();
+            let mut waiting: Vec<Request> = std::mem::take(&mut inner.outbox);
             waiting.extend(inner.inflight.drain().map(|(_, r)| r));
             waiting
         };
@@ -324,7 +324,7 @@ impl LiveClient {
             if !inner.connected {
                 return;
             }
-            let waiting: Vec<Request> = inner.outbox.drain(..).collect();
+            let waiting: Vec<Request> = std::mem::take(&mut inner.outbox);
             let mut frames = Vec::with_capacity(waiting.len());
             for request in waiting {
                 inner.next_ack += 1;
@@ -362,7 +362,7 @@ impl LiveClient {
             inner.watchdog = None;
             inner.connected = false;
             let mut back: Vec<Request> = inner.inflight.drain().map(|(_, r)| r).collect();
-            back.extend(inner.outbox.drain(..));
+            back.append(&mut inner.outbox);
             back.sort_by_key(|r| r.id);
             inner.outbox = back;
             (was_open, inner.stopped)

@@ -73,10 +73,10 @@ pub fn with_status<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
     if form_post {
         return result;
     }
-    if let (Err(e), Some(response)) = (&result, use_context::<ResponseOptions>()) {
-        if let Ok(status) = http::StatusCode::from_u16(e.http_status()) {
-            response.set_status(status);
-        }
+    if let (Err(e), Some(response)) = (&result, use_context::<ResponseOptions>())
+        && let Ok(status) = http::StatusCode::from_u16(e.http_status())
+    {
+        response.set_status(status);
     }
     result
 }

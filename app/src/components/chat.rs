@@ -308,10 +308,10 @@ mod browser {
             LiveEvent::Disconnected(_) => status.set(LinkStatus::Reconnecting),
             LiveEvent::Refused(why) => status.set(LinkStatus::Refused(why)),
             LiveEvent::Event { name, data } if name == events::MESSAGE => {
-                if let Ok(m) = serde_json::from_value::<ChatMessage>(data) {
-                    if m.channel_id == channel_id {
-                        timeline.update(|t| t.merge(m, Delivery::Stored));
-                    }
+                if let Ok(m) = serde_json::from_value::<ChatMessage>(data)
+                    && m.channel_id == channel_id
+                {
+                    timeline.update(|t| t.merge(m, Delivery::Stored));
                 }
             }
             LiveEvent::Event { .. } => {}

@@ -50,16 +50,14 @@ impl SioClient {
         let open = client.frame().await.expect("engine open packet");
         assert!(open.starts_with('0'), "expected engine open, got {open}");
         client.send_raw(encode(Packet::connect(ns.to_owned(), None))).await;
-        loop {
-            let packet = client.packet().await.expect("connect reply");
-            match packet.inner {
-                PacketData::Connect(_) => return Ok(client),
-                PacketData::ConnectError(msg) => {
-                    let v: Value = serde_json::from_str(&msg).unwrap_or(Value::String(msg.clone()));
-                    return Err(v["message"].as_str().map(str::to_owned).unwrap_or(msg));
-                }
-                other => panic!("unexpected packet before connect: {other:?}"),
+        let packet = client.packet().await.expect("connect reply");
+        match packet.inner {
+            PacketData::Connect(_) => Ok(client),
+            PacketData::ConnectError(msg) => {
+                let v: Value = serde_json::from_str(&msg).unwrap_or(Value::String(msg.clone()));
+                Err(v["message"].as_str().map(str::to_owned).unwrap_or(msg))
             }
+            other => panic!("unexpected packet before connect: {other:?}"),
         }
     }
 
