@@ -1,0 +1,47 @@
+//! A database that is down: every use case answers with a clear "unavailable"
+//! error instead of a panic or a half-done change.
+
+use app::backend::Backend;
+use app::errors::ErrorCode;
+use server::service::Service;
+use server::store::Store;
+
+#[tokio::test]
+async fn a_closed_database_is_reported_plainly() {
+    let data = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", data.path().join("confab.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    let service = Service::new(store.clone(), false);
+    let (user, _session) = service.register("dora", "correct horse battery").await.unwrap();
+    service.create_org(&user, "Acme", "acme").await.unwrap();
+
+    store.close().await;
+
+    for result in [
+        service.register("eve", "correct horse battery").await.map(|_| ()),
+        service.login("dora", "correct horse battery").await.map(|_| ()),
+        service.list_orgs(&user).await.map(|_| ()),
+        service.create_channel(&user, "acme", "design").await.map(|_| ()),
+    ] {
+        let e = result.expect_err("no database, no success");
+        assert_eq!(e.code, ErrorCode::Unavailable);
+        assert!(e.message.contains("nothing was changed"), "{}", e.message);
+    }
+    assert!(store.ping().await.is_err());
+
+    // Back up: the account made before the outage is intact, nothing half-made is there.
+    let store = Store::connect(&url).await.unwrap();
+    let service = Service::new(store, false);
+    service.login("dora", "correct horse battery").await.unwrap();
+    assert!(service.login("eve", "correct horse battery").await.is_err());
+    let channels = service.list_channels(&user, "acme").await.unwrap();
+    assert_eq!(channels.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), vec!["general"]);
+}
+
+#[tokio::test]
+async fn a_bad_database_url_stops_startup_with_a_reason() {
+    let err = Store::connect("mysql://nope").await.err().expect("refused");
+    assert!(err.to_string().contains("unsupported database URL"), "{err}");
+    let err = Store::connect("postgres://127.0.0.1:1/none").await.err().expect("nothing listens on port 1");
+    assert!(err.to_string().contains("database"), "{err}");
+}
