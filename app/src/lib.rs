@@ -26,7 +26,7 @@ pub mod validate;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -65,11 +65,13 @@ pub fn App() -> impl IntoView {
         <Router>
             <components::layout::Header />
             <main class="main">
+                // In-order streaming: each page arrives complete, so it reads
+                // and its forms work even before (or without) the wasm.
                 <Routes fallback=pages::not_found::NotFound>
-                    <Route path=path!("/") view=pages::home::HomePage />
-                    <Route path=path!("/invite/:token") view=pages::invite::InvitePage />
-                    <Route path=path!("/o/:slug") view=pages::org::OrgPage />
-                    <Route path=path!("/o/:slug/c/:channel") view=pages::channel::ChannelPage />
+                    <Route path=path!("/") ssr=SsrMode::InOrder view=pages::home::HomePage />
+                    <Route path=path!("/invite/:token") ssr=SsrMode::InOrder view=pages::invite::InvitePage />
+                    <Route path=path!("/o/:slug") ssr=SsrMode::InOrder view=pages::org::OrgPage />
+                    <Route path=path!("/o/:slug/c/:channel") ssr=SsrMode::InOrder view=pages::channel::ChannelPage />
                 </Routes>
             </main>
         </Router>

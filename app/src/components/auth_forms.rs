@@ -4,7 +4,7 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-use super::error_note::ActionError;
+use super::error_note::{ActionError, action_result};
 use super::session::use_session;
 
 /// Both forms side by side; after success the browser goes to `next` or `/`.
@@ -23,7 +23,7 @@ pub fn AuthForms(#[prop(optional, into)] next: Option<String>) -> impl IntoView 
                     <input id="login-username" name="username" autocomplete="username" required maxlength="32" />
                     <label for="login-password">"Password"</label>
                     <input id="login-password" name="password" type="password" autocomplete="current-password" required />
-                    <ActionError result=session.login.value().into() />
+                    <ActionError result=action_result(session.login) />
                     <button type="submit" disabled=move || session.login.pending().get()>"Sign in"</button>
                 </ActionForm>
             </section>
@@ -35,7 +35,7 @@ pub fn AuthForms(#[prop(optional, into)] next: Option<String>) -> impl IntoView 
                     <input id="register-username" name="username" autocomplete="username" required minlength="3" maxlength="32" />
                     <label for="register-password">"Password (at least 8 characters)"</label>
                     <input id="register-password" name="password" type="password" autocomplete="new-password" required minlength="8" maxlength="256" />
-                    <ActionError result=session.register.value().into() />
+                    <ActionError result=action_result(session.register) />
                     <button type="submit" disabled=move || session.register.pending().get()>"Create account"</button>
                 </ActionForm>
             </section>

@@ -1,6 +1,9 @@
 //! How a failed action or resource is shown: one sentence, announced to screen readers.
 
 use leptos::prelude::*;
+use leptos::server::ServerActionError;
+use leptos::server_fn::ServerFn;
+use leptos::server_fn::error::ServerFnUrlError;
 
 use crate::errors::ApiError;
 
@@ -12,6 +15,26 @@ pub fn ActionError<T: Clone + Send + Sync + 'static>(result: Signal<Option<Resul
             view! { <p class="form-error" role="alert">{e.message}</p> }
         })
     }
+}
+
+/// The error of server function `S` when it was posted by a plain HTML form
+/// (before the wasm loaded): the server redirects back to the form with the
+/// error in the URL, and the router offers it as context. Actions created
+/// under the router read it by themselves; this is for those created above it.
+pub fn redirected_error<S: ServerFn<Error = ApiError>>() -> Option<ApiError> {
+    let error = use_context::<ServerActionError>()?;
+    (error.path() == S::PATH).then(|| ServerFnUrlError::<ApiError>::decode_err(error.err()))
+}
+
+/// The latest result of `action`, or else the error a plain form post of it
+/// was redirected back with.
+pub fn action_result<S>(action: ServerAction<S>) -> Signal<Option<Result<S::Output, ApiError>>>
+where
+    S: ServerFn<Error = ApiError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let redirected = redirected_error::<S>();
+    Signal::derive(move || action.value().get().or_else(|| redirected.clone().map(Err)))
 }
 
 /// A whole-page error, such as "no such organization".

@@ -1,0 +1,47 @@
+import { test, expect } from "@playwright/test";
+import { unique, PASSWORD } from "./helpers";
+
+// Before the wasm has loaded (or without it at all), the forms still work:
+// they post to the server functions, which redirect back with the outcome.
+test.use({ javaScriptEnabled: false });
+
+test("without JavaScript: register, create an organization, and see form errors", async ({ page }) => {
+  const name = unique("noj");
+  const slug = unique("nojs");
+
+  await page.goto("/");
+  const register = page.getByRole("form", { name: "Create an account" });
+  await register.getByLabel("Username").fill(name);
+  await register.getByLabel(/^Password/).fill(PASSWORD);
+  await register.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByTestId("whoami")).toHaveText(name);
+
+  const create = page.getByRole("form", { name: "Create an organization" });
+  await create.getByLabel("Name", { exact: true }).fill("No Script Inc.");
+  await create.getByLabel("URL name").fill(slug);
+  await create.getByRole("button", { name: "Create organization" }).click();
+  await expect(page).toHaveURL(new RegExp(`/o/${slug}$`));
+  await expect(page.getByRole("heading", { name: "No Script Inc." })).toBeVisible();
+
+  // The same URL name again: the form comes back with the reason.
+  await page.goto("/");
+  await create.getByLabel("Name", { exact: true }).fill("Copycat");
+  await create.getByLabel("URL name").fill(slug);
+  await create.getByRole("button", { name: "Create organization" }).click();
+  await expect(create.getByRole("alert")).toHaveText(`The URL name ${slug} is taken; please choose another.`);
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  const signIn = page.getByRole("form", { name: "Sign in" });
+  await signIn.getByLabel("Username").fill(name);
+  await signIn.getByLabel("Password").fill("not my password");
+  await signIn.getByRole("button", { name: "Sign in" }).click();
+  await expect(signIn.getByRole("alert")).toHaveText("Wrong username or password.");
+  await expect(page.getByTestId("whoami")).toHaveCount(0);
+
+  // The page came back fresh: fill both fields again, with the right password.
+  await signIn.getByLabel("Username").fill(name);
+  await signIn.getByLabel("Password").fill(PASSWORD);
+  await signIn.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("whoami")).toHaveText(name);
+  await expect(page).not.toHaveURL(/__err/);
+});
