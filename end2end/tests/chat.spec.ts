@@ -71,4 +71,7 @@ test("two colleagues chat live in a channel, and the history stays", async ({ br
   await send(owner, "Still here after your reload", "enter");
   await expect(message(colleague, "Still here after your reload")).toBeVisible();
   await expect(bodies).toHaveCount(3);
+
+  await owner.context().close();
+  await colleague.context().close();
 });
