@@ -15,6 +15,12 @@ function message(page: Page, text: string) {
 test("two colleagues chat live in a channel, and the history stays", async ({ browser }) => {
   const owner = await (await browser.newContext()).newPage();
   const colleague = await (await browser.newContext()).newPage();
+  // A happy path leaves the browser console clean: no failed loads, no panics.
+  const problems: string[] = [];
+  for (const page of [owner, colleague]) {
+    page.on("console", (m) => m.type() === "error" && problems.push(`${m.text()} (${m.location().url})`));
+    page.on("pageerror", (e) => problems.push(e.message));
+  }
   const [ownerName, colleagueName, slug] = [unique("olga"), unique("carl"), unique("org")];
 
   // The owner creates an organization and a channel.
@@ -71,6 +77,7 @@ test("two colleagues chat live in a channel, and the history stays", async ({ br
   await send(owner, "Still here after your reload", "enter");
   await expect(message(colleague, "Still here after your reload")).toBeVisible();
   await expect(bodies).toHaveCount(3);
+  expect(problems).toEqual([]);
 
   await owner.context().close();
   await colleague.context().close();
