@@ -69,7 +69,9 @@ fn Organizations() -> impl IntoView {
                     <label for="org-name">"Name"</label>
                     <input id="org-name" name="name" required maxlength="64" placeholder="Acme Inc." />
                     <label for="org-slug">"URL name"</label>
-                    <input id="org-slug" name="slug" required minlength="2" maxlength="32" pattern="[a-zA-Z0-9-]+" placeholder="acme" />
+                    <input id="org-slug" name="slug" required minlength="2" maxlength="32" placeholder="acme"
+                        pattern="[A-Za-z0-9]([A-Za-z0-9\\-]*[A-Za-z0-9])?"
+                        title="Letters, digits and dashes; not starting or ending with a dash" />
                     <ActionError result=create.value().into() />
                     <button type="submit" disabled=move || create.pending().get()>"Create organization"</button>
                 </ActionForm>
