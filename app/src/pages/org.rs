@@ -44,7 +44,7 @@ fn OrgHome(view: OrgView) -> impl IntoView {
                         " · you are " {org.role.as_str()}
                     </p>
                 </header>
-                <p>"Pick a channel on the left, or create one."</p>
+                <p>"Pick a channel from the list, or create one."</p>
                 {can_invite.then(|| view! { <InvitePanel slug=slug /> })}
             </section>
         </div>
