@@ -87,8 +87,9 @@ pub fn channel_name(raw: &str) -> Result<String, ApiError> {
     Ok(name)
 }
 
-/// Message bodies: not blank, at most [`MAX_MESSAGE_CHARS`] characters. Kept as
-/// typed apart from trailing white space.
+/// Message bodies: not blank, at most [`MAX_MESSAGE_CHARS`] characters, no
+/// control characters but line breaks and tabs (PostgreSQL cannot store NUL;
+/// the rest only garble the screen). Kept as typed apart from trailing white space.
 pub fn message_body(raw: &str) -> Result<String, ApiError> {
     let body = raw.trim_end();
     if body.trim().is_empty() {
@@ -96,6 +97,9 @@ pub fn message_body(raw: &str) -> Result<String, ApiError> {
     }
     if body.chars().count() > MAX_MESSAGE_CHARS {
         return Err(ApiError::too_large(format!("A message has at most {MAX_MESSAGE_CHARS} characters.")));
+    }
+    if body.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(ApiError::invalid("A message cannot contain control characters."));
     }
     Ok(body.to_string())
 }
@@ -153,6 +157,9 @@ mod tests {
         assert!(message_body(&long).is_ok());
         let longer = format!("{long}x");
         assert_eq!(message_body(&longer).unwrap_err().code, ErrorCode::TooLarge);
+        assert_eq!(message_body("nul\0byte").unwrap_err().code, ErrorCode::Invalid);
+        assert!(message_body("bell\u{7}").is_err());
+        assert_eq!(message_body("two\r\nlines\tand a tab").unwrap(), "two\r\nlines\tand a tab");
         assert!(client_id("").is_err());
         assert!(client_id("a b").is_err());
         assert!(client_id("0b7e-11").is_ok());
