@@ -3,7 +3,7 @@
 //!
 //! - [`config`]: flags and environment variables, with defaults for everything.
 //! - [`store`]: the database (SQLite by default, PostgreSQL by URL) and its queries.
-//! - [`auth`]: password hashing and tokens.
+//! - [`auth`]: password hashing and tokens; [`hash_gate`]: how many hashes run at once.
 //! - [`access`]: who may see, join or post where.
 //! - [`service`]: the use cases, over store, auth and access; implements the
 //!   `app::backend::Backend` the server functions call.
@@ -16,6 +16,7 @@
 pub mod access;
 pub mod auth;
 pub mod config;
+pub mod hash_gate;
 pub mod http;
 pub mod realtime;
 pub mod service;
@@ -110,9 +111,11 @@ async fn serve(
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let (socket_layer, io) = realtime::layer(service.clone(), config.allowed_origins.clone());
+    let closer = tokio::spawn(realtime::close_ended_sessions(io.clone(), service.clone(), service.ended_sessions()));
     let app = http::router(http::HttpState { leptos_options, service: service.clone() }, socket_layer);
     let shutdown = async move {
         stop.await;
+        closer.abort();
         // Tell every live client why it is being dropped, then let axum finish
         // the requests in flight.
         io.close().await;

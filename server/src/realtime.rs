@@ -1,11 +1,13 @@
 //! Live messages over Socket.IO (v5, socketioxide): one dynamic namespace per
-//! organization (`/<slug>`), one room per channel (`channel:<id>`), and one
-//! room per user (`user:<id>`) holding all of that user's sockets.
+//! organization (`/<slug>`), one room per channel (`channel:<id>`), one room
+//! per user (`user:<id>`) holding all of that user's sockets, and one per
+//! session (`session:<token hash>`), closed when its user signs out.
 //!
 //! Invariants kept here:
 //! - a socket exists in a namespace only after the middleware checked its
 //!   Origin, its session cookie and its membership of the organization;
 //! - a socket joins a channel's room only after the access rules allowed it;
+//! - a socket lives no longer than its session: signing out closes it;
 //! - a message is stored before it is broadcast, and broadcast once: a retried
 //!   `send` (same client id) is acknowledged with the stored original but not
 //!   broadcast again.
@@ -21,8 +23,10 @@ use socketioxide::extract::{AckSender, Extension, MaybeExtension, SocketRef, Sta
 use socketioxide::handler::ConnectHandler;
 use socketioxide::layer::SocketIoLayer;
 use socketioxide::socket::DisconnectReason;
+use tokio::sync::broadcast;
 
-use crate::service::{SESSION_COOKIE, Service};
+use crate::auth;
+use crate::service::{EndedSession, SESSION_COOKIE, Service};
 
 /// Largest Engine.IO packet accepted (a message is at most 4000 characters).
 const MAX_PAYLOAD_BYTES: u64 = 64 * 1024;
@@ -43,6 +47,8 @@ struct Member {
     org_id: i64,
     org_slug: String,
     role: app::protocol::Role,
+    /// The hash of the session token the socket connected with.
+    token_hash: String,
 }
 
 /// Why a connection to a namespace was refused; its text is the `message` of
@@ -65,6 +71,11 @@ pub fn channel_room(id: i64) -> String {
 /// The room holding every socket of a user.
 pub fn user_room(id: i64) -> String {
     format!("user:{id}")
+}
+
+/// The room holding every socket of a session (one browser's tabs, one bot).
+pub fn session_room(token_hash: &str) -> String {
+    format!("session:{token_hash}")
 }
 
 /// Builds the Socket.IO layer and its handle; the layer serves `/socket.io/`.
@@ -108,7 +119,8 @@ async fn check(socket: &SocketRef, rt: &Realtime) -> Result<(), Refusal> {
     let (org, role) = rt.service.membership(&user, slug).await.inspect_err(|e| {
         tracing::info!(user_id = user.id, ns = socket.ns(), socket_id = %socket.id, reason = %e, "refused: not a member");
     })?;
-    socket.extensions.insert(Member { user, org_id: org.id, org_slug: org.slug, role });
+    let token_hash = auth::token_hash(&token);
+    socket.extensions.insert(Member { user, org_id: org.id, org_slug: org.slug, role, token_hash });
     Ok(())
 }
 
@@ -135,7 +147,7 @@ async fn on_connect(socket: SocketRef, Extension(member): Extension<Member>) {
         socket_id = %socket.id,
         "socket connected"
     );
-    socket.join(user_room(member.user.id));
+    socket.join([user_room(member.user.id), session_room(&member.token_hash)]);
     socket.on(events::JOIN, on_join);
     socket.on(events::LEAVE, on_leave);
     socket.on(events::SEND, on_send);
@@ -149,14 +161,50 @@ async fn on_connect(socket: SocketRef, Extension(member): Extension<Member>) {
     );
 }
 
+/// Closes the live connections of each session that ends, in every
+/// organization of its user (they see a disconnect, then "Please sign in
+/// first." when they try again). Runs until the server stops.
+pub async fn close_ended_sessions(io: SocketIo, service: Service, mut ended: broadcast::Receiver<EndedSession>) {
+    loop {
+        let session = match ended.recv().await {
+            Ok(session) => session,
+            Err(broadcast::error::RecvError::Lagged(missed)) => {
+                tracing::warn!(missed, "fell behind on ended sessions; their sockets stay until they reconnect");
+                continue;
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        };
+        let orgs = match service.store().orgs_of(session.user_id).await {
+            Ok(orgs) => orgs,
+            Err(e) => {
+                tracing::warn!(user_id = session.user_id, error = %e, "cannot list organizations to close signed-out sockets");
+                continue;
+            }
+        };
+        let room = session_room(&session.token_hash);
+        for org in orgs {
+            let Some(ns) = io.of(format!("/{}", org.slug)) else { continue };
+            if let Err(e) = ns.to(room.clone()).disconnect().await {
+                tracing::warn!(user_id = session.user_id, org = %org.slug, error = %e, "closing signed-out sockets failed");
+            }
+        }
+        tracing::info!(user_id = session.user_id, "closed the live connections of a signed-out session");
+    }
+}
+
 /// Replies to a request that asked for an acknowledgement.
 fn reply<T: serde::Serialize>(ack: AckSender, result: Result<T, ApiError>) {
     // A client that did not ask for an ack gets none; nothing to do then.
     let _ = ack.send(&Ack::from(result));
 }
 
+/// A request whose payload does not have the expected shape. The parser's
+/// details (which may quote the input) are logged, not sent.
 fn payload<T>(data: Result<T, socketioxide::ParserError>, what: &str) -> Result<T, ApiError> {
-    data.map_err(|e| ApiError::invalid(format!("Malformed {what} request: {e}.")))
+    data.map_err(|e| {
+        tracing::debug!(error = %e, "malformed {what} request");
+        ApiError::invalid(format!("Malformed {what} request: see docs/API.md for its fields."))
+    })
 }
 
 async fn on_join(

@@ -5,12 +5,15 @@
 //! [`ApiError`] a person can read.
 
 use app::backend::{Backend, NewSession};
-use app::errors::ApiError;
+use app::errors::{ApiError, ErrorCode};
 use app::protocol::*;
 use app::validate;
 
+use tokio::sync::broadcast;
+
 use crate::access;
 use crate::auth;
+use crate::hash_gate::{GateError, HashGate};
 use crate::store::{ChannelRow, OrgRow, Store, StoreError};
 
 /// Session lifetime: 30 days.
@@ -34,12 +37,11 @@ fn fail(what: &'static str) -> impl FnOnce(StoreError) -> ApiError {
     }
 }
 
-/// Runs argon2 off the async threads.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| {
-        tracing::error!(error = %e, "password hashing task failed");
-        ApiError::internal()
-    })
+/// A session that has ended (its user signed out): its live connections close.
+#[derive(Clone, Debug)]
+pub struct EndedSession {
+    pub user_id: i64,
+    pub token_hash: String,
 }
 
 /// Confab's use cases; cheap to clone.
@@ -49,6 +51,10 @@ pub struct Service {
     store: Store,
     /// Whether cookies are marked `Secure` (the site is served over HTTPS).
     secure_cookies: bool,
+    /// Where password hashing waits its turn.
+    hashing: HashGate,
+    /// Announces each ended session to whoever holds its live connections.
+    ended: broadcast::Sender<EndedSession>,
 }
 
 /// A channel looked up for a user, with the user's role in its organization.
@@ -59,7 +65,30 @@ pub struct ChannelAccess {
 
 impl Service {
     pub fn new(store: Store, secure_cookies: bool) -> Self {
-        Service { store, secure_cookies }
+        let (ended, _) = broadcast::channel(256);
+        Service { store, secure_cookies, hashing: HashGate::for_this_machine(), ended }
+    }
+
+    /// Sessions as they end, from now on.
+    pub fn ended_sessions(&self) -> broadcast::Receiver<EndedSession> {
+        self.ended.subscribe()
+    }
+
+    /// Runs argon2 off the async threads, a few at a time.
+    async fn hash<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+        self.hashing.run(f).await.map_err(|e| match e {
+            GateError::Busy => {
+                tracing::warn!("password hashing is saturated; turning a request away");
+                ApiError::new(
+                    ErrorCode::RateLimited,
+                    "Too many people are signing in right now; please try again in a moment.",
+                )
+            }
+            GateError::Failed(e) => {
+                tracing::error!(error = %e, "password hashing task failed");
+                ApiError::internal()
+            }
+        })
     }
 
     pub fn store(&self) -> &Store {
@@ -158,7 +187,7 @@ impl Backend for Service {
     async fn register(&self, username: &str, password: &str) -> Result<(User, NewSession), ApiError> {
         let username = validate::username(username)?;
         let password = validate::password(password)?.to_owned();
-        let hash = blocking(move || auth::hash_password(&password)).await?.map_err(|e| {
+        let hash = self.hash(move || auth::hash_password(&password)).await?.map_err(|e| {
             tracing::error!(error = %e, "hashing password");
             ApiError::internal()
         })?;
@@ -183,10 +212,16 @@ impl Backend for Service {
         let row = self.store.user_by_name(username.trim()).await.map_err(fail("looking up user"))?;
         let password = password.to_owned();
         let (user, hash) = match row {
-            Some(row) => (Some(row.public()), row.password_hash),
-            None => (None, auth::dummy_hash().to_owned()),
+            Some(row) => (Some(row.public()), Some(row.password_hash)),
+            None => (None, None),
         };
-        let ok = blocking(move || auth::verify_password(&password, &hash)).await?;
+        // An unknown name costs as much as a wrong password.
+        let ok = self
+            .hash(move || match hash {
+                Some(hash) => auth::verify_password(&password, &hash),
+                None => auth::verify_password(&password, auth::dummy_hash()),
+            })
+            .await?;
         match user {
             Some(user) if ok => {
                 tracing::info!(user_id = user.id, "signed in");
@@ -197,7 +232,14 @@ impl Backend for Service {
     }
 
     async fn logout(&self, token: &str) -> Result<(), ApiError> {
-        self.store.delete_session(&auth::token_hash(token)).await.map_err(fail("revoking session"))
+        let token_hash = auth::token_hash(token);
+        let user_id = self.store.delete_session(&token_hash).await.map_err(fail("revoking session"))?;
+        if let Some(user_id) = user_id {
+            tracing::info!(user_id, "signed out");
+            // Nobody listening (no live server) is fine.
+            let _ = self.ended.send(EndedSession { user_id, token_hash });
+        }
+        Ok(())
     }
 
     async fn session_user(&self, token: &str) -> Result<Option<User>, ApiError> {

@@ -160,3 +160,42 @@ async fn shutdown_closes_live_connections() {
     tokio::time::timeout(Duration::from_secs(10), stopping).await.expect("server stops").unwrap();
     assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "no longer accepting");
 }
+
+#[tokio::test]
+async fn signing_out_closes_that_sessions_sockets_and_no_others() {
+    let server = TestServer::start().await;
+    let (owner, member) = org_with_two_members(&server).await;
+    owner.ok("create_org", &[("name", "Beta"), ("slug", "beta")]).await;
+    // The same person on a second device: another session.
+    let phone = server.client();
+    phone.ok("login", &[("username", "olivia"), ("password", "correct horse battery")]).await;
+
+    let laptop_cookie = owner.cookie_header();
+    let mut laptop_acme = SioClient::connect(server.addr, "/acme", &laptop_cookie, None).await.unwrap();
+    let mut laptop_acme_tab2 = SioClient::connect(server.addr, "/acme", &laptop_cookie, None).await.unwrap();
+    let mut laptop_beta = SioClient::connect(server.addr, "/beta", &laptop_cookie, None).await.unwrap();
+    let mut on_phone = SioClient::connect(server.addr, "/acme", &phone.cookie_header(), None).await.unwrap();
+    let mut colleague = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+
+    owner.ok("logout", &[]).await;
+    for (name, socket) in
+        [("acme", &mut laptop_acme), ("acme tab 2", &mut laptop_acme_tab2), ("beta", &mut laptop_beta)]
+    {
+        assert!(socket.closed_within(SOON).await, "the signed-out {name} socket is closed");
+    }
+    let err = SioClient::connect(server.addr, "/acme", &laptop_cookie, None).await.err().expect("cannot come back");
+    assert_eq!(err, "Please sign in first.");
+
+    // The phone's session and the colleague are untouched.
+    let general = channel_id(&phone, "acme", "general").await;
+    for socket in [&mut on_phone, &mut colleague] {
+        let ack = socket.request("join", &json!({"channel_id": general})).await;
+        assert!(ack.get("ok").is_some(), "{ack}");
+    }
+    let sent =
+        on_phone.request("send", &json!({"channel_id": general, "client_id": "p1", "body": "from my phone"})).await;
+    assert_eq!(sent["ok"]["seq"], 1, "{sent}");
+    let (event, message) = colleague.next_event(SOON).await.expect("the colleague still receives");
+    assert_eq!((event.as_str(), message["body"].as_str()), ("message", Some("from my phone")));
+    server.stop().await;
+}

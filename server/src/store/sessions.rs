@@ -30,8 +30,12 @@ impl Store {
         Ok(row.map(|(id, username)| User { id, username }))
     }
 
-    pub async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
-        Ok(())
+    /// Ends a session; returns whose it was, if it existed.
+    pub async fn delete_session(&self, token_hash: &str) -> StoreResult<Option<i64>> {
+        let user_id = sqlx::query_scalar("DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(user_id)
     }
 }
