@@ -86,6 +86,24 @@ impl Timeline {
         }
     }
 
+    /// Merges the newest page fetched after time away. If it does not reach
+    /// back to what was shown, the stored messages shown are dropped, so the
+    /// list never has a silent hole; "load older" brings them back in order.
+    /// This tab's messages still on their way stay. Returns whether a hole was
+    /// closed that way (older messages exist again).
+    pub fn catch_up(&mut self, newest: Vec<ChatMessage>) -> bool {
+        let known = self.last_seq();
+        let oldest_fetched = newest.iter().map(|m| m.seq).min();
+        let hole = oldest_fetched.is_some_and(|oldest| oldest > known + 1);
+        if hole {
+            self.entries.retain(|e| e.message.seq == 0);
+        }
+        for m in newest {
+            self.merge(m, Delivery::Stored);
+        }
+        hole
+    }
+
     fn insert_stored(&mut self, entry: Entry) {
         let seq = entry.message.seq;
         let at =
@@ -326,7 +344,7 @@ mod browser {
         }
 
         /// Subscribes to the channel's room; if messages were missed while
-        /// away, fetches the newest page and merges it.
+        /// away, fetches the newest ones and merges them (see [`Timeline::catch_up`]).
         fn join_and_catch_up(self) {
             let channel_id = self.channel.with_value(|c| c.id);
             spawn_local(async move {
@@ -343,11 +361,11 @@ mod browser {
         async fn fetch_newest(self) {
             let (slug, name) = (self.slug.get_value(), self.channel.with_value(|c| c.name.clone()));
             match history(slug, name, None, Some(HISTORY_PAGE_SIZE * 4)).await {
-                Ok(page) => self.timeline.update(|t| {
-                    for m in page.messages {
-                        t.merge(m, Delivery::Stored);
+                Ok(page) => {
+                    if self.timeline.try_update(|t| t.catch_up(page.messages)).unwrap_or(false) {
+                        self.has_more.set(true);
                     }
-                }),
+                }
                 Err(e) => self.notice.set(Some(e.message)),
             }
         }
@@ -442,6 +460,25 @@ mod tests {
 
     fn seqs(t: &Timeline) -> Vec<i64> {
         t.entries.iter().map(|e| e.message.seq).collect()
+    }
+
+    #[test]
+    fn catching_up_never_leaves_a_hole() {
+        // Away for a few messages: the newest page reaches back; all kept.
+        let mut t = Timeline::from_history(vec![msg(1, "a"), msg(2, "b")]);
+        assert!(!t.catch_up(vec![msg(2, "b"), msg(3, "c"), msg(4, "d")]));
+        assert_eq!(seqs(&t), vec![1, 2, 3, 4]);
+
+        // Away for longer than a page: what was shown goes (it is older than
+        // the gap), this tab's unsent message stays, "load older" refills.
+        t.push_pending(msg(0, "mine"));
+        assert!(t.catch_up(vec![msg(500, "x"), msg(501, "y")]));
+        assert_eq!(seqs(&t), vec![500, 501, 0]);
+        assert_eq!(t.first_seq(), Some(500));
+
+        // Nothing new: nothing changes.
+        assert!(!t.catch_up(vec![]));
+        assert_eq!(seqs(&t), vec![500, 501, 0]);
     }
 
     #[test]
