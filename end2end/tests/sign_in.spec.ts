@@ -37,3 +37,20 @@ test("signed-out visitors are asked to sign in", async ({ page }) => {
   await open(page, "/o/nowhere");
   await expect(page.getByRole("alert")).toContainText("Please sign in first.");
 });
+
+test("signing out in one tab takes the other tabs offline", async ({ page, context }) => {
+  const slug = unique("out");
+  await register(page, unique("ola"));
+  await page.getByLabel("Name", { exact: true }).fill("Sign Out Co");
+  await page.getByLabel("URL name").fill(slug);
+  await page.getByRole("button", { name: "Create organization" }).click();
+  await expect(page).toHaveURL(new RegExp(`/o/${slug}$`));
+
+  const other = await context.newPage();
+  await open(other, `/o/${slug}/c/general`);
+  await expect(other.getByRole("status")).toHaveText("Live");
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await expect(other.getByRole("status")).toHaveText("Live updates are off: Please sign in first.");
+});
