@@ -92,22 +92,30 @@ pub fn layer(service: Service, allowed_origins: Vec<String>) -> (SocketIoLayer, 
     (layer, io)
 }
 
-/// Namespace middleware: Origin, session, membership.
+/// Namespace middleware: Origin, session, membership; then it sets the socket
+/// up. That happens here and not in the connect handler because socketioxide
+/// sends the CONNECT packet first and runs the connect handler later, in a
+/// task of its own: handlers registered there would miss a client's first emit.
 async fn admit(socket: SocketRef, io: SocketIo, State(rt): State<Realtime>) -> Result<(), Refusal> {
-    let result = check(&socket, &rt).await;
-    if result.is_err() {
-        // socketioxide keeps a dynamic namespace once anyone asked for it;
-        // drop the ones that name no organization, so strangers cannot fill
-        // memory with made-up namespaces.
-        let slug = socket.ns().trim_start_matches('/');
-        if matches!(rt.service.store().org_by_slug(slug).await, Ok(None)) {
-            io.delete_ns(socket.ns());
+    match check(&socket, &rt).await {
+        Ok(member) => {
+            set_up(&socket, member);
+            Ok(())
+        }
+        Err(refusal) => {
+            // socketioxide keeps a dynamic namespace once anyone asked for it;
+            // drop the ones that name no organization, so strangers cannot fill
+            // memory with made-up namespaces.
+            let slug = socket.ns().trim_start_matches('/');
+            if matches!(rt.service.store().org_by_slug(slug).await, Ok(None)) {
+                io.delete_ns(socket.ns());
+            }
+            Err(refusal)
         }
     }
-    result
 }
 
-async fn check(socket: &SocketRef, rt: &Realtime) -> Result<(), Refusal> {
+async fn check(socket: &SocketRef, rt: &Realtime) -> Result<Member, Refusal> {
     let parts = socket.req_parts();
     if !origin_allowed(&parts.headers, &rt.allowed_origins) {
         tracing::info!(ns = socket.ns(), socket_id = %socket.id, "refused: foreign origin");
@@ -120,8 +128,25 @@ async fn check(socket: &SocketRef, rt: &Realtime) -> Result<(), Refusal> {
         tracing::info!(user_id = user.id, ns = socket.ns(), socket_id = %socket.id, reason = %e, "refused: not a member");
     })?;
     let token_hash = auth::token_hash(&token);
-    socket.extensions.insert(Member { user, org_id: org.id, org_slug: org.slug, role, token_hash });
-    Ok(())
+    Ok(Member { user, org_id: org.id, org_slug: org.slug, role, token_hash })
+}
+
+/// An admitted socket's rooms and event handlers, in place before the client
+/// hears it is connected.
+fn set_up(socket: &SocketRef, member: Member) {
+    socket.join([user_room(member.user.id), session_room(&member.token_hash)]);
+    socket.extensions.insert(member);
+    socket.on(events::JOIN, on_join);
+    socket.on(events::LEAVE, on_leave);
+    socket.on(events::SEND, on_send);
+    // Only extractors that cannot fail here: a failing one would leave the
+    // socket in its rooms for good.
+    socket.on_disconnect(
+        async |socket: SocketRef, reason: DisconnectReason, MaybeExtension(m): MaybeExtension<Member>| {
+            let (user_id, org) = m.map(|m| (m.user.id, m.org_slug)).unwrap_or_default();
+            tracing::info!(user_id, %org, socket_id = %socket.id, ?reason, "socket disconnected");
+        },
+    );
 }
 
 /// Browsers always send `Origin` with a WebSocket handshake; it must be this
@@ -146,18 +171,6 @@ async fn on_connect(socket: SocketRef, Extension(member): Extension<Member>) {
         org = %member.org_slug,
         socket_id = %socket.id,
         "socket connected"
-    );
-    socket.join([user_room(member.user.id), session_room(&member.token_hash)]);
-    socket.on(events::JOIN, on_join);
-    socket.on(events::LEAVE, on_leave);
-    socket.on(events::SEND, on_send);
-    // Only extractors that cannot fail here: a failing one would leave the
-    // socket in its rooms for good.
-    socket.on_disconnect(
-        async |socket: SocketRef, reason: DisconnectReason, MaybeExtension(m): MaybeExtension<Member>| {
-            let (user_id, org) = m.map(|m| (m.user.id, m.org_slug)).unwrap_or_default();
-            tracing::info!(user_id, %org, socket_id = %socket.id, ?reason, "socket disconnected");
-        },
     );
 }
 
@@ -217,7 +230,14 @@ async fn on_join(
     let result = async {
         let req = payload(data, "join")?;
         let channel = rt.service.readable_channel(&m.user, m.org_id, m.role, req.channel_id).await?;
-        socket.join(channel_room(channel.id));
+        let room = channel_room(channel.id);
+        socket.join(room.clone());
+        // Read `last_seq` again now that the socket is in the room: a message
+        // stored meanwhile is either broadcast to this socket or counted here,
+        // so a client catching up from `last_seq` misses nothing.
+        let channel = rt.service.readable_channel(&m.user, m.org_id, m.role, channel.id).await.inspect_err(|_| {
+            socket.leave(room);
+        })?;
         tracing::info!(user_id = m.user.id, org = %m.org_slug, channel_id = channel.id, socket_id = %socket.id, "joined room");
         Ok(events::Joined { channel_id: channel.id, last_seq: channel.last_seq })
     }

@@ -199,3 +199,58 @@ async fn signing_out_closes_that_sessions_sockets_and_no_others() {
     assert_eq!((event.as_str(), message["body"].as_str()), ("message", Some("from my phone")));
     server.stop().await;
 }
+
+/// A client may emit the moment it hears it is connected (bots do): its
+/// handlers are in place before the CONNECT packet goes out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_emit_right_after_connecting_is_answered() {
+    let server = TestServer::start().await;
+    let (owner, _member) = org_with_two_members(&server).await;
+    let general = channel_id(&owner, "acme", "general").await;
+    for _ in 0..100 {
+        let mut s = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+        let ack = s.request("join", &json!({"channel_id": general})).await;
+        assert!(ack.get("ok").is_some(), "{ack}");
+    }
+    server.stop().await;
+}
+
+/// A socket that joins while messages are being sent misses none of those
+/// after the `last_seq` its join returned: each is either broadcast to it or
+/// counted in `last_seq` (and fetched by catch-up).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn joining_mid_stream_misses_nothing_after_last_seq() {
+    const SENT: i64 = 150;
+    let server = TestServer::start().await;
+    let (owner, member) = org_with_two_members(&server).await;
+    let general = channel_id(&owner, "acme", "general").await;
+    let mut sender = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+    assert!(sender.request("join", &json!({"channel_id": general})).await.get("ok").is_some());
+
+    let flood = tokio::spawn(async move {
+        for i in 0..SENT {
+            let ack = sender
+                .request("send", &json!({"channel_id": general, "client_id": format!("m{i}"), "body": "x"}))
+                .await;
+            assert!(ack.get("ok").is_some(), "{ack}");
+        }
+    });
+    let mut joiners = Vec::new();
+    while !flood.is_finished() && joiners.len() < 20 {
+        let mut s = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+        let ack = s.request("join", &json!({"channel_id": general})).await;
+        let last_seq = ack["ok"]["last_seq"].as_i64().expect("joined");
+        joiners.push((s, last_seq));
+    }
+    flood.await.unwrap();
+
+    for (mut s, last_seq) in joiners {
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some((_, m)) = s.next_event(QUIET).await {
+            seen.insert(m["seq"].as_i64().unwrap());
+        }
+        let missing: Vec<i64> = (last_seq + 1..=SENT).filter(|seq| !seen.contains(seq)).collect();
+        assert!(missing.is_empty(), "joined at last_seq {last_seq}, never got {missing:?}");
+    }
+    server.stop().await;
+}

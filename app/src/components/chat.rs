@@ -291,6 +291,7 @@ mod browser {
         me: StoredValue<Option<User>>,
         timeline: RwSignal<Timeline>,
         has_more: RwSignal<bool>,
+        status: RwSignal<LinkStatus>,
         notice: RwSignal<Option<String>>,
     }
 
@@ -316,13 +317,12 @@ mod browser {
             me: StoredValue::new(me),
             timeline,
             has_more,
+            status,
             notice,
         };
         client.on_event(move |event| match event {
-            LiveEvent::Connected => {
-                status.set(LinkStatus::Live);
-                actions.join_and_catch_up();
-            }
+            // "Live" once the socket is in the channel's room, not before.
+            LiveEvent::Connected => actions.join_and_catch_up(),
             LiveEvent::Disconnected(_) => status.set(LinkStatus::Reconnecting),
             LiveEvent::Refused(why) => status.set(LinkStatus::Refused(why)),
             LiveEvent::Event { name, data } if name == events::MESSAGE => {
@@ -351,8 +351,12 @@ mod browser {
                 let joined: Result<events::Joined, _> =
                     self.client().request(events::JOIN, &events::RoomRequest { channel_id }, ACK_TIMEOUT).await;
                 match joined {
-                    Ok(j) if j.last_seq > self.timeline.with_untracked(|t| t.last_seq()) => self.fetch_newest().await,
-                    Ok(_) => {}
+                    Ok(j) => {
+                        self.status.set(LinkStatus::Live);
+                        if j.last_seq > self.timeline.with_untracked(|t| t.last_seq()) {
+                            self.fetch_newest().await;
+                        }
+                    }
                     Err(e) => self.notice.set(Some(e.message)),
                 }
             });
