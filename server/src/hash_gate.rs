@@ -71,7 +71,6 @@ mod tests {
         has_started.recv().await.unwrap();
         let g = gate.clone();
         let second = tokio::spawn(async move { g.run(|| 2).await });
-        tokio::task::yield_now().await;
         while gate.admitted.available_permits() > 0 {
             tokio::task::yield_now().await;
         }

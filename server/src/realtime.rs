@@ -232,14 +232,14 @@ async fn on_join(
         let channel = rt.service.readable_channel(&m.user, m.org_id, m.role, req.channel_id).await?;
         let room = channel_room(channel.id);
         socket.join(room.clone());
-        // Read `last_seq` again now that the socket is in the room: a message
+        // Read `last_seq` only now that the socket is in the room: a message
         // stored meanwhile is either broadcast to this socket or counted here,
         // so a client catching up from `last_seq` misses nothing.
-        let channel = rt.service.readable_channel(&m.user, m.org_id, m.role, channel.id).await.inspect_err(|_| {
+        let last_seq = rt.service.last_seq(channel.id).await.inspect_err(|_| {
             socket.leave(room);
         })?;
         tracing::info!(user_id = m.user.id, org = %m.org_slug, channel_id = channel.id, socket_id = %socket.id, "joined room");
-        Ok(events::Joined { channel_id: channel.id, last_seq: channel.last_seq })
+        Ok(events::Joined { channel_id: channel.id, last_seq })
     }
     .await;
     reply(ack, result);

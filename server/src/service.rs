@@ -123,6 +123,11 @@ impl Service {
         Ok((org, ChannelAccess { role, channel }))
     }
 
+    /// The newest `seq` of a channel the caller already may read.
+    pub async fn last_seq(&self, channel_id: i64) -> Result<i64, ApiError> {
+        self.store.last_seq(channel_id).await.map_err(fail("reading a channel's last seq"))
+    }
+
     /// A channel of organization `org_id` by id, if `user` may read it.
     pub async fn readable_channel(
         &self,

@@ -21,7 +21,7 @@ pub fn ActionError<T: Clone + Send + Sync + 'static>(result: Signal<Option<Resul
 /// (before the wasm loaded): the server redirects back to the form with the
 /// error in the URL, and the router offers it as context. Actions created
 /// under the router read it by themselves; this is for those created above it.
-pub fn redirected_error<S: ServerFn<Error = ApiError>>() -> Option<ApiError> {
+fn redirected_error<S: ServerFn<Error = ApiError>>() -> Option<ApiError> {
     let error = use_context::<ServerActionError>()?;
     (error.path() == S::PATH).then(|| ServerFnUrlError::<ApiError>::decode_err(error.err()))
 }

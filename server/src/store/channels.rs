@@ -90,6 +90,15 @@ impl Store {
         Ok(r.map(row))
     }
 
+    /// The newest `seq` of a channel (0 before its first message).
+    pub async fn last_seq(&self, channel_id: i64) -> StoreResult<i64> {
+        let seq = sqlx::query_scalar("SELECT last_seq FROM channels WHERE id = $1")
+            .bind(channel_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(seq)
+    }
+
     /// Joins a channel; joining twice changes nothing.
     pub async fn join_channel(&self, channel_id: i64, user_id: i64) -> StoreResult<()> {
         sqlx::query(
