@@ -68,6 +68,12 @@ impl ApiError {
     pub fn too_large(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::TooLarge, message)
     }
+    pub fn rate_limited(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::RateLimited, message)
+    }
+    pub fn transport() -> Self {
+        Self::new(ErrorCode::Transport, "Could not reach the server. Check your connection and try again.")
+    }
     pub fn unavailable() -> Self {
         Self::new(
             ErrorCode::Unavailable,
@@ -80,6 +86,24 @@ impl ApiError {
 }
 
 impl ApiError {
+    /// The error with its code's own general sentence, for when only the code
+    /// can be trusted (an error carried in a URL could be written by anyone).
+    pub fn from_code(code: ErrorCode) -> Self {
+        match code {
+            ErrorCode::Invalid => Self::invalid("Some of what was entered is not accepted; please check the form."),
+            ErrorCode::Unauthenticated => Self::unauthenticated(),
+            ErrorCode::BadCredentials => Self::bad_credentials(),
+            ErrorCode::Forbidden => Self::forbidden("You are not allowed to do that."),
+            ErrorCode::NotFound => Self::not_found("That does not exist, or you cannot see it."),
+            ErrorCode::Conflict => Self::conflict("That name is taken; please choose another."),
+            ErrorCode::TooLarge => Self::too_large("That is longer than allowed."),
+            ErrorCode::RateLimited => Self::rate_limited("Too many attempts; please wait a moment and try again."),
+            ErrorCode::Unavailable => Self::unavailable(),
+            ErrorCode::Transport => Self::transport(),
+            ErrorCode::Internal => Self::internal(),
+        }
+    }
+
     /// The HTTP status that goes with the error.
     pub fn http_status(&self) -> u16 {
         match self.code {
@@ -102,9 +126,7 @@ impl FromServerFnError for ApiError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Request(_) => {
-                Self::new(ErrorCode::Transport, "Could not reach the server. Check your connection and try again.")
-            }
+            ServerFnErrorErr::Request(_) => Self::transport(),
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
                 Self::invalid("The form was incomplete or malformed.")
             }

@@ -44,8 +44,8 @@ pub fn org_name(raw: &str) -> Result<String, ApiError> {
     if name.chars().count() > 64 {
         return Err(ApiError::too_large("An organization name has at most 64 characters."));
     }
-    if name.chars().any(char::is_control) {
-        return Err(ApiError::invalid("An organization name cannot contain control characters."));
+    if name.chars().any(|c| c.is_control() || is_invisible(c)) {
+        return Err(ApiError::invalid("An organization name cannot contain control or invisible characters."));
     }
     Ok(name.to_string())
 }
@@ -104,6 +104,28 @@ pub fn message_body(raw: &str) -> Result<String, ApiError> {
     Ok(body.to_string())
 }
 
+/// A redirect target from a form (`next`), accepted only as a path on this
+/// site written plainly: it starts with one `/`, has no back slash, and only
+/// printable ASCII (browsers drop tabs and line breaks from URLs, so `/\t/x`
+/// would lead to another host, and a line break cannot go in a header).
+pub fn local_path(raw: &str) -> Option<&str> {
+    let plain = raw.len() <= 2048 && raw.bytes().all(|b| b.is_ascii_graphic()) && !raw.contains('\\');
+    let local = raw.starts_with('/') && !raw.starts_with("//");
+    (plain && local).then_some(raw)
+}
+
+/// Characters that show nothing or reorder the text around them (Unicode's
+/// default-ignorable code points and bidirectional controls): in a name they
+/// let one look like another.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
+        | '\u{FFF0}'..='\u{FFF8}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0000}'..='\u{E0FFF}')
+}
+
 /// Client-generated message ids: 1 to 64 printable ASCII characters.
 pub fn client_id(raw: &str) -> Result<&str, ApiError> {
     if raw.is_empty() || raw.len() > 64 || !raw.chars().all(|c| c.is_ascii_graphic()) {
@@ -147,6 +169,29 @@ mod tests {
         assert!(channel_name("no/slash").is_err());
         assert!(org_name("   ").is_err());
         assert_eq!(org_name(" Acme Inc. ").unwrap(), "Acme Inc.");
+        assert_eq!(org_name("Ac\u{202E}me").unwrap_err().code, ErrorCode::Invalid);
+        assert!(org_name("Ac\u{200B}me").is_err());
+        assert!(username("ann\u{200B}").is_err());
+        assert!(org_name("Café 東京").is_ok());
+    }
+
+    #[test]
+    fn redirect_targets_stay_on_this_site() {
+        assert_eq!(local_path("/o/acme?x=1#top"), Some("/o/acme?x=1#top"));
+        assert_eq!(local_path("/invite/ab12"), Some("/invite/ab12"));
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example/phish",
+            "/\\evil",
+            "https://evil.example",
+            "/\nx",
+            "/ x",
+            "",
+            "o/acme",
+            "/café",
+        ] {
+            assert_eq!(local_path(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -25,6 +25,12 @@ pub fn session_token(backend: &SharedBackend) -> Option<String> {
     crate::backend::cookie_value(&parts.headers, backend.session_cookie_name())
 }
 
+/// The address of the client that sent the request.
+pub fn client_ip(backend: &SharedBackend) -> std::net::IpAddr {
+    use_context::<http::request::Parts>()
+        .map_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |parts| backend.client_ip(&parts))
+}
+
 /// The signed-in user, if the request carries a valid session.
 pub async fn current_user() -> Result<Option<User>, ApiError> {
     let backend = backend()?;
@@ -54,12 +60,9 @@ pub fn set_session_cookie(backend: &SharedBackend, session: Option<&NewSession>)
     }
 }
 
-/// A redirect target from a form, accepted only if it is a path on this site.
+/// A redirect target from a form, if it is a plain path on this site; else `fallback`.
 pub fn local_path(next: Option<String>, fallback: &str) -> String {
-    match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
-        _ => fallback.to_owned(),
-    }
+    next.as_deref().and_then(crate::validate::local_path).unwrap_or(fallback).to_owned()
 }
 
 /// Gives a failed server function the HTTP status of its error (instead of

@@ -3,7 +3,7 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-use super::error_note::ActionError;
+use super::error_note::{ActionError, action_result};
 use crate::api::channels::CreateChannel;
 use crate::protocol::Channel;
 
@@ -41,7 +41,7 @@ pub fn ChannelList(
                     <input id="new-channel" name="name" placeholder="e.g. design" required maxlength="40" />
                     <button type="submit" disabled=move || create.pending().get()>"Create"</button>
                 </div>
-                <ActionError result=create.value().into() />
+                <ActionError result=action_result(create) />
             </ActionForm>
         </nav>
     }

@@ -19,22 +19,27 @@ pub fn ActionError<T: Clone + Send + Sync + 'static>(result: Signal<Option<Resul
 
 /// The error of server function `S` when it was posted by a plain HTML form
 /// (before the wasm loaded): the server redirects back to the form with the
-/// error in the URL, and the router offers it as context. Actions created
-/// under the router read it by themselves; this is for those created above it.
+/// error in the URL, and the router offers it as context (actions created
+/// under the router also take it as their first value).
 fn redirected_error<S: ServerFn<Error = ApiError>>() -> Option<ApiError> {
     let error = use_context::<ServerActionError>()?;
     (error.path() == S::PATH).then(|| ServerFnUrlError::<ApiError>::decode_err(error.err()))
 }
 
 /// The latest result of `action`, or else the error a plain form post of it
-/// was redirected back with.
+/// was redirected back with. Anyone can write such a URL, so of that error
+/// only the code is believed, and its own sentence shown.
 pub fn action_result<S>(action: ServerAction<S>) -> Signal<Option<Result<S::Output, ApiError>>>
 where
     S: ServerFn<Error = ApiError> + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,
 {
     let redirected = redirected_error::<S>();
-    Signal::derive(move || action.value().get().or_else(|| redirected.clone().map(Err)))
+    Signal::derive(move || match action.value().get() {
+        Some(Err(e)) if redirected.as_ref() == Some(&e) => Some(Err(ApiError::from_code(e.code))),
+        Some(result) => Some(result),
+        None => redirected.as_ref().map(|e| Err(ApiError::from_code(e.code))),
+    })
 }
 
 /// A whole-page error, such as "no such organization".

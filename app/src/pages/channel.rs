@@ -9,7 +9,7 @@ use crate::api::channels::{JoinChannel, LeaveChannel, history};
 use crate::api::orgs::org;
 use crate::components::channel_list::ChannelList;
 use crate::components::chat::Chat;
-use crate::components::error_note::{ActionError, PageError};
+use crate::components::error_note::{ActionError, PageError, action_result};
 use crate::components::session::use_session;
 
 #[component]
@@ -65,8 +65,8 @@ pub fn ChannelPage() -> impl IntoView {
                                 </div>
                                 {membership_form}
                             </header>
-                            <ActionError result=join.value().into() />
-                            <ActionError result=leave.value().into() />
+                            <ActionError result=action_result(join) />
+                            <ActionError result=action_result(leave) />
                             <Chat slug=slug page=page me=me />
                         </section>
                     </div>

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 
 use crate::api::orgs::{CreateOrg, list_orgs};
 use crate::components::auth_forms::AuthForms;
-use crate::components::error_note::{ActionError, PageError};
+use crate::components::error_note::{ActionError, PageError, action_result};
 use crate::components::session::use_session;
 use crate::protocol::OrgSummary;
 
@@ -72,7 +72,7 @@ fn Organizations() -> impl IntoView {
                     <input id="org-slug" name="slug" required minlength="2" maxlength="32" placeholder="acme"
                         pattern="[A-Za-z0-9]([A-Za-z0-9\\-]*[A-Za-z0-9])?"
                         title="Letters, digits and dashes; not starting or ending with a dash" />
-                    <ActionError result=create.value().into() />
+                    <ActionError result=action_result(create) />
                     <button type="submit" disabled=move || create.pending().get()>"Create organization"</button>
                 </ActionForm>
             </section>

@@ -6,7 +6,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::orgs::{AcceptInvite, get_invite};
 use crate::components::auth_forms::AuthForms;
-use crate::components::error_note::{ActionError, PageError};
+use crate::components::error_note::{ActionError, PageError, action_result};
 use crate::components::session::use_session;
 
 #[component]
@@ -44,7 +44,7 @@ pub fn InvitePage() -> impl IntoView {
                             <p>{p.invited_by}" invited you to join "<strong>{p.org_name.clone()}</strong>" on Confab."</p>
                             <ActionForm action=accept attr:aria-label="Accept invitation">
                                 <input type="hidden" name="token" value=token() />
-                                <ActionError result=accept.value().into() />
+                                <ActionError result=action_result(accept) />
                                 <button type="submit" disabled=move || accept.pending().get()>"Join "{p.org_name}</button>
                             </ActionForm>
                         </section>

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::orgs::{CreateInvite, org};
 use crate::components::channel_list::ChannelList;
-use crate::components::error_note::{ActionError, PageError};
+use crate::components::error_note::{ActionError, PageError, action_result};
 use crate::protocol::{OrgView, Role};
 
 #[component]
@@ -74,7 +74,7 @@ fn InvitePanel(slug: String) -> impl IntoView {
             <ActionForm action=create attr:aria-label="Create invite link">
                 <input type="hidden" name="slug" value=slug />
                 <button type="submit" disabled=move || create.pending().get()>"Create invite link"</button>
-                <ActionError result=create.value().into() />
+                <ActionError result=action_result(create) />
             </ActionForm>
             {link}
         </section>
