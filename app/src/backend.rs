@@ -5,6 +5,7 @@
 //! server functions in [`crate::api`] reach storage, password hashing and the
 //! access rules only through it.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::errors::ApiError;
@@ -25,9 +26,11 @@ pub trait Backend: Send + Sync + 'static {
     fn session_cookie_name(&self) -> &'static str;
     /// Whether cookies get the `Secure` attribute (served over HTTPS).
     fn secure_cookies(&self) -> bool;
+    /// The address of the client that sent a request (for per-client limits).
+    fn client_ip(&self, request: &http::request::Parts) -> IpAddr;
 
-    async fn register(&self, username: &str, password: &str) -> Result<(User, NewSession), ApiError>;
-    async fn login(&self, username: &str, password: &str) -> Result<(User, NewSession), ApiError>;
+    async fn register(&self, username: &str, password: &str, client: IpAddr) -> Result<(User, NewSession), ApiError>;
+    async fn login(&self, username: &str, password: &str, client: IpAddr) -> Result<(User, NewSession), ApiError>;
     /// Revokes the session with this token; unknown tokens are fine.
     async fn logout(&self, token: &str) -> Result<(), ApiError>;
     /// The user a session token belongs to, if it is valid.
@@ -39,6 +42,8 @@ pub trait Backend: Send + Sync + 'static {
     async fn create_invite(&self, user: &User, slug: &str) -> Result<Invite, ApiError>;
     async fn invite_preview(&self, user: &User, token: &str) -> Result<InvitePreview, ApiError>;
     async fn accept_invite(&self, user: &User, token: &str) -> Result<OrgSummary, ApiError>;
+    /// Takes `username` out of the organization; their live connections to it close.
+    async fn remove_member(&self, user: &User, slug: &str, username: &str) -> Result<(), ApiError>;
 
     async fn create_channel(&self, user: &User, slug: &str, name: &str) -> Result<Channel, ApiError>;
     async fn list_channels(&self, user: &User, slug: &str) -> Result<Vec<Channel>, ApiError>;

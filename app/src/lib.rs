@@ -7,7 +7,8 @@
 //!   hydrated in the browser.
 //! - [`live`] (browser only): the Socket.IO v5 client over the browser's WebSocket.
 //! - [`backend`] (server only): the interface the `server` crate implements for
-//!   the server functions.
+//!   the server functions; [`csp`] (server only): each page's
+//!   Content-Security-Policy.
 
 #![recursion_limit = "256"]
 
@@ -15,6 +16,8 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod components;
+#[cfg(feature = "ssr")]
+pub mod csp;
 pub mod errors;
 #[cfg(feature = "hydrate")]
 pub mod live;
@@ -30,6 +33,8 @@ use leptos_router::{SsrMode, path};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    csp::set_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">

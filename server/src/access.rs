@@ -22,6 +22,22 @@ pub fn invite(role: Role) -> Result<(), ApiError> {
     }
 }
 
+/// May `actor` take `target` out of the organization? Owners and admins
+/// remove people, an admin never an owner, and an organization always keeps
+/// an owner (`owners` is how many it has now).
+pub fn remove_member(actor: Role, target: Role, owners: i64) -> Result<(), ApiError> {
+    match (actor, target) {
+        (Role::Owner | Role::Admin, Role::Owner) if actor != Role::Owner => {
+            Err(ApiError::forbidden("Only an owner can remove an owner."))
+        }
+        (_, Role::Owner) if owners <= 1 => {
+            Err(ApiError::forbidden("The last owner cannot be removed; make someone else an owner first."))
+        }
+        (Role::Owner | Role::Admin, _) => Ok(()),
+        _ => Err(ApiError::forbidden("Only the organization's owners and admins can remove people.")),
+    }
+}
+
 /// May see a channel's messages (read history, subscribe to its room).
 pub fn read_channel(_role: Role, kind: ChannelKind) -> Result<(), ApiError> {
     match kind {
@@ -57,6 +73,17 @@ mod tests {
         assert!(invite(Role::Admin).is_ok());
         assert_eq!(invite(Role::Member).unwrap_err().code, ErrorCode::Forbidden);
         assert!(invite(Role::Supervisor).is_err());
+    }
+
+    #[test]
+    fn removing_people() {
+        assert!(remove_member(Role::Owner, Role::Member, 1).is_ok());
+        assert!(remove_member(Role::Admin, Role::Supervisor, 1).is_ok());
+        assert!(remove_member(Role::Owner, Role::Owner, 2).is_ok());
+        assert_eq!(remove_member(Role::Owner, Role::Owner, 1).unwrap_err().code, ErrorCode::Forbidden);
+        assert!(remove_member(Role::Admin, Role::Owner, 3).is_err());
+        assert!(remove_member(Role::Member, Role::Member, 1).is_err());
+        assert!(remove_member(Role::Supervisor, Role::Member, 1).is_err());
     }
 
     #[test]

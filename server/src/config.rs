@@ -26,14 +26,40 @@ pub struct Config {
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,
 
-    /// Origins allowed to open live connections, comma separated, besides the
-    /// server's own host (e.g. `https://chat.example.com`).
+    /// The address people reach Confab at (e.g. `https://chat.example.com`).
+    /// Requests naming any other host are refused; `https` makes the session
+    /// cookie `Secure` and `__Host-`. Default: this machine's own addresses
+    /// (`localhost` and IP addresses) only.
+    #[arg(long, env = "CONFAB_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Other origins (web pages) allowed to make changes and open live
+    /// connections, comma separated (e.g. `https://app.example.com`).
     #[arg(long, env = "CONFAB_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
 
-    /// Mark cookies `Secure` (set when serving over HTTPS).
+    /// Mark cookies `Secure` even without an `https` public URL (behind a
+    /// proxy that terminates TLS).
     #[arg(long, env = "CONFAB_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
+
+    /// Live connections one user may hold at once (tabs, devices, bots).
+    #[arg(long, env = "CONFAB_MAX_SOCKETS_PER_USER", default_value_t = 20)]
+    pub max_sockets_per_user: usize,
+
+    /// Messages one user may send per second (twice as many in a burst).
+    #[arg(long, env = "CONFAB_MESSAGES_PER_SECOND", default_value_t = 10)]
+    pub messages_per_second: u32,
+
+    /// Open TCP connections allowed from one client address (0: no limit).
+    /// Behind a reverse proxy every client has the proxy's address: raise it.
+    #[arg(long, env = "CONFAB_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 100)]
+    pub max_connections_per_address: usize,
+
+    /// How often expired sessions are removed and their live connections
+    /// closed, in seconds.
+    #[arg(long, env = "CONFAB_SESSION_SWEEP_SECS", default_value_t = 30)]
+    pub session_sweep_secs: u64,
 
     /// Log filter, in `tracing` syntax.
     #[arg(long, env = "RUST_LOG", default_value = "info,sqlx=warn")]
@@ -48,8 +74,13 @@ impl Config {
             data_dir: data_dir.into(),
             database_url: None,
             site_root: "target/site".into(),
+            public_url: None,
             allowed_origins: Vec::new(),
             secure_cookies: false,
+            max_sockets_per_user: 20,
+            messages_per_second: 10,
+            max_connections_per_address: 100,
+            session_sweep_secs: 30,
             log: "warn".into(),
         }
     }

@@ -1,6 +1,7 @@
 //! The HTTP side: one axum router with the Leptos pages and server functions,
-//! the Socket.IO layer, static files, `/healthz`, and the tower-http layers
-//! (tracing, compression, request-size limit).
+//! the Socket.IO layer, static files, `/healthz`, the request guard (host,
+//! cross-site changes, body size) and the tower-http layers (tracing,
+//! compression, security headers).
 
 use std::sync::Arc;
 
@@ -9,19 +10,25 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
+use http::{HeaderName, HeaderValue, header};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use socketioxide::layer::SocketIoLayer;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::map_request_body::MapRequestBodyLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::request_guard;
 use crate::service::Service;
+use crate::site::Site;
 
-/// Largest request body accepted (forms and server-function calls are small).
-const MAX_BODY_BYTES: usize = 64 * 1024;
+/// A header every response carries unless its handler set it: pages set
+/// their own `Content-Security-Policy`, with their scripts' nonce (`app::csp`).
+fn default_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
 
 /// State of the router: what the Leptos handlers and `/healthz` need.
 #[derive(Clone, axum::extract::FromRef)]
@@ -33,7 +40,7 @@ pub struct HttpState {
 }
 
 /// The whole HTTP application.
-pub fn router(state: HttpState, socket_layer: SocketIoLayer) -> Router {
+pub fn router(state: HttpState, site: Arc<Site>, socket_layer: SocketIoLayer) -> Router {
     let routes = generate_route_list(app::App);
     let backend: SharedBackend = Arc::new(state.service.clone());
     let context = move || provide_context(backend.clone());
@@ -51,10 +58,17 @@ pub fn router(state: HttpState, socket_layer: SocketIoLayer) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(TraceLayer::new_for_http())
-                .layer(CompressionLayer::new())
-                .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-                // Back to axum's body type for the router.
-                .layer(MapRequestBodyLayer::new(axum::body::Body::new)),
+                .layer(default_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                .layer(default_header(header::REFERRER_POLICY, "same-origin"))
+                .layer(default_header(header::X_FRAME_OPTIONS, "DENY"))
+                .layer(default_header(
+                    header::CONTENT_SECURITY_POLICY,
+                    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+                ))
+                // Axum's body type for the guard and the router.
+                .layer(MapRequestBodyLayer::new(axum::body::Body::new))
+                .layer(axum::middleware::from_fn_with_state(site, request_guard::guard))
+                .layer(CompressionLayer::new()),
         )
         .with_state(state)
 }

@@ -3,8 +3,13 @@
 //!
 //! - [`config`]: flags and environment variables, with defaults for everything.
 //! - [`store`]: the database (SQLite by default, PostgreSQL by URL) and its queries.
-//! - [`auth`]: password hashing and tokens; [`hash_gate`]: how many hashes run at once.
+//! - [`auth`]: password hashing and tokens; [`hash_pool`]: the threads that
+//!   hash, a fair share per client; [`login_throttle`]: slowing guesses.
 //! - [`access`]: who may see, join or post where.
+//! - [`site`]: the hosts and origins this site answers to; [`request_guard`]:
+//!   refusing other hosts, cross-site changes and oversized bodies.
+//! - [`listener`], [`client_addr`], [`held_counts`]: connections per client
+//!   address, and who a request comes from.
 //! - [`service`]: the use cases, over store, auth and access; implements the
 //!   `app::backend::Backend` the server functions call.
 //! - [`realtime`]: Socket.IO namespaces, middleware and events.
@@ -15,23 +20,35 @@
 
 pub mod access;
 pub mod auth;
+pub mod client_addr;
 pub mod config;
-pub mod hash_gate;
+pub mod hash_pool;
+pub mod held_counts;
 pub mod http;
+pub mod listener;
+pub mod login_throttle;
 pub mod realtime;
+pub mod request_guard;
 pub mod service;
 pub mod shutdown;
+pub mod site;
 pub mod store;
 pub mod telemetry;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
+use axum::serve::Listener;
 use leptos::prelude::LeptosOptions;
 use tokio::net::TcpListener;
 
+use crate::client_addr::ClientAddr;
 use crate::config::Config;
+use crate::listener::LimitedListener;
 use crate::service::Service;
+use crate::site::Site;
 use crate::store::Store;
 
 /// Why the server could not start or stopped with an error.
@@ -39,6 +56,8 @@ use crate::store::Store;
 pub enum ServerError {
     #[error("cannot create the data folder {path}: {source}")]
     DataDir { path: String, source: std::io::Error },
+    #[error("bad setting: {0}")]
+    Config(#[from] site::BadPublicUrl),
     #[error("cannot open the database: {0}")]
     Store(#[from] store::StoreError),
     #[error("cannot listen on {addr}: {source}")]
@@ -67,6 +86,9 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
     let (listener, service, options) = prepare(&config).await?;
     let addr = listener.local_addr().map_err(ServerError::Serve)?;
     tracing::info!("Confab is listening on http://{addr}");
+    if config.public_url.is_none() && !addr.ip().is_loopback() {
+        tracing::info!("no --public-url set: only requests to IP addresses and localhost are answered");
+    }
     serve(listener, service, options, &config, shutdown::signal()).await
 }
 
@@ -84,15 +106,17 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
     Ok(Running { addr, stop, task })
 }
 
-async fn prepare(config: &Config) -> Result<(TcpListener, Service, LeptosOptions), ServerError> {
+async fn prepare(config: &Config) -> Result<(LimitedListener, Service, LeptosOptions), ServerError> {
+    let site = Arc::new(Site::new(config.public_url.as_deref(), &config.allowed_origins, config.secure_cookies)?);
     if config.database_url.is_none() {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|source| ServerError::DataDir { path: config.data_dir.display().to_string(), source })?;
     }
     let store = Store::connect(&config.database_url()).await?;
-    let service = Service::new(store, config.secure_cookies);
+    let service = Service::new(store, site, config.messages_per_second);
     let listener =
         TcpListener::bind(config.addr).await.map_err(|source| ServerError::Bind { addr: config.addr, source })?;
+    let listener = LimitedListener::new(listener, config.max_connections_per_address);
     let addr = listener.local_addr().map_err(ServerError::Serve)?;
     let options = LeptosOptions::builder()
         .output_name("confab")
@@ -104,23 +128,38 @@ async fn prepare(config: &Config) -> Result<(TcpListener, Service, LeptosOptions
 }
 
 async fn serve(
-    listener: TcpListener,
+    listener: LimitedListener,
     service: Service,
     leptos_options: LeptosOptions,
     config: &Config,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    let (socket_layer, io) = realtime::layer(service.clone(), config.allowed_origins.clone());
-    let closer = tokio::spawn(realtime::close_ended_sessions(io.clone(), service.clone(), service.ended_sessions()));
-    let app = http::router(http::HttpState { leptos_options, service: service.clone() }, socket_layer);
+    let site = service.site();
+    let (socket_layer, io) = realtime::layer(service.clone(), site.clone(), config.max_sockets_per_user);
+    let closer = tokio::spawn(realtime::close_revoked(io.clone(), service.clone(), service.revocations()));
+    let sweeper = tokio::spawn({
+        let (service, every) = (service.clone(), Duration::from_secs(config.session_sweep_secs.max(1)));
+        async move {
+            let mut ticks = tokio::time::interval(every);
+            loop {
+                ticks.tick().await;
+                service.sweep().await;
+            }
+        }
+    });
+    let app = http::router(http::HttpState { leptos_options, service: service.clone() }, site, socket_layer);
     let shutdown = async move {
         stop.await;
         closer.abort();
+        sweeper.abort();
         // Tell every live client why it is being dropped, then let axum finish
         // the requests in flight.
         io.close().await;
     };
-    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(ServerError::Serve);
+    let result = axum::serve(listener, app.into_make_service_with_connect_info::<ClientAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(ServerError::Serve);
     service.store().close().await;
     tracing::info!("Confab stopped");
     result

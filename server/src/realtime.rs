@@ -5,9 +5,14 @@
 //!
 //! Invariants kept here:
 //! - a socket exists in a namespace only after the middleware checked its
-//!   Origin, its session cookie and its membership of the organization;
+//!   Origin, its session cookie, its membership of the organization and how
+//!   many sockets its user holds;
+//! - every event runs with the session and membership as they are now: a
+//!   socket whose session or membership has ended is told so and closed;
+//! - a socket lives no longer than its session and membership: signing out,
+//!   expiry and removal close it (checked again once it is connected, so a
+//!   sign-out while it was being admitted cannot leave it open);
 //! - a socket joins a channel's room only after the access rules allowed it;
-//! - a socket lives no longer than its session: signing out closes it;
 //! - a message is stored before it is broadcast, and broadcast once: a retried
 //!   `send` (same client id) is acknowledged with the stored original but not
 //!   broadcast again.
@@ -16,8 +21,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::backend::{Backend, cookie_value};
-use app::errors::ApiError;
-use app::protocol::{Ack, User, events};
+use app::errors::{ApiError, ErrorCode};
+use app::protocol::{Ack, Role, User, events};
 use socketioxide::SocketIo;
 use socketioxide::extract::{AckSender, Extension, MaybeExtension, SocketRef, State, TryData};
 use socketioxide::handler::ConnectHandler;
@@ -26,9 +31,12 @@ use socketioxide::socket::DisconnectReason;
 use tokio::sync::broadcast;
 
 use crate::auth;
-use crate::service::{EndedSession, SESSION_COOKIE, Service};
+use crate::held_counts::{HeldCounts, Pass};
+use crate::service::{Revoked, Service};
+use crate::site::Site;
 
-/// Largest Engine.IO packet accepted (a message is at most 4000 characters).
+/// Largest Engine.IO packet, and WebSocket frame, accepted (a message is at
+/// most 4000 characters): a client cannot make the server buffer more.
 const MAX_PAYLOAD_BYTES: u64 = 64 * 1024;
 
 /// What every Socket.IO handler shares.
@@ -36,8 +44,12 @@ const MAX_PAYLOAD_BYTES: u64 = 64 * 1024;
 struct Realtime {
     /// Confab's use cases (sessions, membership, messages).
     service: Service,
-    /// Origins allowed besides the server's own host.
-    allowed_origins: Arc<Vec<String>>,
+    /// Which pages may connect.
+    site: Arc<Site>,
+    /// Sockets per user, across organizations.
+    sockets: HeldCounts<i64>,
+    /// The most sockets one user may hold.
+    max_sockets_per_user: usize,
 }
 
 /// Who a socket is: set by the middleware, read by every handler.
@@ -46,9 +58,10 @@ struct Member {
     user: User,
     org_id: i64,
     org_slug: String,
-    role: app::protocol::Role,
     /// The hash of the session token the socket connected with.
     token_hash: String,
+    /// The socket's place in its user's count, given back when it is dropped.
+    _counted: Arc<Pass<i64>>,
 }
 
 /// Why a connection to a namespace was refused; its text is the `message` of
@@ -59,6 +72,8 @@ enum Refusal {
     Origin,
     #[error("Please sign in first.")]
     SignedOut,
+    #[error("You have too many live connections open (at most {0}); close some tabs or apps and try again.")]
+    TooManySockets(usize),
     #[error("{0}")]
     Api(#[from] ApiError),
 }
@@ -79,14 +94,15 @@ pub fn session_room(token_hash: &str) -> String {
 }
 
 /// Builds the Socket.IO layer and its handle; the layer serves `/socket.io/`.
-pub fn layer(service: Service, allowed_origins: Vec<String>) -> (SocketIoLayer, SocketIo) {
+pub fn layer(service: Service, site: Arc<Site>, max_sockets_per_user: usize) -> (SocketIoLayer, SocketIo) {
     let (layer, io) = SocketIo::builder()
         .max_payload(MAX_PAYLOAD_BYTES)
         .ws_max_message_size(MAX_PAYLOAD_BYTES as usize)
+        .ws_max_frame_size(MAX_PAYLOAD_BYTES as usize)
         .ping_interval(Duration::from_secs(25))
         .ping_timeout(Duration::from_secs(20))
         .connect_timeout(Duration::from_secs(10))
-        .with_state(Realtime { service, allowed_origins: Arc::new(allowed_origins) })
+        .with_state(Realtime { service, site, sockets: HeldCounts::default(), max_sockets_per_user })
         .build_layer();
     io.dyn_ns("/{org}", on_connect.with(admit)).expect("the namespace pattern is valid");
     (layer, io)
@@ -117,18 +133,22 @@ async fn admit(socket: SocketRef, io: SocketIo, State(rt): State<Realtime>) -> R
 
 async fn check(socket: &SocketRef, rt: &Realtime) -> Result<Member, Refusal> {
     let parts = socket.req_parts();
-    if !origin_allowed(&parts.headers, &rt.allowed_origins) {
+    if !origin_allowed(&parts.headers, &rt.site) {
         tracing::info!(ns = socket.ns(), socket_id = %socket.id, "refused: foreign origin");
         return Err(Refusal::Origin);
     }
-    let token = cookie_value(&parts.headers, SESSION_COOKIE).ok_or(Refusal::SignedOut)?;
+    let token = cookie_value(&parts.headers, rt.service.session_cookie_name()).ok_or(Refusal::SignedOut)?;
     let user = rt.service.session_user(&token).await?.ok_or(Refusal::SignedOut)?;
     let slug = socket.ns().trim_start_matches('/');
-    let (org, role) = rt.service.membership(&user, slug).await.inspect_err(|e| {
+    let (org, _role) = rt.service.membership(&user, slug).await.inspect_err(|e| {
         tracing::info!(user_id = user.id, ns = socket.ns(), socket_id = %socket.id, reason = %e, "refused: not a member");
     })?;
+    let Some(counted) = rt.sockets.claim(user.id, rt.max_sockets_per_user) else {
+        tracing::info!(user_id = user.id, ns = socket.ns(), "refused: too many sockets");
+        return Err(Refusal::TooManySockets(rt.max_sockets_per_user));
+    };
     let token_hash = auth::token_hash(&token);
-    Ok(Member { user, org_id: org.id, org_slug: org.slug, role, token_hash })
+    Ok(Member { user, org_id: org.id, org_slug: org.slug, token_hash, _counted: Arc::new(counted) })
 }
 
 /// An admitted socket's rooms and event handlers, in place before the client
@@ -150,21 +170,24 @@ fn set_up(socket: &SocketRef, member: Member) {
 }
 
 /// Browsers always send `Origin` with a WebSocket handshake; it must be this
-/// server's own host or one the operator allowed. Clients without one (bots,
-/// scripts) are not browsers and carry their own cookie on purpose.
-fn origin_allowed(headers: &http::HeaderMap, allowed: &[String]) -> bool {
-    let Some(origin) = headers.get(http::header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+/// site's or one the operator allowed. Clients without one (bots, scripts)
+/// are not browsers and carry their own cookie on purpose.
+fn origin_allowed(headers: &http::HeaderMap, site: &Site) -> bool {
+    let Some(origin) = headers.get(http::header::ORIGIN) else {
         return true;
     };
-    if allowed.iter().any(|a| a.trim_end_matches('/') == origin) {
-        return true;
-    }
     let host = headers.get(http::header::HOST).and_then(|h| h.to_str().ok());
-    let origin_host = origin.split_once("://").map(|(_, rest)| rest);
-    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+    origin.to_str().is_ok_and(|o| site.origin_allowed(o, host))
 }
 
-async fn on_connect(socket: SocketRef, Extension(member): Extension<Member>) {
+async fn on_connect(socket: SocketRef, State(rt): State<Realtime>, Extension(member): Extension<Member>) {
+    // The socket is in its session's room now, so from here on a sign-out
+    // closes it; check once more for one that came while it was admitted.
+    if let Err(e) = rt.service.session_role(&member.token_hash, member.org_id).await {
+        tracing::info!(user_id = member.user.id, org = %member.org_slug, socket_id = %socket.id, reason = %e, "closing a socket whose access ended while it connected");
+        let _ = socket.disconnect();
+        return;
+    }
     tracing::info!(
         user_id = member.user.id,
         user = %member.user.username,
@@ -174,34 +197,60 @@ async fn on_connect(socket: SocketRef, Extension(member): Extension<Member>) {
     );
 }
 
-/// Closes the live connections of each session that ends, in every
-/// organization of its user (they see a disconnect, then "Please sign in
-/// first." when they try again). Runs until the server stops.
-pub async fn close_ended_sessions(io: SocketIo, service: Service, mut ended: broadcast::Receiver<EndedSession>) {
+/// The member's role now. A socket whose session or membership has ended is
+/// answered why and closed; other failures (database down) are only answered.
+async fn still_admitted(socket: &SocketRef, rt: &Realtime, m: &Member, ack: AckSender) -> Option<(Role, AckSender)> {
+    match rt.service.session_role(&m.token_hash, m.org_id).await {
+        Ok(role) => Some((role, ack)),
+        Err(e) => {
+            let ended = matches!(e.code, ErrorCode::Unauthenticated | ErrorCode::NotFound);
+            reply::<()>(ack, Err(e));
+            if ended {
+                tracing::info!(user_id = m.user.id, org = %m.org_slug, socket_id = %socket.id, "closing a socket whose session or membership ended");
+                let _ = socket.clone().disconnect();
+            }
+            None
+        }
+    }
+}
+
+/// Closes the live connections that relied on access that has ended: a
+/// session's in every organization of its user (they see a disconnect, then
+/// "Please sign in first." when they try again), or a removed member's in
+/// that organization. Runs until the server stops.
+pub async fn close_revoked(io: SocketIo, service: Service, mut revoked: broadcast::Receiver<Revoked>) {
     loop {
-        let session = match ended.recv().await {
-            Ok(session) => session,
+        match revoked.recv().await {
+            Ok(Revoked::Session { user_id, token_hash }) => {
+                let orgs = match service.store().orgs_of(user_id).await {
+                    Ok(orgs) => orgs,
+                    Err(e) => {
+                        tracing::warn!(user_id, error = %e, "cannot list organizations to close a session's sockets");
+                        continue;
+                    }
+                };
+                for org in orgs {
+                    disconnect_room(&io, &org.slug, session_room(&token_hash)).await;
+                }
+                tracing::info!(user_id, "closed the live connections of an ended session");
+            }
+            Ok(Revoked::Membership { user_id, org_slug }) => {
+                disconnect_room(&io, &org_slug, user_room(user_id)).await;
+                tracing::info!(user_id, org = %org_slug, "closed the live connections of a removed member");
+            }
             Err(broadcast::error::RecvError::Lagged(missed)) => {
-                tracing::warn!(missed, "fell behind on ended sessions; their sockets stay until they reconnect");
-                continue;
+                // Their next event finds the access gone and closes them.
+                tracing::warn!(missed, "fell behind on ended access; those sockets close at their next event");
             }
             Err(broadcast::error::RecvError::Closed) => return,
-        };
-        let orgs = match service.store().orgs_of(session.user_id).await {
-            Ok(orgs) => orgs,
-            Err(e) => {
-                tracing::warn!(user_id = session.user_id, error = %e, "cannot list organizations to close signed-out sockets");
-                continue;
-            }
-        };
-        let room = session_room(&session.token_hash);
-        for org in orgs {
-            let Some(ns) = io.of(format!("/{}", org.slug)) else { continue };
-            if let Err(e) = ns.to(room.clone()).disconnect().await {
-                tracing::warn!(user_id = session.user_id, org = %org.slug, error = %e, "closing signed-out sockets failed");
-            }
         }
-        tracing::info!(user_id = session.user_id, "closed the live connections of a signed-out session");
+    }
+}
+
+async fn disconnect_room(io: &SocketIo, org_slug: &str, room: String) {
+    let Some(ns) = io.of(format!("/{org_slug}")) else { return };
+    if let Err(e) = ns.to(room).disconnect().await {
+        tracing::warn!(org = %org_slug, error = %e, "closing sockets failed");
     }
 }
 
@@ -227,9 +276,10 @@ async fn on_join(
     State(rt): State<Realtime>,
     Extension(m): Extension<Member>,
 ) {
+    let Some((role, ack)) = still_admitted(&socket, &rt, &m, ack).await else { return };
     let result = async {
         let req = payload(data, "join")?;
-        let channel = rt.service.readable_channel(&m.user, m.org_id, m.role, req.channel_id).await?;
+        let channel = rt.service.readable_channel(&m.user, m.org_id, role, req.channel_id).await?;
         let room = channel_room(channel.id);
         socket.join(room.clone());
         // Read `last_seq` only now that the socket is in the room: a message
@@ -249,8 +299,10 @@ async fn on_leave(
     socket: SocketRef,
     TryData(data): TryData<events::RoomRequest>,
     ack: AckSender,
+    State(rt): State<Realtime>,
     Extension(m): Extension<Member>,
 ) {
+    let Some((_, ack)) = still_admitted(&socket, &rt, &m, ack).await else { return };
     let result = payload(data, "leave").map(|req| {
         socket.leave(channel_room(req.channel_id));
         tracing::info!(user_id = m.user.id, org = %m.org_slug, channel_id = req.channel_id, socket_id = %socket.id, "left room");
@@ -266,9 +318,10 @@ async fn on_send(
     State(rt): State<Realtime>,
     Extension(m): Extension<Member>,
 ) {
+    let Some((role, ack)) = still_admitted(&socket, &rt, &m, ack).await else { return };
     let result = async {
         let req = payload(data, "send")?;
-        let (message, created) = rt.service.post_message(&m.user, m.org_id, m.role, &req).await?;
+        let (message, created) = rt.service.post_message(&m.user, m.org_id, role, &req).await?;
         tracing::info!(
             message_id = message.id,
             seq = message.seq,
@@ -305,12 +358,10 @@ mod tests {
 
     #[test]
     fn origins() {
-        assert!(origin_allowed(&headers(None, "chat.example.com"), &[]));
-        assert!(origin_allowed(&headers(Some("http://127.0.0.1:3000"), "127.0.0.1:3000"), &[]));
-        assert!(!origin_allowed(&headers(Some("http://evil.example"), "127.0.0.1:3000"), &[]));
-        assert!(origin_allowed(
-            &headers(Some("https://app.example"), "10.0.0.5:3000"),
-            &["https://app.example/".into()]
-        ));
+        let site = Site::new(None, &["https://app.example/".into()], false).unwrap();
+        assert!(origin_allowed(&headers(None, "chat.example.com"), &site));
+        assert!(origin_allowed(&headers(Some("http://127.0.0.1:3000"), "127.0.0.1:3000"), &site));
+        assert!(!origin_allowed(&headers(Some("http://evil.example"), "127.0.0.1:3000"), &site));
+        assert!(origin_allowed(&headers(Some("https://app.example"), "10.0.0.5:3000"), &site));
     }
 }

@@ -4,24 +4,35 @@
 //! storage failure is logged here with its context and turned into an
 //! [`ApiError`] a person can read.
 
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
 use app::backend::{Backend, NewSession};
-use app::errors::{ApiError, ErrorCode};
+use app::errors::ApiError;
 use app::protocol::*;
 use app::validate;
-
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::sync::broadcast;
 
 use crate::access;
-use crate::auth;
-use crate::hash_gate::{GateError, HashGate};
+use crate::auth::{self, Hasher};
+use crate::client_addr::ClientAddr;
+use crate::hash_pool::{HashPool, PoolError};
+use crate::login_throttle::LoginThrottle;
+use crate::site::Site;
 use crate::store::{ChannelRow, OrgRow, Store, StoreError};
 
 /// Session lifetime: 30 days.
 const SESSION_TTL_SECS: i64 = 30 * 24 * 3600;
 /// Invite link lifetime: 7 days.
 const INVITE_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
-/// Name of the session cookie.
-pub const SESSION_COOKIE: &str = "confab_session";
+/// Name of the session cookie over plain HTTP.
+const SESSION_COOKIE: &str = "confab_session";
+/// Name of the session cookie over HTTPS: the `__Host-` prefix makes browsers
+/// refuse it unless it is `Secure`, for this host only and for every path.
+const SESSION_COOKIE_HTTPS: &str = "__Host-confab_session";
 
 /// Logs a storage failure with what was being done, and says it plainly.
 fn fail(what: &'static str) -> impl FnOnce(StoreError) -> ApiError {
@@ -37,11 +48,13 @@ fn fail(what: &'static str) -> impl FnOnce(StoreError) -> ApiError {
     }
 }
 
-/// A session that has ended (its user signed out): its live connections close.
+/// Access that has ended: the live connections that relied on it close.
 #[derive(Clone, Debug)]
-pub struct EndedSession {
-    pub user_id: i64,
-    pub token_hash: String,
+pub enum Revoked {
+    /// A session ended (signed out or expired).
+    Session { user_id: i64, token_hash: String },
+    /// A person was taken out of an organization.
+    Membership { user_id: i64, org_slug: String },
 }
 
 /// Confab's use cases; cheap to clone.
@@ -49,12 +62,16 @@ pub struct EndedSession {
 pub struct Service {
     /// Where everything is stored.
     store: Store,
-    /// Whether cookies are marked `Secure` (the site is served over HTTPS).
-    secure_cookies: bool,
+    /// The site's identity: cookie flags depend on it.
+    site: Arc<Site>,
     /// Where password hashing waits its turn.
-    hashing: HashGate,
-    /// Announces each ended session to whoever holds its live connections.
-    ended: broadcast::Sender<EndedSession>,
+    hashing: HashPool,
+    /// Failed sign-ins, to slow guessing.
+    throttle: Arc<LoginThrottle>,
+    /// Messages per user per second.
+    message_rate: Arc<DefaultKeyedRateLimiter<i64>>,
+    /// Announces each ended access to whoever holds its live connections.
+    revoked: broadcast::Sender<Revoked>,
 }
 
 /// A channel looked up for a user, with the user's role in its organization.
@@ -64,31 +81,84 @@ pub struct ChannelAccess {
 }
 
 impl Service {
-    pub fn new(store: Store, secure_cookies: bool) -> Self {
-        let (ended, _) = broadcast::channel(256);
-        Service { store, secure_cookies, hashing: HashGate::for_this_machine(), ended }
+    /// `messages_per_second` is each user's sending rate (twice that in a burst).
+    pub fn new(store: Store, site: Arc<Site>, messages_per_second: u32) -> Self {
+        let (revoked, _) = broadcast::channel(1024);
+        let rate = NonZeroU32::new(messages_per_second).unwrap_or(NonZeroU32::MIN);
+        let burst = rate.saturating_mul(NonZeroU32::new(2).unwrap_or(NonZeroU32::MIN));
+        Service {
+            store,
+            site,
+            hashing: HashPool::for_this_machine(),
+            throttle: Arc::default(),
+            message_rate: Arc::new(RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))),
+            revoked,
+        }
     }
 
-    /// Sessions as they end, from now on.
-    pub fn ended_sessions(&self) -> broadcast::Receiver<EndedSession> {
-        self.ended.subscribe()
+    /// The site's identity.
+    pub fn site(&self) -> Arc<Site> {
+        self.site.clone()
     }
 
-    /// Runs argon2 off the async threads, a few at a time.
-    async fn hash<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
-        self.hashing.run(f).await.map_err(|e| match e {
-            GateError::Busy => {
+    /// Access as it ends, from now on.
+    pub fn revocations(&self) -> broadcast::Receiver<Revoked> {
+        self.revoked.subscribe()
+    }
+
+    fn revoke(&self, revoked: Revoked) {
+        // Nobody listening (no live server) is fine.
+        let _ = self.revoked.send(revoked);
+    }
+
+    /// Runs argon2 on the hashing threads, a few at a time, a fair share per client.
+    async fn hash<T: Send + 'static>(
+        &self,
+        client: IpAddr,
+        f: impl FnOnce(&mut Hasher) -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        self.hashing.run(client, f).await.map_err(|e| match e {
+            PoolError::Busy => {
                 tracing::warn!("password hashing is saturated; turning a request away");
-                ApiError::new(
-                    ErrorCode::RateLimited,
-                    "Too many people are signing in right now; please try again in a moment.",
-                )
+                ApiError::rate_limited("Too many people are signing in right now; please try again in a moment.")
             }
-            GateError::Failed(e) => {
-                tracing::error!(error = %e, "password hashing task failed");
+            PoolError::ClientBusy => {
+                tracing::info!(%client, "a client has too many sign-ins in flight; turning one away");
+                ApiError::rate_limited("Too many sign-ins from your address at once; please try again in a moment.")
+            }
+            PoolError::Stopped => {
+                tracing::error!("password hashing thread failed");
                 ApiError::internal()
             }
         })
+    }
+
+    /// Ends the sessions that have expired, closing their live connections,
+    /// and lets go of rate counts nobody needs any more.
+    pub async fn sweep(&self) {
+        match self.store.delete_expired_sessions().await {
+            Ok(ended) => {
+                for (user_id, token_hash) in ended {
+                    tracing::info!(user_id, "session expired");
+                    self.revoke(Revoked::Session { user_id, token_hash });
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot remove expired sessions"),
+        }
+        self.message_rate.retain_recent();
+        self.message_rate.shrink_to_fit();
+    }
+
+    /// The role in organization `org_id` of the holder of a session, checked
+    /// now: `Err` if the session has ended or they are no longer a member.
+    pub async fn session_role(&self, token_hash: &str, org_id: i64) -> Result<Role, ApiError> {
+        if let Some(role) = self.store.session_role(token_hash, org_id).await.map_err(fail("checking session"))? {
+            return Ok(role);
+        }
+        match self.store.session_user(token_hash).await.map_err(fail("checking session"))? {
+            Some(_) => Err(access::member(None).unwrap_err()),
+            None => Err(ApiError::unauthenticated()),
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -158,6 +228,10 @@ impl Service {
     ) -> Result<(ChatMessage, bool), ApiError> {
         let client_id = validate::client_id(&req.client_id)?;
         let body = validate::message_body(&req.body)?;
+        if self.message_rate.check_key(&user.id).is_err() {
+            tracing::info!(user_id = user.id, "message refused: sending too fast");
+            return Err(ApiError::rate_limited("You are sending messages too fast; wait a moment and send again."));
+        }
         let channel = self.readable_channel(user, org_id, role, req.channel_id).await?;
         access::post(role, channel.kind, channel.joined)?;
         let stored =
@@ -175,6 +249,16 @@ impl Service {
     }
 }
 
+/// "8 seconds", "2 minutes": how long to wait, rounded up.
+fn wait_in_words(wait: Duration) -> String {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    match secs {
+        0..=1 => "a second".to_owned(),
+        2..=90 => format!("{secs} seconds"),
+        _ => format!("{} minutes", secs.div_ceil(60)),
+    }
+}
+
 fn channel(row: ChannelRow) -> Channel {
     Channel { id: row.id, name: row.name, kind: row.kind, joined: row.joined, last_seq: row.last_seq }
 }
@@ -182,17 +266,21 @@ fn channel(row: ChannelRow) -> Channel {
 #[async_trait::async_trait]
 impl Backend for Service {
     fn session_cookie_name(&self) -> &'static str {
-        SESSION_COOKIE
+        if self.site.https() { SESSION_COOKIE_HTTPS } else { SESSION_COOKIE }
     }
 
     fn secure_cookies(&self) -> bool {
-        self.secure_cookies
+        self.site.https()
     }
 
-    async fn register(&self, username: &str, password: &str) -> Result<(User, NewSession), ApiError> {
+    fn client_ip(&self, request: &http::request::Parts) -> IpAddr {
+        ClientAddr::of(&request.extensions)
+    }
+
+    async fn register(&self, username: &str, password: &str, client: IpAddr) -> Result<(User, NewSession), ApiError> {
         let username = validate::username(username)?;
         let password = validate::password(password)?.to_owned();
-        let hash = self.hash(move || auth::hash_password(&password)).await?.map_err(|e| {
+        let hash = self.hash(client, move |h| h.hash_password(&password)).await?.map_err(|e| {
             tracing::error!(error = %e, "hashing password");
             ApiError::internal()
         })?;
@@ -207,12 +295,19 @@ impl Backend for Service {
         self.new_session(user).await
     }
 
-    async fn login(&self, username: &str, password: &str) -> Result<(User, NewSession), ApiError> {
+    async fn login(&self, username: &str, password: &str, client: IpAddr) -> Result<(User, NewSession), ApiError> {
         if username.trim().is_empty() || password.is_empty() {
             return Err(ApiError::invalid("Please enter your username and password."));
         }
         if password.len() > 1024 || username.len() > 256 {
             return Err(ApiError::bad_credentials());
+        }
+        if let Err(wait) = self.throttle.check(username, client) {
+            tracing::info!(%client, wait_secs = wait.as_secs_f32().ceil(), "sign-in refused: too many failures");
+            return Err(ApiError::rate_limited(format!(
+                "Too many failed sign-ins. Please wait {} before trying again.",
+                wait_in_words(wait)
+            )));
         }
         let row = self.store.user_by_name(username.trim()).await.map_err(fail("looking up user"))?;
         let password = password.to_owned();
@@ -222,17 +317,25 @@ impl Backend for Service {
         };
         // An unknown name costs as much as a wrong password.
         let ok = self
-            .hash(move || match hash {
-                Some(hash) => auth::verify_password(&password, &hash),
-                None => auth::verify_password(&password, auth::dummy_hash()),
+            .hash(client, move |h| match hash {
+                Some(hash) => h.verify_password(&password, &hash),
+                None => {
+                    let dummy = h.dummy_hash();
+                    h.verify_password(&password, dummy)
+                }
             })
             .await?;
         match user {
             Some(user) if ok => {
+                self.throttle.succeeded(username, client);
                 tracing::info!(user_id = user.id, "signed in");
                 self.new_session(user).await
             }
-            _ => Err(ApiError::bad_credentials()),
+            _ => {
+                self.throttle.failed(username, client);
+                tracing::info!(%client, "sign-in failed: wrong username or password");
+                Err(ApiError::bad_credentials())
+            }
         }
     }
 
@@ -241,8 +344,7 @@ impl Backend for Service {
         let user_id = self.store.delete_session(&token_hash).await.map_err(fail("revoking session"))?;
         if let Some(user_id) = user_id {
             tracing::info!(user_id, "signed out");
-            // Nobody listening (no live server) is fine.
-            let _ = self.ended.send(EndedSession { user_id, token_hash });
+            self.revoke(Revoked::Session { user_id, token_hash });
         }
         Ok(())
     }
@@ -321,6 +423,26 @@ impl Backend for Service {
             name: invite.org_name,
             role: role.unwrap_or(Role::Member),
         })
+    }
+
+    async fn remove_member(&self, user: &User, slug: &str, username: &str) -> Result<(), ApiError> {
+        let (org, role) = self.org_for(user, slug).await?;
+        let not_member = || ApiError::not_found(format!("{} is not a member of this organization.", username.trim()));
+        let target =
+            self.store.user_by_name(username.trim()).await.map_err(fail("looking up user"))?.ok_or_else(not_member)?;
+        let target_role = self
+            .store
+            .role_in(org.id, target.id)
+            .await
+            .map_err(fail("looking up membership"))?
+            .ok_or_else(not_member)?;
+        let owners = self.store.owner_count(org.id).await.map_err(fail("counting owners"))?;
+        access::remove_member(role, target_role, owners)?;
+        if self.store.remove_member(org.id, target.id).await.map_err(fail("removing member"))? {
+            tracing::info!(user_id = user.id, removed_user_id = target.id, org = %org.slug, "member removed");
+            self.revoke(Revoked::Membership { user_id: target.id, org_slug: org.slug });
+        }
+        Ok(())
     }
 
     async fn create_channel(&self, user: &User, slug: &str, name: &str) -> Result<Channel, ApiError> {

@@ -221,7 +221,8 @@ async fn the_first_emit_right_after_connecting_is_answered() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn joining_mid_stream_misses_nothing_after_last_seq() {
     const SENT: i64 = 150;
-    let server = TestServer::start().await;
+    // Faster than one person may send: this is about ordering, not limits.
+    let server = TestServer::start_with(|c| c.messages_per_second = 10_000).await;
     let (owner, member) = org_with_two_members(&server).await;
     let general = channel_id(&owner, "acme", "general").await;
     let mut sender = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();

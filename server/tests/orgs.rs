@@ -100,7 +100,7 @@ async fn channels_join_leave_and_names() {
 
 #[tokio::test]
 async fn history_pages_newest_first_oldest_on_top() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_with(|c| c.messages_per_second = 10_000).await;
     let (owner, member) = org_with_two_members(&server).await;
     let general = channel_id(&owner, "acme", "general").await;
     let mut sock = support::sio::SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();

@@ -1,25 +1,35 @@
 //! A database that is down: every use case answers with a clear "unavailable"
 //! error instead of a panic or a half-done change.
 
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+
 use app::backend::Backend;
 use app::errors::ErrorCode;
 use server::service::Service;
+use server::site::Site;
 use server::store::Store;
+
+const HOME: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+fn new_service(store: Store) -> Service {
+    Service::new(store, Arc::new(Site::new(None, &[], false).unwrap()), 10)
+}
 
 #[tokio::test]
 async fn a_closed_database_is_reported_plainly() {
     let data = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", data.path().join("confab.db").display());
     let store = Store::connect(&url).await.unwrap();
-    let service = Service::new(store.clone(), false);
-    let (user, _session) = service.register("dora", "correct horse battery").await.unwrap();
+    let service = new_service(store.clone());
+    let (user, _session) = service.register("dora", "correct horse battery", HOME).await.unwrap();
     service.create_org(&user, "Acme", "acme").await.unwrap();
 
     store.close().await;
 
     for result in [
-        service.register("eve", "correct horse battery").await.map(|_| ()),
-        service.login("dora", "correct horse battery").await.map(|_| ()),
+        service.register("eve", "correct horse battery", HOME).await.map(|_| ()),
+        service.login("dora", "correct horse battery", HOME).await.map(|_| ()),
         service.list_orgs(&user).await.map(|_| ()),
         service.create_channel(&user, "acme", "design").await.map(|_| ()),
     ] {
@@ -31,9 +41,9 @@ async fn a_closed_database_is_reported_plainly() {
 
     // Back up: the account made before the outage is intact, nothing half-made is there.
     let store = Store::connect(&url).await.unwrap();
-    let service = Service::new(store, false);
-    service.login("dora", "correct horse battery").await.unwrap();
-    assert!(service.login("eve", "correct horse battery").await.is_err());
+    let service = new_service(store);
+    service.login("dora", "correct horse battery", HOME).await.unwrap();
+    assert!(service.login("eve", "correct horse battery", HOME).await.is_err());
     let channels = service.list_channels(&user, "acme").await.unwrap();
     assert_eq!(channels.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), vec!["general"]);
 }

@@ -12,7 +12,7 @@ pub async fn register(username: String, password: String, next: Option<String>) 
         async move {
             use super::request::*;
             let backend = backend()?;
-            let (user, session) = backend.register(&username, &password).await?;
+            let (user, session) = backend.register(&username, &password, client_ip(&backend)).await?;
             set_session_cookie(&backend, Some(&session));
             leptos_axum::redirect(&local_path(next, "/"));
             Ok(user)
@@ -28,7 +28,7 @@ pub async fn login(username: String, password: String, next: Option<String>) -> 
         async move {
             use super::request::*;
             let backend = backend()?;
-            let (user, session) = backend.login(&username, &password).await?;
+            let (user, session) = backend.login(&username, &password, client_ip(&backend)).await?;
             set_session_cookie(&backend, Some(&session));
             leptos_axum::redirect(&local_path(next, "/"));
             Ok(user)

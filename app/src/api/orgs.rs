@@ -80,3 +80,17 @@ pub async fn accept_invite(token: String) -> Result<OrgSummary, ApiError> {
         .await,
     )
 }
+
+/// Takes a person out of the organization (owners and admins; an admin
+/// cannot remove an owner, and the last owner stays). Their live connections
+/// to it close at once.
+#[server(prefix = "/api", endpoint = "remove_member")]
+pub async fn remove_member(slug: String, username: String) -> Result<(), ApiError> {
+    super::request::with_status(
+        async move {
+            let (backend, user) = super::request::require_user().await?;
+            backend.remove_member(&user, &slug, &username).await
+        }
+        .await,
+    )
+}

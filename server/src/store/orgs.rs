@@ -24,7 +24,7 @@ pub struct InviteRow {
     pub expires_at: i64,
 }
 
-fn role(s: &str) -> Role {
+pub(super) fn role(s: &str) -> Role {
     // The CHECK constraint admits only the four spellings `Role::parse` knows.
     Role::parse(s).unwrap_or(Role::Member)
 }
@@ -166,5 +166,35 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// How many owners the organization has.
+    pub async fn owner_count(&self, org_id: i64) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = 'owner'")
+            .bind(org_id)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// Takes a member out of the organization and all its channels, all or
+    /// nothing; false if they were not a member.
+    pub async fn remove_member(&self, org_id: i64, user_id: i64) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "DELETE FROM channel_members WHERE user_id = $1 \
+             AND channel_id IN (SELECT id FROM channels WHERE org_id = $2)",
+        )
+        .bind(user_id)
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?;
+        let removed = sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
+            .bind(org_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(removed > 0)
     }
 }

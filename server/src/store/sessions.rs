@@ -1,6 +1,6 @@
 //! Sessions, keyed by the SHA-256 hash of their token.
 
-use app::protocol::User;
+use app::protocol::{Role, User};
 
 use super::{Store, StoreResult, now_ms};
 
@@ -37,5 +37,28 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         Ok(user_id)
+    }
+
+    /// The role in organization `org_id` of the user of an unexpired session:
+    /// `None` if the session has ended or the user is no longer a member.
+    pub async fn session_role(&self, token_hash: &str, org_id: i64) -> StoreResult<Option<Role>> {
+        let role: Option<String> = sqlx::query_scalar(
+            "SELECT m.role FROM sessions s JOIN memberships m ON m.user_id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND m.org_id = $3",
+        )
+        .bind(token_hash)
+        .bind(now_ms())
+        .bind(org_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(role.map(|r| super::orgs::role(&r)))
+    }
+
+    /// Removes the expired sessions; returns whose they were and their hashes.
+    pub async fn delete_expired_sessions(&self) -> StoreResult<Vec<(i64, String)>> {
+        Ok(sqlx::query_as("DELETE FROM sessions WHERE expires_at <= $1 RETURNING user_id, token_hash")
+            .bind(now_ms())
+            .fetch_all(&self.pool)
+            .await?)
     }
 }

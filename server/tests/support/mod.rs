@@ -20,10 +20,31 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A server with some settings changed from the defaults.
+    pub async fn start_with(configure: impl FnOnce(&mut server::config::Config)) -> TestServer {
         server::telemetry::init("warn");
         let data = tempfile::tempdir().expect("temp dir");
-        let running = server::start(server::config::Config::for_tests(data.path())).await.expect("server starts");
+        let mut config = server::config::Config::for_tests(data.path());
+        configure(&mut config);
+        let running = server::start(config).await.expect("server starts");
         TestServer { addr: running.addr, running: Some(running), _data: data }
+    }
+
+    /// Runs SQL on the server's database behind its back, as an operator (or
+    /// the passing of time) would.
+    pub async fn sql(&self, statement: &str) {
+        let url = format!("sqlite://{}", self._data.path().join("confab.db").display());
+        let pool = sqlx::SqlitePool::connect(&url).await.expect("open the test database");
+        sqlx::query(statement).execute(&pool).await.expect("statement runs");
+        pool.close().await;
+    }
+
+    /// A new person whose requests come from `ip` (any 127.0.0.0/8 address).
+    pub fn client_from(&self, ip: std::net::IpAddr) -> Api {
+        self.build_client(Some(ip))
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -32,10 +53,15 @@ impl TestServer {
 
     /// A new person with their own cookie jar.
     pub fn client(&self) -> Api {
+        self.build_client(None)
+    }
+
+    fn build_client(&self, local: Option<std::net::IpAddr>) -> Api {
         let jar = Arc::new(Jar::default());
         let http = reqwest::Client::builder()
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
+            .local_address(local)
             .build()
             .expect("http client");
         Api { http, jar, base: self.url("") }
@@ -112,6 +138,15 @@ impl Api {
 
     pub async fn register(&self, username: &str) -> Value {
         self.ok("register", &[("username", username), ("password", "correct horse battery")]).await
+    }
+
+    /// Posts form fields to `/api/<name>` with extra headers; the raw response.
+    pub async fn post_with(&self, name: &str, form: &[(&str, &str)], headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut req = self.http.post(format!("{}/api/{name}", self.base)).form(form);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.send().await.expect("request sent")
     }
 }
 
