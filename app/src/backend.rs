@@ -40,6 +40,11 @@ pub trait Backend: Send + Sync + 'static {
     async fn create_org(&self, user: &User, name: &str, slug: &str) -> Result<OrgSummary, ApiError>;
     async fn org_view(&self, user: &User, slug: &str) -> Result<OrgView, ApiError>;
     async fn create_invite(&self, user: &User, slug: &str) -> Result<Invite, ApiError>;
+    /// The working invite links (owners and admins); `made` is a token the
+    /// caller just made, to show again as a link if it checks out.
+    async fn list_invites(&self, user: &User, slug: &str, made: Option<&str>) -> Result<InviteList, ApiError>;
+    /// Stops an invite link from working (owners and admins).
+    async fn revoke_invite(&self, user: &User, slug: &str, id: &str) -> Result<(), ApiError>;
     async fn invite_preview(&self, user: &User, token: &str) -> Result<InvitePreview, ApiError>;
     async fn accept_invite(&self, user: &User, token: &str) -> Result<OrgSummary, ApiError>;
     /// Takes `username` out of the organization; their live connections to it close.

@@ -149,8 +149,31 @@ pub struct Invite {
     pub token: String,
     /// The path to share, `/invite/<token>`.
     pub path: String,
+    /// The whole link, `http(s)://<host>/invite/<token>`, as the request that
+    /// made or listed it named this site.
+    pub url: String,
     /// When the link stops working, in milliseconds since the Unix epoch.
     pub expires_at: i64,
+}
+
+/// An invite link that still works, as its organization's admins see it.
+/// The link itself is shown only to whoever just made it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteSummary {
+    /// Identifies the link for revoking it (a hash of its token, not the token).
+    pub id: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// An organization's working invite links, and the one just made, if any.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteList {
+    pub invites: Vec<InviteSummary>,
+    /// The link just made (its token came back in the page's URL), if it is
+    /// one of this organization's working links made by the caller.
+    pub new_link: Option<Invite>,
 }
 
 /// What a person opening an invite link is shown before accepting it.

@@ -23,6 +23,17 @@ test("without JavaScript: register, create an organization, and see form errors"
   await expect(page).toHaveURL(new RegExp(`/o/${slug}$`));
   await expect(page.getByRole("heading", { name: "No Script Inc." })).toBeVisible();
 
+  // An invite link: made, shown, listed with its expiry, and revoked.
+  await page.getByRole("button", { name: "Create invite link" }).click();
+  const link = page.getByTestId("invite-link");
+  await expect(link).toHaveText(/^http:\/\/127\.0\.0\.1:\d+\/invite\/[0-9a-f]{64}$/);
+  const invites = page.getByRole("list", { name: "Working invite links" });
+  await expect(invites.getByRole("listitem")).toHaveCount(1);
+  await expect(invites).toContainText(`Made by ${name}, works until`);
+  await invites.getByRole("button", { name: "Revoke" }).click();
+  await expect(page.getByText("None: every link made so far has expired or been revoked.")).toBeVisible();
+  await expect(page.getByTestId("invite-link")).toHaveCount(0);
+
   // The same URL name again: the form comes back with the reason. (The error
   // travels in the URL, which anyone can write, so the page shows only the
   // sentence of its code, never text from the URL.)

@@ -392,7 +392,40 @@ impl Backend for Service {
             .await
             .map_err(fail("creating invite"))?;
         tracing::info!(user_id = user.id, org = %org.slug, "invite created");
-        Ok(Invite { path: format!("/invite/{token}"), token, expires_at })
+        // The server function, which knows the request's host, fills in `url`.
+        Ok(Invite { path: format!("/invite/{token}"), url: String::new(), token, expires_at })
+    }
+
+    async fn list_invites(&self, user: &User, slug: &str, made: Option<&str>) -> Result<InviteList, ApiError> {
+        let (org, role) = self.org_for(user, slug).await?;
+        access::invite(role)?;
+        let rows = self.store.invites_of(org.id).await.map_err(fail("listing invites"))?;
+        let made_hash = made.filter(|t| t.len() <= 128).map(auth::token_hash);
+        let new_link = made.zip(made_hash).and_then(|(token, hash)| {
+            let row = rows.iter().find(|r| r.token_hash == hash && r.created_by_id == user.id)?;
+            let path = format!("/invite/{token}");
+            Some(Invite { token: token.to_owned(), path, url: String::new(), expires_at: row.expires_at })
+        });
+        let invites = rows
+            .into_iter()
+            .map(|r| InviteSummary {
+                id: r.token_hash,
+                created_by: r.created_by,
+                created_at: r.created_at,
+                expires_at: r.expires_at,
+            })
+            .collect();
+        Ok(InviteList { invites, new_link })
+    }
+
+    async fn revoke_invite(&self, user: &User, slug: &str, id: &str) -> Result<(), ApiError> {
+        let (org, role) = self.org_for(user, slug).await?;
+        access::invite(role)?;
+        if !self.store.delete_invite(org.id, id).await.map_err(fail("revoking invite"))? {
+            return Err(ApiError::not_found("That invite link does not exist or no longer works."));
+        }
+        tracing::info!(user_id = user.id, org = %org.slug, "invite revoked");
+        Ok(())
     }
 
     async fn invite_preview(&self, user: &User, token: &str) -> Result<InvitePreview, ApiError> {

@@ -48,6 +48,43 @@ async fn create_org_invite_and_join() {
 }
 
 #[tokio::test]
+async fn invite_links_are_listed_shown_once_and_revoked() {
+    let server = TestServer::start().await;
+    let (owner, member) = org_with_two_members(&server).await;
+    // The helper's invite, and a new one with its whole link.
+    let invite = owner.ok("create_invite", &[("slug", "acme")]).await;
+    let token = invite["token"].as_str().unwrap();
+    assert_eq!(invite["url"], format!("http://{}/invite/{token}", server.addr));
+
+    let list = owner.ok("list_invites", &[("slug", "acme"), ("made", token)]).await;
+    assert_eq!(list["invites"].as_array().unwrap().len(), 2);
+    assert_eq!(list["invites"][0]["created_by"], "olivia");
+    assert_eq!(list["new_link"]["url"], invite["url"]);
+    // Without the token, or with one that is not a working link of this
+    // organization made by the caller, no link is shown.
+    assert_eq!(owner.ok("list_invites", &[("slug", "acme")]).await["new_link"], json!(null));
+    let forged = owner.ok("list_invites", &[("slug", "acme"), ("made", "0123abcd")]).await;
+    assert_eq!(forged["new_link"], json!(null));
+    member.ok("create_org", &[("name", "Mark's Shop"), ("slug", "marks")]).await;
+    let marks = member.ok("create_invite", &[("slug", "marks")]).await;
+    let other = owner.ok("list_invites", &[("slug", "acme"), ("made", marks["token"].as_str().unwrap())]).await;
+    assert_eq!(other["new_link"], json!(null));
+    // Members neither list nor revoke.
+    assert_eq!(member.err("list_invites", &[("slug", "acme")]).await.code, "forbidden");
+    let id = list["invites"][0]["id"].as_str().unwrap();
+    assert_eq!(member.err("revoke_invite", &[("slug", "acme"), ("id", id)]).await.code, "forbidden");
+
+    // Revoked: gone from the list, and the link no longer works.
+    owner.ok("revoke_invite", &[("slug", "acme"), ("id", id)]).await;
+    assert_eq!(owner.ok("list_invites", &[("slug", "acme")]).await["invites"].as_array().unwrap().len(), 1);
+    assert_eq!(owner.err("revoke_invite", &[("slug", "acme"), ("id", id)]).await.code, "not_found");
+    let newcomer = server.client();
+    newcomer.register("nora").await;
+    assert_eq!(newcomer.err("accept_invite", &[("token", token)]).await.code, "not_found");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn membership_is_enforced_on_every_server_function() {
     let server = TestServer::start().await;
     let (owner, _member) = org_with_two_members(&server).await;

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::errors::ApiError;
-use crate::protocol::{Invite, InvitePreview, OrgSummary, OrgView};
+use crate::protocol::{Invite, InviteList, InvitePreview, OrgSummary, OrgView};
 
 /// The organizations the signed-in user belongs to.
 #[server(prefix = "/api", endpoint = "list_orgs")]
@@ -43,13 +43,49 @@ pub async fn org(slug: String) -> Result<OrgView, ApiError> {
     )
 }
 
-/// Makes an invite link to the organization (owners and admins).
+/// Makes an invite link to the organization (owners and admins), and goes
+/// back to the organization's page, which shows it (so a plain form post,
+/// before the wasm has loaded, shows it too).
 #[server(prefix = "/api", endpoint = "create_invite")]
 pub async fn create_invite(slug: String) -> Result<Invite, ApiError> {
     super::request::with_status(
         async move {
             let (backend, user) = super::request::require_user().await?;
-            backend.create_invite(&user, &slug).await
+            let mut invite = backend.create_invite(&user, &slug).await?;
+            invite.url = format!("{}{}", super::request::site_origin(&backend), invite.path);
+            leptos_axum::redirect(&format!("/o/{slug}?invite={}", invite.token));
+            Ok(invite)
+        }
+        .await,
+    )
+}
+
+/// The organization's working invite links (owners and admins); `made`: a
+/// token just made, shown again as a link if it is one of them and yours.
+#[server(prefix = "/api", endpoint = "list_invites")]
+pub async fn list_invites(slug: String, made: Option<String>) -> Result<InviteList, ApiError> {
+    super::request::with_status(
+        async move {
+            let (backend, user) = super::request::require_user().await?;
+            let mut list = backend.list_invites(&user, &slug, made.as_deref()).await?;
+            if let Some(invite) = &mut list.new_link {
+                invite.url = format!("{}{}", super::request::site_origin(&backend), invite.path);
+            }
+            Ok(list)
+        }
+        .await,
+    )
+}
+
+/// Stops an invite link from working (owners and admins).
+#[server(prefix = "/api", endpoint = "revoke_invite")]
+pub async fn revoke_invite(slug: String, id: String) -> Result<(), ApiError> {
+    super::request::with_status(
+        async move {
+            let (backend, user) = super::request::require_user().await?;
+            backend.revoke_invite(&user, &slug, &id).await?;
+            leptos_axum::redirect(&format!("/o/{slug}"));
+            Ok(())
         }
         .await,
     )

@@ -31,6 +31,16 @@ pub fn client_ip(backend: &SharedBackend) -> std::net::IpAddr {
         .map_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |parts| backend.client_ip(&parts))
 }
 
+/// `http(s)://host` of this site as the request named it (its `Host` header,
+/// which the server has checked), for links meant to be shared.
+pub fn site_origin(backend: &SharedBackend) -> String {
+    let scheme = if backend.secure_cookies() { "https" } else { "http" };
+    let host = use_context::<http::request::Parts>()
+        .and_then(|p| p.headers.get(http::header::HOST)?.to_str().ok().map(str::to_owned))
+        .unwrap_or_default();
+    format!("{scheme}://{host}")
+}
+
 /// The signed-in user, if the request carries a valid session.
 pub async fn current_user() -> Result<Option<User>, ApiError> {
     let backend = backend()?;

@@ -3,12 +3,13 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::orgs::{CreateInvite, org};
+use crate::api::orgs::{CreateInvite, RevokeInvite, list_invites, org};
 use crate::components::channel_list::ChannelList;
 use crate::components::error_note::{ActionError, PageError, action_result};
-use crate::protocol::{OrgView, Role};
+use crate::protocol::{InviteList, OrgView, Role};
+use crate::time::iso_utc;
 
 #[component]
 pub fn OrgPage() -> impl IntoView {
@@ -51,44 +52,89 @@ fn OrgHome(view: OrgView) -> impl IntoView {
     }
 }
 
-/// Owners and admins make invite links here.
+/// Owners and admins make, see and revoke invite links here. Everything is
+/// rendered from the server, so it works the same before the wasm has loaded:
+/// making a link goes back to this page with the new token in the URL, and
+/// the server shows it again only if it is one of this organization's
+/// working links made by this person.
 #[component]
 fn InvitePanel(slug: String) -> impl IntoView {
     let create = ServerAction::<CreateInvite>::new();
-    let link = move || {
-        create.value().get().and_then(|r| r.ok()).map(|invite| {
-            let full = format!("{}{}", origin(), invite.path);
-            view! {
-                <p class="invite-result">
-                    "Share this link (valid for 7 days): "
-                    <a href=invite.path data-testid="invite-link">{full.clone()}</a>
-                </p>
-                <label for="invite-url">"Invite link"</label>
-                <input id="invite-url" readonly value=full />
-            }
-        })
-    };
+    let revoke = ServerAction::<RevokeInvite>::new();
+    let query = use_query_map();
+    let list = Resource::new(
+        {
+            let slug = slug.clone();
+            move || (slug.clone(), query.read().get("invite"), create.version().get(), revoke.version().get())
+        },
+        |(slug, made, _, _)| list_invites(slug, made),
+    );
+    let form_slug = slug.clone();
     view! {
         <section class="card invite">
             <h2>"Invite people"</h2>
             <ActionForm action=create attr:aria-label="Create invite link">
-                <input type="hidden" name="slug" value=slug />
+                <input type="hidden" name="slug" value=form_slug />
                 <button type="submit" disabled=move || create.pending().get()>"Create invite link"</button>
                 <ActionError result=action_result(create) />
             </ActionForm>
-            {link}
+            <ActionError result=action_result(revoke) />
+            <Transition fallback=|| ()>
+                {move || {
+                    let slug = slug.clone();
+                    Suspend::new(async move {
+                        match list.await {
+                            Ok(list) => view! { <InviteLinks slug list revoke /> }.into_any(),
+                            Err(e) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
+                        }
+                    })
+                }}
+            </Transition>
         </section>
     }
 }
 
-/// The site's origin (`https://host`), known only in the browser.
-fn origin() -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        String::new()
+/// The link just made, and every working one with its expiry and a Revoke button.
+#[component]
+fn InviteLinks(slug: String, list: InviteList, revoke: ServerAction<RevokeInvite>) -> impl IntoView {
+    let new_link = list.new_link.map(|invite| {
+        view! {
+            <p class="invite-result">
+                "Share this link (valid for 7 days): "
+                <a href=invite.path data-testid="invite-link">{invite.url.clone()}</a>
+            </p>
+            <label for="invite-url">"Invite link"</label>
+            <input id="invite-url" readonly value=invite.url />
+        }
+    });
+    let empty = list.invites.is_empty();
+    let rows = list
+        .invites
+        .into_iter()
+        .map(|invite| {
+            let slug = slug.clone();
+            view! {
+                <li>
+                    <span>
+                        "Made by " {invite.created_by} ", works until "
+                        <time datetime=iso_utc(invite.expires_at)>{iso_utc(invite.expires_at)}</time>
+                    </span>
+                    <ActionForm action=revoke attr:class="inline" attr:aria-label="Revoke invite link">
+                        <input type="hidden" name="slug" value=slug />
+                        <input type="hidden" name="id" value=invite.id />
+                        <button type="submit" class="secondary">"Revoke"</button>
+                    </ActionForm>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        {new_link}
+        <h3>"Working invite links"</h3>
+        {if empty {
+            view! { <p class="muted">"None: every link made so far has expired or been revoked."</p> }.into_any()
+        } else {
+            view! { <ul class="invite-list" aria-label="Working invite links">{rows}</ul> }.into_any()
+        }}
     }
 }

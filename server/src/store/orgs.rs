@@ -14,6 +14,16 @@ pub struct OrgRow {
     pub name: String,
 }
 
+/// A working invite link of an organization.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct InviteListRow {
+    pub token_hash: String,
+    pub created_by_id: i64,
+    pub created_by: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
 /// An invite link's target, as looked up by its token hash.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct InviteRow {
@@ -133,6 +143,30 @@ impl Store {
         .bind(now_ms())
         .fetch_optional(&self.pool)
         .await?)
+    }
+
+    /// The organization's invite links that still work, newest first.
+    pub async fn invites_of(&self, org_id: i64) -> StoreResult<Vec<InviteListRow>> {
+        Ok(sqlx::query_as(
+            "SELECT i.token_hash, i.created_by AS created_by_id, u.username AS created_by, i.created_at, i.expires_at \
+             FROM invites i JOIN users u ON u.id = i.created_by \
+             WHERE i.org_id = $1 AND i.expires_at > $2 ORDER BY i.created_at DESC, i.token_hash",
+        )
+        .bind(org_id)
+        .bind(now_ms())
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Deletes an invite link of the organization; false if there was none.
+    pub async fn delete_invite(&self, org_id: i64, token_hash: &str) -> StoreResult<bool> {
+        let deleted = sqlx::query("DELETE FROM invites WHERE org_id = $1 AND token_hash = $2")
+            .bind(org_id)
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(deleted > 0)
     }
 
     /// Adds a member and joins them to the default channel, all or nothing.
