@@ -7,7 +7,7 @@ export PATH := $(HOME)/.cargo/bin:$(CURDIR)/end2end/node_modules/.bin:$(PATH)
 ## Install what is missing, build a release and serve it on http://127.0.0.1:3000 (SQLite in ./data).
 run:
 	scripts/setup.sh
-	cargo leptos build --release
+	cargo leptos build --release --precompress
 	LEPTOS_SITE_ROOT=target/site target/release/server
 
 ## Install what is missing and run every test: Rust unit and integration tests, then Playwright.
@@ -19,8 +19,10 @@ test:
 test-rust:
 	cargo test --workspace --exclude frontend --locked
 
+# The browser tests build into a site folder of their own, so they never
+# replace the files a running `make run` serves.
 build-e2e:
-	cargo leptos build
+	LEPTOS_SITE_ROOT=target/e2e-site cargo leptos build
 
 test-e2e: build-e2e
 	cd end2end && npx playwright test

@@ -3,7 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-// The server under test: the debug build from `cargo leptos build`, on its own
+// The server under test: the debug build from `make build-e2e` (its site in
+// target/e2e-site, apart from the release one `make run` serves), on its own
 // port with a fresh database in a temporary folder.
 const port = Number(process.env.CONFAB_E2E_PORT || 3217);
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "confab-e2e-"));
@@ -47,7 +48,7 @@ export default defineConfig({
     env: {
       CONFAB_ADDR: `127.0.0.1:${port}`,
       CONFAB_DATA_DIR: dataDir,
-      LEPTOS_SITE_ROOT: `${root}/target/site`,
+      LEPTOS_SITE_ROOT: `${root}/target/e2e-site`,
       RUST_LOG: "warn",
     },
   },

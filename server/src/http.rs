@@ -17,7 +17,8 @@ use socketioxide::layer::SocketIoLayer;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::map_request_body::MapRequestBodyLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::request_guard;
@@ -39,14 +40,31 @@ pub struct HttpState {
     pub service: Service,
 }
 
+/// The built wasm, JS and CSS under `/pkg`. They are compressed once, at build
+/// time (`cargo leptos build --precompress` writes `.br` and `.gz` beside each),
+/// and sent as they are to the browsers that accept that encoding. Hashed
+/// names never change content, so browsers keep those for a year; unhashed
+/// ones (debug builds) are checked again each time.
+fn site_package(options: &LeptosOptions) -> SetResponseHeader<ServeDir, HeaderValue> {
+    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let cache = if options.hash_files { "public, max-age=31536000, immutable" } else { "no-cache" };
+    SetResponseHeader::overriding(
+        ServeDir::new(dir).precompressed_br().precompressed_gzip(),
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(cache),
+    )
+}
+
 /// The whole HTTP application.
 pub fn router(state: HttpState, site: Arc<Site>, socket_layer: SocketIoLayer) -> Router {
     let routes = generate_route_list(app::App);
     let backend: SharedBackend = Arc::new(state.service.clone());
     let context = move || provide_context(backend.clone());
     let fallback = leptos_axum::file_and_error_handler_with_context::<HttpState, _>(context.clone(), app::shell);
+    let package = format!("/{}", state.leptos_options.site_pkg_dir);
     Router::new()
         .route("/healthz", get(healthz))
+        .nest_service(&package, site_package(&state.leptos_options))
         .leptos_routes_with_context(&state, routes, context, {
             let options = state.leptos_options.clone();
             move || app::shell(options.clone())

@@ -123,8 +123,15 @@ async fn prepare(config: &Config) -> Result<(LimitedListener, Service, LeptosOpt
         .site_root(config.site_root.as_str())
         .site_pkg_dir("pkg")
         .site_addr(addr)
+        .hash_files(built_with_hashed_names())
         .build();
     Ok((listener, service, options))
+}
+
+/// Whether cargo-leptos built the site with hashed file names: it then writes
+/// their hashes to `hash.txt` beside the server binary.
+fn built_with_hashed_names() -> bool {
+    std::env::current_exe().is_ok_and(|exe| exe.with_file_name("hash.txt").exists())
 }
 
 async fn serve(
