@@ -29,13 +29,35 @@ else
     --target wasm32-unknown-unknown --component clippy,rustfmt
 fi
 
+# The build tools are built without optimizations: how fast they compile
+# matters far more here than how fast they run, except for the few crates that
+# do the heavy lifting at build time (compressing the site, rewriting wasm),
+# which keep full optimization. The two tools build side by side (each leaves
+# a core idle for part of its build) while the next steps download.
+quick_tool=(
+  --config profile.release.opt-level=0
+  --config profile.release.debug=0
+  --config profile.release.lto=false
+  --config profile.release.codegen-units=256
+  --config profile.release.incremental=false
+  --config profile.release.strip=true
+)
+for hot in brotli brotli-decompressor miniz_oxide libflate walrus wasmparser; do
+  quick_tool+=(--config "profile.release.package.$hot.opt-level=3")
+done
+
+installs=()
+# A step that fails stops the tool builds still running in the background.
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
+
 # 2. cargo-leptos, pinned.
 leptos_version=0.3.11
 if cargo leptos --version 2>/dev/null | grep -q "$leptos_version"; then
   say "cargo-leptos $leptos_version: installed"
 else
-  say "Installing cargo-leptos $leptos_version (about 12 minutes on 2 cores)"
-  cargo install cargo-leptos --version "$leptos_version" --locked
+  say "Installing cargo-leptos $leptos_version (about 4 minutes on 2 cores)"
+  cargo install cargo-leptos --version "$leptos_version" --locked "${quick_tool[@]}" &
+  installs+=($!)
 fi
 
 # 3. wasm-bindgen-cli at exactly the lockfile's wasm-bindgen version.
@@ -45,7 +67,8 @@ if wasm-bindgen --version 2>/dev/null | grep -q "$wbg_version"; then
   say "wasm-bindgen $wbg_version: installed"
 else
   say "Installing wasm-bindgen-cli $wbg_version"
-  cargo install wasm-bindgen-cli --version "$wbg_version"
+  cargo install wasm-bindgen-cli --version "$wbg_version" "${quick_tool[@]}" &
+  installs+=($!)
 fi
 
 # 4. Node packages: Playwright, binaryen (wasm-opt), socket.io-client.
@@ -70,3 +93,9 @@ if $want_browser; then
     apt_install chromium
   fi
 fi
+
+# The tool builds started above.
+for pid in "${installs[@]}"; do
+  wait "$pid"
+done
+say "Ready"
