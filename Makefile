@@ -2,13 +2,24 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/end2end/node_modules/.bin:$(PATH)
 
-.PHONY: run test test-rust test-e2e build-e2e lint bench clean
+.PHONY: run release-site release-server test test-rust test-e2e test-e2e-release build-e2e e2e-site e2e-server lint bench clean
 
 ## Install what is missing, build a release and serve it on http://127.0.0.1:3000 (SQLite in ./data).
 run:
 	scripts/setup.sh
-	cargo leptos build --release --precompress
+	$(MAKE) -j2 release-site release-server
 	LEPTOS_SITE_ROOT=target/site target/release/server
+
+# cargo-leptos builds the front end and then the server when file names are
+# hashed; as two builds of their own they run side by side (the front end in
+# target/front, the server in target/release).
+# cargo-leptos writes brotli at its best and gzip at a middling level; gzip
+# is what browsers ask for over plain http, so it is redone at its best.
+release-site:
+	cargo leptos build --release --precompress --frontend-only
+	gzip -9 --no-name --keep --force target/site/pkg/*.wasm target/site/pkg/*.js target/site/pkg/*.css
+release-server:
+	cargo leptos build --release --server-only
 
 ## Install what is missing and run every test: Rust unit and integration tests, then Playwright.
 test:
@@ -16,16 +27,34 @@ test:
 	$(MAKE) test-rust
 	$(MAKE) test-e2e
 
+# With the flag and the name cargo-leptos gives debug builds of the server, so
+# that the browser tests' server build (make build-e2e) reuses this one.
 test-rust:
-	cargo test --workspace --exclude frontend --locked
+	RUSTFLAGS="--cfg erase_components" LEPTOS_OUTPUT_NAME=confab cargo test --workspace --exclude frontend --locked
 
 # The browser tests build into a site folder of their own, so they never
 # replace the files a running `make run` serves.
 build-e2e:
-	LEPTOS_SITE_ROOT=target/e2e-site cargo leptos build
+	$(MAKE) -j2 e2e-site e2e-server
+e2e-site:
+	LEPTOS_SITE_ROOT=target/e2e-site cargo leptos build --frontend-only
+e2e-server:
+	LEPTOS_SITE_ROOT=target/e2e-site cargo leptos build --server-only
 
 test-e2e: build-e2e
 	cd end2end && npx playwright test
+
+## The browser tests against the release build that `make run` serves.
+test-e2e-release:
+	$(MAKE) -j2 release-site release-server
+	cd end2end && CONFAB_E2E_RELEASE=1 npx playwright test
+
+## Benchmarks, printed as figures (never pass/fail): server CPU per wasm
+## download, from files compressed at build time and compressed per request.
+bench:
+	scripts/setup.sh
+	$(MAKE) -j2 release-site release-server
+	scripts/bench-static.sh
 
 lint:
 	cargo fmt --all -- --check

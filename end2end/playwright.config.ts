@@ -5,10 +5,12 @@ import * as path from "node:path";
 
 // The server under test: the debug build from `make build-e2e` (its site in
 // target/e2e-site, apart from the release one `make run` serves), on its own
-// port with a fresh database in a temporary folder.
+// port with a fresh database in a temporary folder. CONFAB_E2E_RELEASE=1 tests
+// the release build of `make run` instead (make test-e2e-release).
 const port = Number(process.env.CONFAB_E2E_PORT || 3217);
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "confab-e2e-"));
 const root = path.resolve(__dirname, "..");
+const release = process.env.CONFAB_E2E_RELEASE === "1";
 
 export default defineConfig({
   testDir: "./tests",
@@ -38,7 +40,7 @@ export default defineConfig({
   },
   projects: [{ name: "chromium" }],
   webServer: {
-    command: `${root}/target/debug/server`,
+    command: `${root}/target/${release ? "release" : "debug"}/server`,
     cwd: root,
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
@@ -48,7 +50,7 @@ export default defineConfig({
     env: {
       CONFAB_ADDR: `127.0.0.1:${port}`,
       CONFAB_DATA_DIR: dataDir,
-      LEPTOS_SITE_ROOT: `${root}/target/e2e-site`,
+      LEPTOS_SITE_ROOT: `${root}/target/${release ? "site" : "e2e-site"}`,
       RUST_LOG: "warn",
     },
   },
