@@ -197,8 +197,20 @@ pub mod events {
     pub const LEAVE: &str = "leave";
     /// Client → server, with ack: store and broadcast a message.
     pub const SEND: &str = "send";
-    /// Server → client: a message stored in a room this socket is in.
+    /// Server → client: a message stored in a room this socket is in. Every
+    /// socket in the room gets each one, its sender's included, in `seq`
+    /// order with no gap while it stays connected.
     pub const MESSAGE: &str = "message";
+    /// Server → client, just before the server disconnects a socket that did
+    /// not take its events fast enough (its queue was full): `{ "message" }`.
+    /// Reconnect, join again and catch up from the last `seq` you have.
+    pub const FELL_BEHIND: &str = "fell_behind";
+
+    /// Payload of `fell_behind`.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct FellBehind {
+        pub message: String,
+    }
 
     /// Payload of `join` and `leave`.
     #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

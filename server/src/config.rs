@@ -51,6 +51,12 @@ pub struct Config {
     #[arg(long, env = "CONFAB_MESSAGES_PER_SECOND", default_value_t = 10)]
     pub messages_per_second: u32,
 
+    /// Packets that may wait for one live connection. A connection that falls
+    /// further behind (it stopped reading) is told so and closed, and catches
+    /// up from its last `seq` when it reconnects.
+    #[arg(long, env = "CONFAB_SOCKET_QUEUE", default_value_t = 256)]
+    pub socket_queue: usize,
+
     /// Open TCP connections allowed from one client address (0: no limit).
     /// Behind a reverse proxy every client has the proxy's address: raise it.
     #[arg(long, env = "CONFAB_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 100)]
@@ -79,6 +85,7 @@ impl Config {
             secure_cookies: false,
             max_sockets_per_user: 20,
             messages_per_second: 10,
+            socket_queue: 256,
             max_connections_per_address: 100,
             session_sweep_secs: 30,
             log: "warn".into(),

@@ -20,6 +20,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod channel_events;
 pub mod client_addr;
 pub mod config;
 pub mod hash_pool;
@@ -142,8 +143,10 @@ async fn serve(
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let site = service.site();
-    let (socket_layer, io) = realtime::layer(service.clone(), site.clone(), config.max_sockets_per_user);
+    let (socket_layer, io) =
+        realtime::layer(service.clone(), site.clone(), config.max_sockets_per_user, config.socket_queue);
     let closer = tokio::spawn(realtime::close_revoked(io.clone(), service.clone(), service.revocations()));
+    let delivery = tokio::spawn(realtime::deliver_events(io.clone(), service.channel_events()));
     let sweeper = tokio::spawn({
         let (service, every) = (service.clone(), Duration::from_secs(config.session_sweep_secs.max(1)));
         async move {
@@ -159,6 +162,7 @@ async fn serve(
         stop.await;
         closer.abort();
         sweeper.abort();
+        delivery.abort();
         // Tell every live client why it is being dropped, then let axum finish
         // the requests in flight.
         io.close().await;

@@ -13,9 +13,14 @@
 //!   expiry and removal close it (checked again once it is connected, so a
 //!   sign-out while it was being admitted cannot leave it open);
 //! - a socket joins a channel's room only after the access rules allowed it;
-//! - a message is stored before it is broadcast, and broadcast once: a retried
+//! - a message is stored before it is delivered, and delivered once: a retried
 //!   `send` (same client id) is acknowledged with the stored original but not
-//!   broadcast again.
+//!   delivered again;
+//! - every socket in a channel's room gets that channel's events in `seq`
+//!   order with no gap (they come from [`crate::channel_events`], one task
+//!   delivers them all); a socket that cannot take one (its queue is full)
+//!   leaves every room at once, is told why when it can be, and is closed, so
+//!   it never stays in a room with a hole.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,14 +28,15 @@ use std::time::Duration;
 use app::backend::{Backend, cookie_value};
 use app::errors::{ApiError, ErrorCode};
 use app::protocol::{Ack, Role, User, events};
-use socketioxide::SocketIo;
 use socketioxide::extract::{AckSender, Extension, MaybeExtension, SocketRef, State, TryData};
 use socketioxide::handler::ConnectHandler;
 use socketioxide::layer::SocketIoLayer;
 use socketioxide::socket::DisconnectReason;
-use tokio::sync::broadcast;
+use socketioxide::{SendError, SocketError, SocketIo};
+use tokio::sync::{broadcast, mpsc};
 
 use crate::auth;
+use crate::channel_events::{ChannelEvent, Published};
 use crate::held_counts::{HeldCounts, Pass};
 use crate::service::{Revoked, Service};
 use crate::site::Site;
@@ -93,9 +99,21 @@ pub fn session_room(token_hash: &str) -> String {
     format!("session:{token_hash}")
 }
 
+/// How often a socket cut off for falling behind is tried again, to tell it
+/// why and close it once its queue has room.
+const CUT_OFF_RETRY: Duration = Duration::from_millis(200);
+
 /// Builds the Socket.IO layer and its handle; the layer serves `/socket.io/`.
-pub fn layer(service: Service, site: Arc<Site>, max_sockets_per_user: usize) -> (SocketIoLayer, SocketIo) {
+/// `socket_queue`: packets waiting for one socket before it counts as fallen
+/// behind.
+pub fn layer(
+    service: Service,
+    site: Arc<Site>,
+    max_sockets_per_user: usize,
+    socket_queue: usize,
+) -> (SocketIoLayer, SocketIo) {
     let (layer, io) = SocketIo::builder()
+        .max_buffer_size(socket_queue.max(16))
         .max_payload(MAX_PAYLOAD_BYTES)
         .ws_max_message_size(MAX_PAYLOAD_BYTES as usize)
         .ws_max_frame_size(MAX_PAYLOAD_BYTES as usize)
@@ -254,6 +272,55 @@ async fn disconnect_room(io: &SocketIo, org_slug: &str, room: String) {
     }
 }
 
+/// Delivers every channel event to the sockets in its channel's room, one
+/// event after the other, so each socket gets them in `seq` order. Runs until
+/// the server stops.
+pub async fn deliver_events(io: SocketIo, mut published: mpsc::Receiver<Published>) {
+    while let Some(Published { org_slug, event }) = published.recv().await {
+        let Some(ns) = io.of(format!("/{org_slug}")) else { continue };
+        for socket in ns.to(channel_room(event.channel_id())).sockets() {
+            let sent = match &event {
+                ChannelEvent::Message(message) => socket.emit(events::MESSAGE, message),
+            };
+            match sent {
+                Ok(()) => {}
+                Err(SendError::Socket(SocketError::InternalChannelFull)) => cut_off(socket, &event),
+                // Closed meanwhile: it catches up when it comes back.
+                Err(e) => tracing::debug!(socket_id = %socket.id, error = %e, "event not delivered"),
+            }
+        }
+    }
+}
+
+/// A socket whose queue is full missed an event: it leaves every room now, so
+/// it gets nothing more with a hole before it, and is told why and closed as
+/// soon as its queue has room (or by its heartbeat, which cannot get through
+/// either, if it never reads again).
+fn cut_off(socket: SocketRef, missed: &ChannelEvent) {
+    socket.leave_all();
+    let user_id = socket.extensions.get::<Member>().map(|m| m.user.id).unwrap_or_default();
+    tracing::warn!(
+        user_id,
+        socket_id = %socket.id,
+        channel_id = missed.channel_id(),
+        seq = missed.seq(),
+        "socket fell behind (queue full): cut off"
+    );
+    tokio::spawn(async move {
+        let notice = events::FellBehind {
+            message: "This connection fell behind the channel's messages and was closed; reconnect to catch up.".into(),
+        };
+        let mut told = false;
+        while socket.connected() {
+            told = told || socket.emit(events::FELL_BEHIND, &notice).is_ok();
+            if told && socket.clone().disconnect().is_ok() {
+                return;
+            }
+            tokio::time::sleep(CUT_OFF_RETRY).await;
+        }
+    });
+}
+
 /// Replies to a request that asked for an acknowledgement.
 fn reply<T: serde::Serialize>(ack: AckSender, result: Result<T, ApiError>) {
     // A client that did not ask for an ack gets none; nothing to do then.
@@ -321,7 +388,7 @@ async fn on_send(
     let Some((role, ack)) = still_admitted(&socket, &rt, &m, ack).await else { return };
     let result = async {
         let req = payload(data, "send")?;
-        let (message, created) = rt.service.post_message(&m.user, m.org_id, role, &req).await?;
+        let (message, created) = rt.service.post_message(&m.user, m.org_id, &m.org_slug, role, &req).await?;
         tracing::info!(
             message_id = message.id,
             seq = message.seq,
@@ -331,12 +398,8 @@ async fn on_send(
             retry = !created,
             "message stored"
         );
-        if created {
-            // Everyone in the room but this socket; the sender gets the ack.
-            if let Err(e) = socket.to(channel_room(message.channel_id)).emit(events::MESSAGE, &message).await {
-                tracing::warn!(message_id = message.id, error = %e, "broadcast failed; clients will catch up");
-            }
-        }
+        // The service published it (if new); `deliver_events` sends it to the
+        // room, this socket included, in order.
         Ok(message)
     }
     .await;

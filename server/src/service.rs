@@ -18,6 +18,7 @@ use tokio::sync::broadcast;
 
 use crate::access;
 use crate::auth::{self, Hasher};
+use crate::channel_events::{ChannelEvent, ChannelEvents, Published};
 use crate::client_addr::ClientAddr;
 use crate::hash_pool::{HashPool, PoolError};
 use crate::login_throttle::LoginThrottle;
@@ -72,6 +73,8 @@ pub struct Service {
     message_rate: Arc<DefaultKeyedRateLimiter<i64>>,
     /// Announces each ended access to whoever holds its live connections.
     revoked: broadcast::Sender<Revoked>,
+    /// Every change to a channel, in `seq` order, after commit.
+    events: ChannelEvents,
 }
 
 /// A channel looked up for a user, with the user's role in its organization.
@@ -93,7 +96,13 @@ impl Service {
             throttle: Arc::default(),
             message_rate: Arc::new(RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))),
             revoked,
+            events: ChannelEvents::default(),
         }
+    }
+
+    /// Every channel event published from now on, in `seq` order per channel.
+    pub fn channel_events(&self) -> tokio::sync::mpsc::Receiver<Published> {
+        self.events.subscribe()
     }
 
     /// The site's identity.
@@ -217,12 +226,14 @@ impl Service {
         Ok(channel)
     }
 
-    /// Validates, authorizes and stores a message; a retry with the same
-    /// `client_id` returns the stored original. `.1` is false for a retry.
+    /// Validates, authorizes and stores a message, and publishes it to the
+    /// channel's event stream; a retry with the same `client_id` returns the
+    /// stored original and publishes nothing. `.1` is false for a retry.
     pub async fn post_message(
         &self,
         user: &User,
         org_id: i64,
+        org_slug: &str,
         role: Role,
         req: &events::SendRequest,
     ) -> Result<(ChatMessage, bool), ApiError> {
@@ -234,8 +245,21 @@ impl Service {
         }
         let channel = self.readable_channel(user, org_id, role, req.channel_id).await?;
         access::post(role, channel.kind, channel.joined)?;
-        let stored =
-            self.store.insert_message(channel.id, client_id, user, &body).await.map_err(fail("storing message"))?;
+        let (store, channel_id, client_id, author) =
+            (self.store.clone(), channel.id, client_id.to_owned(), user.clone());
+        let stored = self
+            .events
+            .write(org_slug, channel_id, async move {
+                let stored = store.insert_message(channel_id, &client_id, &author, &body).await?;
+                let event = stored.created.then(|| ChannelEvent::Message(stored.message.clone()));
+                Ok((stored, event))
+            })
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "storing message");
+                ApiError::internal()
+            })?
+            .map_err(fail("storing message"))?;
         Ok((stored.message, stored.created))
     }
 

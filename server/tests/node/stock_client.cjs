@@ -23,14 +23,18 @@ socket.on("connect", async () => {
   say({ step: "connected", transport: socket.io.engine.transport.name });
   const joined = await socket.timeout(5000).emitWithAck("join", { channel_id });
   say({ step: "joined", ack: joined });
+  // Every socket in the room gets every message, its own too: a bot tells
+  // its own by client_id.
+  const client_id = "node-" + Date.now();
   socket.on("message", (msg) => {
+    if (msg.client_id === client_id) return say({ step: "own message", msg });
     say({ step: "message", msg });
     socket.disconnect();
     process.exit(0);
   });
   const sent = await socket.timeout(5000).emitWithAck("send", {
     channel_id,
-    client_id: "node-" + Date.now(),
+    client_id,
     body: "hello from node",
   });
   say({ step: "sent", ack: sent });

@@ -21,6 +21,8 @@ pub struct SioClient {
     next_ack: i64,
     /// Events received while waiting for something else.
     events: VecDeque<(String, Value)>,
+    /// The server disconnected this socket from its namespace.
+    disconnected: bool,
 }
 
 fn encode(packet: Packet) -> String {
@@ -46,7 +48,7 @@ impl SioClient {
             req.headers_mut().insert("Origin", o.parse().unwrap());
         }
         let (ws, _) = tokio_tungstenite::connect_async(req).await.expect("websocket handshake");
-        let mut client = SioClient { ws, ns: ns.to_owned(), next_ack: 0, events: VecDeque::new() };
+        let mut client = SioClient { ws, ns: ns.to_owned(), next_ack: 0, events: VecDeque::new(), disconnected: false };
         let open = client.frame().await.expect("engine open packet");
         assert!(open.starts_with('0'), "expected engine open, got {open}");
         client.send_raw(encode(Packet::connect(ns.to_owned(), None))).await;
@@ -143,10 +145,17 @@ impl SioClient {
         tokio::time::timeout(wait, async {
             loop {
                 let p = self.packet().await?;
-                if let PacketData::Event(mut v, _) = p.inner {
-                    let name = CommonParser.read_event(&v).unwrap().to_owned();
-                    let data = CommonParser.decode_value::<Value>(&mut v, true).unwrap();
-                    return Some((name, data));
+                match p.inner {
+                    PacketData::Event(mut v, _) => {
+                        let name = CommonParser.read_event(&v).unwrap().to_owned();
+                        let data = CommonParser.decode_value::<Value>(&mut v, true).unwrap();
+                        return Some((name, data));
+                    }
+                    PacketData::Disconnect => {
+                        self.disconnected = true;
+                        return None;
+                    }
+                    _ => {}
                 }
             }
         })
@@ -157,6 +166,9 @@ impl SioClient {
 
     /// Waits until the server closes the connection (or `wait` passes); true if it did.
     pub async fn closed_within(&mut self, wait: Duration) -> bool {
+        if self.disconnected {
+            return true;
+        }
         tokio::time::timeout(wait, async {
             loop {
                 match self.packet().await {

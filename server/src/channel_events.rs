@@ -1,0 +1,203 @@
+//! Channels as ordered event streams, in this process: each change to a
+//! channel is published after its commit, in `seq` order per channel, to the
+//! subscribers (the Socket.IO layer delivers them to the channel's room).
+//!
+//! Order comes from writing each channel one change at a time: the writer
+//! holds the channel's turn from taking the next `seq` until its event is
+//! published. The database serializes a channel's writes anyway (its
+//! `last_seq` row is locked until commit), so the turn costs nothing extra.
+//! A write runs to its end in a task of its own, even when whoever asked for
+//! it stops waiting (an HTTP client hanging up), so nothing is stored without
+//! being published.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use app::protocol::ChatMessage;
+use tokio::sync::{Mutex as TurnLock, mpsc};
+
+/// Events waiting for a slow subscriber before writers wait for it.
+const SUBSCRIBER_QUEUE: usize = 4096;
+
+/// A change to a channel.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ChannelEvent {
+    /// A message was posted.
+    Message(ChatMessage),
+}
+
+impl ChannelEvent {
+    pub fn channel_id(&self) -> i64 {
+        match self {
+            ChannelEvent::Message(m) => m.channel_id,
+        }
+    }
+
+    pub fn seq(&self) -> i64 {
+        match self {
+            ChannelEvent::Message(m) => m.seq,
+        }
+    }
+}
+
+/// An event with the organization (Socket.IO namespace) its channel is in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Published {
+    pub org_slug: String,
+    pub event: ChannelEvent,
+}
+
+/// A write whose task ended without an answer: it panicked, or the runtime
+/// is shutting down.
+#[derive(Debug, thiserror::Error)]
+#[error("the write to channel {channel_id} did not finish")]
+pub struct WriteAborted {
+    pub channel_id: i64,
+}
+
+/// The publisher side: cheap to clone.
+#[derive(Clone, Default)]
+pub struct ChannelEvents {
+    /// Each channel's turn, while anyone is writing to it.
+    turns: Arc<Mutex<HashMap<i64, Arc<TurnLock<()>>>>>,
+    subscribers: Arc<Mutex<Vec<mpsc::Sender<Published>>>>,
+}
+
+impl ChannelEvents {
+    /// Every event published from now on, in order per channel.
+    pub fn subscribe(&self) -> mpsc::Receiver<Published> {
+        let (tx, rx) = mpsc::channel(SUBSCRIBER_QUEUE);
+        self.subscribers.lock().unwrap_or_else(PoisonError::into_inner).push(tx);
+        rx
+    }
+
+    /// Runs `write` in the channel's turn and publishes the event it returns
+    /// (none: nothing changed, e.g. a retried message) before the next write
+    /// to that channel starts.
+    pub async fn write<T, E, F>(&self, org_slug: &str, channel_id: i64, write: F) -> Result<Result<T, E>, WriteAborted>
+    where
+        F: Future<Output = Result<(T, Option<ChannelEvent>), E>> + Send + 'static,
+        T: Send + 'static,
+        E: Send + 'static,
+    {
+        let this = self.clone();
+        let org_slug = org_slug.to_owned();
+        let task = tokio::spawn(async move {
+            let turn = this.turn(channel_id);
+            let result = {
+                let _held = turn.lock().await;
+                match write.await {
+                    Ok((value, event)) => {
+                        if let Some(event) = event {
+                            this.publish(Published { org_slug, event }).await;
+                        }
+                        Ok(value)
+                    }
+                    Err(e) => Err(e),
+                }
+            };
+            this.release(channel_id, turn);
+            result
+        });
+        task.await.map_err(|_| WriteAborted { channel_id })
+    }
+
+    fn turn(&self, channel_id: i64) -> Arc<TurnLock<()>> {
+        let mut turns = self.turns.lock().unwrap_or_else(PoisonError::into_inner);
+        turns.entry(channel_id).or_default().clone()
+    }
+
+    /// Forgets a channel's turn once nobody holds or waits for it.
+    fn release(&self, channel_id: i64, turn: Arc<TurnLock<()>>) {
+        let mut turns = self.turns.lock().unwrap_or_else(PoisonError::into_inner);
+        // Ours and the map's: nobody else has it.
+        if Arc::strong_count(&turn) == 2 {
+            turns.remove(&channel_id);
+        }
+    }
+
+    async fn publish(&self, published: Published) {
+        let subscribers: Vec<_> = self.subscribers.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        for subscriber in subscribers {
+            // A subscriber that has gone (the server stopping) is skipped.
+            let _ = subscriber.send(published.clone()).await;
+        }
+        self.subscribers.lock().unwrap_or_else(PoisonError::into_inner).retain(|s| !s.is_closed());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn message(channel_id: i64, seq: i64) -> ChannelEvent {
+        ChannelEvent::Message(ChatMessage {
+            id: seq,
+            channel_id,
+            seq,
+            client_id: format!("c{seq}"),
+            author_id: 1,
+            author: "ann".into(),
+            body: "hi".into(),
+            sent_at: 0,
+        })
+    }
+
+    /// Writers that commit in `seq` order but would publish in any order
+    /// (the later ones faster) are published in `seq` order.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn events_come_out_in_the_order_of_their_turns() {
+        let events = ChannelEvents::default();
+        let mut rx = events.subscribe();
+        let next_seq = Arc::new(std::sync::atomic::AtomicI64::new(1));
+        let mut writers = Vec::new();
+        for i in 0..50u64 {
+            let (events, next_seq) = (events.clone(), next_seq.clone());
+            writers.push(tokio::spawn(async move {
+                events
+                    .write("acme", 7, async move {
+                        let seq = next_seq.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        // The earliest writers take the longest after "commit".
+                        tokio::time::sleep(Duration::from_micros(500 * (50 - i) % 3000)).await;
+                        Ok::<_, ()>(((), Some(message(7, seq))))
+                    })
+                    .await
+            }));
+        }
+        for w in writers {
+            w.await.unwrap().unwrap().unwrap();
+        }
+        let seqs: Vec<i64> = (0..50).map(|_| rx.try_recv().unwrap().event.seq()).collect();
+        assert_eq!(seqs, (1..=50).collect::<Vec<_>>());
+        assert!(events.turns.lock().unwrap().is_empty(), "turns are forgotten when unused");
+    }
+
+    /// A write whose caller stops waiting still finishes and publishes.
+    #[tokio::test]
+    async fn a_write_finishes_when_its_caller_gives_up() {
+        let events = ChannelEvents::default();
+        let mut rx = events.subscribe();
+        let write = events.write("acme", 1, async {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            Ok::<_, ()>(((), Some(message(1, 1))))
+        });
+        assert!(tokio::time::timeout(Duration::from_millis(5), write).await.is_err());
+        let published = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await.unwrap().unwrap();
+        assert_eq!(published.event.seq(), 1);
+    }
+
+    #[tokio::test]
+    async fn nothing_is_published_for_a_failed_or_unchanged_write() {
+        let events = ChannelEvents::default();
+        let mut rx = events.subscribe();
+        assert_eq!(
+            events.write("acme", 1, async { Err::<((), Option<ChannelEvent>), _>("down") }).await.unwrap(),
+            Err("down")
+        );
+        assert_eq!(events.write("acme", 1, async { Ok::<_, ()>((5, None)) }).await.unwrap(), Ok(5));
+        assert!(rx.try_recv().is_err());
+    }
+}

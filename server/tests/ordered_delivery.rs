@@ -1,0 +1,121 @@
+//! A channel is an ordered event stream: every socket in its room gets each
+//! message once, in `seq` order, with no gap, or is cut off and told so.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support::sio::SioClient;
+use support::{TestServer, channel_id, org_with_two_members};
+
+const QUIET: Duration = Duration::from_millis(500);
+
+/// Every `message` event a socket has received, in the order received, and
+/// what else came (event names).
+async fn drain(socket: &mut SioClient) -> (Vec<i64>, Vec<String>) {
+    let (mut seqs, mut others) = (Vec::new(), Vec::new());
+    while let Some((name, data)) = socket.next_event(QUIET).await {
+        if name == "message" {
+            seqs.push(data["seq"].as_i64().expect("a seq"));
+        } else {
+            others.push(name);
+        }
+    }
+    (seqs, others)
+}
+
+/// Eight sockets send into one channel at once (one request in flight each);
+/// every socket in the room, the senders' own included, receives all of the
+/// messages exactly once and in `seq` order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_senders_every_socket_gets_every_message_in_order() {
+    const SENDERS: usize = 8;
+    const EACH: usize = 60;
+    let server = TestServer::start_with(|c| c.messages_per_second = 100_000).await;
+    let (owner, member) = org_with_two_members(&server).await;
+    let general = channel_id(&owner, "acme", "general").await;
+
+    let mut senders = Vec::new();
+    for i in 0..SENDERS {
+        let who = if i % 2 == 0 { &owner } else { &member };
+        let mut s = SioClient::connect(server.addr, "/acme", &who.cookie_header(), None).await.unwrap();
+        assert!(s.request("join", &json!({"channel_id": general})).await.get("ok").is_some());
+        senders.push(s);
+    }
+    let mut readers = Vec::new();
+    for _ in 0..2 {
+        let mut r = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+        assert!(r.request("join", &json!({"channel_id": general})).await.get("ok").is_some());
+        readers.push(r);
+    }
+
+    let tasks: Vec<_> = senders
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut s)| {
+            tokio::spawn(async move {
+                for n in 0..EACH {
+                    let req = json!({"channel_id": general, "client_id": format!("s{i}-{n}"), "body": "x"});
+                    let ack = s.request("send", &req).await;
+                    assert!(ack.get("ok").is_some(), "{ack}");
+                }
+                s
+            })
+        })
+        .collect();
+    let mut sockets = Vec::new();
+    for t in tasks {
+        sockets.push(t.await.unwrap());
+    }
+    sockets.extend(readers);
+
+    let total = (SENDERS * EACH) as i64;
+    for (i, s) in sockets.iter_mut().enumerate() {
+        let (seqs, others) = drain(s).await;
+        assert!(others.is_empty(), "socket {i} got {others:?}");
+        let out_of_order = seqs.windows(2).filter(|w| w[1] != w[0] + 1).count();
+        assert_eq!(out_of_order, 0, "socket {i}: {out_of_order} out of order or missing in {seqs:?}");
+        assert_eq!(seqs, (1..=total).collect::<Vec<_>>(), "socket {i}");
+    }
+    server.stop().await;
+}
+
+/// A socket that stops reading while messages pour in is not left in the
+/// room with a hole: what it gets is a gapless prefix of the stream, then a
+/// `fell_behind` notice, then the server closes it. Everything was stored,
+/// and joining again reports the newest `seq` to catch up to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_that_stops_reading_is_cut_off_without_a_hole() {
+    const SENT: usize = 2_500;
+    let server = TestServer::start_with(|c| {
+        c.messages_per_second = 100_000;
+        c.socket_queue = 16;
+    })
+    .await;
+    let (owner, member) = org_with_two_members(&server).await;
+    let general = channel_id(&owner, "acme", "general").await;
+    let mut stalled = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+    assert!(stalled.request("join", &json!({"channel_id": general})).await.get("ok").is_some());
+
+    // Big messages, so the connection's buffers fill; the stalled socket
+    // reads nothing meanwhile.
+    let mut sender = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+    let body = "x".repeat(4000);
+    for n in 0..SENT {
+        let ack =
+            sender.request("send", &json!({"channel_id": general, "client_id": format!("m{n}"), "body": body})).await;
+        assert!(ack.get("ok").is_some(), "{ack}");
+    }
+
+    let (seqs, others) = drain(&mut stalled).await;
+    assert!(!seqs.is_empty() && (seqs.len() as i64) < SENT as i64, "cut off part way: got {}", seqs.len());
+    assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "a gapless prefix");
+    assert_eq!(others, vec!["fell_behind".to_owned()]);
+    assert!(stalled.closed_within(Duration::from_secs(3)).await, "then closed");
+
+    let mut again = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+    let joined: Value = again.request("join", &json!({"channel_id": general})).await;
+    assert_eq!(joined["ok"]["last_seq"], SENT as i64, "everything was stored; catch up from here");
+    server.stop().await;
+}
