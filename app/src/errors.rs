@@ -80,6 +80,10 @@ impl ApiError {
             "The server cannot reach its database right now; nothing was changed. Please try again shortly.",
         )
     }
+    /// The server is stopping (a restart or an upgrade): nothing was changed.
+    pub fn stopping() -> Self {
+        Self::new(ErrorCode::Unavailable, "The server is restarting; nothing was changed. Send again in a moment.")
+    }
     pub fn internal() -> Self {
         Self::new(ErrorCode::Internal, "Something went wrong on the server; it has been logged. Please try again.")
     }

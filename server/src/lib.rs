@@ -135,6 +135,9 @@ fn built_with_hashed_names() -> bool {
     std::env::current_exe().is_ok_and(|exe| exe.with_file_name("hash.txt").exists())
 }
 
+/// How long a stop waits for live events in flight to finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
 async fn serve(
     listener: LimitedListener,
     service: Service,
@@ -143,10 +146,10 @@ async fn serve(
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let site = service.site();
-    let (socket_layer, io) =
+    let (socket_layer, live) =
         realtime::layer(service.clone(), site.clone(), config.max_sockets_per_user, config.socket_queue);
-    let closer = tokio::spawn(realtime::close_revoked(io.clone(), service.clone(), service.revocations()));
-    let delivery = tokio::spawn(realtime::deliver_events(io.clone(), service.channel_events()));
+    let closer = tokio::spawn(realtime::close_revoked(live.io.clone(), service.clone(), service.revocations()));
+    let delivery = tokio::spawn(realtime::deliver_events(live.io.clone(), service.channel_events()));
     let sweeper = tokio::spawn({
         let (service, every) = (service.clone(), Duration::from_secs(config.session_sweep_secs.max(1)));
         async move {
@@ -162,10 +165,11 @@ async fn serve(
         stop.await;
         closer.abort();
         sweeper.abort();
+        // Answer the live events in flight, refuse new ones, then tell every
+        // live client the server is going away and close it; axum then
+        // finishes the HTTP requests in flight, and the database closes last.
+        live.shut_down(SHUTDOWN_GRACE).await;
         delivery.abort();
-        // Tell every live client why it is being dropped, then let axum finish
-        // the requests in flight.
-        io.close().await;
     };
     let result = axum::serve(listener, app.into_make_service_with_connect_info::<ClientAddr>())
         .with_graceful_shutdown(shutdown)

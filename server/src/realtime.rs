@@ -34,6 +34,8 @@ use socketioxide::layer::SocketIoLayer;
 use socketioxide::socket::DisconnectReason;
 use socketioxide::{SendError, SocketError, SocketIo};
 use tokio::sync::{broadcast, mpsc};
+use tokio_util::task::TaskTracker;
+use tokio_util::task::task_tracker::TaskTrackerToken;
 
 use crate::auth;
 use crate::channel_events::{ChannelEvent, Published};
@@ -56,6 +58,31 @@ struct Realtime {
     sockets: HeldCounts<i64>,
     /// The most sockets one user may hold.
     max_sockets_per_user: usize,
+    /// Events being handled; closed when the server stops.
+    in_flight: TaskTracker,
+}
+
+/// The live side as a whole, for stopping it in order.
+pub struct Live {
+    pub io: SocketIo,
+    in_flight: TaskTracker,
+}
+
+impl Live {
+    /// Stops in order: events that arrive from now on are answered
+    /// `unavailable` ("restarting"); those in flight finish and are answered
+    /// (for at most `grace`); then every client is told the server is going
+    /// away and its connection closed.
+    pub async fn shut_down(&self, grace: Duration) {
+        self.in_flight.close();
+        // Events already on their way in are still read for a moment and
+        // answered, so a client that sent just before the stop hears back.
+        tokio::time::sleep(STOP_LINGER).await;
+        if tokio::time::timeout(grace, self.in_flight.wait()).await.is_err() {
+            tracing::warn!(left = self.in_flight.len(), "live events still running at shutdown; closing anyway");
+        }
+        self.io.close().await;
+    }
 }
 
 /// Who a socket is: set by the middleware, read by every handler.
@@ -99,6 +126,9 @@ pub fn session_room(token_hash: &str) -> String {
     format!("session:{token_hash}")
 }
 
+/// How long a stopping server still reads events (and answers them).
+const STOP_LINGER: Duration = Duration::from_millis(250);
+
 /// How often a socket cut off for falling behind is tried again, to tell it
 /// why and close it once its queue has room.
 const CUT_OFF_RETRY: Duration = Duration::from_millis(200);
@@ -111,7 +141,8 @@ pub fn layer(
     site: Arc<Site>,
     max_sockets_per_user: usize,
     socket_queue: usize,
-) -> (SocketIoLayer, SocketIo) {
+) -> (SocketIoLayer, Live) {
+    let in_flight = TaskTracker::new();
     let (layer, io) = SocketIo::builder()
         .max_buffer_size(socket_queue.max(16))
         .max_payload(MAX_PAYLOAD_BYTES)
@@ -120,10 +151,16 @@ pub fn layer(
         .ping_interval(Duration::from_secs(25))
         .ping_timeout(Duration::from_secs(20))
         .connect_timeout(Duration::from_secs(10))
-        .with_state(Realtime { service, site, sockets: HeldCounts::default(), max_sockets_per_user })
+        .with_state(Realtime {
+            service,
+            site,
+            sockets: HeldCounts::default(),
+            max_sockets_per_user,
+            in_flight: in_flight.clone(),
+        })
         .build_layer();
     io.dyn_ns("/{org}", on_connect.with(admit)).expect("the namespace pattern is valid");
-    (layer, io)
+    (layer, Live { io, in_flight })
 }
 
 /// Namespace middleware: Origin, session, membership; then it sets the socket
@@ -213,6 +250,27 @@ async fn on_connect(socket: SocketRef, State(rt): State<Realtime>, Extension(mem
         socket_id = %socket.id,
         "socket connected"
     );
+}
+
+/// An event being handled: the server waits for it before it stops.
+struct InFlight {
+    _token: TaskTrackerToken,
+    role: Role,
+    ack: AckSender,
+}
+
+/// Starts handling an event: `None` (and answered) when the server is
+/// stopping, or the member's access has ended (the socket is then closed)
+/// or cannot be checked (database down).
+async fn start_event(socket: &SocketRef, rt: &Realtime, m: &Member, ack: AckSender) -> Option<InFlight> {
+    // Taken before looking, so a stop that comes after the look waits for it.
+    let token = rt.in_flight.token();
+    if rt.in_flight.is_closed() {
+        reply::<()>(ack, Err(ApiError::stopping()));
+        return None;
+    }
+    let (role, ack) = still_admitted(socket, rt, m, ack).await?;
+    Some(InFlight { _token: token, role, ack })
 }
 
 /// The member's role now. A socket whose session or membership has ended is
@@ -343,7 +401,7 @@ async fn on_join(
     State(rt): State<Realtime>,
     Extension(m): Extension<Member>,
 ) {
-    let Some((role, ack)) = still_admitted(&socket, &rt, &m, ack).await else { return };
+    let Some(InFlight { _token, role, ack }) = start_event(&socket, &rt, &m, ack).await else { return };
     let result = async {
         let req = payload(data, "join")?;
         let channel = rt.service.readable_channel(&m.user, m.org_id, role, req.channel_id).await?;
@@ -369,7 +427,7 @@ async fn on_leave(
     State(rt): State<Realtime>,
     Extension(m): Extension<Member>,
 ) {
-    let Some((_, ack)) = still_admitted(&socket, &rt, &m, ack).await else { return };
+    let Some(InFlight { _token, ack, .. }) = start_event(&socket, &rt, &m, ack).await else { return };
     let result = payload(data, "leave").map(|req| {
         socket.leave(channel_room(req.channel_id));
         tracing::info!(user_id = m.user.id, org = %m.org_slug, channel_id = req.channel_id, socket_id = %socket.id, "left room");
@@ -385,7 +443,7 @@ async fn on_send(
     State(rt): State<Realtime>,
     Extension(m): Extension<Member>,
 ) {
-    let Some((role, ack)) = still_admitted(&socket, &rt, &m, ack).await else { return };
+    let Some(InFlight { _token, role, ack }) = start_event(&socket, &rt, &m, ack).await else { return };
     let result = async {
         let req = payload(data, "send")?;
         let (message, created) = rt.service.post_message(&m.user, m.org_id, &m.org_slug, role, &req).await?;

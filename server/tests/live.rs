@@ -162,6 +162,41 @@ async fn shutdown_closes_live_connections() {
     assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "no longer accepting");
 }
 
+/// Stopping the server while sends are in flight answers every one of them
+/// (stored, or refused because the server is stopping) before the socket is
+/// closed: no sender is left without an answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_answers_every_send_in_flight() {
+    const IN_FLIGHT: i64 = 60;
+    let server = TestServer::start_with(|c| c.messages_per_second = 100_000).await;
+    let (owner, _member) = org_with_two_members(&server).await;
+    let general = channel_id(&owner, "acme", "general").await;
+    let mut s = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+    let mut ids = Vec::new();
+    for n in 0..IN_FLIGHT {
+        let req = json!({"channel_id": general, "client_id": format!("m{n}"), "body": "x".repeat(2000)});
+        ids.push(s.send_request("send", &req).await);
+    }
+    // Once the server is handling them, it is told to stop.
+    let (first, ack) = s.next_ack(Duration::from_secs(5)).await.expect("the server answers");
+    let stopping = tokio::spawn(server.stop());
+    let mut acks = s.acks_until_closed(Duration::from_secs(10)).await;
+    acks.insert(first, ack);
+    tokio::time::timeout(Duration::from_secs(15), stopping).await.expect("server stops").unwrap();
+
+    let unanswered: Vec<_> = ids.iter().filter(|id| !acks.contains_key(id)).collect();
+    let refused = acks.values().filter(|a| a["error"]["code"] == "unavailable").count();
+    assert!(
+        unanswered.is_empty(),
+        "{} of {IN_FLIGHT} sends never answered ({unanswered:?}); {refused} refused",
+        unanswered.len()
+    );
+    for ack in acks.values() {
+        let refused = ack["error"]["code"] == "unavailable";
+        assert!(ack.get("ok").is_some() || refused, "{ack}");
+    }
+}
+
 #[tokio::test]
 async fn signing_out_closes_that_sessions_sockets_and_no_others() {
     let server = TestServer::start().await;

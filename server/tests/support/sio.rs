@@ -71,7 +71,12 @@ impl SioClient {
     async fn frame(&mut self) -> Option<String> {
         loop {
             match self.ws.next().await? {
-                Ok(Message::Text(t)) if t.as_str() == "2" => self.send_raw("3".into()).await,
+                Ok(Message::Text(t)) if t.as_str() == "2" => {
+                    // A pong that cannot go out: the connection is closing.
+                    if self.ws.send(Message::text("3")).await.is_err() {
+                        return None;
+                    }
+                }
                 Ok(Message::Text(t)) => return Some(t.to_string()),
                 Ok(Message::Close(_)) | Err(_) => return None,
                 Ok(_) => {}
@@ -135,6 +140,55 @@ impl SioClient {
         })
         .await
         .unwrap_or_else(|_| panic!("no ack for {event} within 5 s"))
+    }
+
+    /// Emits asking for an acknowledgement, without waiting for it; returns
+    /// the ack id to look for in [`SioClient::acks_until_closed`].
+    pub async fn send_request(&mut self, event: &str, data: &Value) -> i64 {
+        self.next_ack += 1;
+        let value = CommonParser.encode_value(data, Some(event)).unwrap();
+        let mut packet = Packet::event(self.ns.clone(), value);
+        packet.inner.set_ack_id(self.next_ack);
+        self.send_raw(encode(packet)).await;
+        self.next_ack
+    }
+
+    /// The next acknowledgement (its id and first argument), or `None` if the
+    /// socket is disconnected or `wait` passes first.
+    pub async fn next_ack(&mut self, wait: Duration) -> Option<(i64, Value)> {
+        tokio::time::timeout(wait, async {
+            loop {
+                match self.packet().await?.inner {
+                    PacketData::EventAck(mut v, id) => {
+                        return Some((id, CommonParser.decode_value::<Value>(&mut v, false).unwrap()));
+                    }
+                    PacketData::Disconnect => return None,
+                    _ => {}
+                }
+            }
+        })
+        .await
+        .ok()
+        .flatten()
+    }
+
+    /// Every acknowledgement that arrives until the server disconnects this
+    /// socket or closes the connection (or `wait` passes), by ack id.
+    pub async fn acks_until_closed(&mut self, wait: Duration) -> std::collections::HashMap<i64, Value> {
+        let mut acks = std::collections::HashMap::new();
+        let _ = tokio::time::timeout(wait, async {
+            while let Some(p) = self.packet().await {
+                match p.inner {
+                    PacketData::EventAck(mut v, id) => {
+                        acks.insert(id, CommonParser.decode_value::<Value>(&mut v, false).unwrap());
+                    }
+                    PacketData::Disconnect => return,
+                    _ => {}
+                }
+            }
+        })
+        .await;
+        acks
     }
 
     /// The next event, or `None` if none comes within `wait`.
