@@ -228,12 +228,37 @@ pub mod events {
         pub body: String,
     }
 
-    /// Reply to `join`: the channel and its newest sequence number, so the client
-    /// can tell whether it missed messages.
+    /// Missed messages a `join` answers with at most, per call.
+    pub const RESUME_PAGE: usize = 200;
+
+    /// Payload of `join`.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct JoinRequest {
+        pub channel_id: ChannelId,
+        /// The newest `seq` the client already has: the reply carries what
+        /// came after it (a page at a time), before any live message.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub after_seq: Option<i64>,
+    }
+
+    /// Reply to `join`. When `more` is false the socket is in the channel's
+    /// room: it gets every message after `last_seq` live, in order, with no
+    /// gap, and `missed` (if asked for with `after_seq`) holds everything from
+    /// `after_seq` up to `last_seq`. When `more` is true it is not in the room
+    /// yet: `missed` is one page; join again with `after_seq` set to its last
+    /// `seq`. `reset`: the channel's history does not continue from
+    /// `after_seq` (it is ahead of the channel): drop what you have and load
+    /// the channel again.
     #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
     pub struct Joined {
         pub channel_id: ChannelId,
         pub last_seq: i64,
+        #[serde(default)]
+        pub missed: Vec<super::ChatMessage>,
+        #[serde(default)]
+        pub more: bool,
+        #[serde(default)]
+        pub reset: bool,
     }
 }
 

@@ -8,7 +8,9 @@
 //! `last_seq` row is locked until commit), so the turn costs nothing extra.
 //! A write runs to its end in a task of its own, even when whoever asked for
 //! it stops waiting (an HTTP client hanging up), so nothing is stored without
-//! being published.
+//! being published. A reader can take the turn too ([`ChannelEvents::at_point`]),
+//! to read the channel as of one point of its stream and put a step (such as
+//! "this socket joins the room now") into the stream at exactly that point.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -48,6 +50,40 @@ pub struct Published {
     pub event: ChannelEvent,
 }
 
+/// Something to do at one point of a channel's stream, run once by whichever
+/// subscriber reaches it first.
+#[derive(Clone)]
+pub struct Step(Arc<Mutex<Option<StepFn>>>);
+
+type StepFn = Box<dyn FnOnce() + Send>;
+
+impl Step {
+    pub fn new(f: impl FnOnce() + Send + 'static) -> Self {
+        Step(Arc::new(Mutex::new(Some(Box::new(f)))))
+    }
+
+    /// Runs it, unless it has run already.
+    pub fn run(&self) {
+        let f = self.0.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(f) = f {
+            f();
+        }
+    }
+}
+
+impl std::fmt::Debug for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Step")
+    }
+}
+
+/// What subscribers receive, in stream order.
+#[derive(Clone, Debug)]
+pub enum Feed {
+    Event(Published),
+    Step(Step),
+}
+
 /// A write whose task ended without an answer: it panicked, or the runtime
 /// is shutting down.
 #[derive(Debug, thiserror::Error)]
@@ -61,12 +97,12 @@ pub struct WriteAborted {
 pub struct ChannelEvents {
     /// Each channel's turn, while anyone is writing to it.
     turns: Arc<Mutex<HashMap<i64, Arc<TurnLock<()>>>>>,
-    subscribers: Arc<Mutex<Vec<mpsc::Sender<Published>>>>,
+    subscribers: Arc<Mutex<Vec<mpsc::Sender<Feed>>>>,
 }
 
 impl ChannelEvents {
     /// Every event published from now on, in order per channel.
-    pub fn subscribe(&self) -> mpsc::Receiver<Published> {
+    pub fn subscribe(&self) -> mpsc::Receiver<Feed> {
         let (tx, rx) = mpsc::channel(SUBSCRIBER_QUEUE);
         self.subscribers.lock().unwrap_or_else(PoisonError::into_inner).push(tx);
         rx
@@ -90,7 +126,7 @@ impl ChannelEvents {
                 match write.await {
                     Ok((value, event)) => {
                         if let Some(event) = event {
-                            this.publish(Published { org_slug, event }).await;
+                            this.send_all(Feed::Event(Published { org_slug, event })).await;
                         }
                         Ok(value)
                     }
@@ -101,6 +137,26 @@ impl ChannelEvents {
             result
         });
         task.await.map_err(|_| WriteAborted { channel_id })
+    }
+
+    /// Runs `read` in the channel's turn: nothing is published to the channel
+    /// meanwhile, so it sees the channel as of one point of its stream; the
+    /// step it returns goes into the stream at that point.
+    pub async fn at_point<T, F>(&self, channel_id: i64, read: F) -> T
+    where
+        F: Future<Output = (T, Option<Step>)>,
+    {
+        let turn = self.turn(channel_id);
+        let value = {
+            let _held = turn.lock().await;
+            let (value, step) = read.await;
+            if let Some(step) = step {
+                self.send_all(Feed::Step(step)).await;
+            }
+            value
+        };
+        self.release(channel_id, turn);
+        value
     }
 
     fn turn(&self, channel_id: i64) -> Arc<TurnLock<()>> {
@@ -117,11 +173,11 @@ impl ChannelEvents {
         }
     }
 
-    async fn publish(&self, published: Published) {
+    async fn send_all(&self, feed: Feed) {
         let subscribers: Vec<_> = self.subscribers.lock().unwrap_or_else(PoisonError::into_inner).clone();
         for subscriber in subscribers {
             // A subscriber that has gone (the server stopping) is skipped.
-            let _ = subscriber.send(published.clone()).await;
+            let _ = subscriber.send(feed.clone()).await;
         }
         self.subscribers.lock().unwrap_or_else(PoisonError::into_inner).retain(|s| !s.is_closed());
     }
@@ -144,6 +200,36 @@ mod tests {
             body: "hi".into(),
             sent_at: 0,
         })
+    }
+
+    fn seq_of(feed: Feed) -> i64 {
+        match feed {
+            Feed::Event(p) => p.event.seq(),
+            Feed::Step(_) => panic!("a step where an event was expected"),
+        }
+    }
+
+    /// A step taken at a point of the stream comes after every event
+    /// published before that point and before every one published after.
+    #[tokio::test]
+    async fn a_step_sits_between_the_events_around_its_point() {
+        let events = ChannelEvents::default();
+        let mut rx = events.subscribe();
+        let write = |seq| events.write("acme", 3, async move { Ok::<_, ()>(((), Some(message(3, seq)))) });
+        write(1).await.unwrap().unwrap();
+        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = ran.clone();
+        let read = events.at_point(3, async move {
+            ("read", Some(Step::new(move || flag.store(true, std::sync::atomic::Ordering::SeqCst))))
+        });
+        assert_eq!(read.await, "read");
+        write(2).await.unwrap().unwrap();
+        assert_eq!(seq_of(rx.try_recv().unwrap()), 1);
+        let Feed::Step(step) = rx.try_recv().unwrap() else { panic!("expected the step") };
+        step.run();
+        step.run();
+        assert!(ran.load(std::sync::atomic::Ordering::SeqCst));
+        assert_eq!(seq_of(rx.try_recv().unwrap()), 2);
     }
 
     /// Writers that commit in `seq` order but would publish in any order
@@ -170,7 +256,7 @@ mod tests {
         for w in writers {
             w.await.unwrap().unwrap().unwrap();
         }
-        let seqs: Vec<i64> = (0..50).map(|_| rx.try_recv().unwrap().event.seq()).collect();
+        let seqs: Vec<i64> = (0..50).map(|_| seq_of(rx.try_recv().unwrap())).collect();
         assert_eq!(seqs, (1..=50).collect::<Vec<_>>());
         assert!(events.turns.lock().unwrap().is_empty(), "turns are forgotten when unused");
     }
@@ -186,7 +272,7 @@ mod tests {
         });
         assert!(tokio::time::timeout(Duration::from_millis(5), write).await.is_err());
         let published = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await.unwrap().unwrap();
-        assert_eq!(published.event.seq(), 1);
+        assert_eq!(seq_of(published), 1);
     }
 
     #[tokio::test]

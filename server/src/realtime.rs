@@ -38,7 +38,7 @@ use tokio_util::task::TaskTracker;
 use tokio_util::task::task_tracker::TaskTrackerToken;
 
 use crate::auth;
-use crate::channel_events::{ChannelEvent, Published};
+use crate::channel_events::{ChannelEvent, Feed, Published, Step};
 use crate::held_counts::{HeldCounts, Pass};
 use crate::service::{Revoked, Service};
 use crate::site::Site;
@@ -333,8 +333,16 @@ async fn disconnect_room(io: &SocketIo, org_slug: &str, room: String) {
 /// Delivers every channel event to the sockets in its channel's room, one
 /// event after the other, so each socket gets them in `seq` order. Runs until
 /// the server stops.
-pub async fn deliver_events(io: SocketIo, mut published: mpsc::Receiver<Published>) {
-    while let Some(Published { org_slug, event }) = published.recv().await {
+pub async fn deliver_events(io: SocketIo, mut feed: mpsc::Receiver<Feed>) {
+    while let Some(item) = feed.recv().await {
+        let Published { org_slug, event } = match item {
+            Feed::Event(published) => published,
+            // A socket joining a room (and being answered) at this point.
+            Feed::Step(step) => {
+                step.run();
+                continue;
+            }
+        };
         let Some(ns) = io.of(format!("/{org_slug}")) else { continue };
         for socket in ns.to(channel_room(event.channel_id())).sockets() {
             let sent = match &event {
@@ -396,28 +404,58 @@ fn payload<T>(data: Result<T, socketioxide::ParserError>, what: &str) -> Result<
 
 async fn on_join(
     socket: SocketRef,
-    TryData(data): TryData<events::RoomRequest>,
+    TryData(data): TryData<events::JoinRequest>,
     ack: AckSender,
     State(rt): State<Realtime>,
     Extension(m): Extension<Member>,
 ) {
     let Some(InFlight { _token, role, ack }) = start_event(&socket, &rt, &m, ack).await else { return };
-    let result = async {
-        let req = payload(data, "join")?;
-        let channel = rt.service.readable_channel(&m.user, m.org_id, role, req.channel_id).await?;
-        let room = channel_room(channel.id);
-        socket.join(room.clone());
-        // Read `last_seq` only now that the socket is in the room: a message
-        // stored meanwhile is either broadcast to this socket or counted here,
-        // so a client catching up from `last_seq` misses nothing.
-        let last_seq = rt.service.last_seq(channel.id).await.inspect_err(|_| {
-            socket.leave(room);
-        })?;
-        tracing::info!(user_id = m.user.id, org = %m.org_slug, channel_id = channel.id, socket_id = %socket.id, "joined room");
-        Ok(events::Joined { channel_id: channel.id, last_seq })
-    }
-    .await;
-    reply(ack, result);
+    let channel = match payload(data, "join") {
+        Ok(req) => rt.service.readable_channel(&m.user, m.org_id, role, req.channel_id).await.map(|c| (c.id, req)),
+        Err(e) => Err(e),
+    };
+    let (channel_id, req) = match channel {
+        Ok(found) => found,
+        Err(e) => return reply::<()>(ack, Err(e)),
+    };
+    // Read the channel as of one point of its stream; the socket enters the
+    // room and is answered at exactly that point (by the delivery task), so it
+    // gets every later message live, in order, and none it was already sent.
+    let service = rt.service.clone();
+    rt.service
+        .at_channel_point(channel_id, async move {
+            let last_seq = match service.last_seq(channel_id).await {
+                Ok(seq) => seq,
+                Err(e) => return (reply::<()>(ack, Err(e)), None),
+            };
+            let mut joined =
+                events::Joined { channel_id, last_seq, missed: Vec::new(), more: false, reset: false };
+            match req.after_seq {
+                Some(after) if after > last_seq => joined.reset = true,
+                Some(after) if after < last_seq => {
+                    match service.messages_after(channel_id, after, events::RESUME_PAGE).await {
+                        Ok(missed) => joined.missed = missed,
+                        Err(e) => return (reply::<()>(ack, Err(e)), None),
+                    }
+                    joined.more = joined.missed.last().is_some_and(|m| m.seq < last_seq);
+                }
+                _ => {}
+            }
+            if joined.more {
+                // Not in the room yet: the client asks for the next page.
+                return (reply(ack, Ok(joined)), None);
+            }
+            let (user_id, org) = (m.user.id, m.org_slug.clone());
+            let step = Step::new(move || {
+                if socket.connected() {
+                    socket.join(channel_room(channel_id));
+                    tracing::info!(user_id, %org, channel_id, socket_id = %socket.id, resumed = joined.missed.len(), "joined room");
+                    reply(ack, Ok(joined));
+                }
+            });
+            ((), Some(step))
+        })
+        .await;
 }
 
 async fn on_leave(

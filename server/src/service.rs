@@ -18,7 +18,7 @@ use tokio::sync::broadcast;
 
 use crate::access;
 use crate::auth::{self, Hasher};
-use crate::channel_events::{ChannelEvent, ChannelEvents, Published};
+use crate::channel_events::{ChannelEvent, ChannelEvents, Feed, Step};
 use crate::client_addr::ClientAddr;
 use crate::hash_pool::{HashPool, PoolError};
 use crate::login_throttle::LoginThrottle;
@@ -101,8 +101,25 @@ impl Service {
     }
 
     /// Every channel event published from now on, in `seq` order per channel.
-    pub fn channel_events(&self) -> tokio::sync::mpsc::Receiver<Published> {
+    pub fn channel_events(&self) -> tokio::sync::mpsc::Receiver<Feed> {
         self.events.subscribe()
+    }
+
+    /// Reads the channel as of one point of its event stream (nothing is
+    /// published to it while `read` runs) and puts the step `read` returns
+    /// into the stream at that point.
+    pub async fn at_channel_point<T>(&self, channel_id: i64, read: impl Future<Output = (T, Option<Step>)>) -> T {
+        self.events.at_point(channel_id, read).await
+    }
+
+    /// Up to `limit` messages of a channel after `after_seq`, oldest first.
+    pub async fn messages_after(
+        &self,
+        channel_id: i64,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<ChatMessage>, ApiError> {
+        self.store.messages_after(channel_id, after_seq, limit as i64).await.map_err(fail("reading missed messages"))
     }
 
     /// The site's identity.

@@ -54,7 +54,8 @@ async fn messages_reach_the_room_and_only_the_room() {
 
     for s in [&mut sender, &mut sender_tab2, &mut reader] {
         let ack = s.request("join", &json!({"channel_id": general})).await;
-        assert_eq!(ack, json!({"ok": {"channel_id": general, "last_seq": 0}}));
+        let joined = json!({"channel_id": general, "last_seq": 0, "missed": [], "more": false, "reset": false});
+        assert_eq!(ack, json!({ "ok": joined }));
     }
     owner.ok("join_channel", &[("slug", "acme"), ("channel", "random")]).await;
     assert!(elsewhere.request("join", &json!({"channel_id": random})).await.get("ok").is_some());

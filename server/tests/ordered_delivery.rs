@@ -119,3 +119,76 @@ async fn a_socket_that_stops_reading_is_cut_off_without_a_hole() {
     assert_eq!(joined["ok"]["last_seq"], SENT as i64, "everything was stored; catch up from here");
     server.stop().await;
 }
+
+/// Sends messages `from..to` (client ids `m<n>`), each acknowledged.
+async fn send_range(sender: &mut SioClient, channel: i64, from: i64, to: i64) {
+    for n in from..to {
+        let req = json!({"channel_id": channel, "client_id": format!("m{n}"), "body": format!("message {n}")});
+        assert!(sender.request("send", &req).await.get("ok").is_some());
+    }
+}
+
+/// A client away for 1,000 messages joins with the last `seq` it has and
+/// gets everything it missed, a page at a time, then the live messages sent
+/// while it was resuming: each once, in order, nothing missing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_away_for_a_thousand_messages_resumes_with_nothing_missing() {
+    const SEEN: i64 = 10;
+    const AWAY: i64 = 1_000;
+    const DURING: i64 = 100;
+    let server = TestServer::start_with(|c| c.messages_per_second = 100_000).await;
+    let (owner, member) = org_with_two_members(&server).await;
+    let general = channel_id(&owner, "acme", "general").await;
+    let mut sender = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+    send_range(&mut sender, general, 0, SEEN + AWAY).await;
+
+    // Back after the first SEEN: resume, while more are being sent.
+    let mut back = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+    let during = tokio::spawn(async move {
+        send_range(&mut sender, general, SEEN + AWAY, SEEN + AWAY + DURING).await;
+        sender
+    });
+    let (mut got, mut after, mut calls) = (Vec::new(), SEEN, 0);
+    loop {
+        calls += 1;
+        let joined = back.request("join", &json!({"channel_id": general, "after_seq": after})).await;
+        let joined = &joined["ok"];
+        assert_eq!(joined["reset"], false);
+        for m in joined["missed"].as_array().unwrap() {
+            got.push(m["seq"].as_i64().unwrap());
+        }
+        after = got.last().copied().unwrap_or(after);
+        if joined["more"] == false {
+            assert_eq!(after, joined["last_seq"].as_i64().unwrap(), "the last page ends at last_seq");
+            break;
+        }
+    }
+    let sender = during.await.unwrap();
+    let (live, others) = drain(&mut back).await;
+    assert!(others.is_empty(), "{others:?}");
+    got.extend(live);
+    let expected: Vec<i64> = (SEEN + 1..=SEEN + AWAY + DURING).collect();
+    assert_eq!(got.len(), expected.len(), "each once");
+    assert_eq!(got, expected, "in order, nothing missing");
+    assert!(calls >= 5, "a page at a time ({calls} calls)");
+    drop(sender);
+    server.stop().await;
+}
+
+/// A client that claims more than the channel has is told to start over.
+#[tokio::test]
+async fn resuming_from_beyond_the_channel_says_reset() {
+    let server = TestServer::start().await;
+    let (owner, _member) = org_with_two_members(&server).await;
+    let general = channel_id(&owner, "acme", "general").await;
+    let mut s = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+    s.request("send", &json!({"channel_id": general, "client_id": "a", "body": "one"})).await;
+    let joined = s.request("join", &json!({"channel_id": general, "after_seq": 500})).await;
+    assert_eq!(joined["ok"]["reset"], true, "{joined}");
+    assert_eq!(joined["ok"]["last_seq"], 1);
+    // Joined all the same: the next message comes live.
+    s.request("send", &json!({"channel_id": general, "client_id": "b", "body": "two"})).await;
+    let (seqs, _) = drain(&mut s).await;
+    assert_eq!(seqs, vec![2]);
+    server.stop().await;
+}

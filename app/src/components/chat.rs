@@ -329,7 +329,14 @@ mod browser {
                 if let Ok(m) = serde_json::from_value::<ChatMessage>(data)
                     && m.channel_id == channel_id
                 {
+                    // The server sends a channel's messages in order with no
+                    // gap; should one ever show up anyway, resume from here.
+                    let known = timeline.with_untracked(|t| t.last_seq());
+                    let gap = known > 0 && m.seq > known + 1;
                     timeline.update(|t| t.merge(m, Delivery::Stored));
+                    if gap {
+                        actions.join_and_catch_up();
+                    }
                 }
             }
             LiveEvent::Event { .. } => {}
@@ -343,21 +350,43 @@ mod browser {
             self.client.get_value()
         }
 
-        /// Subscribes to the channel's room; if messages were missed while
-        /// away, fetches the newest ones and merges them (see [`Timeline::catch_up`]).
+        /// Subscribes to the channel's room, resuming after the newest message
+        /// shown: the server answers with what was missed, a page at a time,
+        /// before any live message, so nothing is lost or shown twice and
+        /// "Load older" is needed only to read further back. If the server
+        /// says the channel does not continue from there (`reset`), the
+        /// newest messages are loaded again.
         fn join_and_catch_up(self) {
             let channel_id = self.channel.with_value(|c| c.id);
             spawn_local(async move {
-                let joined: Result<events::Joined, _> =
-                    self.client().request(events::JOIN, &events::RoomRequest { channel_id }, ACK_TIMEOUT).await;
-                match joined {
-                    Ok(j) => {
-                        self.status.set(LinkStatus::Live);
-                        if j.last_seq > self.timeline.with_untracked(|t| t.last_seq()) {
+                loop {
+                    let after_seq = Some(self.timeline.with_untracked(|t| t.last_seq()));
+                    let request = events::JoinRequest { channel_id, after_seq };
+                    let joined: Result<events::Joined, _> =
+                        self.client().request(events::JOIN, &request, ACK_TIMEOUT).await;
+                    match joined {
+                        Ok(j) if j.reset => {
+                            self.timeline.update(|t| t.entries.retain(|e| e.message.seq == 0));
                             self.fetch_newest().await;
+                            self.status.set(LinkStatus::Live);
+                            return;
+                        }
+                        Ok(j) => {
+                            self.timeline.update(|t| {
+                                for m in j.missed {
+                                    t.merge(m, Delivery::Stored);
+                                }
+                            });
+                            if !j.more {
+                                self.status.set(LinkStatus::Live);
+                                return;
+                            }
+                        }
+                        Err(e) => {
+                            self.notice.set(Some(e.message));
+                            return;
                         }
                     }
-                    Err(e) => self.notice.set(Some(e.message)),
                 }
             });
         }

@@ -96,6 +96,18 @@ impl Store {
         Ok(r.map(message))
     }
 
+    /// Up to `limit` messages after `after_seq`, oldest first.
+    pub async fn messages_after(&self, channel_id: i64, after_seq: i64, limit: i64) -> StoreResult<Vec<ChatMessage>> {
+        let rows: Vec<Raw> =
+            sqlx::query_as(&format!("{SELECT} WHERE m.channel_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3"))
+                .bind(channel_id)
+                .bind(after_seq)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(message).collect())
+    }
+
     /// Up to `limit` messages before `before_seq` (the newest when `None`),
     /// oldest first, and whether older ones exist.
     pub async fn history(
