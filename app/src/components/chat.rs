@@ -539,4 +539,59 @@ mod tests {
         assert_eq!(seqs(&t), vec![1, 2, 3]);
         assert_eq!(t.entries[2].delivery, Delivery::Sent);
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// A channel of `n` messages, each delivered at least once and some
+        /// several times (live, in a resume page, as this tab's own ack), in
+        /// any order; some were sent from this tab and shown as pending first.
+        fn deliveries() -> impl Strategy<Value = (i64, Vec<i64>, Vec<bool>)> {
+            (1i64..60).prop_flat_map(|n| {
+                (proptest::collection::vec(1..=n, 0..60), proptest::collection::vec(any::<bool>(), n as usize))
+                    .prop_flat_map(move |(again, mine)| {
+                        let mut all: Vec<i64> = (1..=n).collect();
+                        all.extend(again);
+                        (Just(n), Just(all).prop_shuffle(), Just(mine))
+                    })
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn each_message_shows_once_in_order((n, order, mine) in deliveries()) {
+                let is_mine = |seq: i64| mine[(seq - 1) as usize];
+                let mut t = Timeline::default();
+                for seq in (1..=n).filter(|s| is_mine(*s)) {
+                    t.push_pending(msg(0, &format!("c{seq}")));
+                }
+                for seq in order {
+                    let delivery = if is_mine(seq) { Delivery::Sent } else { Delivery::Stored };
+                    t.merge(msg(seq, &format!("c{seq}")), delivery);
+                }
+                prop_assert_eq!(seqs(&t), (1..=n).collect::<Vec<_>>());
+                for e in &t.entries {
+                    let expected = if is_mine(e.message.seq) { Delivery::Sent } else { Delivery::Stored };
+                    prop_assert_eq!(&e.delivery, &expected);
+                }
+                prop_assert_eq!(t.last_seq(), n);
+            }
+
+            /// Pages merged after a reconnect, whatever was shown before and
+            /// however they overlap, never leave a hole below the newest shown.
+            #[test]
+            fn catching_up_never_leaves_a_silent_hole(shown in 0i64..40, newest_from in 1i64..80, len in 0i64..30) {
+                let mut t = Timeline::from_history((1..=shown).map(|s| msg(s, &format!("c{s}"))).collect());
+                let page: Vec<ChatMessage> =
+                    (newest_from..newest_from + len).map(|s| msg(s, &format!("c{s}"))).collect();
+                t.catch_up(page);
+                let got = seqs(&t);
+                if let (Some(first), Some(last)) = (got.first(), got.last()) {
+                    prop_assert_eq!(got.clone(), (*first..=*last).collect::<Vec<_>>(), "contiguous");
+                }
+            }
+        }
+    }
 }
