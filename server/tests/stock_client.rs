@@ -25,7 +25,19 @@ fn node_modules() -> PathBuf {
 }
 
 fn node_client(server: &TestServer, ns: &str, cookie: &str, channel: i64, mode: &str) -> Child {
+    node_client_with(server, ns, cookie, channel, mode, &[])
+}
+
+fn node_client_with(
+    server: &TestServer,
+    ns: &str,
+    cookie: &str,
+    channel: i64,
+    mode: &str,
+    env: &[(&str, String)],
+) -> Child {
     Command::new("node")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/node/stock_client.cjs"))
         .env("NODE_PATH", node_modules())
         .env("CONFAB_URL", server.url(""))
@@ -92,6 +104,40 @@ async fn stock_node_client_is_refused_without_a_session() {
     let mut lines = BufReader::new(node.stdout.take().unwrap()).lines();
     let refused = wait_for(&mut lines, "connect_error").await;
     assert_eq!(refused["message"], "Please sign in first.");
+    assert!(node.wait().await.unwrap().success());
+    server.stop().await;
+}
+
+/// A stock client resumes through the public events alone: it joins with the
+/// last `seq` it has, pages through what it missed, then gets the messages
+/// sent meanwhile live: every one once, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stock_node_client_resumes_in_order() {
+    const AFTER: i64 = 50;
+    const BEFORE: i64 = 450;
+    const DURING: i64 = 30;
+    let server = TestServer::start_with(|c| c.messages_per_second = 100_000).await;
+    let (owner, member) = org_with_two_members(&server).await;
+    let general = channel_id(&owner, "acme", "general").await;
+    let mut rust = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+    let send = async |rust: &mut SioClient, n: i64| {
+        let req = json!({"channel_id": general, "client_id": format!("r{n}"), "body": format!("message {n}")});
+        assert!(rust.request("send", &req).await.get("ok").is_some());
+    };
+    for n in 1..=BEFORE {
+        send(&mut rust, n).await;
+    }
+
+    let env = [("CONFAB_AFTER", AFTER.to_string()), ("CONFAB_UNTIL", (BEFORE + DURING).to_string())];
+    let mut node = node_client_with(&server, "/acme", &member.cookie_header(), general, "resume", &env);
+    let mut lines = BufReader::new(node.stdout.take().unwrap()).lines();
+    wait_for(&mut lines, "page").await;
+    for n in BEFORE + 1..=BEFORE + DURING {
+        send(&mut rust, n).await;
+    }
+    let resumed = wait_for(&mut lines, "resumed").await;
+    let seqs: Vec<i64> = resumed["seqs"].as_array().unwrap().iter().map(|s| s.as_i64().unwrap()).collect();
+    assert_eq!(seqs, (AFTER + 1..=BEFORE + DURING).collect::<Vec<_>>());
     assert!(node.wait().await.unwrap().success());
     server.stop().await;
 }

@@ -1,6 +1,7 @@
 // A stock Node socket.io-client 4.8, as a bot or script would use it.
 // Driven by server/tests/stock_client.rs; prints one JSON line per step.
-//   CONFAB_URL, CONFAB_NS, CONFAB_COOKIE, CONFAB_CHANNEL, CONFAB_MODE (chat|refused)
+//   CONFAB_URL, CONFAB_NS, CONFAB_COOKIE, CONFAB_CHANNEL, CONFAB_MODE (chat|refused|resume)
+//   resume: CONFAB_AFTER (the last seq it has), CONFAB_UNTIL (the seq to wait for)
 const { io } = require("socket.io-client");
 
 const say = (obj) => console.log(JSON.stringify(obj));
@@ -18,8 +19,35 @@ socket.on("connect_error", (err) => {
   process.exit(process.env.CONFAB_MODE === "refused" ? 0 : 1);
 });
 
+// Resume as docs/API.md says: join with after_seq, page while `more`, then
+// take live messages; report every seq in the order it came.
+async function resume() {
+  const seqs = [];
+  const until = Number(process.env.CONFAB_UNTIL);
+  const done = () => {
+    say({ step: "resumed", seqs });
+    socket.disconnect();
+    process.exit(0);
+  };
+  socket.on("message", (msg) => {
+    seqs.push(msg.seq);
+    if (msg.seq >= until) done();
+  });
+  let after_seq = Number(process.env.CONFAB_AFTER);
+  for (;;) {
+    const reply = await socket.timeout(5000).emitWithAck("join", { channel_id, after_seq });
+    if (!reply.ok) fail("join refused: " + JSON.stringify(reply));
+    for (const m of reply.ok.missed) seqs.push(m.seq);
+    if (reply.ok.missed.length) after_seq = reply.ok.missed[reply.ok.missed.length - 1].seq;
+    say({ step: "page", count: reply.ok.missed.length, more: reply.ok.more });
+    if (!reply.ok.more) break;
+  }
+  if (seqs.length && seqs[seqs.length - 1] >= until) done();
+}
+
 socket.on("connect", async () => {
   if (process.env.CONFAB_MODE === "refused") fail("connected but should have been refused");
+  if (process.env.CONFAB_MODE === "resume") return resume();
   say({ step: "connected", transport: socket.io.engine.transport.name });
   const joined = await socket.timeout(5000).emitWithAck("join", { channel_id });
   say({ step: "joined", ack: joined });
