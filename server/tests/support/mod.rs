@@ -57,14 +57,7 @@ impl TestServer {
     }
 
     fn build_client(&self, local: Option<std::net::IpAddr>) -> Api {
-        let jar = Arc::new(Jar::default());
-        let http = reqwest::Client::builder()
-            .cookie_provider(jar.clone())
-            .redirect(reqwest::redirect::Policy::none())
-            .local_address(local)
-            .build()
-            .expect("http client");
-        Api { http, jar, base: self.url("") }
+        Api::new(self.url(""), local)
     }
 
     pub async fn stop(mut self) {
@@ -90,6 +83,18 @@ pub struct Api {
 }
 
 impl Api {
+    /// A new person talking to the server at `base` (`http://host:port`).
+    pub fn new(base: String, local: Option<std::net::IpAddr>) -> Api {
+        let jar = Arc::new(Jar::default());
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .local_address(local)
+            .build()
+            .expect("http client");
+        Api { http, jar, base }
+    }
+
     /// Calls `/api/<name>` with form fields, as a script would.
     pub async fn call(&self, name: &str, form: &[(&str, &str)]) -> Result<Value, CallError> {
         let res = self

@@ -145,12 +145,17 @@ impl SioClient {
     /// Emits asking for an acknowledgement, without waiting for it; returns
     /// the ack id to look for in [`SioClient::acks_until_closed`].
     pub async fn send_request(&mut self, event: &str, data: &Value) -> i64 {
+        self.try_send_request(event, data).await.expect("send frame")
+    }
+
+    /// [`SioClient::send_request`], or `None` if the connection is gone.
+    pub async fn try_send_request(&mut self, event: &str, data: &Value) -> Option<i64> {
         self.next_ack += 1;
         let value = CommonParser.encode_value(data, Some(event)).unwrap();
         let mut packet = Packet::event(self.ns.clone(), value);
         packet.inner.set_ack_id(self.next_ack);
-        self.send_raw(encode(packet)).await;
-        self.next_ack
+        self.ws.send(Message::text(encode(packet))).await.ok()?;
+        Some(self.next_ack)
     }
 
     /// The next acknowledgement (its id and first argument), or `None` if the
