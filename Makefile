@@ -29,8 +29,12 @@ test:
 
 # With the flag and the name cargo-leptos gives debug builds of the server, so
 # that the browser tests' server build (make build-e2e) reuses this one.
+# The server's integration tests run twice: on SQLite, then on PostgreSQL
+# (a throwaway cluster in a temporary folder, scripts/with-postgres.sh).
 test-rust:
 	RUSTFLAGS="--cfg erase_components" LEPTOS_OUTPUT_NAME=confab cargo test --workspace --exclude frontend --locked
+	RUSTFLAGS="--cfg erase_components" LEPTOS_OUTPUT_NAME=confab scripts/with-postgres.sh \
+	  cargo test -p server --tests --locked
 
 # The browser tests build into a site folder of their own, so they never
 # replace the files a running `make run` serves.

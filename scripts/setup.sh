@@ -2,12 +2,13 @@
 # Installs whatever this machine is missing to build and test Confab, and skips
 # what is already there. Safe to run again.
 #   scripts/setup.sh          build tools (toolchain, cargo-leptos, wasm-bindgen, npm packages)
-#   scripts/setup.sh --test   the same, plus Chromium for the browser tests
+#   scripts/setup.sh --test   the same, plus Chromium for the browser tests and
+#                             PostgreSQL for the server tests' second pass
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want_browser=false
-[ "${1:-}" = "--test" ] && want_browser=true
+for_tests=false
+[ "${1:-}" = "--test" ] && for_tests=true
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 export PATH="$HOME/.cargo/bin:$PATH"
 
@@ -85,12 +86,23 @@ else
 fi
 
 # 5. Chromium for the browser tests (Playwright cannot download its own here).
-if $want_browser; then
+if $for_tests; then
   if command -v chromium >/dev/null 2>&1; then
     say "Chromium: installed"
   else
     say "Installing Chromium"
     apt_install chromium
+  fi
+fi
+
+# 6. PostgreSQL's programs for the server tests (scripts/with-postgres.sh
+#    runs a throwaway cluster of its own; no system service is used).
+if $for_tests; then
+  if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    say "PostgreSQL: installed"
+  else
+    say "Installing PostgreSQL"
+    apt_install postgresql
   fi
 fi
 

@@ -21,10 +21,11 @@ fn free_addr() -> SocketAddr {
 
 /// Starts `target/.../server` on `addr` with its data in `data`, and waits
 /// until it answers.
-async fn start(addr: SocketAddr, data: &Path) -> Child {
+async fn start(addr: SocketAddr, data: &Path, database_url: &str) -> Child {
     let child = Command::new(env!("CARGO_BIN_EXE_server"))
         .env("CONFAB_ADDR", addr.to_string())
         .env("CONFAB_DATA_DIR", data)
+        .env("CONFAB_DATABASE_URL", database_url)
         .env("CONFAB_MESSAGES_PER_SECOND", "100000")
         .env("RUST_LOG", "error")
         .kill_on_drop(true)
@@ -43,7 +44,8 @@ async fn start(addr: SocketAddr, data: &Path) -> Child {
 async fn sigkill_mid_stream_loses_nothing_acknowledged() {
     let data = tempfile::tempdir().unwrap();
     let addr = free_addr();
-    let mut server = start(addr, data.path()).await;
+    let database_url = support::fresh_database_url(data.path()).await;
+    let mut server = start(addr, data.path(), &database_url).await;
     let owner = Api::new(format!("http://{addr}"), None);
     owner.register("olivia").await;
     owner.ok("create_org", &[("name", "Acme"), ("slug", "acme")]).await;
@@ -80,7 +82,7 @@ async fn sigkill_mid_stream_loses_nothing_acknowledged() {
     let (sent, acked) = sending.await.unwrap();
     assert!(acked.len() >= 100, "the kill came mid-stream (acknowledged {})", acked.len());
 
-    let mut server = start(addr, data.path()).await;
+    let mut server = start(addr, data.path(), &database_url).await;
     let mut reader = SioClient::connect(addr, "/acme", &owner.cookie_header(), None).await.unwrap();
     let (mut seqs, mut stored, mut after) = (Vec::new(), Vec::new(), 0);
     loop {

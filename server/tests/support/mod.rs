@@ -15,7 +15,26 @@ use serde_json::Value;
 pub struct TestServer {
     pub addr: std::net::SocketAddr,
     running: Option<server::Running>,
+    database_url: String,
     _data: tempfile::TempDir,
+}
+
+/// A new, empty database for one test server: SQLite in `data` (the default),
+/// or a database of its own on the PostgreSQL server that
+/// `CONFAB_TEST_POSTGRES` names (`make test` runs the suite a second time
+/// that way, with `scripts/with-postgres.sh`).
+pub async fn fresh_database_url(data: &std::path::Path) -> String {
+    let Ok(admin) = std::env::var("CONFAB_TEST_POSTGRES") else {
+        return format!("sqlite://{}?mode=rwc", data.join("confab.db").display());
+    };
+    use sqlx::{Connection, Executor};
+    let name = format!("confab_test_{:016x}", rand::random::<u64>());
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL server at {admin}: {e}"));
+    conn.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create a test database");
+    let (server, _) = admin.rsplit_once('/').expect("a URL ending in /<database>");
+    format!("{server}/{name}")
 }
 
 impl TestServer {
@@ -28,16 +47,18 @@ impl TestServer {
         server::telemetry::init("warn");
         let data = tempfile::tempdir().expect("temp dir");
         let mut config = server::config::Config::for_tests(data.path());
+        config.database_url = Some(fresh_database_url(data.path()).await);
         configure(&mut config);
+        let database_url = config.database_url();
         let running = server::start(config).await.expect("server starts");
-        TestServer { addr: running.addr, running: Some(running), _data: data }
+        TestServer { addr: running.addr, running: Some(running), database_url, _data: data }
     }
 
     /// Runs SQL on the server's database behind its back, as an operator (or
     /// the passing of time) would.
     pub async fn sql(&self, statement: &str) {
-        let url = format!("sqlite://{}", self._data.path().join("confab.db").display());
-        let pool = sqlx::SqlitePool::connect(&url).await.expect("open the test database");
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&self.database_url).await.expect("open the test database");
         sqlx::query(statement).execute(&pool).await.expect("statement runs");
         pool.close().await;
     }
