@@ -45,6 +45,10 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored value this build does not know (e.g. a channel kind or role
+    /// written by a newer version): refused, never read as something else.
+    #[error("unknown stored value: {0}")]
+    Unknown(String),
     /// Any other database error: a bug or a corrupt database.
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),

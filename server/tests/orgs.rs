@@ -3,6 +3,7 @@
 mod support;
 
 use serde_json::json;
+use support::sio::SioClient;
 use support::{TestServer, channel_id, org_with_two_members};
 
 #[tokio::test]
@@ -167,5 +168,24 @@ async fn history_pages_newest_first_oldest_on_top() {
 
     let small = member.ok("history", &[("slug", "acme"), ("channel", "general"), ("limit", "5")]).await;
     assert_eq!(small["messages"].as_array().unwrap().len(), 5);
+    server.stop().await;
+}
+
+/// A channel kind this build does not know (the schema already admits kinds
+/// a later version uses, such as supervisor rooms) is refused, never read as
+/// a public channel that every member could read.
+#[tokio::test]
+async fn an_unknown_channel_kind_fails_closed() {
+    let server = TestServer::start().await;
+    let (owner, member) = org_with_two_members(&server).await;
+    let general = channel_id(&owner, "acme", "general").await;
+    server.sql("UPDATE channels SET kind = 'supervisor' WHERE name = 'general'").await;
+
+    assert_eq!(member.err("list_channels", &[("slug", "acme")]).await.code, "internal");
+    let history = member.err("history", &[("slug", "acme"), ("channel", "general")]).await;
+    assert_eq!(history.code, "internal");
+    let mut socket = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+    let joined = socket.request("join", &json!({"channel_id": general})).await;
+    assert_eq!(joined["error"]["code"], "internal", "{joined}");
     server.stop().await;
 }

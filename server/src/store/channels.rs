@@ -2,7 +2,7 @@
 
 use app::protocol::ChannelKind;
 
-use super::{Store, StoreResult, now_ms};
+use super::{Store, StoreError, StoreResult, now_ms};
 
 /// A channel with the current user's membership.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,17 +18,12 @@ pub struct ChannelRow {
 
 type Raw = (i64, i64, String, String, i64, i64);
 
-fn row((id, org_id, name, kind, last_seq, joined): Raw) -> ChannelRow {
-    ChannelRow {
-        id,
-        org_id,
-        name,
-        // Only kinds this build knows are ever written; an unknown one is
-        // treated as the most common so an old binary still lists it.
-        kind: ChannelKind::parse(&kind).unwrap_or(ChannelKind::Public),
-        last_seq,
-        joined: joined != 0,
-    }
+/// A channel of a kind this build does not know (written by a newer one) is
+/// an error, never read as another kind: access rules depend on it.
+fn row((id, org_id, name, kind, last_seq, joined): Raw) -> StoreResult<ChannelRow> {
+    let kind =
+        ChannelKind::parse(&kind).ok_or_else(|| StoreError::Unknown(format!("kind {kind:?} of channel {id}")))?;
+    Ok(ChannelRow { id, org_id, name, kind, last_seq, joined: joined != 0 })
 }
 
 const SELECT: &str = "SELECT c.id, c.org_id, c.name, c.kind, c.last_seq, \
@@ -68,7 +63,7 @@ impl Store {
             .bind(org_id)
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows.into_iter().map(row).collect())
+        rows.into_iter().map(row).collect()
     }
 
     pub async fn channel_by_name(&self, org_id: i64, name: &str, user_id: i64) -> StoreResult<Option<ChannelRow>> {
@@ -78,7 +73,7 @@ impl Store {
             .bind(name)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(r.map(row))
+        r.map(row).transpose()
     }
 
     pub async fn channel_by_id(&self, id: i64, user_id: i64) -> StoreResult<Option<ChannelRow>> {
@@ -87,7 +82,7 @@ impl Store {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(r.map(row))
+        r.map(row).transpose()
     }
 
     /// The newest `seq` of a channel (0 before its first message).

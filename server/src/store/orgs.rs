@@ -2,7 +2,7 @@
 
 use app::protocol::{OrgSummary, Role};
 
-use super::{Store, StoreResult, now_ms};
+use super::{Store, StoreError, StoreResult, now_ms};
 
 /// Name of the channel every organization starts with and every newcomer joins.
 pub const DEFAULT_CHANNEL: &str = "general";
@@ -34,9 +34,10 @@ pub struct InviteRow {
     pub expires_at: i64,
 }
 
-pub(super) fn role(s: &str) -> Role {
-    // The CHECK constraint admits only the four spellings `Role::parse` knows.
-    Role::parse(s).unwrap_or(Role::Member)
+/// A role this build does not know is an error, never read as another role:
+/// access rules depend on it.
+pub(super) fn role(s: &str) -> StoreResult<Role> {
+    Role::parse(s).ok_or_else(|| StoreError::Unknown(format!("role {s:?}")))
 }
 
 impl Store {
@@ -94,7 +95,7 @@ impl Store {
             .bind(user_id)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.map(|(r,)| role(&r)))
+        row.map(|(r,)| role(&r)).transpose()
     }
 
     /// The organizations a user belongs to, by name.
@@ -106,7 +107,7 @@ impl Store {
         .bind(user_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(|(id, slug, name, r)| OrgSummary { id, slug, name, role: role(&r) }).collect())
+        rows.into_iter().map(|(id, slug, name, r)| Ok(OrgSummary { id, slug, name, role: role(&r)? })).collect()
     }
 
     pub async fn member_count(&self, org_id: i64) -> StoreResult<i64> {

@@ -51,7 +51,7 @@ impl Store {
         .bind(org_id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(role.map(|r| super::orgs::role(&r)))
+        role.map(|r| super::orgs::role(&r)).transpose()
     }
 
     /// Removes the expired sessions; returns whose they were and their hashes.
