@@ -20,8 +20,11 @@ socket.on("connect_error", (err) => {
 });
 
 // Resume as docs/API.md says: join with after_seq, page while `more`, then
-// take live messages; report every seq in the order it came.
-async function resume() {
+// take live messages; report every seq in the order it came. The reply is
+// handled in the acknowledgement callback, which runs as it arrives: code
+// after an `await emitWithAck(...)` could run after messages that arrived
+// with it in the same network read.
+function resume() {
   const seqs = [];
   const until = Number(process.env.CONFAB_UNTIL);
   const done = () => {
@@ -33,16 +36,15 @@ async function resume() {
     seqs.push(msg.seq);
     if (msg.seq >= until) done();
   });
-  let after_seq = Number(process.env.CONFAB_AFTER);
-  for (;;) {
-    const reply = await socket.timeout(5000).emitWithAck("join", { channel_id, after_seq });
-    if (!reply.ok) fail("join refused: " + JSON.stringify(reply));
-    for (const m of reply.ok.missed) seqs.push(m.seq);
-    if (reply.ok.missed.length) after_seq = reply.ok.missed[reply.ok.missed.length - 1].seq;
-    say({ step: "page", count: reply.ok.missed.length, more: reply.ok.more });
-    if (!reply.ok.more) break;
-  }
-  if (seqs.length && seqs[seqs.length - 1] >= until) done();
+  const join = (after_seq) =>
+    socket.timeout(5000).emit("join", { channel_id, after_seq }, (err, reply) => {
+      if (err || !reply.ok) fail("join failed: " + (err ? err.message : JSON.stringify(reply)));
+      for (const m of reply.ok.missed) seqs.push(m.seq);
+      say({ step: "page", count: reply.ok.missed.length, more: reply.ok.more });
+      if (reply.ok.more) join(reply.ok.missed[reply.ok.missed.length - 1].seq);
+      else if (seqs.length && seqs[seqs.length - 1] >= until) done();
+    });
+  join(Number(process.env.CONFAB_AFTER));
 }
 
 socket.on("connect", async () => {
