@@ -57,6 +57,12 @@ pub struct Config {
     #[arg(long, env = "CONFAB_SOCKET_QUEUE", default_value_t = 256)]
     pub socket_queue: usize,
 
+    /// Seconds a connection's writes may make no progress (the client stopped
+    /// reading) before it is closed; a closed live connection catches up from
+    /// its last `seq` when it reconnects (0: wait forever).
+    #[arg(long, env = "CONFAB_WRITE_TIMEOUT_SECS", default_value_t = 10)]
+    pub write_timeout_secs: u64,
+
     /// Open TCP connections allowed from one client address (0: no limit).
     /// Behind a reverse proxy every client has the proxy's address: raise it.
     #[arg(long, env = "CONFAB_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 100)]
@@ -86,6 +92,7 @@ impl Config {
             max_sockets_per_user: 20,
             messages_per_second: 10,
             socket_queue: 256,
+            write_timeout_secs: 10,
             max_connections_per_address: 100,
             session_sweep_secs: 30,
             log: "warn".into(),

@@ -117,7 +117,8 @@ async fn prepare(config: &Config) -> Result<(LimitedListener, Service, LeptosOpt
     let service = Service::new(store, site, config.messages_per_second);
     let listener =
         TcpListener::bind(config.addr).await.map_err(|source| ServerError::Bind { addr: config.addr, source })?;
-    let listener = LimitedListener::new(listener, config.max_connections_per_address);
+    let write_timeout = (config.write_timeout_secs > 0).then(|| Duration::from_secs(config.write_timeout_secs));
+    let listener = LimitedListener::new(listener, config.max_connections_per_address, write_timeout);
     let addr = listener.local_addr().map_err(ServerError::Serve)?;
     let options = LeptosOptions::builder()
         .output_name("confab")

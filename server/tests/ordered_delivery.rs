@@ -192,3 +192,37 @@ async fn resuming_from_beyond_the_channel_says_reset() {
     assert_eq!(seqs, vec![2]);
     server.stop().await;
 }
+
+/// A socket whose connection stops taking writes is closed once a write has
+/// made no progress for the write timeout, even while its queue still has
+/// room: it gets a gapless prefix, then the connection ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_whose_writes_stall_is_closed_after_the_write_timeout() {
+    let server = TestServer::start_with(|c| {
+        c.messages_per_second = 100_000;
+        c.socket_queue = 1_000_000;
+        c.write_timeout_secs = 1;
+    })
+    .await;
+    let (owner, member) = org_with_two_members(&server).await;
+    let general = channel_id(&owner, "acme", "general").await;
+    let mut stalled = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+    assert!(stalled.request("join", &json!({"channel_id": general})).await.get("ok").is_some());
+
+    // Enough to fill the connection's buffers, then time for the timeout.
+    let mut sender = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+    let body = "x".repeat(4000);
+    for n in 0..2_500 {
+        let ack =
+            sender.request("send", &json!({"channel_id": general, "client_id": format!("m{n}"), "body": body})).await;
+        assert!(ack.get("ok").is_some(), "{ack}");
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    let (seqs, others) = drain(&mut stalled).await;
+    assert!(others.is_empty(), "no notice can get through: {others:?}");
+    assert!(!seqs.is_empty() && seqs.len() < 2_500, "cut off part way: got {}", seqs.len());
+    assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "a gapless prefix");
+    assert!(stalled.closed_within(Duration::from_secs(3)).await, "the connection was closed");
+    server.stop().await;
+}
