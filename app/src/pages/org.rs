@@ -69,6 +69,12 @@ fn InvitePanel(slug: String) -> impl IntoView {
         },
         |(slug, made, _, _)| list_invites(slug, made),
     );
+    // A revoked link is no longer shown as the one just made.
+    Effect::new(move || {
+        if revoke.version().get() > 0 {
+            create.value().set(None);
+        }
+    });
     let form_slug = slug.clone();
     view! {
         <section class="card invite">
@@ -83,8 +89,16 @@ fn InvitePanel(slug: String) -> impl IntoView {
                 {move || {
                     let slug = slug.clone();
                     Suspend::new(async move {
+                        // In the browser the action's own answer shows the new
+                        // link at once, whichever list answer comes last.
+                        let made = create.value().get().and_then(Result::ok);
                         match list.await {
-                            Ok(list) => view! { <InviteLinks slug list revoke /> }.into_any(),
+                            Ok(mut list) => {
+                                if made.is_some() {
+                                    list.new_link = made;
+                                }
+                                view! { <InviteLinks slug list revoke /> }.into_any()
+                            }
                             Err(e) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
                         }
                     })
