@@ -53,6 +53,16 @@ pub trait Backend: Send + Sync + 'static {
     async fn create_channel(&self, user: &User, slug: &str, name: &str) -> Result<Channel, ApiError>;
     async fn list_channels(&self, user: &User, slug: &str) -> Result<Vec<Channel>, ApiError>;
     async fn join_channel(&self, user: &User, slug: &str, channel: &str) -> Result<Channel, ApiError>;
+    /// Stores a message in channel `channel` (by name) and publishes it to the
+    /// channel's live stream, as a socket's `send` does.
+    async fn send_message(
+        &self,
+        user: &User,
+        slug: &str,
+        channel: &str,
+        client_id: &str,
+        body: &str,
+    ) -> Result<ChatMessage, ApiError>;
     async fn leave_channel(&self, user: &User, slug: &str, channel: &str) -> Result<Channel, ApiError>;
     /// Up to `limit` messages with `seq < before_seq` (newest page when `None`), oldest first.
     async fn history(

@@ -555,6 +555,21 @@ impl Backend for Service {
         Ok(self::channel(channel))
     }
 
+    async fn send_message(
+        &self,
+        user: &User,
+        slug: &str,
+        channel: &str,
+        client_id: &str,
+        body: &str,
+    ) -> Result<ChatMessage, ApiError> {
+        let (org, ChannelAccess { role, channel }) = self.channel_named(user, slug, channel).await?;
+        let req =
+            events::SendRequest { channel_id: channel.id, client_id: client_id.to_owned(), body: body.to_owned() };
+        let (message, _created) = self.post_message(user, org.id, &org.slug, role, &req).await?;
+        Ok(message)
+    }
+
     async fn history(
         &self,
         user: &User,

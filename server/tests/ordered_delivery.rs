@@ -226,3 +226,31 @@ async fn a_connection_whose_writes_stall_is_closed_after_the_write_timeout() {
     assert!(stalled.closed_within(Duration::from_secs(3)).await, "the connection was closed");
     server.stop().await;
 }
+
+/// A message sent over HTTP (a script without a live connection) goes
+/// through the same stream: stored once, delivered to the room in order with
+/// those sent over sockets, idempotent by `client_id`.
+#[tokio::test]
+async fn a_message_sent_over_http_reaches_the_room_in_order() {
+    let server = TestServer::start_with(|c| c.messages_per_second = 100_000).await;
+    let (owner, member) = org_with_two_members(&server).await;
+    let general = channel_id(&owner, "acme", "general").await;
+    let mut reader = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+    assert!(reader.request("join", &json!({"channel_id": general})).await.get("ok").is_some());
+    let mut sender = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+
+    sender.request("send", &json!({"channel_id": general, "client_id": "ws-1", "body": "over the socket"})).await;
+    let form = [("slug", "acme"), ("channel", "general"), ("client_id", "http-1"), ("body", "over HTTP")];
+    let stored = owner.ok("send_message", &form).await;
+    assert_eq!(stored["seq"], 2);
+    assert_eq!(owner.ok("send_message", &form).await, stored, "a retry returns the original");
+    sender.request("send", &json!({"channel_id": general, "client_id": "ws-2", "body": "socket again"})).await;
+
+    let (seqs, others) = drain(&mut reader).await;
+    assert!(others.is_empty(), "{others:?}");
+    assert_eq!(seqs, vec![1, 2, 3], "each once, in order");
+    let refused =
+        owner.err("send_message", &[("slug", "acme"), ("channel", "general"), ("client_id", "x"), ("body", "")]);
+    assert_eq!(refused.await.code, "invalid");
+    server.stop().await;
+}

@@ -100,6 +100,7 @@ async fn membership_is_enforced_on_every_server_function() {
         ("create_invite", vec![("slug", "acme")]),
         ("join_channel", vec![("slug", "acme"), ("channel", "design")]),
         ("history", vec![("slug", "acme"), ("channel", "general")]),
+        ("send_message", vec![("slug", "acme"), ("channel", "general"), ("client_id", "c"), ("body", "hi")]),
     ] {
         let e = outsider.err(name, &form).await;
         assert_eq!(e.code, "not_found", "{name}: {e:?}");

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::errors::ApiError;
-use crate::protocol::{Channel, HistoryPage};
+use crate::protocol::{Channel, ChatMessage, HistoryPage};
 
 /// The channels of an organization the signed-in user can see.
 #[server(prefix = "/api", endpoint = "list_channels")]
@@ -70,6 +70,25 @@ pub async fn history(
             backend
                 .history(&user, &slug, &channel, before_seq, limit.unwrap_or(crate::protocol::HISTORY_PAGE_SIZE))
                 .await
+        }
+        .await,
+    )
+}
+
+/// Sends a message to a channel over HTTP (for scripts and bots without a live
+/// connection): stored and delivered exactly as a socket's `send`, and just as
+/// idempotent by `client_id`.
+#[server(prefix = "/api", endpoint = "send_message")]
+pub async fn send_message(
+    slug: String,
+    channel: String,
+    client_id: String,
+    body: String,
+) -> Result<ChatMessage, ApiError> {
+    super::request::with_status(
+        async move {
+            let (backend, user) = super::request::require_user().await?;
+            backend.send_message(&user, &slug, &channel, &client_id, &body).await
         }
         .await,
     )
