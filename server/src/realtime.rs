@@ -350,7 +350,9 @@ pub async fn deliver_events(io: SocketIo, mut feed: mpsc::Receiver<Feed>) {
             };
             match sent {
                 Ok(()) => {}
-                Err(SendError::Socket(SocketError::InternalChannelFull)) => cut_off(socket, &event),
+                Err(SendError::Socket(SocketError::InternalChannelFull)) => {
+                    cut_off(socket, event.channel_id(), &format!("seq {}", event.seq()))
+                }
                 // Closed meanwhile: it catches up when it comes back.
                 Err(e) => tracing::debug!(socket_id = %socket.id, error = %e, "event not delivered"),
             }
@@ -358,20 +360,22 @@ pub async fn deliver_events(io: SocketIo, mut feed: mpsc::Receiver<Feed>) {
     }
 }
 
-/// A socket whose queue is full missed an event: it leaves every room now, so
-/// it gets nothing more with a hole before it, and is told why and closed as
-/// soon as its queue has room (or by its heartbeat, which cannot get through
-/// either, if it never reads again).
-fn cut_off(socket: SocketRef, missed: &ChannelEvent) {
-    socket.leave_all();
+/// Marks a socket cut off for falling behind: nothing puts it in a channel's
+/// room again.
+#[derive(Clone, Copy, Debug)]
+struct CutOff;
+
+/// A socket whose queue is full missed something (`what`, for the log): it
+/// leaves its channels' rooms now, so it gets nothing more with a hole before
+/// it, and is told why and closed as soon as its queue has room (or by its
+/// heartbeat, which cannot get through either, if it never reads again). It
+/// stays in its user's and session's rooms, so a sign-out still closes it.
+fn cut_off(socket: SocketRef, channel_id: i64, what: &str) {
+    socket.extensions.insert(CutOff);
+    let channels: Vec<_> = socket.rooms().into_iter().filter(|r| r.starts_with("channel:")).collect();
+    socket.leave(channels);
     let user_id = socket.extensions.get::<Member>().map(|m| m.user.id).unwrap_or_default();
-    tracing::warn!(
-        user_id,
-        socket_id = %socket.id,
-        channel_id = missed.channel_id(),
-        seq = missed.seq(),
-        "socket fell behind (queue full): cut off"
-    );
+    tracing::warn!(user_id, socket_id = %socket.id, channel_id, missed = what, "socket fell behind (queue full): cut off");
     tokio::spawn(async move {
         let notice = events::FellBehind {
             message: "This connection fell behind the channel's messages and was closed; reconnect to catch up.".into(),
@@ -428,8 +432,7 @@ async fn on_join(
                 Ok(seq) => seq,
                 Err(e) => return (reply::<()>(ack, Err(e)), None),
             };
-            let mut joined =
-                events::Joined { channel_id, last_seq, missed: Vec::new(), more: false, reset: false };
+            let mut joined = events::Joined { channel_id, last_seq, missed: Vec::new(), more: false, reset: false };
             match req.after_seq {
                 Some(after) if after > last_seq => joined.reset = true,
                 Some(after) if after < last_seq => {
@@ -447,10 +450,20 @@ async fn on_join(
             }
             let (user_id, org) = (m.user.id, m.org_slug.clone());
             let step = Step::new(move || {
-                if socket.connected() {
-                    socket.join(channel_room(channel_id));
-                    tracing::info!(user_id, %org, channel_id, socket_id = %socket.id, resumed = joined.missed.len(), "joined room");
-                    reply(ack, Ok(joined));
+                if !socket.connected() || socket.extensions.get::<CutOff>().is_some() {
+                    return;
+                }
+                let room = channel_room(channel_id);
+                socket.join(room.clone());
+                let resumed = joined.missed.len();
+                // The answer (with the missed messages) must reach it before
+                // any live message: if its queue is full, it is cut off.
+                match ack.send(&Ack::from(Ok::<_, ApiError>(joined))) {
+                    Err(SendError::Socket(SocketError::InternalChannelFull)) => {
+                        socket.leave(room);
+                        cut_off(socket, channel_id, "its join answer");
+                    }
+                    _ => tracing::info!(user_id, %org, channel_id, socket_id = %socket.id, resumed, "joined room"),
                 }
             });
             ((), Some(step))

@@ -52,6 +52,20 @@ impl Timeline {
         self.entries.iter().map(|e| e.message.seq).max().unwrap_or(0)
     }
 
+    /// Where to resume from: the newest `seq` below which nothing is missing
+    /// (counting from the oldest shown), 0 if none is shown. A message that
+    /// arrived past a gap, or this tab's own acknowledged message that came
+    /// before the ones preceding it, does not move it.
+    pub fn resume_point(&self) -> i64 {
+        let mut seqs: Vec<i64> = self.entries.iter().map(|e| e.message.seq).filter(|s| *s > 0).collect();
+        seqs.sort_unstable();
+        let Some(&first) = seqs.first() else { return 0 };
+        seqs.iter()
+            .skip(1)
+            .try_fold(first, |prev, &s| if s == prev + 1 { Ok(s) } else { Err(prev) })
+            .unwrap_or_else(|p| p)
+    }
+
     /// Oldest stored `seq` shown, for "load older".
     pub fn first_seq(&self) -> Option<i64> {
         self.entries.iter().map(|e| e.message.seq).filter(|s| *s > 0).min()
@@ -330,7 +344,7 @@ mod browser {
                     && m.channel_id == channel_id
                 {
                     // The server sends a channel's messages in order with no
-                    // gap; should one ever show up anyway, resume from here.
+                    // gap; should one ever show up anyway, resume from before it.
                     let known = timeline.with_untracked(|t| t.last_seq());
                     let gap = known > 0 && m.seq > known + 1;
                     timeline.update(|t| t.merge(m, Delivery::Stored));
@@ -359,9 +373,12 @@ mod browser {
         fn join_and_catch_up(self) {
             let channel_id = self.channel.with_value(|c| c.id);
             spawn_local(async move {
+                // From the newest seq with nothing missing below it; then page
+                // on from where the server's last page ended (live messages
+                // may already be arriving past it).
+                let mut after = self.timeline.with_untracked(|t| t.resume_point());
                 loop {
-                    let after_seq = Some(self.timeline.with_untracked(|t| t.last_seq()));
-                    let request = events::JoinRequest { channel_id, after_seq };
+                    let request = events::JoinRequest { channel_id, after_seq: Some(after) };
                     let joined: Result<events::Joined, _> =
                         self.client().request(events::JOIN, &request, ACK_TIMEOUT).await;
                     match joined {
@@ -372,6 +389,7 @@ mod browser {
                             return;
                         }
                         Ok(j) => {
+                            after = j.missed.last().map_or(after, |m| m.seq);
                             self.timeline.update(|t| {
                                 for m in j.missed {
                                     t.merge(m, Delivery::Stored);
@@ -523,6 +541,21 @@ mod tests {
         assert_eq!(seqs(&t), vec![1, 2, 3, 4]);
         assert_eq!(t.last_seq(), 4);
         assert_eq!(t.first_seq(), Some(1));
+    }
+
+    #[test]
+    fn resumes_from_before_the_first_gap() {
+        let mut t = Timeline::default();
+        assert_eq!(t.resume_point(), 0);
+        t = Timeline::from_history(vec![msg(3, "a"), msg(4, "b")]);
+        assert_eq!(t.resume_point(), 4);
+        // A live message past a gap, or an own ack ahead of others: not yet.
+        t.merge(msg(7, "g"), Delivery::Stored);
+        t.push_pending(msg(0, "mine"));
+        assert_eq!(t.resume_point(), 4);
+        t.merge(msg(5, "e"), Delivery::Stored);
+        t.merge(msg(6, "f"), Delivery::Stored);
+        assert_eq!(t.resume_point(), 7);
     }
 
     #[test]
