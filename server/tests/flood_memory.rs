@@ -8,18 +8,7 @@ mod support;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
-use support::TestServer;
-
-/// This process's resident memory, in MiB (Linux).
-fn rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("Linux /proc");
-    let kib: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS in /proc/self/status");
-    kib / 1024.0
-}
+use support::{TestServer, rss_mib};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn memory_returns_near_its_base_after_a_sign_in_flood() {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::sio::SioClient;
-use support::{TestServer, channel_id, org_with_two_members};
+use support::{Api, TestServer, channel_id, org_with_two_members};
 
 const QUIET: Duration = Duration::from_millis(500);
 
@@ -23,6 +23,24 @@ async fn drain(socket: &mut SioClient) -> (Vec<i64>, Vec<String>) {
         }
     }
     (seqs, others)
+}
+
+/// A member's socket joins `#general` and then reads nothing, while the owner
+/// sends `count` messages of 4,000 characters (enough to fill the
+/// connection's buffers). Returns that socket, the member and the channel.
+async fn stall_under_flood(server: &TestServer, count: usize) -> (SioClient, Api, i64) {
+    let (owner, member) = org_with_two_members(server).await;
+    let general = channel_id(&owner, "acme", "general").await;
+    let mut stalled = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+    assert!(stalled.request("join", &json!({"channel_id": general})).await.get("ok").is_some());
+    let mut sender = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+    let body = "x".repeat(4000);
+    for n in 0..count {
+        let ack =
+            sender.request("send", &json!({"channel_id": general, "client_id": format!("m{n}"), "body": body})).await;
+        assert!(ack.get("ok").is_some(), "{ack}");
+    }
+    (stalled, member, general)
 }
 
 /// Eight sockets send into one channel at once (one request in flight each);
@@ -93,20 +111,7 @@ async fn a_socket_that_stops_reading_is_cut_off_without_a_hole() {
         c.socket_queue = 16;
     })
     .await;
-    let (owner, member) = org_with_two_members(&server).await;
-    let general = channel_id(&owner, "acme", "general").await;
-    let mut stalled = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
-    assert!(stalled.request("join", &json!({"channel_id": general})).await.get("ok").is_some());
-
-    // Big messages, so the connection's buffers fill; the stalled socket
-    // reads nothing meanwhile.
-    let mut sender = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
-    let body = "x".repeat(4000);
-    for n in 0..SENT {
-        let ack =
-            sender.request("send", &json!({"channel_id": general, "client_id": format!("m{n}"), "body": body})).await;
-        assert!(ack.get("ok").is_some(), "{ack}");
-    }
+    let (mut stalled, member, general) = stall_under_flood(&server, SENT).await;
 
     let (seqs, others) = drain(&mut stalled).await;
     assert!(!seqs.is_empty() && (seqs.len() as i64) < SENT as i64, "cut off part way: got {}", seqs.len());
@@ -204,19 +209,7 @@ async fn a_connection_whose_writes_stall_is_closed_after_the_write_timeout() {
         c.write_timeout_secs = 1;
     })
     .await;
-    let (owner, member) = org_with_two_members(&server).await;
-    let general = channel_id(&owner, "acme", "general").await;
-    let mut stalled = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
-    assert!(stalled.request("join", &json!({"channel_id": general})).await.get("ok").is_some());
-
-    // Enough to fill the connection's buffers, then time for the timeout.
-    let mut sender = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
-    let body = "x".repeat(4000);
-    for n in 0..2_500 {
-        let ack =
-            sender.request("send", &json!({"channel_id": general, "client_id": format!("m{n}"), "body": body})).await;
-        assert!(ack.get("ok").is_some(), "{ack}");
-    }
+    let (mut stalled, _member, _general) = stall_under_flood(&server, 2_500).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
 
     let (seqs, others) = drain(&mut stalled).await;

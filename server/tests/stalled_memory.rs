@@ -10,21 +10,10 @@ use std::time::Duration;
 
 use serde_json::json;
 use support::sio::SioClient;
-use support::{TestServer, channel_id, org_with_two_members};
+use support::{TestServer, channel_id, org_with_two_members, rss_mib};
 
 const FLOOD: i64 = 20_000;
 const SENDERS: i64 = 8;
-
-/// This process's resident memory, in MiB (Linux).
-fn rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("Linux /proc");
-    let kib: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS in /proc/self/status");
-    kib / 1024.0
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_socket_costs_bounded_memory_during_a_flood() {

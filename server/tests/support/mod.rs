@@ -11,6 +11,18 @@ use std::sync::Arc;
 use reqwest::cookie::{CookieStore, Jar};
 use serde_json::Value;
 
+/// This process's resident memory, in MiB (Linux): the memory tests run
+/// in test binaries of their own, so it is the server's and its clients'.
+pub fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("Linux /proc");
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/self/status");
+    kib / 1024.0
+}
+
 /// A server with its own empty database, stopped when dropped.
 pub struct TestServer {
     pub addr: std::net::SocketAddr,
