@@ -8,3 +8,8 @@ pub mod orgs;
 
 #[cfg(feature = "ssr")]
 mod request;
+#[cfg(feature = "ssr")]
+mod wire;
+
+#[cfg(feature = "ssr")]
+pub use request::{ClientIp, ServerContext, cookie_value, session_cookie_name};

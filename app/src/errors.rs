@@ -125,6 +125,37 @@ impl ApiError {
     }
 }
 
+/// A broken input rule, in the browser or on the server.
+impl From<confab_core::rules::RuleError> for ApiError {
+    fn from(e: confab_core::rules::RuleError) -> Self {
+        use confab_core::rules::RuleError;
+        match e {
+            RuleError::Invalid(message) => Self::invalid(message),
+            RuleError::TooLarge(message) => Self::too_large(message),
+        }
+    }
+}
+
+/// A failed use case of the service core, as the wire says it.
+#[cfg(feature = "ssr")]
+impl From<confab_core::CoreError> for ApiError {
+    fn from(e: confab_core::CoreError) -> Self {
+        use confab_core::CoreError;
+        match e {
+            CoreError::Rule(rule) => rule.into(),
+            CoreError::Unauthenticated => Self::unauthenticated(),
+            CoreError::BadCredentials => Self::bad_credentials(),
+            CoreError::Forbidden(message) => Self::forbidden(message),
+            CoreError::NotFound(message) => Self::not_found(message),
+            CoreError::Conflict(message) => Self::conflict(message),
+            CoreError::RateLimited(message) => Self::rate_limited(message),
+            CoreError::Unavailable => Self::unavailable(),
+            CoreError::Stopping => Self::stopping(),
+            CoreError::Internal => Self::internal(),
+        }
+    }
+}
+
 impl FromServerFnError for ApiError {
     type Encoder = JsonEncoding;
 

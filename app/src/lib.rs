@@ -1,20 +1,19 @@
 //! Confab's application crate: everything both the server and the browser compile.
 //!
-//! - [`protocol`], [`errors`], [`validate`]: the wire types, the one error type
-//!   and the input rules, shared by both sides.
+//! - [`protocol`], [`errors`]: the wire types and the one error type, shared
+//!   by both sides. The input rules both sides apply are `confab_core::rules`
+//!   (the core crate without its `server` feature builds for the browser).
 //! - [`api`]: server functions (fixed paths under `/api/`).
 //! - [`pages`] and [`components`]: what a person sees; rendered on the server,
 //!   hydrated in the browser.
 //! - [`live`] (browser only): the Socket.IO v5 client over the browser's WebSocket.
-//! - [`backend`] (server only): the interface the `server` crate implements for
-//!   the server functions; [`csp`] (server only): each page's
-//!   Content-Security-Policy.
+//! - [`csp`] (server only): each page's Content-Security-Policy. The server
+//!   functions call the service core (`confab_core::Service`) directly,
+//!   through `api::ServerContext`, and map its results to the wire types.
 
 #![recursion_limit = "256"]
 
 pub mod api;
-#[cfg(feature = "ssr")]
-pub mod backend;
 pub mod components;
 #[cfg(feature = "ssr")]
 pub mod csp;
@@ -24,7 +23,6 @@ pub mod live;
 pub mod pages;
 pub mod protocol;
 pub mod time;
-pub mod validate;
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};

@@ -11,8 +11,11 @@ pub type OrgId = i64;
 /// Database id of a channel; also the Socket.IO room name of the channel.
 pub type ChannelId = i64;
 
+/// Roles in an organization and kinds of channel: closed sets the server's
+/// access rules decide on, shared with it as they are.
+pub use confab_core::kinds::{ChannelKind, Role};
 /// Longest message body, in characters.
-pub const MAX_MESSAGE_CHARS: usize = 4000;
+pub use confab_core::rules::MAX_MESSAGE_CHARS;
 /// Most messages one history page returns.
 pub const HISTORY_PAGE_SIZE: i64 = 50;
 
@@ -21,43 +24,6 @@ pub const HISTORY_PAGE_SIZE: i64 = 50;
 pub struct User {
     pub id: UserId,
     pub username: String,
-}
-
-/// A user's standing in one organization.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Created the organization; may do everything an admin may.
-    Owner,
-    /// Manages members, invites and restricted channels.
-    Admin,
-    /// Sees supervisor channels; otherwise a member.
-    Supervisor,
-    /// An ordinary member.
-    Member,
-}
-
-impl Role {
-    /// The stored spelling of the role.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Admin => "admin",
-            Role::Supervisor => "supervisor",
-            Role::Member => "member",
-        }
-    }
-
-    /// Parses the stored spelling; unknown text is `None`.
-    pub fn parse(s: &str) -> Option<Role> {
-        Some(match s {
-            "owner" => Role::Owner,
-            "admin" => Role::Admin,
-            "supervisor" => Role::Supervisor,
-            "member" => Role::Member,
-            _ => return None,
-        })
-    }
 }
 
 /// An organization the current user belongs to.
@@ -69,29 +35,6 @@ pub struct OrgSummary {
     pub name: String,
     /// The current user's role in it.
     pub role: Role,
-}
-
-/// Who may see a channel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ChannelKind {
-    /// Every member of the organization may read and join it.
-    Public,
-}
-
-impl ChannelKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChannelKind::Public => "public",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ChannelKind> {
-        match s {
-            "public" => Some(ChannelKind::Public),
-            _ => None,
-        }
-    }
 }
 
 /// A channel as the current user sees it.

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use app::backend::SharedBackend;
+use app::api::{ClientIp, ServerContext};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -21,8 +21,10 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
 use tower_http::trace::TraceLayer;
 
+use confab_core::Service;
+
+use crate::client_addr::ClientAddr;
 use crate::request_guard;
-use crate::service::Service;
 use crate::site::Site;
 
 /// A header every response carries unless its handler set it: pages set
@@ -58,8 +60,8 @@ fn site_package(options: &LeptosOptions) -> SetResponseHeader<ServeDir, HeaderVa
 /// The whole HTTP application.
 pub fn router(state: HttpState, site: Arc<Site>, socket_layer: SocketIoLayer) -> Router {
     let routes = generate_route_list(app::App);
-    let backend: SharedBackend = Arc::new(state.service.clone());
-    let context = move || provide_context(backend.clone());
+    let server = ServerContext { core: state.service.clone(), https: site.https() };
+    let context = move || provide_context(server.clone());
     let fallback = leptos_axum::file_and_error_handler_with_context::<HttpState, _>(context.clone(), app::shell);
     let package = format!("/{}", state.leptos_options.site_pkg_dir);
     Router::new()
@@ -86,6 +88,11 @@ pub fn router(state: HttpState, site: Arc<Site>, socket_layer: SocketIoLayer) ->
                 // Axum's body type for the guard and the router.
                 .layer(MapRequestBodyLayer::new(axum::body::Body::new))
                 .layer(axum::middleware::from_fn_with_state(site, request_guard::guard))
+                .map_request(|mut request: axum::extract::Request| {
+                    let ip = ClientAddr::of(request.extensions());
+                    request.extensions_mut().insert(ClientIp(ip));
+                    request
+                })
                 .layer(CompressionLayer::new()),
         )
         .with_state(state)
@@ -93,7 +100,7 @@ pub fn router(state: HttpState, site: Arc<Site>, socket_layer: SocketIoLayer) ->
 
 /// 200 when the server and its database answer, 503 otherwise.
 async fn healthz(State(service): State<Service>) -> (StatusCode, &'static str) {
-    match service.store().ping().await {
+    match service.ping().await {
         Ok(()) => (StatusCode::OK, "ok"),
         Err(e) => {
             tracing::warn!(error = %e, "health check: database unavailable");

@@ -1,39 +1,28 @@
 //! Confab's server: an axum application serving the Leptos app, its server
 //! functions and the Socket.IO live stream on one port.
 //!
+//! The use cases, the store and the access rules are the service core
+//! (`confab_core`, in `server/core`); this crate puts them on the network.
+//!
 //! - [`config`]: flags and environment variables, with defaults for everything.
-//! - [`store`]: the database (SQLite by default, PostgreSQL by URL) and its queries.
-//! - [`auth`]: password hashing and tokens; [`hash_pool`]: the threads that
-//!   hash, a fair share per client; [`login_throttle`]: slowing guesses.
-//! - [`access`]: who may see, join or post where.
 //! - [`site`]: the hosts and origins this site answers to; [`request_guard`]:
 //!   refusing other hosts, cross-site changes and oversized bodies.
-//! - [`listener`], [`client_addr`], [`held_counts`]: connections per client
-//!   address, and who a request comes from.
-//! - [`service`]: the use cases, over store, auth and access; implements the
-//!   `app::backend::Backend` the server functions call.
+//! - [`listener`], [`client_addr`]: connections per client address, and who
+//!   a request comes from.
 //! - [`realtime`]: Socket.IO namespaces, middleware and events.
 //! - [`http`]: the router and its layers.
 //! - [`shutdown`], [`telemetry`]: signals and logs.
 
 #![recursion_limit = "256"]
 
-pub mod access;
-pub mod auth;
-pub mod channel_events;
 pub mod client_addr;
 pub mod config;
-pub mod hash_pool;
-pub mod held_counts;
 pub mod http;
 pub mod listener;
-pub mod login_throttle;
 pub mod realtime;
 pub mod request_guard;
-pub mod service;
 pub mod shutdown;
 pub mod site;
-pub mod store;
 pub mod telemetry;
 
 use std::future::Future;
@@ -42,15 +31,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::serve::Listener;
+use confab_core::Service;
+use confab_core::store::{Store, StoreError};
 use leptos::prelude::LeptosOptions;
 use tokio::net::TcpListener;
 
 use crate::client_addr::ClientAddr;
 use crate::config::Config;
 use crate::listener::LimitedListener;
-use crate::service::Service;
 use crate::site::Site;
-use crate::store::Store;
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +49,7 @@ pub enum ServerError {
     #[error("bad setting: {0}")]
     Config(#[from] site::BadPublicUrl),
     #[error("cannot open the database: {0}")]
-    Store(#[from] store::StoreError),
+    Store(#[from] StoreError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("server error: {0}")]
@@ -84,22 +73,22 @@ impl Running {
 
 /// Runs until Ctrl-C or SIGTERM.
 pub async fn run(config: Config) -> Result<(), ServerError> {
-    let (listener, service, options) = prepare(&config).await?;
+    let (listener, service, site, options) = prepare(&config).await?;
     let addr = listener.local_addr().map_err(ServerError::Serve)?;
     tracing::info!("Confab is listening on http://{addr}");
     if config.public_url.is_none() && !addr.ip().is_loopback() {
         tracing::info!("no --public-url set: only requests to IP addresses and localhost are answered");
     }
-    serve(listener, service, options, &config, shutdown::signal()).await
+    serve(listener, service, site, options, &config, shutdown::signal()).await
 }
 
 /// Starts a server in the background (tests): returns once it accepts connections.
 pub async fn start(config: Config) -> Result<Running, ServerError> {
-    let (listener, service, options) = prepare(&config).await?;
+    let (listener, service, site, options) = prepare(&config).await?;
     let addr = listener.local_addr().map_err(ServerError::Serve)?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        serve(listener, service, options, &config, async {
+        serve(listener, service, site, options, &config, async {
             let _ = stopped.await;
         })
         .await
@@ -107,14 +96,14 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
     Ok(Running { addr, stop, task })
 }
 
-async fn prepare(config: &Config) -> Result<(LimitedListener, Service, LeptosOptions), ServerError> {
+async fn prepare(config: &Config) -> Result<(LimitedListener, Service, Arc<Site>, LeptosOptions), ServerError> {
     let site = Arc::new(Site::new(config.public_url.as_deref(), &config.allowed_origins, config.secure_cookies)?);
     if config.database_url.is_none() {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|source| ServerError::DataDir { path: config.data_dir.display().to_string(), source })?;
     }
     let store = Store::connect(&config.database_url()).await?;
-    let service = Service::new(store, site, config.messages_per_second);
+    let service = Service::new(store, config.messages_per_second);
     let listener =
         TcpListener::bind(config.addr).await.map_err(|source| ServerError::Bind { addr: config.addr, source })?;
     let write_timeout = (config.write_timeout_secs > 0).then(|| Duration::from_secs(config.write_timeout_secs));
@@ -127,7 +116,7 @@ async fn prepare(config: &Config) -> Result<(LimitedListener, Service, LeptosOpt
         .site_addr(addr)
         .hash_files(built_with_hashed_names())
         .build();
-    Ok((listener, service, options))
+    Ok((listener, service, site, options))
 }
 
 /// Whether cargo-leptos built the site with hashed file names: it then writes
@@ -142,11 +131,11 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 async fn serve(
     listener: LimitedListener,
     service: Service,
+    site: Arc<Site>,
     leptos_options: LeptosOptions,
     config: &Config,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    let site = service.site();
     let (socket_layer, live) =
         realtime::layer(service.clone(), site.clone(), config.max_sockets_per_user, config.socket_queue);
     let closer = tokio::spawn(realtime::close_revoked(live.io.clone(), service.clone(), service.revocations()));
@@ -176,7 +165,7 @@ async fn serve(
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(ServerError::Serve);
-    service.store().close().await;
+    service.close().await;
     tracing::info!("Confab stopped");
     result
 }

@@ -17,8 +17,9 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_io_timeout::TimeoutStream;
 
-use crate::client_addr::{ClientAddr, ClientKey};
-use crate::held_counts::{HeldCounts, Pass};
+use crate::client_addr::ClientAddr;
+use confab_core::client_key::ClientKey;
+use confab_core::held_counts::{HeldCounts, Pass};
 
 const TOO_MANY: &[u8] = b"HTTP/1.1 429 Too Many Requests\r\ncontent-type: text/plain; charset=utf-8\r\n\
 connection: close\r\ncontent-length: 57\r\n\r\nToo many open connections from your address; try again.\r\n";

@@ -25,9 +25,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::backend::{Backend, cookie_value};
-use app::errors::{ApiError, ErrorCode};
-use app::protocol::{Ack, Role, User, events};
+use app::api::{cookie_value, session_cookie_name};
+use app::errors::ApiError;
+use app::protocol::{Ack, ChatMessage, events};
+use confab_core::auth;
+use confab_core::channel_events::{ChannelEvent, Feed, Published, Step};
+use confab_core::held_counts::{HeldCounts, Pass};
+use confab_core::kinds::Role;
+use confab_core::model::User;
+use confab_core::service::Revoked;
+use confab_core::{CoreError, Service};
 use socketioxide::extract::{AckSender, Extension, MaybeExtension, SocketRef, State, TryData};
 use socketioxide::handler::ConnectHandler;
 use socketioxide::layer::SocketIoLayer;
@@ -37,10 +44,6 @@ use tokio::sync::{broadcast, mpsc};
 use tokio_util::task::TaskTracker;
 use tokio_util::task::task_tracker::TaskTrackerToken;
 
-use crate::auth;
-use crate::channel_events::{ChannelEvent, Feed, Published, Step};
-use crate::held_counts::{HeldCounts, Pass};
-use crate::service::{Revoked, Service};
 use crate::site::Site;
 
 /// Largest Engine.IO packet, and WebSocket frame, accepted (a message is at
@@ -111,6 +114,12 @@ enum Refusal {
     Api(#[from] ApiError),
 }
 
+impl From<CoreError> for Refusal {
+    fn from(e: CoreError) -> Self {
+        Refusal::Api(e.into())
+    }
+}
+
 /// The room of a channel.
 pub fn channel_room(id: i64) -> String {
     format!("channel:{id}")
@@ -178,7 +187,7 @@ async fn admit(socket: SocketRef, io: SocketIo, State(rt): State<Realtime>) -> R
             // drop the ones that name no organization, so strangers cannot fill
             // memory with made-up namespaces.
             let slug = socket.ns().trim_start_matches('/');
-            if matches!(rt.service.store().org_by_slug(slug).await, Ok(None)) {
+            if matches!(rt.service.org_exists(slug).await, Ok(false)) {
                 io.delete_ns(socket.ns());
             }
             Err(refusal)
@@ -192,10 +201,10 @@ async fn check(socket: &SocketRef, rt: &Realtime) -> Result<Member, Refusal> {
         tracing::info!(ns = socket.ns(), socket_id = %socket.id, "refused: foreign origin");
         return Err(Refusal::Origin);
     }
-    let token = cookie_value(&parts.headers, rt.service.session_cookie_name()).ok_or(Refusal::SignedOut)?;
+    let token = cookie_value(&parts.headers, session_cookie_name(rt.site.https())).ok_or(Refusal::SignedOut)?;
     let user = rt.service.session_user(&token).await?.ok_or(Refusal::SignedOut)?;
     let slug = socket.ns().trim_start_matches('/');
-    let (org, _role) = rt.service.membership(&user, slug).await.inspect_err(|e| {
+    let (org, _role) = rt.service.org_for(&user, slug).await.inspect_err(|e| {
         tracing::info!(user_id = user.id, ns = socket.ns(), socket_id = %socket.id, reason = %e, "refused: not a member");
     })?;
     let Some(counted) = rt.sockets.claim(user.id, rt.max_sockets_per_user) else {
@@ -266,7 +275,7 @@ async fn start_event(socket: &SocketRef, rt: &Realtime, m: &Member, ack: AckSend
     // Taken before looking, so a stop that comes after the look waits for it.
     let token = rt.in_flight.token();
     if rt.in_flight.is_closed() {
-        reply::<()>(ack, Err(ApiError::stopping()));
+        reply::<()>(ack, Err(CoreError::Stopping));
         return None;
     }
     let (role, ack) = still_admitted(socket, rt, m, ack).await?;
@@ -279,7 +288,7 @@ async fn still_admitted(socket: &SocketRef, rt: &Realtime, m: &Member, ack: AckS
     match rt.service.session_role(&m.token_hash, m.org_id).await {
         Ok(role) => Some((role, ack)),
         Err(e) => {
-            let ended = matches!(e.code, ErrorCode::Unauthenticated | ErrorCode::NotFound);
+            let ended = e.is_access_ended();
             reply::<()>(ack, Err(e));
             if ended {
                 tracing::info!(user_id = m.user.id, org = %m.org_slug, socket_id = %socket.id, "closing a socket whose session or membership ended");
@@ -298,15 +307,15 @@ pub async fn close_revoked(io: SocketIo, service: Service, mut revoked: broadcas
     loop {
         match revoked.recv().await {
             Ok(Revoked::Session { user_id, token_hash }) => {
-                let orgs = match service.store().orgs_of(user_id).await {
+                let orgs = match service.list_orgs(user_id).await {
                     Ok(orgs) => orgs,
                     Err(e) => {
                         tracing::warn!(user_id, error = %e, "cannot list organizations to close a session's sockets");
                         continue;
                     }
                 };
-                for org in orgs {
-                    disconnect_room(&io, &org.slug, session_room(&token_hash)).await;
+                for membership in orgs {
+                    disconnect_room(&io, &membership.org.slug, session_room(&token_hash)).await;
                 }
                 tracing::info!(user_id, "closed the live connections of an ended session");
             }
@@ -344,14 +353,17 @@ pub async fn deliver_events(io: SocketIo, mut feed: mpsc::Receiver<Feed>) {
             }
         };
         let Some(ns) = io.of(format!("/{org_slug}")) else { continue };
-        for socket in ns.to(channel_room(event.channel_id())).sockets() {
-            let sent = match &event {
-                ChannelEvent::Message(message) => socket.emit(events::MESSAGE, message),
-            };
+        let (channel_id, seq) = (event.channel_id(), event.seq());
+        // Put in its wire form once, for every socket.
+        let wire = match event {
+            ChannelEvent::Message(message) => (events::MESSAGE, ChatMessage::from(message)),
+        };
+        for socket in ns.to(channel_room(channel_id)).sockets() {
+            let sent = socket.emit(wire.0, &wire.1);
             match sent {
                 Ok(()) => {}
                 Err(SendError::Socket(SocketError::InternalChannelFull)) => {
-                    cut_off(socket, event.channel_id(), &format!("seq {}", event.seq()))
+                    cut_off(socket, channel_id, &format!("seq {seq}"))
                 }
                 // Closed meanwhile: it catches up when it comes back.
                 Err(e) => tracing::debug!(socket_id = %socket.id, error = %e, "event not delivered"),
@@ -392,9 +404,9 @@ fn cut_off(socket: SocketRef, channel_id: i64, what: &str) {
 }
 
 /// Replies to a request that asked for an acknowledgement.
-fn reply<T: serde::Serialize>(ack: AckSender, result: Result<T, ApiError>) {
+fn reply<T: serde::Serialize>(ack: AckSender, result: Result<T, impl Into<ApiError>>) {
     // A client that did not ask for an ack gets none; nothing to do then.
-    let _ = ack.send(&Ack::from(result));
+    let _ = ack.send(&Ack::from(result.map_err(Into::into)));
 }
 
 /// A request whose payload does not have the expected shape. The parser's
@@ -415,12 +427,15 @@ async fn on_join(
 ) {
     let Some(InFlight { _token, role, ack }) = start_event(&socket, &rt, &m, ack).await else { return };
     let channel = match payload(data, "join") {
-        Ok(req) => rt.service.readable_channel(&m.user, m.org_id, role, req.channel_id).await.map(|c| (c.id, req)),
+        Ok(req) => match rt.service.readable_channel(&m.user, m.org_id, role, req.channel_id).await {
+            Ok(c) => Ok((c.id, req)),
+            Err(e) => Err(e.into()),
+        },
         Err(e) => Err(e),
     };
     let (channel_id, req) = match channel {
         Ok(found) => found,
-        Err(e) => return reply::<()>(ack, Err(e)),
+        Err(e) => return reply::<()>(ack, Err::<(), ApiError>(e)),
     };
     // Read the channel as of one point of its stream; the socket enters the
     // room and is answered at exactly that point (by the delivery task), so it
@@ -437,7 +452,7 @@ async fn on_join(
                 Some(after) if after > last_seq => joined.reset = true,
                 Some(after) if after < last_seq => {
                     match service.messages_after(channel_id, after, events::RESUME_PAGE).await {
-                        Ok(missed) => joined.missed = missed,
+                        Ok(missed) => joined.missed = missed.into_iter().map(Into::into).collect(),
                         Err(e) => return (reply::<()>(ack, Err(e)), None),
                     }
                     joined.more = joined.missed.last().is_some_and(|m| m.seq < last_seq);
@@ -446,7 +461,7 @@ async fn on_join(
             }
             if joined.more {
                 // Not in the room yet: the client asks for the next page.
-                return (reply(ack, Ok(joined)), None);
+                return (reply(ack, Ok::<_, ApiError>(joined)), None);
             }
             let (user_id, org) = (m.user.id, m.org_slug.clone());
             let step = Step::new(move || {
@@ -497,7 +512,10 @@ async fn on_send(
     let Some(InFlight { _token, role, ack }) = start_event(&socket, &rt, &m, ack).await else { return };
     let result = async {
         let req = payload(data, "send")?;
-        let (message, created) = rt.service.post_message(&m.user, m.org_id, &m.org_slug, role, &req).await?;
+        let (message, created) = rt
+            .service
+            .post_message(&m.user, m.org_id, &m.org_slug, role, req.channel_id, &req.client_id, &req.body)
+            .await?;
         tracing::info!(
             message_id = message.id,
             seq = message.seq,
@@ -509,7 +527,7 @@ async fn on_send(
         );
         // The service published it (if new); `deliver_events` sends it to the
         // room, this socket included, in order.
-        Ok(message)
+        Ok::<_, ApiError>(ChatMessage::from(message))
     }
     .await;
     reply(ack, result);

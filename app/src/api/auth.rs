@@ -11,11 +11,11 @@ pub async fn register(username: String, password: String, next: Option<String>) 
     super::request::with_status(
         async move {
             use super::request::*;
-            let backend = backend()?;
-            let (user, session) = backend.register(&username, &password, client_ip(&backend)).await?;
-            set_session_cookie(&backend, Some(&session));
+            let ctx = server()?;
+            let (user, session) = ctx.core.register(&username, &password, client_ip()).await?;
+            set_session_cookie(&ctx, Some(&session));
             leptos_axum::redirect(&local_path(next, "/"));
-            Ok(user)
+            Ok(user.into())
         }
         .await,
     )
@@ -27,11 +27,11 @@ pub async fn login(username: String, password: String, next: Option<String>) -> 
     super::request::with_status(
         async move {
             use super::request::*;
-            let backend = backend()?;
-            let (user, session) = backend.login(&username, &password, client_ip(&backend)).await?;
-            set_session_cookie(&backend, Some(&session));
+            let ctx = server()?;
+            let (user, session) = ctx.core.login(&username, &password, client_ip()).await?;
+            set_session_cookie(&ctx, Some(&session));
             leptos_axum::redirect(&local_path(next, "/"));
-            Ok(user)
+            Ok(user.into())
         }
         .await,
     )
@@ -43,11 +43,11 @@ pub async fn logout() -> Result<(), ApiError> {
     super::request::with_status(
         async move {
             use super::request::*;
-            let backend = backend()?;
-            if let Some(token) = session_token(&backend) {
-                backend.logout(&token).await?;
+            let ctx = server()?;
+            if let Some(token) = session_token(&ctx) {
+                ctx.core.logout(&token).await?;
             }
-            set_session_cookie(&backend, None);
+            set_session_cookie(&ctx, None);
             leptos_axum::redirect("/");
             Ok(())
         }
@@ -58,5 +58,5 @@ pub async fn logout() -> Result<(), ApiError> {
 /// The signed-in user, or `null`.
 #[server(prefix = "/api", endpoint = "me")]
 pub async fn me() -> Result<Option<User>, ApiError> {
-    super::request::with_status(async move { super::request::current_user().await }.await)
+    super::request::with_status(async move { Ok(super::request::current_user().await?.map(Into::into)) }.await)
 }

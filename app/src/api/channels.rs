@@ -10,8 +10,8 @@ use crate::protocol::{Channel, ChatMessage, HistoryPage};
 pub async fn list_channels(slug: String) -> Result<Vec<Channel>, ApiError> {
     super::request::with_status(
         async move {
-            let (backend, user) = super::request::require_user().await?;
-            backend.list_channels(&user, &slug).await
+            let (ctx, user) = super::request::require_user().await?;
+            Ok(ctx.core.list_channels(&user, &slug).await?.into_iter().map(Into::into).collect())
         }
         .await,
     )
@@ -22,8 +22,8 @@ pub async fn list_channels(slug: String) -> Result<Vec<Channel>, ApiError> {
 pub async fn create_channel(slug: String, name: String) -> Result<Channel, ApiError> {
     super::request::with_status(
         async move {
-            let (backend, user) = super::request::require_user().await?;
-            let channel = backend.create_channel(&user, &slug, &name).await?;
+            let (ctx, user) = super::request::require_user().await?;
+            let channel = Channel::from(ctx.core.create_channel(&user, &slug, &name).await?);
             leptos_axum::redirect(&format!("/o/{slug}/c/{}", channel.name));
             Ok(channel)
         }
@@ -36,8 +36,8 @@ pub async fn create_channel(slug: String, name: String) -> Result<Channel, ApiEr
 pub async fn join_channel(slug: String, channel: String) -> Result<Channel, ApiError> {
     super::request::with_status(
         async move {
-            let (backend, user) = super::request::require_user().await?;
-            backend.join_channel(&user, &slug, &channel).await
+            let (ctx, user) = super::request::require_user().await?;
+            Ok(ctx.core.join_channel(&user, &slug, &channel).await?.into())
         }
         .await,
     )
@@ -48,8 +48,8 @@ pub async fn join_channel(slug: String, channel: String) -> Result<Channel, ApiE
 pub async fn leave_channel(slug: String, channel: String) -> Result<Channel, ApiError> {
     super::request::with_status(
         async move {
-            let (backend, user) = super::request::require_user().await?;
-            backend.leave_channel(&user, &slug, &channel).await
+            let (ctx, user) = super::request::require_user().await?;
+            Ok(ctx.core.leave_channel(&user, &slug, &channel).await?.into())
         }
         .await,
     )
@@ -66,10 +66,9 @@ pub async fn history(
 ) -> Result<HistoryPage, ApiError> {
     super::request::with_status(
         async move {
-            let (backend, user) = super::request::require_user().await?;
-            backend
-                .history(&user, &slug, &channel, before_seq, limit.unwrap_or(crate::protocol::HISTORY_PAGE_SIZE))
-                .await
+            let (ctx, user) = super::request::require_user().await?;
+            let limit = limit.unwrap_or(crate::protocol::HISTORY_PAGE_SIZE);
+            Ok(ctx.core.history(&user, &slug, &channel, before_seq, limit).await?.into())
         }
         .await,
     )
@@ -87,8 +86,8 @@ pub async fn send_message(
 ) -> Result<ChatMessage, ApiError> {
     super::request::with_status(
         async move {
-            let (backend, user) = super::request::require_user().await?;
-            backend.send_message(&user, &slug, &channel, &client_id, &body).await
+            let (ctx, user) = super::request::require_user().await?;
+            Ok(ctx.core.send_message(&user, &slug, &channel, &client_id, &body).await?.into())
         }
         .await,
     )

@@ -10,8 +10,8 @@ use crate::protocol::{Invite, InviteList, InvitePreview, OrgSummary, OrgView};
 pub async fn list_orgs() -> Result<Vec<OrgSummary>, ApiError> {
     super::request::with_status(
         async move {
-            let (backend, user) = super::request::require_user().await?;
-            backend.list_orgs(&user).await
+            let (ctx, user) = super::request::require_user().await?;
+            Ok(ctx.core.list_orgs(user.id).await?.into_iter().map(Into::into).collect())
         }
         .await,
     )
@@ -22,8 +22,8 @@ pub async fn list_orgs() -> Result<Vec<OrgSummary>, ApiError> {
 pub async fn create_org(name: String, slug: String) -> Result<OrgSummary, ApiError> {
     super::request::with_status(
         async move {
-            let (backend, user) = super::request::require_user().await?;
-            let org = backend.create_org(&user, &name, &slug).await?;
+            let (ctx, user) = super::request::require_user().await?;
+            let org = OrgSummary::from(ctx.core.create_org(&user, &name, &slug).await?);
             leptos_axum::redirect(&format!("/o/{}", org.slug));
             Ok(org)
         }
@@ -36,8 +36,8 @@ pub async fn create_org(name: String, slug: String) -> Result<OrgSummary, ApiErr
 pub async fn org(slug: String) -> Result<OrgView, ApiError> {
     super::request::with_status(
         async move {
-            let (backend, user) = super::request::require_user().await?;
-            backend.org_view(&user, &slug).await
+            let (ctx, user) = super::request::require_user().await?;
+            Ok(ctx.core.org_view(&user, &slug).await?.into())
         }
         .await,
     )
@@ -50,9 +50,9 @@ pub async fn org(slug: String) -> Result<OrgView, ApiError> {
 pub async fn create_invite(slug: String) -> Result<Invite, ApiError> {
     super::request::with_status(
         async move {
-            let (backend, user) = super::request::require_user().await?;
-            let mut invite = backend.create_invite(&user, &slug).await?;
-            invite.url = format!("{}{}", super::request::site_origin(&backend), invite.path);
+            let (ctx, user) = super::request::require_user().await?;
+            let new = ctx.core.create_invite(&user, &slug).await?;
+            let invite = super::wire::invite(new, &super::request::site_origin(&ctx));
             leptos_axum::redirect(&format!("/o/{slug}?invite={}", invite.token));
             Ok(invite)
         }
@@ -66,12 +66,9 @@ pub async fn create_invite(slug: String) -> Result<Invite, ApiError> {
 pub async fn list_invites(slug: String, made: Option<String>) -> Result<InviteList, ApiError> {
     super::request::with_status(
         async move {
-            let (backend, user) = super::request::require_user().await?;
-            let mut list = backend.list_invites(&user, &slug, made.as_deref()).await?;
-            if let Some(invite) = &mut list.new_link {
-                invite.url = format!("{}{}", super::request::site_origin(&backend), invite.path);
-            }
-            Ok(list)
+            let (ctx, user) = super::request::require_user().await?;
+            let links = ctx.core.list_invites(&user, &slug, made.as_deref()).await?;
+            Ok(super::wire::invite_list(links, &super::request::site_origin(&ctx)))
         }
         .await,
     )
@@ -82,8 +79,8 @@ pub async fn list_invites(slug: String, made: Option<String>) -> Result<InviteLi
 pub async fn revoke_invite(slug: String, id: String) -> Result<(), ApiError> {
     super::request::with_status(
         async move {
-            let (backend, user) = super::request::require_user().await?;
-            backend.revoke_invite(&user, &slug, &id).await?;
+            let (ctx, user) = super::request::require_user().await?;
+            ctx.core.revoke_invite(&user, &slug, &id).await?;
             leptos_axum::redirect(&format!("/o/{slug}"));
             Ok(())
         }
@@ -96,8 +93,8 @@ pub async fn revoke_invite(slug: String, id: String) -> Result<(), ApiError> {
 pub async fn get_invite(token: String) -> Result<InvitePreview, ApiError> {
     super::request::with_status(
         async move {
-            let (backend, user) = super::request::require_user().await?;
-            backend.invite_preview(&user, &token).await
+            let (ctx, user) = super::request::require_user().await?;
+            Ok(ctx.core.invite_preview(&user, &token).await?.into())
         }
         .await,
     )
@@ -108,8 +105,8 @@ pub async fn get_invite(token: String) -> Result<InvitePreview, ApiError> {
 pub async fn accept_invite(token: String) -> Result<OrgSummary, ApiError> {
     super::request::with_status(
         async move {
-            let (backend, user) = super::request::require_user().await?;
-            let org = backend.accept_invite(&user, &token).await?;
+            let (ctx, user) = super::request::require_user().await?;
+            let org = OrgSummary::from(ctx.core.accept_invite(&user, &token).await?);
             leptos_axum::redirect(&format!("/o/{}", org.slug));
             Ok(org)
         }
@@ -124,8 +121,8 @@ pub async fn accept_invite(token: String) -> Result<OrgSummary, ApiError> {
 pub async fn remove_member(slug: String, username: String) -> Result<(), ApiError> {
     super::request::with_status(
         async move {
-            let (backend, user) = super::request::require_user().await?;
-            backend.remove_member(&user, &slug, &username).await
+            let (ctx, user) = super::request::require_user().await?;
+            Ok(ctx.core.remove_member(&user, &slug, &username).await?)
         }
         .await,
     )

@@ -1,40 +1,80 @@
 //! What every server function needs from the request it serves (ssr only): the
-//! backend from context, the signed-in user from the session cookie, and
+//! service core from context, the signed-in user from the session cookie, and
 //! setting or clearing that cookie on the response.
 
+use std::net::{IpAddr, Ipv4Addr};
+
+use confab_core::Service;
+use confab_core::model::{NewSession, User};
 use http::HeaderValue;
 use http::header::SET_COOKIE;
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 
-use crate::backend::{NewSession, SharedBackend};
 use crate::errors::ApiError;
-use crate::protocol::User;
 
-/// The server's backend, provided as context by the `server` crate.
-pub fn backend() -> Result<SharedBackend, ApiError> {
-    use_context::<SharedBackend>().ok_or_else(|| {
-        tracing::error!("server function called without a backend in context");
+/// What the `server` crate provides as context to every server function.
+#[derive(Clone)]
+pub struct ServerContext {
+    /// Confab's use cases.
+    pub core: Service,
+    /// Whether the site is served over HTTPS (cookie flags, link schemes).
+    pub https: bool,
+}
+
+/// The address a request came from, put into its extensions by the server
+/// (for per-client limits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+/// Name of the session cookie over plain HTTP.
+const SESSION_COOKIE: &str = "confab_session";
+/// Name of the session cookie over HTTPS: the `__Host-` prefix makes browsers
+/// refuse it unless it is `Secure`, for this host only and for every path.
+const SESSION_COOKIE_HTTPS: &str = "__Host-confab_session";
+
+/// The name of the session cookie (the Socket.IO handshake reads it too).
+pub fn session_cookie_name(https: bool) -> &'static str {
+    if https { SESSION_COOKIE_HTTPS } else { SESSION_COOKIE }
+}
+
+/// The value of cookie `name` in the `Cookie` headers of a request.
+pub fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|h| h.to_str().ok())
+        .flat_map(|h| h.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// The server's context.
+pub fn server() -> Result<ServerContext, ApiError> {
+    use_context::<ServerContext>().ok_or_else(|| {
+        tracing::error!("server function called without the server context");
         ApiError::internal()
     })
 }
 
 /// The session token from the request's cookie, if any.
-pub fn session_token(backend: &SharedBackend) -> Option<String> {
+pub fn session_token(ctx: &ServerContext) -> Option<String> {
     let parts = use_context::<http::request::Parts>()?;
-    crate::backend::cookie_value(&parts.headers, backend.session_cookie_name())
+    cookie_value(&parts.headers, session_cookie_name(ctx.https))
 }
 
 /// The address of the client that sent the request.
-pub fn client_ip(backend: &SharedBackend) -> std::net::IpAddr {
+pub fn client_ip() -> IpAddr {
     use_context::<http::request::Parts>()
-        .map_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |parts| backend.client_ip(&parts))
+        .and_then(|parts| parts.extensions.get::<ClientIp>().copied())
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ip| ip.0)
 }
 
 /// `http(s)://host` of this site as the request named it (its `Host` header,
 /// which the server has checked), for links meant to be shared.
-pub fn site_origin(backend: &SharedBackend) -> String {
-    let scheme = if backend.secure_cookies() { "https" } else { "http" };
+pub fn site_origin(ctx: &ServerContext) -> String {
+    let scheme = if ctx.https { "https" } else { "http" };
     let host = use_context::<http::request::Parts>()
         .and_then(|p| p.headers.get(http::header::HOST)?.to_str().ok().map(str::to_owned))
         .unwrap_or_default();
@@ -43,24 +83,24 @@ pub fn site_origin(backend: &SharedBackend) -> String {
 
 /// The signed-in user, if the request carries a valid session.
 pub async fn current_user() -> Result<Option<User>, ApiError> {
-    let backend = backend()?;
-    match session_token(&backend) {
-        Some(token) => backend.session_user(&token).await,
+    let ctx = server()?;
+    match session_token(&ctx) {
+        Some(token) => Ok(ctx.core.session_user(&token).await?),
         None => Ok(None),
     }
 }
 
 /// The signed-in user, or "please sign in".
-pub async fn require_user() -> Result<(SharedBackend, User), ApiError> {
+pub async fn require_user() -> Result<(ServerContext, User), ApiError> {
     let user = current_user().await?.ok_or_else(ApiError::unauthenticated)?;
-    Ok((backend()?, user))
+    Ok((server()?, user))
 }
 
 /// Sets the session cookie (or clears it with `None`).
-pub fn set_session_cookie(backend: &SharedBackend, session: Option<&NewSession>) {
+pub fn set_session_cookie(ctx: &ServerContext, session: Option<&NewSession>) {
     let Some(response) = use_context::<ResponseOptions>() else { return };
-    let name = backend.session_cookie_name();
-    let secure = if backend.secure_cookies() { "; Secure" } else { "" };
+    let name = session_cookie_name(ctx.https);
+    let secure = if ctx.https { "; Secure" } else { "" };
     let cookie = match session {
         Some(s) => format!("{name}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}", s.token, s.max_age_secs),
         None => format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
@@ -72,7 +112,7 @@ pub fn set_session_cookie(backend: &SharedBackend, session: Option<&NewSession>)
 
 /// A redirect target from a form, if it is a plain path on this site; else `fallback`.
 pub fn local_path(next: Option<String>, fallback: &str) -> String {
-    next.as_deref().and_then(crate::validate::local_path).unwrap_or(fallback).to_owned()
+    next.as_deref().and_then(confab_core::rules::local_path).unwrap_or(fallback).to_owned()
 }
 
 /// Gives a failed server function the HTTP status of its error (instead of
@@ -92,4 +132,17 @@ pub fn with_status<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
         response.set_status(status);
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cookie_lookup() {
+        let mut h = http::HeaderMap::new();
+        h.append(http::header::COOKIE, "theme=dark; confab_session=abc123".parse().unwrap());
+        h.append(http::header::COOKIE, "other=1".parse().unwrap());
+        assert_eq!(super::cookie_value(&h, "confab_session").as_deref(), Some("abc123"));
+        assert_eq!(super::cookie_value(&h, "other").as_deref(), Some("1"));
+        assert_eq!(super::cookie_value(&h, "missing"), None);
+    }
 }

@@ -291,7 +291,7 @@ mod browser {
     use crate::api::channels::history;
     use crate::live::{LiveClient, LiveEvent};
     use crate::protocol::{Channel, ChatMessage, HISTORY_PAGE_SIZE, User, events};
-    use crate::validate;
+    use confab_core::rules as validate;
 
     /// How long a send or join waits for its acknowledgement.
     const ACK_TIMEOUT: Duration = Duration::from_secs(10);
@@ -444,7 +444,7 @@ mod browser {
             let body = match validate::message_body(&draft.get_untracked()) {
                 Ok(b) => b,
                 Err(e) => {
-                    self.notice.set(Some(e.message));
+                    self.notice.set(Some(e.to_string()));
                     return;
                 }
             };

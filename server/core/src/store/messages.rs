@@ -1,13 +1,13 @@
 //! Messages: the per-channel sequence and idempotent inserts.
 
-use app::protocol::{ChatMessage, User};
+use crate::model::{Message, User};
 
 use super::{Store, StoreError, StoreResult, now_ms};
 
 type Raw = (i64, i64, i64, String, i64, String, String, i64);
 
-fn message((id, channel_id, seq, client_id, author_id, author, body, sent_at): Raw) -> ChatMessage {
-    ChatMessage { id, channel_id, seq, client_id, author_id, author, body, sent_at }
+fn message((id, channel_id, seq, client_id, author_id, author, body, sent_at): Raw) -> Message {
+    Message { id, channel_id, seq, client_id, author_id, author, body, sent_at }
 }
 
 const SELECT: &str = "SELECT m.id, m.channel_id, m.seq, m.client_id, m.author_id, u.username, m.body, m.created_at \
@@ -16,7 +16,7 @@ const SELECT: &str = "SELECT m.id, m.channel_id, m.seq, m.client_id, m.author_id
 /// The outcome of storing a message.
 #[derive(Debug)]
 pub struct Stored {
-    pub message: ChatMessage,
+    pub message: Message,
     /// False when `client_id` had been stored before: `message` is that original.
     pub created: bool,
 }
@@ -46,13 +46,7 @@ impl Store {
         }
     }
 
-    async fn insert_new(
-        &self,
-        channel_id: i64,
-        client_id: &str,
-        author: &User,
-        body: &str,
-    ) -> StoreResult<ChatMessage> {
+    async fn insert_new(&self, channel_id: i64, client_id: &str, author: &User, body: &str) -> StoreResult<Message> {
         let now = now_ms();
         // The UPDATE comes first so the write lock is taken before anything is
         // read: the seq it returns is ours until commit.
@@ -75,7 +69,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(ChatMessage {
+        Ok(Message {
             id,
             channel_id,
             seq,
@@ -87,7 +81,7 @@ impl Store {
         })
     }
 
-    async fn message_by_client_id(&self, channel_id: i64, client_id: &str) -> StoreResult<Option<ChatMessage>> {
+    async fn message_by_client_id(&self, channel_id: i64, client_id: &str) -> StoreResult<Option<Message>> {
         let r: Option<Raw> = sqlx::query_as(&format!("{SELECT} WHERE m.channel_id = $1 AND m.client_id = $2"))
             .bind(channel_id)
             .bind(client_id)
@@ -97,7 +91,7 @@ impl Store {
     }
 
     /// Up to `limit` messages after `after_seq`, oldest first.
-    pub async fn messages_after(&self, channel_id: i64, after_seq: i64, limit: i64) -> StoreResult<Vec<ChatMessage>> {
+    pub async fn messages_after(&self, channel_id: i64, after_seq: i64, limit: i64) -> StoreResult<Vec<Message>> {
         let rows: Vec<Raw> =
             sqlx::query_as(&format!("{SELECT} WHERE m.channel_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3"))
                 .bind(channel_id)
@@ -115,7 +109,7 @@ impl Store {
         channel_id: i64,
         before_seq: Option<i64>,
         limit: i64,
-    ) -> StoreResult<(Vec<ChatMessage>, bool)> {
+    ) -> StoreResult<(Vec<Message>, bool)> {
         let rows: Vec<Raw> =
             sqlx::query_as(&format!("{SELECT} WHERE m.channel_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3"))
                 .bind(channel_id)
@@ -124,7 +118,7 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await?;
         let has_more = rows.len() as i64 > limit;
-        let mut messages: Vec<ChatMessage> = rows.into_iter().take(limit as usize).map(message).collect();
+        let mut messages: Vec<Message> = rows.into_iter().take(limit as usize).map(message).collect();
         messages.reverse();
         Ok((messages, has_more))
     }

@@ -1,69 +1,68 @@
 //! Access control: the one place that decides who may see, join or post where.
-//! Server functions (through the backend) and Socket.IO handlers both ask here,
-//! so a rule changes in one place.
+//! Every use case of the service asks here, whoever calls it (a server
+//! function or a Socket.IO handler), so a rule changes in one place.
 //!
 //! Every decision takes the facts (role, channel kind, membership) and returns
 //! `Ok(())` or the error to show; none touches the database.
 
-use app::errors::ApiError;
-use app::protocol::{ChannelKind, Role};
+use crate::error::CoreError;
+use crate::kinds::{ChannelKind, Role};
 
 /// Anyone in the organization: reading its channel list, creating channels.
-pub fn member(role: Option<Role>) -> Result<Role, ApiError> {
+pub fn member(role: Option<Role>) -> Result<Role, CoreError> {
     // Not telling outsiders whether the organization exists.
-    role.ok_or_else(|| ApiError::not_found("No such organization, or you are not a member of it."))
+    role.ok_or_else(|| CoreError::not_found("No such organization, or you are not a member of it."))
 }
 
 /// May invite people to the organization.
-pub fn invite(role: Role) -> Result<(), ApiError> {
+pub fn invite(role: Role) -> Result<(), CoreError> {
     match role {
         Role::Owner | Role::Admin => Ok(()),
-        _ => Err(ApiError::forbidden("Only the organization's owner and admins can invite people.")),
+        _ => Err(CoreError::forbidden("Only the organization's owner and admins can invite people.")),
     }
 }
 
 /// May `actor` take `target` out of the organization? Owners and admins
 /// remove people, an admin never an owner, and an organization always keeps
 /// an owner (`owners` is how many it has now).
-pub fn remove_member(actor: Role, target: Role, owners: i64) -> Result<(), ApiError> {
+pub fn remove_member(actor: Role, target: Role, owners: i64) -> Result<(), CoreError> {
     match (actor, target) {
         (Role::Owner | Role::Admin, Role::Owner) if actor != Role::Owner => {
-            Err(ApiError::forbidden("Only an owner can remove an owner."))
+            Err(CoreError::forbidden("Only an owner can remove an owner."))
         }
         (_, Role::Owner) if owners <= 1 => {
-            Err(ApiError::forbidden("The last owner cannot be removed; make someone else an owner first."))
+            Err(CoreError::forbidden("The last owner cannot be removed; make someone else an owner first."))
         }
         (Role::Owner | Role::Admin, _) => Ok(()),
-        _ => Err(ApiError::forbidden("Only the organization's owners and admins can remove people.")),
+        _ => Err(CoreError::forbidden("Only the organization's owners and admins can remove people.")),
     }
 }
 
 /// May see a channel's messages (read history, subscribe to its room).
-pub fn read_channel(_role: Role, kind: ChannelKind) -> Result<(), ApiError> {
+pub fn read_channel(_role: Role, kind: ChannelKind) -> Result<(), CoreError> {
     match kind {
         ChannelKind::Public => Ok(()),
     }
 }
 
 /// May join a channel (and so post to it).
-pub fn join_channel(role: Role, kind: ChannelKind) -> Result<(), ApiError> {
+pub fn join_channel(role: Role, kind: ChannelKind) -> Result<(), CoreError> {
     read_channel(role, kind)
 }
 
 /// May post to a channel: must see it and have joined it.
-pub fn post(role: Role, kind: ChannelKind, joined: bool) -> Result<(), ApiError> {
+pub fn post(role: Role, kind: ChannelKind, joined: bool) -> Result<(), CoreError> {
     read_channel(role, kind)?;
-    if joined { Ok(()) } else { Err(ApiError::forbidden("Join the channel to post in it.")) }
+    if joined { Ok(()) } else { Err(CoreError::forbidden("Join the channel to post in it.")) }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::errors::ErrorCode;
 
     #[test]
     fn outsiders_see_nothing() {
-        assert_eq!(member(None).unwrap_err().code, ErrorCode::NotFound);
+        assert!(matches!(member(None).unwrap_err(), CoreError::NotFound(_)));
         assert_eq!(member(Some(Role::Member)).unwrap(), Role::Member);
     }
 
@@ -71,7 +70,7 @@ mod tests {
     fn only_owners_and_admins_invite() {
         assert!(invite(Role::Owner).is_ok());
         assert!(invite(Role::Admin).is_ok());
-        assert_eq!(invite(Role::Member).unwrap_err().code, ErrorCode::Forbidden);
+        assert!(matches!(invite(Role::Member).unwrap_err(), CoreError::Forbidden(_)));
         assert!(invite(Role::Supervisor).is_err());
     }
 
@@ -80,7 +79,7 @@ mod tests {
         assert!(remove_member(Role::Owner, Role::Member, 1).is_ok());
         assert!(remove_member(Role::Admin, Role::Supervisor, 1).is_ok());
         assert!(remove_member(Role::Owner, Role::Owner, 2).is_ok());
-        assert_eq!(remove_member(Role::Owner, Role::Owner, 1).unwrap_err().code, ErrorCode::Forbidden);
+        assert!(matches!(remove_member(Role::Owner, Role::Owner, 1).unwrap_err(), CoreError::Forbidden(_)));
         assert!(remove_member(Role::Admin, Role::Owner, 3).is_err());
         assert!(remove_member(Role::Member, Role::Member, 1).is_err());
         assert!(remove_member(Role::Supervisor, Role::Member, 1).is_err());
@@ -90,6 +89,6 @@ mod tests {
     fn posting_needs_joining() {
         assert!(read_channel(Role::Member, ChannelKind::Public).is_ok());
         assert!(post(Role::Member, ChannelKind::Public, true).is_ok());
-        assert_eq!(post(Role::Member, ChannelKind::Public, false).unwrap_err().code, ErrorCode::Forbidden);
+        assert!(matches!(post(Role::Member, ChannelKind::Public, false).unwrap_err(), CoreError::Forbidden(_)));
     }
 }

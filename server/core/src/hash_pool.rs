@@ -14,7 +14,7 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 
 use crate::auth::Hasher;
-use crate::client_addr::ClientKey;
+use crate::client_key::ClientKey;
 use crate::held_counts::HeldCounts;
 
 /// Why a hash did not run.

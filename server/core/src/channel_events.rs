@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use app::protocol::ChatMessage;
+use crate::model::Message;
 use tokio::sync::{Mutex as TurnLock, mpsc};
 
 /// Events waiting for a slow subscriber before writers wait for it.
@@ -26,7 +26,7 @@ const SUBSCRIBER_QUEUE: usize = 4096;
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChannelEvent {
     /// A message was posted.
-    Message(ChatMessage),
+    Message(Message),
 }
 
 impl ChannelEvent {
@@ -190,7 +190,7 @@ mod tests {
     use super::*;
 
     fn message(channel_id: i64, seq: i64) -> ChannelEvent {
-        ChannelEvent::Message(ChatMessage {
+        ChannelEvent::Message(Message {
             id: seq,
             channel_id,
             seq,

@@ -1,6 +1,6 @@
 //! Accounts: creation and lookup by name.
 
-use app::protocol::User;
+use crate::model::User;
 
 use super::{Store, StoreResult, now_ms};
 

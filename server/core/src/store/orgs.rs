@@ -1,18 +1,12 @@
 //! Organizations, their members and invite links.
 
-use app::protocol::{OrgSummary, Role};
+use crate::kinds::Role;
+use crate::model::{Membership, Org};
 
 use super::{Store, StoreError, StoreResult, now_ms};
 
 /// Name of the channel every organization starts with and every newcomer joins.
 pub const DEFAULT_CHANNEL: &str = "general";
-
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct OrgRow {
-    pub id: i64,
-    pub slug: String,
-    pub name: String,
-}
 
 /// A working invite link of an organization.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -43,7 +37,7 @@ pub(super) fn role(s: &str) -> StoreResult<Role> {
 impl Store {
     /// Creates an organization with `owner` as its owner and a `general` channel
     /// the owner has joined, all or nothing. A taken slug is `StoreError::Conflict`.
-    pub async fn create_org(&self, owner: i64, name: &str, slug: &str) -> StoreResult<OrgSummary> {
+    pub async fn create_org(&self, owner: i64, name: &str, slug: &str) -> StoreResult<Membership> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let (id,): (i64,) = sqlx::query_as(
@@ -78,14 +72,15 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(OrgSummary { id, slug: slug.to_owned(), name: name.to_owned(), role: Role::Owner })
+        Ok(Membership { org: Org { id, slug: slug.to_owned(), name: name.to_owned() }, role: Role::Owner })
     }
 
-    pub async fn org_by_slug(&self, slug: &str) -> StoreResult<Option<OrgRow>> {
-        Ok(sqlx::query_as("SELECT id, slug, name FROM orgs WHERE slug = $1")
+    pub async fn org_by_slug(&self, slug: &str) -> StoreResult<Option<Org>> {
+        let row: Option<(i64, String, String)> = sqlx::query_as("SELECT id, slug, name FROM orgs WHERE slug = $1")
             .bind(slug)
             .fetch_optional(&self.pool)
-            .await?)
+            .await?;
+        Ok(row.map(|(id, slug, name)| Org { id, slug, name }))
     }
 
     /// The user's role in the organization, or `None` if not a member.
@@ -99,7 +94,7 @@ impl Store {
     }
 
     /// The organizations a user belongs to, by name.
-    pub async fn orgs_of(&self, user_id: i64) -> StoreResult<Vec<OrgSummary>> {
+    pub async fn orgs_of(&self, user_id: i64) -> StoreResult<Vec<Membership>> {
         let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
             "SELECT o.id, o.slug, o.name, m.role FROM orgs o JOIN memberships m ON m.org_id = o.id \
              WHERE m.user_id = $1 ORDER BY lower(o.name), o.id",
@@ -107,7 +102,9 @@ impl Store {
         .bind(user_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter().map(|(id, slug, name, r)| Ok(OrgSummary { id, slug, name, role: role(&r)? })).collect()
+        rows.into_iter()
+            .map(|(id, slug, name, r)| Ok(Membership { org: Org { id, slug, name }, role: role(&r)? }))
+            .collect()
     }
 
     pub async fn member_count(&self, org_id: i64) -> StoreResult<i64> {

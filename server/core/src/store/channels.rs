@@ -1,29 +1,18 @@
 //! Channels and who has joined them.
 
-use app::protocol::ChannelKind;
+use crate::kinds::ChannelKind;
+use crate::model::Channel;
 
 use super::{Store, StoreError, StoreResult, now_ms};
-
-/// A channel with the current user's membership.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ChannelRow {
-    pub id: i64,
-    pub org_id: i64,
-    pub name: String,
-    pub kind: ChannelKind,
-    pub last_seq: i64,
-    /// Whether the user it was looked up for has joined it.
-    pub joined: bool,
-}
 
 type Raw = (i64, i64, String, String, i64, i64);
 
 /// A channel of a kind this build does not know (written by a newer one) is
 /// an error, never read as another kind: access rules depend on it.
-fn row((id, org_id, name, kind, last_seq, joined): Raw) -> StoreResult<ChannelRow> {
+fn row((id, org_id, name, kind, last_seq, joined): Raw) -> StoreResult<Channel> {
     let kind =
         ChannelKind::parse(&kind).ok_or_else(|| StoreError::Unknown(format!("kind {kind:?} of channel {id}")))?;
-    Ok(ChannelRow { id, org_id, name, kind, last_seq, joined: joined != 0 })
+    Ok(Channel { id, org_id, name, kind, last_seq, joined: joined != 0 })
 }
 
 const SELECT: &str = "SELECT c.id, c.org_id, c.name, c.kind, c.last_seq, \
@@ -33,7 +22,7 @@ const SELECT: &str = "SELECT c.id, c.org_id, c.name, c.kind, c.last_seq, \
 impl Store {
     /// Creates a channel that its creator has joined. A taken name in the same
     /// organization is `StoreError::Conflict`.
-    pub async fn create_channel(&self, org_id: i64, name: &str, kind: ChannelKind, by: i64) -> StoreResult<ChannelRow> {
+    pub async fn create_channel(&self, org_id: i64, name: &str, kind: ChannelKind, by: i64) -> StoreResult<Channel> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let (id,): (i64,) = sqlx::query_as(
@@ -53,11 +42,11 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(ChannelRow { id, org_id, name: name.to_owned(), kind, last_seq: 0, joined: true })
+        Ok(Channel { id, org_id, name: name.to_owned(), kind, last_seq: 0, joined: true })
     }
 
     /// All channels of an organization, by name, as `user_id` sees them.
-    pub async fn channels_of(&self, org_id: i64, user_id: i64) -> StoreResult<Vec<ChannelRow>> {
+    pub async fn channels_of(&self, org_id: i64, user_id: i64) -> StoreResult<Vec<Channel>> {
         let rows: Vec<Raw> = sqlx::query_as(&format!("{SELECT} WHERE c.org_id = $2 ORDER BY c.name"))
             .bind(user_id)
             .bind(org_id)
@@ -66,7 +55,7 @@ impl Store {
         rows.into_iter().map(row).collect()
     }
 
-    pub async fn channel_by_name(&self, org_id: i64, name: &str, user_id: i64) -> StoreResult<Option<ChannelRow>> {
+    pub async fn channel_by_name(&self, org_id: i64, name: &str, user_id: i64) -> StoreResult<Option<Channel>> {
         let r: Option<Raw> = sqlx::query_as(&format!("{SELECT} WHERE c.org_id = $2 AND c.name = $3"))
             .bind(user_id)
             .bind(org_id)
@@ -76,7 +65,7 @@ impl Store {
         r.map(row).transpose()
     }
 
-    pub async fn channel_by_id(&self, id: i64, user_id: i64) -> StoreResult<Option<ChannelRow>> {
+    pub async fn channel_by_id(&self, id: i64, user_id: i64) -> StoreResult<Option<Channel>> {
         let r: Option<Raw> = sqlx::query_as(&format!("{SELECT} WHERE c.id = $2"))
             .bind(user_id)
             .bind(id)

@@ -1,50 +1,46 @@
 //! The application service: Confab's use cases over the store, the credential
-//! helpers and the access rules. Server functions reach it through the
-//! [`app::backend::Backend`] trait; Socket.IO handlers call it directly. Every
-//! storage failure is logged here with its context and turned into an
-//! [`ApiError`] a person can read.
+//! helpers and the access rules, called directly by the server functions and
+//! the Socket.IO handlers alike. Every input is checked here (the rules are
+//! the authority, whatever the browser checked before), every decision is
+//! asked of [`access`], and every storage failure is logged here with its
+//! context and turned into a [`CoreError`] a person can be told.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::backend::{Backend, NewSession};
-use app::errors::ApiError;
-use app::protocol::*;
-use app::validate;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::sync::broadcast;
 
 use crate::access;
 use crate::auth::{self, Hasher};
 use crate::channel_events::{ChannelEvent, ChannelEvents, Feed, Step};
-use crate::client_addr::ClientAddr;
+use crate::error::{CoreError, CoreResult};
 use crate::hash_pool::{HashPool, PoolError};
+use crate::kinds::{ChannelKind, Role};
 use crate::login_throttle::LoginThrottle;
-use crate::site::Site;
-use crate::store::{ChannelRow, OrgRow, Store, StoreError};
+use crate::model::*;
+use crate::rules;
+use crate::store::{Store, StoreError};
 
 /// Session lifetime: 30 days.
 const SESSION_TTL_SECS: i64 = 30 * 24 * 3600;
 /// Invite link lifetime: 7 days.
 const INVITE_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
-/// Name of the session cookie over plain HTTP.
-const SESSION_COOKIE: &str = "confab_session";
-/// Name of the session cookie over HTTPS: the `__Host-` prefix makes browsers
-/// refuse it unless it is `Secure`, for this host only and for every path.
-const SESSION_COOKIE_HTTPS: &str = "__Host-confab_session";
+/// Most messages a history page holds.
+pub const MAX_HISTORY_PAGE: i64 = 200;
 
 /// Logs a storage failure with what was being done, and says it plainly.
-fn fail(what: &'static str) -> impl FnOnce(StoreError) -> ApiError {
+fn fail(what: &'static str) -> impl FnOnce(StoreError) -> CoreError {
     move |e| match e {
         StoreError::Unavailable(_) => {
             tracing::warn!(error = %e, "{what}: database unavailable");
-            ApiError::unavailable()
+            CoreError::Unavailable
         }
         _ => {
             tracing::error!(error = %e, "{what} failed");
-            ApiError::internal()
+            CoreError::Internal
         }
     }
 }
@@ -63,8 +59,6 @@ pub enum Revoked {
 pub struct Service {
     /// Where everything is stored.
     store: Store,
-    /// The site's identity: cookie flags depend on it.
-    site: Arc<Site>,
     /// Where password hashing waits its turn.
     hashing: HashPool,
     /// Failed sign-ins, to slow guessing.
@@ -80,18 +74,17 @@ pub struct Service {
 /// A channel looked up for a user, with the user's role in its organization.
 pub struct ChannelAccess {
     pub role: Role,
-    pub channel: ChannelRow,
+    pub channel: Channel,
 }
 
 impl Service {
     /// `messages_per_second` is each user's sending rate (twice that in a burst).
-    pub fn new(store: Store, site: Arc<Site>, messages_per_second: u32) -> Self {
+    pub fn new(store: Store, messages_per_second: u32) -> Self {
         let (revoked, _) = broadcast::channel(1024);
         let rate = NonZeroU32::new(messages_per_second).unwrap_or(NonZeroU32::MIN);
         let burst = rate.saturating_mul(NonZeroU32::new(2).unwrap_or(NonZeroU32::MIN));
         Service {
             store,
-            site,
             hashing: HashPool::for_this_machine(),
             throttle: Arc::default(),
             message_rate: Arc::new(RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))),
@@ -113,18 +106,8 @@ impl Service {
     }
 
     /// Up to `limit` messages of a channel after `after_seq`, oldest first.
-    pub async fn messages_after(
-        &self,
-        channel_id: i64,
-        after_seq: i64,
-        limit: usize,
-    ) -> Result<Vec<ChatMessage>, ApiError> {
+    pub async fn messages_after(&self, channel_id: i64, after_seq: i64, limit: usize) -> CoreResult<Vec<Message>> {
         self.store.messages_after(channel_id, after_seq, limit as i64).await.map_err(fail("reading missed messages"))
-    }
-
-    /// The site's identity.
-    pub fn site(&self) -> Arc<Site> {
-        self.site.clone()
     }
 
     /// Access as it ends, from now on.
@@ -142,19 +125,19 @@ impl Service {
         &self,
         client: IpAddr,
         f: impl FnOnce(&mut Hasher) -> T + Send + 'static,
-    ) -> Result<T, ApiError> {
+    ) -> CoreResult<T> {
         self.hashing.run(client, f).await.map_err(|e| match e {
             PoolError::Busy => {
                 tracing::warn!("password hashing is saturated; turning a request away");
-                ApiError::rate_limited("Too many people are signing in right now; please try again in a moment.")
+                CoreError::rate_limited("Too many people are signing in right now; please try again in a moment.")
             }
             PoolError::ClientBusy => {
                 tracing::info!(%client, "a client has too many sign-ins in flight; turning one away");
-                ApiError::rate_limited("Too many sign-ins from your address at once; please try again in a moment.")
+                CoreError::rate_limited("Too many sign-ins from your address at once; please try again in a moment.")
             }
             PoolError::Stopped => {
                 tracing::error!("password hashing thread failed");
-                ApiError::internal()
+                CoreError::Internal
             }
         })
     }
@@ -177,22 +160,34 @@ impl Service {
 
     /// The role in organization `org_id` of the holder of a session, checked
     /// now: `Err` if the session has ended or they are no longer a member.
-    pub async fn session_role(&self, token_hash: &str, org_id: i64) -> Result<Role, ApiError> {
+    pub async fn session_role(&self, token_hash: &str, org_id: i64) -> CoreResult<Role> {
         if let Some(role) = self.store.session_role(token_hash, org_id).await.map_err(fail("checking session"))? {
             return Ok(role);
         }
         match self.store.session_user(token_hash).await.map_err(fail("checking session"))? {
             Some(_) => Err(access::member(None).unwrap_err()),
-            None => Err(ApiError::unauthenticated()),
+            None => Err(CoreError::Unauthenticated),
         }
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// Answers whether the database responds (for health checks).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.store.ping().await
+    }
+
+    /// Lets queries in flight finish and closes the database: the last step
+    /// of a stop.
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
+    /// Whether an organization with this slug exists.
+    pub async fn org_exists(&self, slug: &str) -> CoreResult<bool> {
+        Ok(self.store.org_by_slug(slug).await.map_err(fail("looking up organization"))?.is_some())
     }
 
     /// The organization and the user's role in it; outsiders get "not found".
-    pub async fn org_for(&self, user: &User, slug: &str) -> Result<(OrgRow, Role), ApiError> {
+    pub async fn org_for(&self, user: &User, slug: &str) -> CoreResult<(Org, Role)> {
         let org = self.store.org_by_slug(slug).await.map_err(fail("looking up organization"))?;
         let Some(org) = org else {
             return Err(access::member(None).unwrap_err());
@@ -201,44 +196,33 @@ impl Service {
         Ok((org, access::member(role)?))
     }
 
-    /// Whether `user` belongs to the organization `slug` (Socket.IO middleware).
-    pub async fn membership(&self, user: &User, slug: &str) -> Result<(OrgRow, Role), ApiError> {
-        self.org_for(user, slug).await
-    }
-
-    async fn channel_named(&self, user: &User, slug: &str, name: &str) -> Result<(OrgRow, ChannelAccess), ApiError> {
+    async fn channel_named(&self, user: &User, slug: &str, name: &str) -> CoreResult<(Org, ChannelAccess)> {
         let (org, role) = self.org_for(user, slug).await?;
-        let name = validate::channel_name(name)?;
+        let name = rules::channel_name(name)?;
         let channel = self
             .store
             .channel_by_name(org.id, &name, user.id)
             .await
             .map_err(fail("looking up channel"))?
-            .ok_or_else(|| ApiError::not_found(format!("There is no channel #{name} here.")))?;
+            .ok_or_else(|| CoreError::not_found(format!("There is no channel #{name} here.")))?;
         access::read_channel(role, channel.kind)?;
         Ok((org, ChannelAccess { role, channel }))
     }
 
     /// The newest `seq` of a channel the caller already may read.
-    pub async fn last_seq(&self, channel_id: i64) -> Result<i64, ApiError> {
+    pub async fn last_seq(&self, channel_id: i64) -> CoreResult<i64> {
         self.store.last_seq(channel_id).await.map_err(fail("reading a channel's last seq"))
     }
 
     /// A channel of organization `org_id` by id, if `user` may read it.
-    pub async fn readable_channel(
-        &self,
-        user: &User,
-        org_id: i64,
-        role: Role,
-        channel_id: i64,
-    ) -> Result<ChannelRow, ApiError> {
+    pub async fn readable_channel(&self, user: &User, org_id: i64, role: Role, channel_id: i64) -> CoreResult<Channel> {
         let channel = self
             .store
             .channel_by_id(channel_id, user.id)
             .await
             .map_err(fail("looking up channel"))?
             .filter(|c| c.org_id == org_id)
-            .ok_or_else(|| ApiError::not_found("There is no such channel in this organization."))?;
+            .ok_or_else(|| CoreError::not_found("There is no such channel in this organization."))?;
         access::read_channel(role, channel.kind)?;
         Ok(channel)
     }
@@ -246,21 +230,24 @@ impl Service {
     /// Validates, authorizes and stores a message, and publishes it to the
     /// channel's event stream; a retry with the same `client_id` returns the
     /// stored original and publishes nothing. `.1` is false for a retry.
+    #[allow(clippy::too_many_arguments)]
     pub async fn post_message(
         &self,
         user: &User,
         org_id: i64,
         org_slug: &str,
         role: Role,
-        req: &events::SendRequest,
-    ) -> Result<(ChatMessage, bool), ApiError> {
-        let client_id = validate::client_id(&req.client_id)?;
-        let body = validate::message_body(&req.body)?;
+        channel_id: i64,
+        client_id: &str,
+        body: &str,
+    ) -> CoreResult<(Message, bool)> {
+        let client_id = rules::client_id(client_id)?;
+        let body = rules::message_body(body)?;
         if self.message_rate.check_key(&user.id).is_err() {
             tracing::info!(user_id = user.id, "message refused: sending too fast");
-            return Err(ApiError::rate_limited("You are sending messages too fast; wait a moment and send again."));
+            return Err(CoreError::rate_limited("You are sending messages too fast; wait a moment and send again."));
         }
-        let channel = self.readable_channel(user, org_id, role, req.channel_id).await?;
+        let channel = self.readable_channel(user, org_id, role, channel_id).await?;
         access::post(role, channel.kind, channel.joined)?;
         let (store, channel_id, client_id, author) =
             (self.store.clone(), channel.id, client_id.to_owned(), user.clone());
@@ -274,13 +261,13 @@ impl Service {
             .await
             .map_err(|e| {
                 tracing::error!(error = %e, "storing message");
-                ApiError::internal()
+                CoreError::Internal
             })?
             .map_err(fail("storing message"))?;
         Ok((stored.message, stored.created))
     }
 
-    async fn new_session(&self, user: User) -> Result<(User, NewSession), ApiError> {
+    async fn new_session(&self, user: User) -> CoreResult<(User, NewSession)> {
         let token = auth::new_token();
         self.store
             .create_session(&auth::token_hash(&token), user.id, SESSION_TTL_SECS * 1000)
@@ -300,35 +287,18 @@ fn wait_in_words(wait: Duration) -> String {
     }
 }
 
-fn channel(row: ChannelRow) -> Channel {
-    Channel { id: row.id, name: row.name, kind: row.kind, joined: row.joined, last_seq: row.last_seq }
-}
-
-#[async_trait::async_trait]
-impl Backend for Service {
-    fn session_cookie_name(&self) -> &'static str {
-        if self.site.https() { SESSION_COOKIE_HTTPS } else { SESSION_COOKIE }
-    }
-
-    fn secure_cookies(&self) -> bool {
-        self.site.https()
-    }
-
-    fn client_ip(&self, request: &http::request::Parts) -> IpAddr {
-        ClientAddr::of(&request.extensions)
-    }
-
-    async fn register(&self, username: &str, password: &str, client: IpAddr) -> Result<(User, NewSession), ApiError> {
-        let username = validate::username(username)?;
-        let password = validate::password(password)?.to_owned();
+impl Service {
+    pub async fn register(&self, username: &str, password: &str, client: IpAddr) -> CoreResult<(User, NewSession)> {
+        let username = rules::username(username)?;
+        let password = rules::password(password)?.to_owned();
         let hash = self.hash(client, move |h| h.hash_password(&password)).await?.map_err(|e| {
             tracing::error!(error = %e, "hashing password");
-            ApiError::internal()
+            CoreError::Internal
         })?;
         let user = match self.store.create_user(&username, &hash).await {
             Ok(user) => user,
             Err(StoreError::Conflict(_)) => {
-                return Err(ApiError::conflict(format!("The username {username} is taken; please choose another.")));
+                return Err(CoreError::conflict(format!("The username {username} is taken; please choose another.")));
             }
             Err(e) => return Err(fail("creating user")(e)),
         };
@@ -336,16 +306,16 @@ impl Backend for Service {
         self.new_session(user).await
     }
 
-    async fn login(&self, username: &str, password: &str, client: IpAddr) -> Result<(User, NewSession), ApiError> {
+    pub async fn login(&self, username: &str, password: &str, client: IpAddr) -> CoreResult<(User, NewSession)> {
         if username.trim().is_empty() || password.is_empty() {
-            return Err(ApiError::invalid("Please enter your username and password."));
+            return Err(CoreError::invalid("Please enter your username and password."));
         }
         if password.len() > 1024 || username.len() > 256 {
-            return Err(ApiError::bad_credentials());
+            return Err(CoreError::BadCredentials);
         }
         if let Err(wait) = self.throttle.check(username, client) {
             tracing::info!(%client, wait_secs = wait.as_secs_f32().ceil(), "sign-in refused: too many failures");
-            return Err(ApiError::rate_limited(format!(
+            return Err(CoreError::rate_limited(format!(
                 "Too many failed sign-ins. Please wait {} before trying again.",
                 wait_in_words(wait)
             )));
@@ -375,12 +345,12 @@ impl Backend for Service {
             _ => {
                 self.throttle.failed(username, client);
                 tracing::info!(%client, "sign-in failed: wrong username or password");
-                Err(ApiError::bad_credentials())
+                Err(CoreError::BadCredentials)
             }
         }
     }
 
-    async fn logout(&self, token: &str) -> Result<(), ApiError> {
+    pub async fn logout(&self, token: &str) -> CoreResult<()> {
         let token_hash = auth::token_hash(token);
         let user_id = self.store.delete_session(&token_hash).await.map_err(fail("revoking session"))?;
         if let Some(user_id) = user_id {
@@ -390,40 +360,44 @@ impl Backend for Service {
         Ok(())
     }
 
-    async fn session_user(&self, token: &str) -> Result<Option<User>, ApiError> {
+    pub async fn session_user(&self, token: &str) -> CoreResult<Option<User>> {
         if token.is_empty() || token.len() > 128 {
             return Ok(None);
         }
         self.store.session_user(&auth::token_hash(token)).await.map_err(fail("checking session"))
     }
 
-    async fn list_orgs(&self, user: &User) -> Result<Vec<OrgSummary>, ApiError> {
-        self.store.orgs_of(user.id).await.map_err(fail("listing organizations"))
+    /// The organizations a user belongs to, by name.
+    pub async fn list_orgs(&self, user_id: i64) -> CoreResult<Vec<Membership>> {
+        self.store.orgs_of(user_id).await.map_err(fail("listing organizations"))
     }
 
-    async fn create_org(&self, user: &User, name: &str, slug: &str) -> Result<OrgSummary, ApiError> {
-        let name = validate::org_name(name)?;
-        let slug = validate::org_slug(slug)?;
+    /// Creates an organization with `user` as its owner and a `general` channel.
+    pub async fn create_org(&self, user: &User, name: &str, slug: &str) -> CoreResult<Membership> {
+        let name = rules::org_name(name)?;
+        let slug = rules::org_slug(slug)?;
         match self.store.create_org(user.id, &name, &slug).await {
             Ok(org) => {
-                tracing::info!(user_id = user.id, org = %org.slug, "organization created");
+                tracing::info!(user_id = user.id, org = %org.org.slug, "organization created");
                 Ok(org)
             }
             Err(StoreError::Conflict(_)) => {
-                Err(ApiError::conflict(format!("The URL name {slug} is taken; please choose another.")))
+                Err(CoreError::conflict(format!("The URL name {slug} is taken; please choose another.")))
             }
             Err(e) => Err(fail("creating organization")(e)),
         }
     }
 
-    async fn org_view(&self, user: &User, slug: &str) -> Result<OrgView, ApiError> {
+    /// The organization, the channels the user may see and how many belong to it.
+    pub async fn org_view(&self, user: &User, slug: &str) -> CoreResult<OrgOverview> {
         let (org, role) = self.org_for(user, slug).await?;
         let channels = self.list_channels(user, slug).await?;
         let member_count = self.store.member_count(org.id).await.map_err(fail("counting members"))?;
-        Ok(OrgView { org: OrgSummary { id: org.id, slug: org.slug, name: org.name, role }, channels, member_count })
+        Ok(OrgOverview { membership: Membership { org, role }, channels, member_count })
     }
 
-    async fn create_invite(&self, user: &User, slug: &str) -> Result<Invite, ApiError> {
+    /// A new invite link (owners and admins).
+    pub async fn create_invite(&self, user: &User, slug: &str) -> CoreResult<NewInvite> {
         let (org, role) = self.org_for(user, slug).await?;
         access::invite(role)?;
         let token = auth::new_token();
@@ -433,49 +407,50 @@ impl Backend for Service {
             .await
             .map_err(fail("creating invite"))?;
         tracing::info!(user_id = user.id, org = %org.slug, "invite created");
-        // The server function, which knows the request's host, fills in `url`.
-        Ok(Invite { path: format!("/invite/{token}"), url: String::new(), token, expires_at })
+        Ok(NewInvite { token, expires_at })
     }
 
-    async fn list_invites(&self, user: &User, slug: &str, made: Option<&str>) -> Result<InviteList, ApiError> {
+    /// The working invite links (owners and admins); `made` is a token the
+    /// caller just made, to show again if it checks out.
+    pub async fn list_invites(&self, user: &User, slug: &str, made: Option<&str>) -> CoreResult<InviteLinks> {
         let (org, role) = self.org_for(user, slug).await?;
         access::invite(role)?;
         let rows = self.store.invites_of(org.id).await.map_err(fail("listing invites"))?;
         let made_hash = made.filter(|t| t.len() <= 128).map(auth::token_hash);
         let new_link = made.zip(made_hash).and_then(|(token, hash)| {
             let row = rows.iter().find(|r| r.token_hash == hash && r.created_by_id == user.id)?;
-            let path = format!("/invite/{token}");
-            Some(Invite { token: token.to_owned(), path, url: String::new(), expires_at: row.expires_at })
+            Some(NewInvite { token: token.to_owned(), expires_at: row.expires_at })
         });
-        let invites = rows
+        let links = rows
             .into_iter()
-            .map(|r| InviteSummary {
+            .map(|r| InviteLink {
                 id: r.token_hash,
                 created_by: r.created_by,
                 created_at: r.created_at,
                 expires_at: r.expires_at,
             })
             .collect();
-        Ok(InviteList { invites, new_link })
+        Ok(InviteLinks { links, new_link })
     }
 
-    async fn revoke_invite(&self, user: &User, slug: &str, id: &str) -> Result<(), ApiError> {
+    pub async fn revoke_invite(&self, user: &User, slug: &str, id: &str) -> CoreResult<()> {
         let (org, role) = self.org_for(user, slug).await?;
         access::invite(role)?;
         if !self.store.delete_invite(org.id, id).await.map_err(fail("revoking invite"))? {
-            return Err(ApiError::not_found("That invite link does not exist or no longer works."));
+            return Err(CoreError::not_found("That invite link does not exist or no longer works."));
         }
         tracing::info!(user_id = user.id, org = %org.slug, "invite revoked");
         Ok(())
     }
 
-    async fn invite_preview(&self, user: &User, token: &str) -> Result<InvitePreview, ApiError> {
+    /// Where an invite link leads.
+    pub async fn invite_preview(&self, user: &User, token: &str) -> CoreResult<InviteTarget> {
         let invite =
             self.store.invite(&auth::token_hash(token)).await.map_err(fail("looking up invite"))?.ok_or_else(|| {
-                ApiError::not_found("This invite link is not valid or has expired. Ask for a new one.")
+                CoreError::not_found("This invite link is not valid or has expired. Ask for a new one.")
             })?;
         let role = self.store.role_in(invite.org_id, user.id).await.map_err(fail("looking up membership"))?;
-        Ok(InvitePreview {
+        Ok(InviteTarget {
             org_name: invite.org_name,
             org_slug: invite.org_slug,
             invited_by: invite.invited_by,
@@ -483,25 +458,25 @@ impl Backend for Service {
         })
     }
 
-    async fn accept_invite(&self, user: &User, token: &str) -> Result<OrgSummary, ApiError> {
+    /// Joins the organization an invite link leads to.
+    pub async fn accept_invite(&self, user: &User, token: &str) -> CoreResult<Membership> {
         let invite =
             self.store.invite(&auth::token_hash(token)).await.map_err(fail("looking up invite"))?.ok_or_else(|| {
-                ApiError::not_found("This invite link is not valid or has expired. Ask for a new one.")
+                CoreError::not_found("This invite link is not valid or has expired. Ask for a new one.")
             })?;
         self.store.add_member(invite.org_id, user.id, Role::Member).await.map_err(fail("adding member"))?;
         let role = self.store.role_in(invite.org_id, user.id).await.map_err(fail("looking up membership"))?;
         tracing::info!(user_id = user.id, org = %invite.org_slug, "joined organization by invite");
-        Ok(OrgSummary {
-            id: invite.org_id,
-            slug: invite.org_slug,
-            name: invite.org_name,
+        Ok(Membership {
+            org: Org { id: invite.org_id, slug: invite.org_slug, name: invite.org_name },
             role: role.unwrap_or(Role::Member),
         })
     }
 
-    async fn remove_member(&self, user: &User, slug: &str, username: &str) -> Result<(), ApiError> {
+    /// Takes `username` out of the organization; their live connections to it close.
+    pub async fn remove_member(&self, user: &User, slug: &str, username: &str) -> CoreResult<()> {
         let (org, role) = self.org_for(user, slug).await?;
-        let not_member = || ApiError::not_found(format!("{} is not a member of this organization.", username.trim()));
+        let not_member = || CoreError::not_found(format!("{} is not a member of this organization.", username.trim()));
         let target =
             self.store.user_by_name(username.trim()).await.map_err(fail("looking up user"))?.ok_or_else(not_member)?;
         let target_role = self
@@ -519,69 +494,75 @@ impl Backend for Service {
         Ok(())
     }
 
-    async fn create_channel(&self, user: &User, slug: &str, name: &str) -> Result<Channel, ApiError> {
+    /// Creates a public channel its creator has joined.
+    pub async fn create_channel(&self, user: &User, slug: &str, name: &str) -> CoreResult<Channel> {
         let (org, _role) = self.org_for(user, slug).await?;
-        let name = validate::channel_name(name)?;
+        let name = rules::channel_name(name)?;
         match self.store.create_channel(org.id, &name, ChannelKind::Public, user.id).await {
             Ok(row) => {
                 tracing::info!(user_id = user.id, org = %org.slug, channel_id = row.id, "channel created");
-                Ok(channel(row))
+                Ok(row)
             }
-            Err(StoreError::Conflict(_)) => Err(ApiError::conflict(format!("There is already a channel #{name}."))),
+            Err(StoreError::Conflict(_)) => Err(CoreError::conflict(format!("There is already a channel #{name}."))),
             Err(e) => Err(fail("creating channel")(e)),
         }
     }
 
-    async fn list_channels(&self, user: &User, slug: &str) -> Result<Vec<Channel>, ApiError> {
+    /// The channels of an organization the user may see, by name.
+    pub async fn list_channels(&self, user: &User, slug: &str) -> CoreResult<Vec<Channel>> {
         let (org, role) = self.org_for(user, slug).await?;
         let rows = self.store.channels_of(org.id, user.id).await.map_err(fail("listing channels"))?;
-        Ok(rows.into_iter().filter(|c| access::read_channel(role, c.kind).is_ok()).map(channel).collect())
+        Ok(rows.into_iter().filter(|c| access::read_channel(role, c.kind).is_ok()).collect())
     }
 
-    async fn join_channel(&self, user: &User, slug: &str, name: &str) -> Result<Channel, ApiError> {
+    /// Joins a channel (so the user may post in it).
+    pub async fn join_channel(&self, user: &User, slug: &str, name: &str) -> CoreResult<Channel> {
         let (_org, ChannelAccess { role, mut channel }) = self.channel_named(user, slug, name).await?;
         access::join_channel(role, channel.kind)?;
         self.store.join_channel(channel.id, user.id).await.map_err(fail("joining channel"))?;
         tracing::info!(user_id = user.id, channel_id = channel.id, "joined channel");
         channel.joined = true;
-        Ok(self::channel(channel))
+        Ok(channel)
     }
 
-    async fn leave_channel(&self, user: &User, slug: &str, name: &str) -> Result<Channel, ApiError> {
+    /// Leaves a channel.
+    pub async fn leave_channel(&self, user: &User, slug: &str, name: &str) -> CoreResult<Channel> {
         let (_org, ChannelAccess { mut channel, .. }) = self.channel_named(user, slug, name).await?;
         self.store.leave_channel(channel.id, user.id).await.map_err(fail("leaving channel"))?;
         tracing::info!(user_id = user.id, channel_id = channel.id, "left channel");
         channel.joined = false;
-        Ok(self::channel(channel))
+        Ok(channel)
     }
 
-    async fn send_message(
+    /// Stores a message in channel `channel` (by name) and publishes it, as a
+    /// socket's `send` does.
+    pub async fn send_message(
         &self,
         user: &User,
         slug: &str,
         channel: &str,
         client_id: &str,
         body: &str,
-    ) -> Result<ChatMessage, ApiError> {
+    ) -> CoreResult<Message> {
         let (org, ChannelAccess { role, channel }) = self.channel_named(user, slug, channel).await?;
-        let req =
-            events::SendRequest { channel_id: channel.id, client_id: client_id.to_owned(), body: body.to_owned() };
-        let (message, _created) = self.post_message(user, org.id, &org.slug, role, &req).await?;
+        let (message, _created) = self.post_message(user, org.id, &org.slug, role, channel.id, client_id, body).await?;
         Ok(message)
     }
 
-    async fn history(
+    /// Up to `limit` messages with `seq < before_seq` (the newest when
+    /// `None`), oldest first.
+    pub async fn history(
         &self,
         user: &User,
         slug: &str,
         name: &str,
         before_seq: Option<i64>,
         limit: i64,
-    ) -> Result<HistoryPage, ApiError> {
+    ) -> CoreResult<History> {
         let (_org, ChannelAccess { channel, .. }) = self.channel_named(user, slug, name).await?;
-        let limit = limit.clamp(1, HISTORY_PAGE_SIZE * 4);
+        let limit = limit.clamp(1, MAX_HISTORY_PAGE);
         let (messages, has_more) =
             self.store.history(channel.id, before_seq, limit).await.map_err(fail("reading history"))?;
-        Ok(HistoryPage { channel: self::channel(channel), messages, has_more })
+        Ok(History { channel, messages, has_more })
     }
 }

@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::client_addr::ClientKey;
+use crate::client_key::ClientKey;
 
 /// Longest wait between tries.
 const MAX_WAIT: Duration = Duration::from_secs(15 * 60);

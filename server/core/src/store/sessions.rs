@@ -1,6 +1,7 @@
 //! Sessions, keyed by the SHA-256 hash of their token.
 
-use app::protocol::{Role, User};
+use crate::kinds::Role;
+use crate::model::User;
 
 use super::{Store, StoreResult, now_ms};
 

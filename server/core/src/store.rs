@@ -20,8 +20,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
-pub use channels::ChannelRow;
-pub use orgs::{InviteRow, OrgRow};
+pub use messages::Stored;
+pub use orgs::{DEFAULT_CHANNEL, InviteListRow, InviteRow};
 pub use users::UserRow;
 
 /// Which database is behind the pool.

@@ -1,0 +1,91 @@
+//! The service core's results as the wire types (ssr only): the one place the
+//! core's model meets the public API, for the server functions here and for
+//! the Socket.IO handlers in `server`.
+
+use confab_core::model;
+
+use crate::protocol::*;
+
+impl From<model::User> for User {
+    fn from(u: model::User) -> Self {
+        User { id: u.id, username: u.username }
+    }
+}
+
+impl From<model::Membership> for OrgSummary {
+    fn from(m: model::Membership) -> Self {
+        OrgSummary { id: m.org.id, slug: m.org.slug, name: m.org.name, role: m.role }
+    }
+}
+
+impl From<model::Channel> for Channel {
+    fn from(c: model::Channel) -> Self {
+        Channel { id: c.id, name: c.name, kind: c.kind, joined: c.joined, last_seq: c.last_seq }
+    }
+}
+
+impl From<model::Message> for ChatMessage {
+    fn from(m: model::Message) -> Self {
+        ChatMessage {
+            id: m.id,
+            channel_id: m.channel_id,
+            seq: m.seq,
+            client_id: m.client_id,
+            author_id: m.author_id,
+            author: m.author,
+            body: m.body,
+            sent_at: m.sent_at,
+        }
+    }
+}
+
+impl From<model::OrgOverview> for OrgView {
+    fn from(o: model::OrgOverview) -> Self {
+        OrgView {
+            org: o.membership.into(),
+            channels: o.channels.into_iter().map(Into::into).collect(),
+            member_count: o.member_count,
+        }
+    }
+}
+
+impl From<model::History> for HistoryPage {
+    fn from(h: model::History) -> Self {
+        HistoryPage {
+            channel: h.channel.into(),
+            messages: h.messages.into_iter().map(Into::into).collect(),
+            has_more: h.has_more,
+        }
+    }
+}
+
+impl From<model::InviteTarget> for InvitePreview {
+    fn from(t: model::InviteTarget) -> Self {
+        InvitePreview {
+            org_name: t.org_name,
+            org_slug: t.org_slug,
+            invited_by: t.invited_by,
+            already_member: t.already_member,
+        }
+    }
+}
+
+impl From<model::InviteLink> for InviteSummary {
+    fn from(l: model::InviteLink) -> Self {
+        InviteSummary { id: l.id, created_by: l.created_by, created_at: l.created_at, expires_at: l.expires_at }
+    }
+}
+
+/// An invite link as its maker sees it: `origin` is `http(s)://host` of this site.
+pub fn invite(new: model::NewInvite, origin: &str) -> Invite {
+    let path = format!("/invite/{}", new.token);
+    Invite { url: format!("{origin}{path}"), path, token: new.token, expires_at: new.expires_at }
+}
+
+/// An organization's invite links; `origin` as for [`invite`].
+pub fn invite_list(links: model::InviteLinks, origin: &str) -> InviteList {
+    InviteList {
+        invites: links.links.into_iter().map(Into::into).collect(),
+        new_link: links.new_link.map(|new| invite(new, origin)),
+    }
+}

@@ -1,0 +1,67 @@
+//! The closed sets access is decided on: a person's role in an organization
+//! and a channel's kind. They cross the wire as they are (lowercase strings,
+//! re-exported by `app::protocol`) and are stored with the same spelling; a
+//! stored spelling this build does not know parses to `None`, never to
+//! another value, so access rules fail closed.
+
+use serde::{Deserialize, Serialize};
+
+/// A user's standing in one organization.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Created the organization; may do everything an admin may.
+    Owner,
+    /// Manages members, invites and restricted channels.
+    Admin,
+    /// Sees supervisor channels; otherwise a member.
+    Supervisor,
+    /// An ordinary member.
+    Member,
+}
+
+impl Role {
+    /// The stored spelling of the role.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Supervisor => "supervisor",
+            Role::Member => "member",
+        }
+    }
+
+    /// Parses the stored spelling; unknown text is `None`.
+    pub fn parse(s: &str) -> Option<Role> {
+        Some(match s {
+            "owner" => Role::Owner,
+            "admin" => Role::Admin,
+            "supervisor" => Role::Supervisor,
+            "member" => Role::Member,
+            _ => return None,
+        })
+    }
+}
+
+/// Who may see a channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelKind {
+    /// Every member of the organization may read and join it.
+    Public,
+}
+
+impl ChannelKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::Public => "public",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ChannelKind> {
+        match s {
+            "public" => Some(ChannelKind::Public),
+            _ => None,
+        }
+    }
+}

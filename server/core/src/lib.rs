@@ -1,0 +1,53 @@
+//! Confab's service core: one plain crate holding every use case, so that the
+//! server functions (in `app`, behind `ssr`) and the Socket.IO handlers (in
+//! `server`) call the same API with no seam between them.
+//!
+//! Without the `server` feature it is only what the browser shares with the
+//! server: the input [`rules`] and the closed sets access is decided on
+//! ([`kinds`]). With it:
+//!
+//! - [`service`]: the use cases, over the store, the credentials and the
+//!   access rules; the one entry point.
+//! - [`store`]: the database (SQLite by default, PostgreSQL by URL), its
+//!   migrations and its queries.
+//! - [`channel_events`]: each channel as an ordered event stream, published
+//!   after commit to the in-process bus the live layer subscribes to.
+//! - [`access`]: who may see, join, post, invite or remove people.
+//! - [`auth`], [`hash_pool`], [`login_throttle`]: password hashes and tokens,
+//!   the threads that hash (a fair share per client), slowing guesses.
+//! - [`model`]: what the use cases return; [`error`]: how they fail.
+//! - [`held_counts`], [`client_key`]: counting what each client holds.
+//!
+//! Nothing here knows HTTP, cookies or Socket.IO: `app` maps these types to
+//! the wire types and errors, once, for both callers.
+
+pub mod kinds;
+pub mod rules;
+
+#[cfg(feature = "server")]
+pub mod access;
+#[cfg(feature = "server")]
+pub mod auth;
+#[cfg(feature = "server")]
+pub mod channel_events;
+#[cfg(feature = "server")]
+pub mod client_key;
+#[cfg(feature = "server")]
+pub mod error;
+#[cfg(feature = "server")]
+pub mod hash_pool;
+#[cfg(feature = "server")]
+pub mod held_counts;
+#[cfg(feature = "server")]
+pub mod login_throttle;
+#[cfg(feature = "server")]
+pub mod model;
+#[cfg(feature = "server")]
+pub mod service;
+#[cfg(feature = "server")]
+pub mod store;
+
+#[cfg(feature = "server")]
+pub use error::{CoreError, CoreResult};
+#[cfg(feature = "server")]
+pub use service::Service;

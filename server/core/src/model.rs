@@ -1,0 +1,116 @@
+//! What the use cases return: plain data, read from the database (the store
+//! returns these, or rows of its own that never leave the core) and never
+//! sent as it is. `app` maps each to its wire type, so the wire can change
+//! without the storage, and the other way round.
+
+use crate::kinds::{ChannelKind, Role};
+
+/// A person with an account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+}
+
+/// An organization.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Org {
+    pub id: i64,
+    /// Its URL name; also its Socket.IO namespace.
+    pub slug: String,
+    pub name: String,
+}
+
+/// An organization and someone's role in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Membership {
+    pub org: Org,
+    pub role: Role,
+}
+
+/// A channel as one user sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Channel {
+    pub id: i64,
+    pub org_id: i64,
+    pub name: String,
+    pub kind: ChannelKind,
+    /// The `seq` of its newest event (0 before the first).
+    pub last_seq: i64,
+    /// Whether the user it was looked up for has joined it.
+    pub joined: bool,
+}
+
+/// A stored message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub id: i64,
+    pub channel_id: i64,
+    /// Its place in the channel's stream: gapless from 1.
+    pub seq: i64,
+    /// The sender's id for it, unique in the channel (retries are stored once).
+    pub client_id: String,
+    pub author_id: i64,
+    pub author: String,
+    pub body: String,
+    /// Milliseconds since the Unix epoch.
+    pub sent_at: i64,
+}
+
+/// A session just started: the token goes to its holder once (a cookie) and
+/// is stored only as a hash.
+#[derive(Clone, Debug)]
+pub struct NewSession {
+    pub token: String,
+    pub max_age_secs: i64,
+}
+
+/// An invite link just made (or shown again to the person who made it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewInvite {
+    pub token: String,
+    pub expires_at: i64,
+}
+
+/// A working invite link, without its token (only its hash is stored).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InviteLink {
+    /// The token's hash: what revoking names it by.
+    pub id: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// An organization's working invite links, and the one its caller just made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InviteLinks {
+    pub links: Vec<InviteLink>,
+    pub new_link: Option<NewInvite>,
+}
+
+/// Where an invite link leads, for the person about to accept it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InviteTarget {
+    pub org_name: String,
+    pub org_slug: String,
+    pub invited_by: String,
+    pub already_member: bool,
+}
+
+/// An organization as one member sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrgOverview {
+    pub membership: Membership,
+    pub channels: Vec<Channel>,
+    pub member_count: i64,
+}
+
+/// A page of a channel's history, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct History {
+    pub channel: Channel,
+    pub messages: Vec<Message>,
+    /// Whether older messages exist.
+    pub has_more: bool,
+}
