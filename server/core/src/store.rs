@@ -1,6 +1,9 @@
 //! Storage: the schema, its migrations and every query. SQLite (WAL) by default,
-//! PostgreSQL through a `postgres://` URL; the queries are written once, in the
-//! dialect both accept (`$1` parameters, `RETURNING`), over sqlx's `Any` driver.
+//! PostgreSQL through a `postgres://` URL. Each query is written in each
+//! dialect (`sqlite.rs`, `postgres.rs`) and checked at compile time by sqlx's
+//! macros against that dialect's schema; the modules named after what they
+//! store (`users`, `orgs`, …) call whichever the pool speaks and turn rows
+//! into the model, once for both.
 //!
 //! Invariants kept here:
 //! - a channel's message `seq` is gapless: it is taken from `channels.last_seq`
@@ -12,23 +15,47 @@
 mod channels;
 mod messages;
 mod orgs;
+mod records;
 mod sessions;
 mod users;
 
+// `scripts/sqlx-prepare.sh` checks one dialect at a time against a live
+// database, leaving the other out (`--cfg sqlx_prepare="…"`).
+#[cfg(not(sqlx_prepare = "sqlite"))]
+mod postgres;
+#[cfg(not(sqlx_prepare = "postgres"))]
+mod sqlite;
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::Executor;
+use sqlx::pool::PoolOptions;
 
 pub use messages::Stored;
-pub use orgs::{DEFAULT_CHANNEL, InviteListRow, InviteRow};
-pub use users::UserRow;
+pub use orgs::DEFAULT_CHANNEL;
+pub use records::{InviteListRow, InviteRow, UserRow};
 
-/// Which database is behind the pool.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DbKind {
-    Sqlite,
-    Postgres,
+/// Calls the query function `$f` of the dialect the store's pool speaks,
+/// with the pool and the arguments, and awaits it.
+macro_rules! on_db {
+    ($store:expr, $f:ident($($arg:expr),* $(,)?)) => {
+        match &$store.pool {
+            #[cfg(not(sqlx_prepare = "postgres"))]
+            $crate::store::Pool::Sqlite(pool) => $crate::store::sqlite::$f(pool, $($arg),*).await,
+            #[cfg(not(sqlx_prepare = "sqlite"))]
+            $crate::store::Pool::Postgres(pool) => $crate::store::postgres::$f(pool, $($arg),*).await,
+        }
+    };
+}
+use on_db;
+
+/// A connection pool, in the dialect of its database.
+#[derive(Clone, Debug)]
+enum Pool {
+    #[cfg(not(sqlx_prepare = "postgres"))]
+    Sqlite(sqlx::SqlitePool),
+    #[cfg(not(sqlx_prepare = "sqlite"))]
+    Postgres(sqlx::PgPool),
 }
 
 /// A failure of the storage layer.
@@ -74,66 +101,93 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[derive(Clone)]
 pub struct Store {
     /// Connection pool shared by every request and socket.
-    pool: AnyPool,
-    /// Which dialect the pool speaks (migrations differ).
-    kind: DbKind,
+    pool: Pool,
 }
 
 impl Store {
     /// Connects to `url`, creating the SQLite file if needed, and runs migrations.
     pub async fn connect(url: &str) -> StoreResult<Store> {
-        sqlx::any::install_default_drivers();
-        let kind = if url.starts_with("sqlite:") {
-            DbKind::Sqlite
+        let pool = if url.starts_with("sqlite:") {
+            Self::sqlite(url).await?
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            DbKind::Postgres
+            Self::postgres(url).await?
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_owned()));
         };
-        let options: AnyConnectOptions = url.parse()?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(if kind == DbKind::Sqlite { 8 } else { 16 })
-            .acquire_timeout(Duration::from_secs(5))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if kind == DbKind::Sqlite {
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
-                        )
-                        .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
-            .await?;
-        let store = Store { pool, kind };
+        let store = Store { pool };
         store.migrate().await?;
         Ok(store)
     }
 
+    #[cfg(not(sqlx_prepare = "postgres"))]
+    async fn sqlite(url: &str) -> StoreResult<Pool> {
+        let pool = PoolOptions::<sqlx::Sqlite>::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(5))
+            .after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await?;
+        Ok(Pool::Sqlite(pool))
+    }
+
+    #[cfg(not(sqlx_prepare = "sqlite"))]
+    async fn postgres(url: &str) -> StoreResult<Pool> {
+        let pool = PoolOptions::<sqlx::Postgres>::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(url)
+            .await?;
+        Ok(Pool::Postgres(pool))
+    }
+
+    #[cfg(sqlx_prepare = "sqlite")]
+    async fn postgres(url: &str) -> StoreResult<Pool> {
+        Err(StoreError::UnsupportedUrl(url.to_owned()))
+    }
+
+    #[cfg(sqlx_prepare = "postgres")]
+    async fn sqlite(url: &str) -> StoreResult<Pool> {
+        Err(StoreError::UnsupportedUrl(url.to_owned()))
+    }
+
     async fn migrate(&self) -> StoreResult<()> {
-        match self.kind {
-            DbKind::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.pool).await?,
-            DbKind::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.pool).await?,
+        match &self.pool {
+            #[cfg(not(sqlx_prepare = "postgres"))]
+            Pool::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            #[cfg(not(sqlx_prepare = "sqlite"))]
+            Pool::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
         Ok(())
     }
 
-    pub fn kind(&self) -> DbKind {
-        self.kind
-    }
-
     /// Answers whether the database responds (for health checks).
     pub async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        match &self.pool {
+            #[cfg(not(sqlx_prepare = "postgres"))]
+            Pool::Sqlite(pool) => pool.execute("SELECT 1").await.map(drop)?,
+            #[cfg(not(sqlx_prepare = "sqlite"))]
+            Pool::Postgres(pool) => pool.execute("SELECT 1").await.map(drop)?,
+        };
         Ok(())
     }
 
     /// Waits for in-flight queries and closes every connection.
     pub async fn close(&self) {
-        self.pool.close().await;
+        match &self.pool {
+            #[cfg(not(sqlx_prepare = "postgres"))]
+            Pool::Sqlite(pool) => pool.close().await,
+            #[cfg(not(sqlx_prepare = "sqlite"))]
+            Pool::Postgres(pool) => pool.close().await,
+        }
     }
 }
 

@@ -1,0 +1,465 @@
+//! Every query in PostgreSQL's dialect, checked at compile time against the
+//! migrated schema (`migrations/postgres`) by sqlx's macros: from the committed
+//! metadata in `.sqlx/` when there is no database (every normal build), and
+//! against a real database by `scripts/sqlx-prepare.sh`, which writes that
+//! metadata. Each function is one statement or one transaction; what the
+//! rows mean is decided in the store's modules, once for both dialects.
+
+use sqlx::PgPool as Pool;
+
+use super::records::*;
+use crate::model::{Org, User};
+
+pub async fn create_user(pool: &Pool, username: &str, password_hash: &str, now: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"INSERT INTO users (username, password_hash, created_at) VALUES ($1, $2, $3) RETURNING id AS "id!""#,
+        username,
+        password_hash,
+        now
+    )
+    .fetch_one(pool)
+    .await
+}
+
+pub async fn user_by_name(pool: &Pool, username: &str) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as!(
+        UserRow,
+        r#"SELECT id AS "id!", username, password_hash FROM users WHERE lower(username) = lower($1)"#,
+        username
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn create_session(
+    pool: &Pool,
+    token_hash: &str,
+    user_id: i64,
+    now: i64,
+    expires_at: i64,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        token_hash,
+        user_id,
+        now,
+        expires_at
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn session_user(pool: &Pool, token_hash: &str, now: i64) -> sqlx::Result<Option<User>> {
+    sqlx::query_as!(
+        User,
+        r#"SELECT u.id AS "id!", u.username AS "username!" FROM sessions s JOIN users u ON u.id = s.user_id
+           WHERE s.token_hash = $1 AND s.expires_at > $2"#,
+        token_hash,
+        now
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn delete_session(pool: &Pool, token_hash: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!(r#"DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id AS "user_id!""#, token_hash)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn session_role(pool: &Pool, token_hash: &str, now: i64, org_id: i64) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        r#"SELECT m.role AS "role!" FROM sessions s JOIN memberships m ON m.user_id = s.user_id
+           WHERE s.token_hash = $1 AND s.expires_at > $2 AND m.org_id = $3"#,
+        token_hash,
+        now,
+        org_id
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn delete_expired_sessions(pool: &Pool, now: i64) -> sqlx::Result<Vec<ExpiredSession>> {
+    sqlx::query_as!(
+        ExpiredSession,
+        r#"DELETE FROM sessions WHERE expires_at <= $1 RETURNING user_id AS "user_id!", token_hash AS "token_hash!""#,
+        now
+    )
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn create_org(
+    pool: &Pool,
+    owner: i64,
+    name: &str,
+    slug: &str,
+    owner_role: &str,
+    channel: &str,
+    now: i64,
+) -> sqlx::Result<i64> {
+    let mut tx = pool.begin().await?;
+    let id = sqlx::query_scalar!(
+        r#"INSERT INTO orgs (slug, name, created_by, created_at) VALUES ($1, $2, $3, $4) RETURNING id AS "id!""#,
+        slug,
+        name,
+        owner,
+        now
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)",
+        id,
+        owner,
+        owner_role,
+        now
+    )
+    .execute(&mut *tx)
+    .await?;
+    let channel_id = sqlx::query_scalar!(
+        r#"INSERT INTO channels (org_id, name, kind, created_by, created_at) VALUES ($1, $2, 'public', $3, $4)
+           RETURNING id AS "id!""#,
+        id,
+        channel,
+        owner,
+        now
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "INSERT INTO channel_members (channel_id, user_id, joined_at) VALUES ($1, $2, $3)",
+        channel_id,
+        owner,
+        now
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn org_by_slug(pool: &Pool, slug: &str) -> sqlx::Result<Option<Org>> {
+    sqlx::query_as!(Org, r#"SELECT id AS "id!", slug, name FROM orgs WHERE slug = $1"#, slug).fetch_optional(pool).await
+}
+
+pub async fn role_in(pool: &Pool, org_id: i64, user_id: i64) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!("SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2", org_id, user_id)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn orgs_of(pool: &Pool, user_id: i64) -> sqlx::Result<Vec<MembershipRecord>> {
+    sqlx::query_as!(
+        MembershipRecord,
+        r#"SELECT o.id AS "id!", o.slug AS "slug!", o.name AS "name!", m.role AS "role!"
+           FROM orgs o JOIN memberships m ON m.org_id = o.id
+           WHERE m.user_id = $1 ORDER BY lower(o.name), o.id"#,
+        user_id
+    )
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn member_count(pool: &Pool, org_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM memberships WHERE org_id = $1"#, org_id)
+        .fetch_one(pool)
+        .await
+}
+
+pub async fn owner_count(pool: &Pool, org_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM memberships WHERE org_id = $1 AND role = 'owner'"#, org_id)
+        .fetch_one(pool)
+        .await
+}
+
+pub async fn create_invite(
+    pool: &Pool,
+    token_hash: &str,
+    org_id: i64,
+    by: i64,
+    now: i64,
+    expires_at: i64,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO invites (token_hash, org_id, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        token_hash,
+        org_id,
+        by,
+        now,
+        expires_at
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn invite(pool: &Pool, token_hash: &str, now: i64) -> sqlx::Result<Option<InviteRow>> {
+    sqlx::query_as!(
+        InviteRow,
+        r#"SELECT i.org_id AS "org_id!", o.slug AS "org_slug!", o.name AS "org_name!",
+                  u.username AS "invited_by!", i.expires_at AS "expires_at!"
+           FROM invites i JOIN orgs o ON o.id = i.org_id JOIN users u ON u.id = i.created_by
+           WHERE i.token_hash = $1 AND i.expires_at > $2"#,
+        token_hash,
+        now
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn invites_of(pool: &Pool, org_id: i64, now: i64) -> sqlx::Result<Vec<InviteListRow>> {
+    sqlx::query_as!(
+        InviteListRow,
+        r#"SELECT i.token_hash AS "token_hash!", i.created_by AS "created_by_id!", u.username AS "created_by!",
+                  i.created_at AS "created_at!", i.expires_at AS "expires_at!"
+           FROM invites i JOIN users u ON u.id = i.created_by
+           WHERE i.org_id = $1 AND i.expires_at > $2 ORDER BY i.created_at DESC, i.token_hash"#,
+        org_id,
+        now
+    )
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn delete_invite(pool: &Pool, org_id: i64, token_hash: &str) -> sqlx::Result<u64> {
+    let done = sqlx::query!("DELETE FROM invites WHERE org_id = $1 AND token_hash = $2", org_id, token_hash)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn add_member(
+    pool: &Pool,
+    org_id: i64,
+    user_id: i64,
+    role: &str,
+    channel: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
+    let added = sqlx::query!(
+        "INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (org_id, user_id) DO NOTHING",
+        org_id,
+        user_id,
+        role,
+        now
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if added > 0 {
+        sqlx::query!(
+            "INSERT INTO channel_members (channel_id, user_id, joined_at)
+             SELECT id, $2::BIGINT, $3::BIGINT FROM channels WHERE org_id = $1 AND name = $4
+             ON CONFLICT (channel_id, user_id) DO NOTHING",
+            org_id,
+            user_id,
+            now,
+            channel
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}
+
+pub async fn remove_member(pool: &Pool, org_id: i64, user_id: i64) -> sqlx::Result<u64> {
+    let mut tx = pool.begin().await?;
+    sqlx::query!(
+        "DELETE FROM channel_members WHERE user_id = $1 AND channel_id IN (SELECT id FROM channels WHERE org_id = $2)",
+        user_id,
+        org_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    let removed = sqlx::query!("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2", org_id, user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    tx.commit().await?;
+    Ok(removed)
+}
+
+pub async fn create_channel(pool: &Pool, org_id: i64, name: &str, kind: &str, by: i64, now: i64) -> sqlx::Result<i64> {
+    let mut tx = pool.begin().await?;
+    let id = sqlx::query_scalar!(
+        r#"INSERT INTO channels (org_id, name, kind, created_by, created_at) VALUES ($1, $2, $3, $4, $5)
+           RETURNING id AS "id!""#,
+        org_id,
+        name,
+        kind,
+        by,
+        now
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query!("INSERT INTO channel_members (channel_id, user_id, joined_at) VALUES ($1, $2, $3)", id, by, now)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn channels_of(pool: &Pool, user_id: i64, org_id: i64) -> sqlx::Result<Vec<ChannelRecord>> {
+    sqlx::query_as!(
+        ChannelRecord,
+        r#"SELECT c.id AS "id!", c.org_id, c.name, c.kind, c.last_seq,
+                  (SELECT COUNT(*) FROM channel_members m WHERE m.channel_id = c.id AND m.user_id = $1) AS "joined!: i64"
+           FROM channels c WHERE c.org_id = $2 ORDER BY c.name"#,
+        user_id,
+        org_id
+    )
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn channel_by_name(
+    pool: &Pool,
+    user_id: i64,
+    org_id: i64,
+    name: &str,
+) -> sqlx::Result<Option<ChannelRecord>> {
+    sqlx::query_as!(
+        ChannelRecord,
+        r#"SELECT c.id AS "id!", c.org_id, c.name, c.kind, c.last_seq,
+                  (SELECT COUNT(*) FROM channel_members m WHERE m.channel_id = c.id AND m.user_id = $1) AS "joined!: i64"
+           FROM channels c WHERE c.org_id = $2 AND c.name = $3"#,
+        user_id,
+        org_id,
+        name
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn channel_by_id(pool: &Pool, user_id: i64, id: i64) -> sqlx::Result<Option<ChannelRecord>> {
+    sqlx::query_as!(
+        ChannelRecord,
+        r#"SELECT c.id AS "id!", c.org_id, c.name, c.kind, c.last_seq,
+                  (SELECT COUNT(*) FROM channel_members m WHERE m.channel_id = c.id AND m.user_id = $1) AS "joined!: i64"
+           FROM channels c WHERE c.id = $2"#,
+        user_id,
+        id
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn last_seq(pool: &Pool, channel_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar!("SELECT last_seq FROM channels WHERE id = $1", channel_id).fetch_one(pool).await
+}
+
+pub async fn join_channel(pool: &Pool, channel_id: i64, user_id: i64, now: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO channel_members (channel_id, user_id, joined_at) VALUES ($1, $2, $3)
+         ON CONFLICT (channel_id, user_id) DO NOTHING",
+        channel_id,
+        user_id,
+        now
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn leave_channel(pool: &Pool, channel_id: i64, user_id: i64) -> sqlx::Result<()> {
+    sqlx::query!("DELETE FROM channel_members WHERE channel_id = $1 AND user_id = $2", channel_id, user_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Takes the channel's next `seq` and stores the message under it, in one
+/// transaction: the UPDATE comes first, so the channel's row is locked before
+/// anything is read and the `seq` is this message's until commit.
+pub async fn insert_message(
+    pool: &Pool,
+    channel_id: i64,
+    client_id: &str,
+    author_id: i64,
+    body: &str,
+    now: i64,
+) -> sqlx::Result<(i64, i64)> {
+    let mut tx = pool.begin().await?;
+    let seq = sqlx::query_scalar!(
+        r#"UPDATE channels SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq AS "last_seq!""#,
+        channel_id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let id = sqlx::query_scalar!(
+        r#"INSERT INTO messages (channel_id, seq, client_id, author_id, body, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id AS "id!""#,
+        channel_id,
+        seq,
+        client_id,
+        author_id,
+        body,
+        now
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok((id, seq))
+}
+
+pub async fn message_by_client_id(
+    pool: &Pool,
+    channel_id: i64,
+    client_id: &str,
+) -> sqlx::Result<Option<MessageRecord>> {
+    sqlx::query_as!(
+        MessageRecord,
+        r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.client_id, m.author_id, u.username AS "author!", m.body,
+                  m.created_at AS sent_at
+           FROM messages m JOIN users u ON u.id = m.author_id
+           WHERE m.channel_id = $1 AND m.client_id = $2"#,
+        channel_id,
+        client_id
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn messages_after(
+    pool: &Pool,
+    channel_id: i64,
+    after_seq: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<MessageRecord>> {
+    sqlx::query_as!(
+        MessageRecord,
+        r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.client_id, m.author_id, u.username AS "author!", m.body,
+                  m.created_at AS sent_at
+           FROM messages m JOIN users u ON u.id = m.author_id
+           WHERE m.channel_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3"#,
+        channel_id,
+        after_seq,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn messages_before(
+    pool: &Pool,
+    channel_id: i64,
+    before_seq: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<MessageRecord>> {
+    sqlx::query_as!(
+        MessageRecord,
+        r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.client_id, m.author_id, u.username AS "author!", m.body,
+                  m.created_at AS sent_at
+           FROM messages m JOIN users u ON u.id = m.author_id
+           WHERE m.channel_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3"#,
+        channel_id,
+        before_seq,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+}

@@ -1,0 +1,72 @@
+//! Rows as the queries of both dialects return them, before they are checked
+//! and turned into the model (a stored role or kind this build does not know
+//! is refused there). Field names are the column names the queries give.
+
+/// A channel with how many times the user it was looked up for has joined
+/// it (0 or 1).
+#[derive(Debug)]
+pub struct ChannelRecord {
+    pub id: i64,
+    pub org_id: i64,
+    pub name: String,
+    pub kind: String,
+    pub last_seq: i64,
+    pub joined: i64,
+}
+
+/// An organization with a member's stored role.
+#[derive(Debug)]
+pub struct MembershipRecord {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub role: String,
+}
+
+/// A stored message with its author's name.
+#[derive(Debug)]
+pub struct MessageRecord {
+    pub id: i64,
+    pub channel_id: i64,
+    pub seq: i64,
+    pub client_id: String,
+    pub author_id: i64,
+    pub author: String,
+    pub body: String,
+    pub sent_at: i64,
+}
+
+/// A session that has expired.
+#[derive(Debug)]
+pub struct ExpiredSession {
+    pub user_id: i64,
+    pub token_hash: String,
+}
+
+/// An account with its password hash; never leaves the core.
+#[derive(Debug)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+}
+
+/// A working invite link of an organization.
+#[derive(Clone, Debug)]
+pub struct InviteListRow {
+    pub token_hash: String,
+    pub created_by_id: i64,
+    pub created_by: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// An invite link's target, as looked up by its token hash.
+#[derive(Clone, Debug)]
+pub struct InviteRow {
+    pub org_id: i64,
+    pub org_slug: String,
+    pub org_name: String,
+    pub invited_by: String,
+    pub expires_at: i64,
+}
