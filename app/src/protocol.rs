@@ -13,7 +13,7 @@ pub type ChannelId = i64;
 
 /// Roles in an organization and kinds of channel: closed sets the server's
 /// access rules decide on, shared with it as they are.
-pub use confab_core::kinds::{ChannelKind, Role};
+pub use confab_core::kinds::{ChannelKind, EventKind, Role};
 /// Longest message body, in characters.
 pub use confab_core::rules::MAX_MESSAGE_CHARS;
 /// Most messages one history page returns.
@@ -67,10 +67,17 @@ pub struct ChatMessage {
     pub channel_id: ChannelId,
     /// Position in the channel: gapless, starting at 1.
     pub seq: i64,
-    /// The id the sending client generated; unique per channel.
+    /// A message, or a member joining or leaving the channel: each takes the
+    /// channel's next `seq`.
+    #[serde(default)]
+    pub kind: EventKind,
+    /// The id the sending client generated (the server's own for `joined`
+    /// and `left`); unique per channel.
     pub client_id: String,
+    /// Who posted it, or who joined or left.
     pub author_id: UserId,
     pub author: String,
+    /// The text of a message; empty for `joined` and `left`.
     pub body: String,
     /// When the server stored it, in milliseconds since the Unix epoch (UTC).
     pub sent_at: i64,

@@ -59,6 +59,8 @@ test("two colleagues chat live in a channel, and the history stays", async ({ br
   await open(owner, `/o/${slug}/c/design`);
   await expect(owner.getByRole("status")).toHaveText("Live");
   await expect(colleague.getByRole("status")).toHaveText("Live");
+  // Joining is part of the channel's history, shown between the messages.
+  await expect(owner.locator("li.event")).toHaveText([new RegExp(`^${colleagueName} joined the channel`)]);
 
   // They talk; each sees the other's message appear without reloading.
   await send(owner, "Hello from the owner", "enter");
@@ -73,6 +75,7 @@ test("two colleagues chat live in a channel, and the history stays", async ({ br
   await expect(colleague.locator("body[data-hydrated]")).toBeAttached({ timeout: 30_000 });
   const bodies = colleague.locator("li.msg .body");
   await expect(bodies).toHaveText(["Hello from the owner", "Hi! Glad to be here"]);
+  await expect(colleague.locator("li.event")).toHaveText([new RegExp(`^${colleagueName} joined the channel`)]);
   await expect(colleague.getByRole("status")).toHaveText("Live");
   await send(owner, "Still here after your reload", "enter");
   await expect(message(colleague, "Still here after your reload")).toBeVisible();

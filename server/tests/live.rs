@@ -54,7 +54,8 @@ async fn messages_reach_the_room_and_only_the_room() {
 
     for s in [&mut sender, &mut sender_tab2, &mut reader] {
         let ack = s.request("join", &json!({"channel_id": general})).await;
-        let joined = json!({"channel_id": general, "last_seq": 0, "missed": [], "more": false, "reset": false});
+        // Mark joining #general (by invite) was its first event.
+        let joined = json!({"channel_id": general, "last_seq": 1, "missed": [], "more": false, "reset": false});
         assert_eq!(ack, json!({ "ok": joined }));
     }
     owner.ok("join_channel", &[("slug", "acme"), ("channel", "random")]).await;
@@ -62,7 +63,8 @@ async fn messages_reach_the_room_and_only_the_room() {
 
     let ack = sender.request("send", &json!({"channel_id": general, "client_id": "c-1", "body": "hello team"})).await;
     let stored = &ack["ok"];
-    assert_eq!(stored["seq"], 1);
+    assert_eq!(stored["seq"], 2);
+    assert_eq!(stored["kind"], "message");
     assert_eq!(stored["author"], "olivia");
     assert_eq!(stored["body"], "hello team");
     assert!(stored["sent_at"].as_i64().unwrap() > 1_700_000_000_000);
@@ -81,7 +83,7 @@ async fn messages_reach_the_room_and_only_the_room() {
     assert!(reader.request("leave", &json!({"channel_id": general})).await.get("ok").is_some());
     sender.request("send", &json!({"channel_id": general, "client_id": "c-2", "body": "anyone?"})).await;
     assert_eq!(reader.next_event(QUIET).await, None);
-    assert_eq!(sender_tab2.next_event(SOON).await.unwrap().1["seq"], 2);
+    assert_eq!(sender_tab2.next_event(SOON).await.unwrap().1["seq"], 3);
     server.stop().await;
 }
 
@@ -101,7 +103,7 @@ async fn a_retry_is_stored_and_broadcast_once() {
     assert!(reader.next_event(SOON).await.is_some());
     assert_eq!(reader.next_event(QUIET).await, None, "broadcast once");
     let next = sender.request("send", &json!({"channel_id": general, "client_id": "other", "body": "twice"})).await;
-    assert_eq!(next["ok"]["seq"], 2, "no seq was used up by the retry");
+    assert_eq!(next["ok"]["seq"], first["ok"]["seq"].as_i64().unwrap() + 1, "no seq was used up by the retry");
     server.stop().await;
 }
 
@@ -147,7 +149,7 @@ async fn bad_requests_get_clear_errors_and_keep_the_connection() {
 
     // Still connected, and nothing was stored by the refused sends.
     let ok = s.request("send", &json!({"channel_id": general, "client_id": "e", "body": "still here"})).await;
-    assert_eq!(ok["ok"]["seq"], 1, "{ok}");
+    assert_eq!(ok["ok"]["seq"], 2, "{ok}");
     server.stop().await;
 }
 
@@ -231,7 +233,7 @@ async fn signing_out_closes_that_sessions_sockets_and_no_others() {
     }
     let sent =
         on_phone.request("send", &json!({"channel_id": general, "client_id": "p1", "body": "from my phone"})).await;
-    assert_eq!(sent["ok"]["seq"], 1, "{sent}");
+    assert_eq!(sent["ok"]["seq"], 2, "{sent}");
     let (event, message) = colleague.next_event(SOON).await.expect("the colleague still receives");
     assert_eq!((event.as_str(), message["body"].as_str()), ("message", Some("from my phone")));
     server.stop().await;

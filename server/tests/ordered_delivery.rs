@@ -11,6 +11,10 @@ use support::{Api, TestServer, channel_id, org_with_two_members};
 
 const QUIET: Duration = Duration::from_millis(500);
 
+/// `#general`'s first event: Mark joining it (by invite, in
+/// `org_with_two_members`); messages start after it.
+const JOINED: i64 = 1;
+
 /// Every `message` event a socket has received, in the order received, and
 /// what else came (event names).
 async fn drain(socket: &mut SioClient) -> (Vec<i64>, Vec<String>) {
@@ -94,7 +98,7 @@ async fn concurrent_senders_every_socket_gets_every_message_in_order() {
         assert!(others.is_empty(), "socket {i} got {others:?}");
         let out_of_order = seqs.windows(2).filter(|w| w[1] != w[0] + 1).count();
         assert_eq!(out_of_order, 0, "socket {i}: {out_of_order} out of order or missing in {seqs:?}");
-        assert_eq!(seqs, (1..=total).collect::<Vec<_>>(), "socket {i}");
+        assert_eq!(seqs, (JOINED + 1..=JOINED + total).collect::<Vec<_>>(), "socket {i}");
     }
     server.stop().await;
 }
@@ -115,13 +119,13 @@ async fn a_socket_that_stops_reading_is_cut_off_without_a_hole() {
 
     let (seqs, others) = drain(&mut stalled).await;
     assert!(!seqs.is_empty() && (seqs.len() as i64) < SENT as i64, "cut off part way: got {}", seqs.len());
-    assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "a gapless prefix");
+    assert_eq!(seqs, (JOINED + 1..=JOINED + seqs.len() as i64).collect::<Vec<_>>(), "a gapless prefix");
     assert_eq!(others, vec!["fell_behind".to_owned()]);
     assert!(stalled.closed_within(Duration::from_secs(3)).await, "then closed");
 
     let mut again = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
     let joined: Value = again.request("join", &json!({"channel_id": general})).await;
-    assert_eq!(joined["ok"]["last_seq"], SENT as i64, "everything was stored; catch up from here");
+    assert_eq!(joined["ok"]["last_seq"], JOINED + SENT as i64, "everything was stored; catch up from here");
     server.stop().await;
 }
 
@@ -172,7 +176,7 @@ async fn a_client_away_for_a_thousand_messages_resumes_with_nothing_missing() {
     let (live, others) = drain(&mut back).await;
     assert!(others.is_empty(), "{others:?}");
     got.extend(live);
-    let expected: Vec<i64> = (SEEN + 1..=SEEN + AWAY + DURING).collect();
+    let expected: Vec<i64> = (SEEN + 1..=JOINED + SEEN + AWAY + DURING).collect();
     assert_eq!(got.len(), expected.len(), "each once");
     assert_eq!(got, expected, "in order, nothing missing");
     assert!(calls >= 5, "a page at a time ({calls} calls)");
@@ -190,11 +194,11 @@ async fn resuming_from_beyond_the_channel_says_reset() {
     s.request("send", &json!({"channel_id": general, "client_id": "a", "body": "one"})).await;
     let joined = s.request("join", &json!({"channel_id": general, "after_seq": 500})).await;
     assert_eq!(joined["ok"]["reset"], true, "{joined}");
-    assert_eq!(joined["ok"]["last_seq"], 1);
+    assert_eq!(joined["ok"]["last_seq"], JOINED + 1);
     // Joined all the same: the next message comes live.
     s.request("send", &json!({"channel_id": general, "client_id": "b", "body": "two"})).await;
     let (seqs, _) = drain(&mut s).await;
-    assert_eq!(seqs, vec![2]);
+    assert_eq!(seqs, vec![JOINED + 2]);
     server.stop().await;
 }
 
@@ -215,7 +219,7 @@ async fn a_connection_whose_writes_stall_is_closed_after_the_write_timeout() {
     let (seqs, others) = drain(&mut stalled).await;
     assert!(others.is_empty(), "no notice can get through: {others:?}");
     assert!(!seqs.is_empty() && seqs.len() < 2_500, "cut off part way: got {}", seqs.len());
-    assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "a gapless prefix");
+    assert_eq!(seqs, (JOINED + 1..=JOINED + seqs.len() as i64).collect::<Vec<_>>(), "a gapless prefix");
     assert!(stalled.closed_within(Duration::from_secs(3)).await, "the connection was closed");
     server.stop().await;
 }
@@ -235,15 +239,81 @@ async fn a_message_sent_over_http_reaches_the_room_in_order() {
     sender.request("send", &json!({"channel_id": general, "client_id": "ws-1", "body": "over the socket"})).await;
     let form = [("slug", "acme"), ("channel", "general"), ("client_id", "http-1"), ("body", "over HTTP")];
     let stored = owner.ok("send_message", &form).await;
-    assert_eq!(stored["seq"], 2);
+    assert_eq!(stored["seq"], JOINED + 2);
     assert_eq!(owner.ok("send_message", &form).await, stored, "a retry returns the original");
     sender.request("send", &json!({"channel_id": general, "client_id": "ws-2", "body": "socket again"})).await;
 
     let (seqs, others) = drain(&mut reader).await;
     assert!(others.is_empty(), "{others:?}");
-    assert_eq!(seqs, vec![1, 2, 3], "each once, in order");
+    assert_eq!(seqs, vec![JOINED + 1, JOINED + 2, JOINED + 3], "each once, in order");
     let refused =
         owner.err("send_message", &[("slug", "acme"), ("channel", "general"), ("client_id", "x"), ("body", "")]);
     assert_eq!(refused.await.code, "invalid");
+    server.stop().await;
+}
+
+/// Members joining and leaving a channel are events of its stream, with the
+/// channel's next `seq`, delivered live in order with its messages, resumed
+/// and read in history like them. Doing nothing (leaving twice) is no event.
+#[tokio::test]
+async fn membership_changes_are_events_of_the_channel_stream() {
+    let server = TestServer::start().await;
+    let (owner, member) = org_with_two_members(&server).await;
+    let general = channel_id(&owner, "acme", "general").await;
+    let design = owner.ok("create_channel", &[("slug", "acme"), ("name", "design")]).await["id"].as_i64().unwrap();
+    let mut watcher = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+    for channel in [general, design] {
+        assert!(watcher.request("join", &json!({"channel_id": channel})).await.get("ok").is_some());
+    }
+    let at = [("slug", "acme"), ("channel", "design")];
+
+    let joined = member.ok("join_channel", &at).await;
+    assert_eq!((joined["joined"].as_bool(), joined["last_seq"].as_i64()), (Some(true), Some(1)));
+    let form = [("slug", "acme"), ("channel", "design"), ("client_id", "m1"), ("body", "hi all")];
+    member.ok("send_message", &form).await;
+    member.ok("leave_channel", &at).await;
+    let again = member.ok("leave_channel", &at).await;
+    assert_eq!(again["last_seq"], 3, "leaving twice changes nothing");
+    member.ok("join_channel", &at).await;
+    owner.ok("remove_member", &[("slug", "acme"), ("username", "mark")]).await;
+
+    let mut live = Vec::new();
+    while let Some((name, e)) = watcher.next_event(QUIET).await {
+        assert_eq!(name, "message");
+        live.push((
+            e["channel_id"].as_i64().unwrap(),
+            e["seq"].as_i64().unwrap(),
+            e["kind"].as_str().unwrap().to_owned(),
+        ));
+        assert_eq!(e["author"], "mark");
+    }
+    let expected: Vec<(i64, i64, String)> = [
+        (design, 1, "joined"),
+        (design, 2, "message"),
+        (design, 3, "left"),
+        (design, 4, "joined"),
+        // Removed from the organization: out of every channel, each with its event.
+        (general, 2, "left"),
+        (design, 5, "left"),
+    ]
+    .into_iter()
+    .map(|(c, s, k)| (c, s, k.to_owned()))
+    .collect();
+    let mut sorted = live.clone();
+    sorted.sort_by_key(|(c, s, _)| (*c != design, *s));
+    let mut want = expected.clone();
+    want.sort_by_key(|(c, s, _)| (*c != design, *s));
+    assert_eq!(sorted, want, "live: {live:?}");
+
+    // A client resuming from the start, and history, tell the same story.
+    let mut late = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+    let resumed = late.request("join", &json!({"channel_id": design, "after_seq": 0})).await;
+    let kinds: Vec<&str> =
+        resumed["ok"]["missed"].as_array().unwrap().iter().map(|m| m["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["joined", "message", "left", "joined", "left"]);
+    let history = owner.ok("history", &[("slug", "acme"), ("channel", "design")]).await;
+    let seqs: Vec<i64> = history["messages"].as_array().unwrap().iter().map(|m| m["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, [1, 2, 3, 4, 5]);
+    assert_eq!(history["messages"][1]["body"], "hi all");
     server.stop().await;
 }

@@ -143,21 +143,22 @@ async fn history_pages_newest_first_oldest_on_top() {
     let (owner, member) = org_with_two_members(&server).await;
     let general = channel_id(&owner, "acme", "general").await;
     let mut sock = support::sio::SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
-    for i in 1..=120 {
+    // Seq 1 is Mark joining #general; 119 messages follow.
+    for i in 1..=119 {
         let ack = sock
             .request(
                 "send",
                 &json!({"channel_id": general, "client_id": format!("m-{i}"), "body": format!("message {i}")}),
             )
             .await;
-        assert_eq!(ack["ok"]["seq"], i, "{ack}");
+        assert_eq!(ack["ok"]["seq"], i + 1, "{ack}");
     }
 
     let page = member.ok("history", &[("slug", "acme"), ("channel", "general")]).await;
     let seqs: Vec<i64> = page["messages"].as_array().unwrap().iter().map(|m| m["seq"].as_i64().unwrap()).collect();
     assert_eq!(seqs, (71..=120).collect::<Vec<_>>(), "newest 50, oldest first");
     assert_eq!(page["has_more"], true);
-    assert_eq!(page["messages"][49]["body"], "message 120");
+    assert_eq!(page["messages"][49]["body"], "message 119");
     assert_eq!(page["messages"][49]["author"], "olivia");
 
     let older = member.ok("history", &[("slug", "acme"), ("channel", "general"), ("before_seq", "71")]).await;
@@ -166,6 +167,12 @@ async fn history_pages_newest_first_oldest_on_top() {
     let oldest = member.ok("history", &[("slug", "acme"), ("channel", "general"), ("before_seq", "21")]).await;
     assert_eq!(oldest["messages"].as_array().unwrap().len(), 20);
     assert_eq!(oldest["has_more"], false);
+    let first = &oldest["messages"][0];
+    assert_eq!(
+        (first["seq"].as_i64(), first["kind"].as_str(), first["author"].as_str()),
+        (Some(1), Some("joined"), Some("mark"))
+    );
+    assert_eq!(first["body"], "");
 
     let small = member.ok("history", &[("slug", "acme"), ("channel", "general"), ("limit", "5")]).await;
     assert_eq!(small["messages"].as_array().unwrap().len(), 5);

@@ -82,7 +82,7 @@ async fn stock_node_client_chats_with_a_rust_client() {
     assert_eq!(joined["ack"]["ok"]["channel_id"], general);
     let sent = wait_for(&mut lines, "sent").await;
     assert_eq!(sent["ack"]["ok"]["author"], "mark");
-    assert_eq!(sent["ack"]["ok"]["seq"], 1);
+    assert_eq!(sent["ack"]["ok"]["seq"], 2, "after Mark joining #general");
 
     let (event, msg) = rust.next_event(Duration::from_secs(5)).await.expect("the Rust client hears the node client");
     assert_eq!(event, "message");
@@ -128,7 +128,9 @@ async fn stock_node_client_resumes_in_order() {
         send(&mut rust, n).await;
     }
 
-    let env = [("CONFAB_AFTER", AFTER.to_string()), ("CONFAB_UNTIL", (BEFORE + DURING).to_string())];
+    // Seq 1 is Mark joining #general; the messages follow it.
+    let last = 1 + BEFORE + DURING;
+    let env = [("CONFAB_AFTER", AFTER.to_string()), ("CONFAB_UNTIL", last.to_string())];
     let mut node = node_client_with(&server, "/acme", &member.cookie_header(), general, "resume", &env);
     let mut lines = BufReader::new(node.stdout.take().unwrap()).lines();
     wait_for(&mut lines, "page").await;
@@ -137,7 +139,7 @@ async fn stock_node_client_resumes_in_order() {
     }
     let resumed = wait_for(&mut lines, "resumed").await;
     let seqs: Vec<i64> = resumed["seqs"].as_array().unwrap().iter().map(|s| s.as_i64().unwrap()).collect();
-    assert_eq!(seqs, (AFTER + 1..=BEFORE + DURING).collect::<Vec<_>>());
+    assert_eq!(seqs, (AFTER + 1..=last).collect::<Vec<_>>());
     assert!(node.wait().await.unwrap().success());
     server.stop().await;
 }

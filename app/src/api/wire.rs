@@ -30,6 +30,7 @@ impl From<model::Message> for ChatMessage {
             id: m.id,
             channel_id: m.channel_id,
             seq: m.seq,
+            kind: m.kind,
             client_id: m.client_id,
             author_id: m.author_id,
             author: m.author,

@@ -7,7 +7,7 @@
 
 use leptos::prelude::*;
 
-use crate::protocol::{ChatMessage, HistoryPage, User};
+use crate::protocol::{ChatMessage, EventKind, HistoryPage, User};
 use crate::time;
 
 /// Where a message shown in the list stands.
@@ -185,6 +185,9 @@ pub fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView 
                             key=|e| (e.message.client_id.clone(), e.message.seq, e.delivery.clone())
                             children=move |e: Entry| {
                                 let m = e.message;
+                                if m.kind != EventKind::Message {
+                                    return member_event(m, tz_offset).into_any();
+                                }
                                 let mine = me_id == Some(m.author_id);
                                 let at = m.sent_at;
                                 let client_id = m.client_id.clone();
@@ -201,6 +204,7 @@ pub fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView 
                                         <p class="body">{m.body}</p>
                                     </li>
                                 }
+                                .into_any()
                             }
                         />
                     </ol>
@@ -230,6 +234,20 @@ pub fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView 
                 view! { <p class="muted join-hint">"Join the channel to post in it."</p> }.into_any()
             }}
         </div>
+    }
+}
+
+/// A member joining or leaving, as a line between the messages.
+fn member_event(m: ChatMessage, tz_offset: RwSignal<i32>) -> impl IntoView {
+    let at = m.sent_at;
+    let what = if m.kind == EventKind::Joined { " joined the channel" } else { " left the channel" };
+    view! {
+        <li class="event" data-seq=m.seq>
+            <span class="author">{m.author}</span>
+            {what}
+            " "
+            <time datetime=time::iso_utc(at) title=time::iso_utc(at)>{move || time::clock(at, tz_offset.get())}</time>
+        </li>
     }
 }
 
@@ -290,7 +308,7 @@ mod browser {
     use super::{Delivery, LinkStatus, Timeline};
     use crate::api::channels::history;
     use crate::live::{LiveClient, LiveEvent};
-    use crate::protocol::{Channel, ChatMessage, HISTORY_PAGE_SIZE, User, events};
+    use crate::protocol::{Channel, ChatMessage, EventKind, HISTORY_PAGE_SIZE, User, events};
     use confab_core::rules as validate;
 
     /// How long a send or join waits for its acknowledgement.
@@ -452,6 +470,7 @@ mod browser {
             self.notice.set(None);
             draft.set(String::new());
             let message = ChatMessage {
+                kind: EventKind::Message,
                 id: 0,
                 channel_id: self.channel.with_value(|c| c.id),
                 seq: 0,
@@ -501,6 +520,7 @@ mod tests {
             id: seq,
             channel_id: 1,
             seq,
+            kind: EventKind::Message,
             client_id: client_id.into(),
             author_id: 1,
             author: "a".into(),

@@ -194,6 +194,7 @@ mod tests {
             id: seq,
             channel_id,
             seq,
+            kind: crate::kinds::EventKind::Message,
             client_id: format!("c{seq}"),
             author_id: 1,
             author: "ann".into(),

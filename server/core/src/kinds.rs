@@ -1,5 +1,5 @@
-//! The closed sets access is decided on: a person's role in an organization
-//! and a channel's kind. They cross the wire as they are (lowercase strings,
+//! The closed sets access is decided on: a person's role in an organization,
+//! a channel's kind and the kinds of event in a channel's stream. They cross the wire as they are (lowercase strings,
 //! re-exported by `app::protocol`) and are stored with the same spelling; a
 //! stored spelling this build does not know parses to `None`, never to
 //! another value, so access rules fail closed.
@@ -63,5 +63,40 @@ impl ChannelKind {
             "public" => Some(ChannelKind::Public),
             _ => None,
         }
+    }
+}
+
+/// What an event of a channel's stream is. Every change to a channel takes
+/// the channel's next `seq`, so a client that has every `seq` has the whole
+/// channel, whatever kinds it shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventKind {
+    /// A message someone posted (`body` is its text).
+    #[default]
+    Message,
+    /// `author` joined the channel (`body` is empty).
+    Joined,
+    /// `author` left the channel, or was taken out of the organization
+    /// (`body` is empty).
+    Left,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Message => "message",
+            EventKind::Joined => "joined",
+            EventKind::Left => "left",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EventKind> {
+        Some(match s {
+            "message" => EventKind::Message,
+            "joined" => EventKind::Joined,
+            "left" => EventKind::Left,
+            _ => return None,
+        })
     }
 }

@@ -3,7 +3,7 @@
 //! sent as it is. `app` maps each to its wire type, so the wire can change
 //! without the storage, and the other way round.
 
-use crate::kinds::{ChannelKind, Role};
+use crate::kinds::{ChannelKind, EventKind, Role};
 
 /// A person with an account.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,15 +41,18 @@ pub struct Channel {
     pub joined: bool,
 }
 
-/// A stored message.
+/// An event of a channel's stream: a message, or a member joining or leaving.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
     pub id: i64,
     pub channel_id: i64,
     /// Its place in the channel's stream: gapless from 1.
     pub seq: i64,
-    /// The sender's id for it, unique in the channel (retries are stored once).
+    pub kind: EventKind,
+    /// The sender's id for it, unique in the channel (retries are stored
+    /// once); the server makes one up for the events it writes.
     pub client_id: String,
+    /// Who posted it, or who joined or left.
     pub author_id: i64,
     pub author: String,
     pub body: String,

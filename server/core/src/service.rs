@@ -22,7 +22,7 @@ use crate::kinds::{ChannelKind, Role};
 use crate::login_throttle::LoginThrottle;
 use crate::model::*;
 use crate::rules;
-use crate::store::{Store, StoreError};
+use crate::store::{DEFAULT_CHANNEL, Store, StoreError, StoreResult};
 
 /// Session lifetime: 30 days.
 const SESSION_TTL_SECS: i64 = 30 * 24 * 3600;
@@ -267,6 +267,28 @@ impl Service {
         Ok((stored.message, stored.created))
     }
 
+    /// Runs a change to a channel in its turn and publishes the event it
+    /// stored, if any (none: nothing changed); `what` names it in the log.
+    async fn write_event(
+        &self,
+        org_slug: &str,
+        channel_id: i64,
+        what: &'static str,
+        write: impl Future<Output = StoreResult<Option<Message>>> + Send + 'static,
+    ) -> CoreResult<Option<Message>> {
+        self.events
+            .write(org_slug, channel_id, async move {
+                let event = write.await?;
+                Ok((event.clone(), event.map(ChannelEvent::Message)))
+            })
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "{what}");
+                CoreError::Internal
+            })?
+            .map_err(fail(what))
+    }
+
     async fn new_session(&self, user: User) -> CoreResult<(User, NewSession)> {
         let token = auth::new_token();
         self.store
@@ -275,6 +297,12 @@ impl Service {
             .map_err(fail("creating session"))?;
         Ok((user, NewSession { token, max_age_secs: SESSION_TTL_SECS }))
     }
+}
+
+/// A `client_id` for an event the server writes (a member joining or
+/// leaving): random, so it never meets a client's.
+fn server_event_id() -> String {
+    format!("server:{}", &auth::new_token()[..32])
 }
 
 /// "8 seconds", "2 minutes": how long to wait, rounded up.
@@ -464,7 +492,20 @@ impl Service {
             self.store.invite(&auth::token_hash(token)).await.map_err(fail("looking up invite"))?.ok_or_else(|| {
                 CoreError::not_found("This invite link is not valid or has expired. Ask for a new one.")
             })?;
-        self.store.add_member(invite.org_id, user.id, Role::Member).await.map_err(fail("adding member"))?;
+        let general = self
+            .store
+            .channel_by_name(invite.org_id, DEFAULT_CHANNEL, user.id)
+            .await
+            .map_err(fail("looking up the default channel"))?
+            .ok_or_else(|| {
+                tracing::error!(org = %invite.org_slug, "organization without its default channel");
+                CoreError::Internal
+            })?;
+        let (store, org_id, newcomer) = (self.store.clone(), invite.org_id, user.clone());
+        self.write_event(&invite.org_slug, general.id, "adding member", async move {
+            store.add_member(org_id, &newcomer, Role::Member, general.id, server_event_id()).await
+        })
+        .await?;
         let role = self.store.role_in(invite.org_id, user.id).await.map_err(fail("looking up membership"))?;
         tracing::info!(user_id = user.id, org = %invite.org_slug, "joined organization by invite");
         Ok(Membership {
@@ -487,9 +528,21 @@ impl Service {
             .ok_or_else(not_member)?;
         let owners = self.store.owner_count(org.id).await.map_err(fail("counting owners"))?;
         access::remove_member(role, target_role, owners)?;
-        if self.store.remove_member(org.id, target.id).await.map_err(fail("removing member"))? {
-            tracing::info!(user_id = user.id, removed_user_id = target.id, org = %org.slug, "member removed");
-            self.revoke(Revoked::Membership { user_id: target.id, org_slug: org.slug });
+        if !self.store.remove_membership(org.id, target.id).await.map_err(fail("removing member"))? {
+            return Ok(());
+        }
+        tracing::info!(user_id = user.id, removed_user_id = target.id, org = %org.slug, "member removed");
+        self.revoke(Revoked::Membership { user_id: target.id, org_slug: org.slug.clone() });
+        // Access ended above; now each channel they were in gets its `left`
+        // event, in that channel's turn.
+        let removed = target.public();
+        let channels = self.store.joined_channels(org.id, target.id).await.map_err(fail("listing channels left"))?;
+        for channel_id in channels {
+            let (store, removed) = (self.store.clone(), removed.clone());
+            self.write_event(&org.slug, channel_id, "leaving channel", async move {
+                store.leave_channel(channel_id, &removed, server_event_id()).await
+            })
+            .await?;
         }
         Ok(())
     }
@@ -517,19 +570,35 @@ impl Service {
 
     /// Joins a channel (so the user may post in it).
     pub async fn join_channel(&self, user: &User, slug: &str, name: &str) -> CoreResult<Channel> {
-        let (_org, ChannelAccess { role, mut channel }) = self.channel_named(user, slug, name).await?;
+        let (org, ChannelAccess { role, mut channel }) = self.channel_named(user, slug, name).await?;
         access::join_channel(role, channel.kind)?;
-        self.store.join_channel(channel.id, user.id).await.map_err(fail("joining channel"))?;
-        tracing::info!(user_id = user.id, channel_id = channel.id, "joined channel");
+        let (store, id, member) = (self.store.clone(), channel.id, user.clone());
+        let event = self
+            .write_event(&org.slug, id, "joining channel", async move {
+                store.join_channel(id, &member, server_event_id()).await
+            })
+            .await?;
+        if let Some(event) = event {
+            tracing::info!(user_id = user.id, channel_id = channel.id, seq = event.seq, "joined channel");
+            channel.last_seq = event.seq;
+        }
         channel.joined = true;
         Ok(channel)
     }
 
     /// Leaves a channel.
     pub async fn leave_channel(&self, user: &User, slug: &str, name: &str) -> CoreResult<Channel> {
-        let (_org, ChannelAccess { mut channel, .. }) = self.channel_named(user, slug, name).await?;
-        self.store.leave_channel(channel.id, user.id).await.map_err(fail("leaving channel"))?;
-        tracing::info!(user_id = user.id, channel_id = channel.id, "left channel");
+        let (org, ChannelAccess { mut channel, .. }) = self.channel_named(user, slug, name).await?;
+        let (store, id, member) = (self.store.clone(), channel.id, user.clone());
+        let event = self
+            .write_event(&org.slug, id, "leaving channel", async move {
+                store.leave_channel(id, &member, server_event_id()).await
+            })
+            .await?;
+        if let Some(event) = event {
+            tracing::info!(user_id = user.id, channel_id = channel.id, seq = event.seq, "left channel");
+            channel.last_seq = event.seq;
+        }
         channel.joined = false;
         Ok(channel)
     }

@@ -1,9 +1,10 @@
 //! Channels and who has joined them.
 
+use super::messages::event;
 use super::records::ChannelRecord;
 use super::{Store, StoreError, StoreResult, now_ms, on_db};
-use crate::kinds::ChannelKind;
-use crate::model::Channel;
+use crate::kinds::{ChannelKind, EventKind};
+use crate::model::{Channel, Message, User};
 
 /// A channel of a kind this build does not know (written by a newer one) is
 /// an error, never read as another kind: access rules depend on it.
@@ -39,12 +40,25 @@ impl Store {
         Ok(on_db!(self, last_seq(channel_id))?)
     }
 
-    /// Joins a channel; joining twice changes nothing.
-    pub async fn join_channel(&self, channel_id: i64, user_id: i64) -> StoreResult<()> {
-        Ok(on_db!(self, join_channel(channel_id, user_id, now_ms()))?)
+    /// Joins a channel, with its `joined` event under the channel's next
+    /// `seq`; joining twice changes nothing (`None`). `client_id` names the
+    /// event (unique in the channel).
+    pub async fn join_channel(&self, channel_id: i64, user: &User, client_id: String) -> StoreResult<Option<Message>> {
+        let now = now_ms();
+        let stored = on_db!(self, join_channel(channel_id, user.id, &client_id, now))?;
+        Ok(stored.map(|ids| event(ids, channel_id, EventKind::Joined, client_id, user, now)))
     }
 
-    pub async fn leave_channel(&self, channel_id: i64, user_id: i64) -> StoreResult<()> {
-        Ok(on_db!(self, leave_channel(channel_id, user_id))?)
+    /// Leaves a channel, with its `left` event; leaving a channel one has not
+    /// joined changes nothing (`None`).
+    pub async fn leave_channel(&self, channel_id: i64, user: &User, client_id: String) -> StoreResult<Option<Message>> {
+        let now = now_ms();
+        let stored = on_db!(self, leave_channel(channel_id, user.id, &client_id, now))?;
+        Ok(stored.map(|ids| event(ids, channel_id, EventKind::Left, client_id, user, now)))
+    }
+
+    /// The channels of an organization a user has joined.
+    pub async fn joined_channels(&self, org_id: i64, user_id: i64) -> StoreResult<Vec<i64>> {
+        Ok(on_db!(self, joined_channels(org_id, user_id))?)
     }
 }

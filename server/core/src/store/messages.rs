@@ -1,19 +1,48 @@
-//! Messages: the per-channel sequence and idempotent inserts.
+//! A channel's events (messages, members joining and leaving): the
+//! per-channel sequence and idempotent inserts.
 
 use super::records::MessageRecord;
 use super::{Store, StoreError, StoreResult, now_ms, on_db};
+use crate::kinds::EventKind;
 use crate::model::{Message, User};
 
-fn message(r: MessageRecord) -> Message {
-    Message {
+/// An event of a kind this build does not know is an error, never shown as
+/// another kind.
+fn message(r: MessageRecord) -> StoreResult<Message> {
+    let kind =
+        EventKind::parse(&r.kind).ok_or_else(|| StoreError::Unknown(format!("kind {:?} of event {}", r.kind, r.id)))?;
+    Ok(Message {
         id: r.id,
         channel_id: r.channel_id,
         seq: r.seq,
+        kind,
         client_id: r.client_id,
         author_id: r.author_id,
         author: r.author,
         body: r.body,
         sent_at: r.sent_at,
+    })
+}
+
+/// An event the server writes (not posted by a client) as stored.
+pub(super) fn event(
+    (id, seq): (i64, i64),
+    channel_id: i64,
+    kind: EventKind,
+    client_id: String,
+    author: &User,
+    now: i64,
+) -> Message {
+    Message {
+        id,
+        channel_id,
+        seq,
+        kind,
+        client_id,
+        author_id: author.id,
+        author: author.username.clone(),
+        body: String::new(),
+        sent_at: now,
     }
 }
 
@@ -45,6 +74,7 @@ impl Store {
                     id,
                     channel_id,
                     seq,
+                    kind: EventKind::Message,
                     client_id: client_id.to_owned(),
                     author_id: author.id,
                     author: author.username.clone(),
@@ -64,12 +94,12 @@ impl Store {
     }
 
     async fn message_by_client_id(&self, channel_id: i64, client_id: &str) -> StoreResult<Option<Message>> {
-        Ok(on_db!(self, message_by_client_id(channel_id, client_id))?.map(message))
+        on_db!(self, message_by_client_id(channel_id, client_id))?.map(message).transpose()
     }
 
     /// Up to `limit` messages after `after_seq`, oldest first.
     pub async fn messages_after(&self, channel_id: i64, after_seq: i64, limit: i64) -> StoreResult<Vec<Message>> {
-        Ok(on_db!(self, messages_after(channel_id, after_seq, limit))?.into_iter().map(message).collect())
+        on_db!(self, messages_after(channel_id, after_seq, limit))?.into_iter().map(message).collect()
     }
 
     /// Up to `limit` messages before `before_seq` (the newest when `None`),
@@ -82,7 +112,7 @@ impl Store {
     ) -> StoreResult<(Vec<Message>, bool)> {
         let rows = on_db!(self, messages_before(channel_id, before_seq.unwrap_or(i64::MAX), limit + 1))?;
         let has_more = rows.len() as i64 > limit;
-        let mut messages: Vec<Message> = rows.into_iter().take(limit as usize).map(message).collect();
+        let mut messages = rows.into_iter().take(limit as usize).map(message).collect::<StoreResult<Vec<_>>>()?;
         messages.reverse();
         Ok((messages, has_more))
     }

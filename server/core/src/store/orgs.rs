@@ -1,8 +1,9 @@
 //! Organizations, their members and invite links.
 
+use super::messages::event;
 use super::{InviteListRow, InviteRow, Store, StoreError, StoreResult, now_ms, on_db};
-use crate::kinds::Role;
-use crate::model::{Membership, Org};
+use crate::kinds::{EventKind, Role};
+use crate::model::{Membership, Message, Org, User};
 
 /// Name of the channel every organization starts with and every newcomer joins.
 pub const DEFAULT_CHANNEL: &str = "general";
@@ -65,10 +66,20 @@ impl Store {
         Ok(on_db!(self, delete_invite(org_id, token_hash))? > 0)
     }
 
-    /// Adds a member and joins them to the default channel, all or nothing.
-    /// Adding an existing member changes nothing.
-    pub async fn add_member(&self, org_id: i64, user_id: i64, role: Role) -> StoreResult<()> {
-        Ok(on_db!(self, add_member(org_id, user_id, role.as_str(), DEFAULT_CHANNEL, now_ms()))?)
+    /// Adds a member and joins them to the channel `channel_id` (the default
+    /// one), with the channel's `joined` event, all or nothing. Adding an
+    /// existing member changes nothing (`None`).
+    pub async fn add_member(
+        &self,
+        org_id: i64,
+        user: &User,
+        role: Role,
+        channel_id: i64,
+        client_id: String,
+    ) -> StoreResult<Option<Message>> {
+        let now = now_ms();
+        let stored = on_db!(self, add_member(org_id, user.id, role.as_str(), channel_id, &client_id, now))?;
+        Ok(stored.map(|ids| event(ids, channel_id, EventKind::Joined, client_id, user, now)))
     }
 
     /// How many owners the organization has.
@@ -76,9 +87,9 @@ impl Store {
         Ok(on_db!(self, owner_count(org_id))?)
     }
 
-    /// Takes a member out of the organization and all its channels, all or
-    /// nothing; false if they were not a member.
-    pub async fn remove_member(&self, org_id: i64, user_id: i64) -> StoreResult<bool> {
-        Ok(on_db!(self, remove_member(org_id, user_id))? > 0)
+    /// Takes a member out of the organization (not out of its channels:
+    /// each is left with its own event); false if they were not a member.
+    pub async fn remove_membership(&self, org_id: i64, user_id: i64) -> StoreResult<bool> {
+        Ok(on_db!(self, remove_membership(org_id, user_id))? > 0)
     }
 }

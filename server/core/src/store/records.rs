@@ -23,12 +23,13 @@ pub struct MembershipRecord {
     pub role: String,
 }
 
-/// A stored message with its author's name.
+/// A stored event with its author's name.
 #[derive(Debug)]
 pub struct MessageRecord {
     pub id: i64,
     pub channel_id: i64,
     pub seq: i64,
+    pub kind: String,
     pub client_id: String,
     pub author_id: i64,
     pub author: String,

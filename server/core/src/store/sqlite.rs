@@ -5,6 +5,7 @@
 //! metadata. Each function is one statement or one transaction; what the
 //! rows mean is decided in the store's modules, once for both dialects.
 
+use sqlx::SqliteConnection as Conn;
 use sqlx::SqlitePool as Pool;
 
 use super::records::*;
@@ -230,14 +231,19 @@ pub async fn delete_invite(pool: &Pool, org_id: i64, token_hash: &str) -> sqlx::
     Ok(done.rows_affected())
 }
 
+/// Adds a member and joins them to `channel` (the default one), with the
+/// channel's `joined` event, all or nothing; `None` if they were a member
+/// already (nothing changes then).
+#[allow(clippy::too_many_arguments)]
 pub async fn add_member(
     pool: &Pool,
     org_id: i64,
     user_id: i64,
     role: &str,
-    channel: &str,
+    channel_id: i64,
+    client_id: &str,
     now: i64,
-) -> sqlx::Result<()> {
+) -> sqlx::Result<Option<(i64, i64)>> {
     let mut tx = pool.begin().await?;
     let added = sqlx::query!(
         "INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES (?1, ?2, ?3, ?4)
@@ -250,37 +256,30 @@ pub async fn add_member(
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    if added > 0 {
-        sqlx::query!(
-            "INSERT INTO channel_members (channel_id, user_id, joined_at)
-             SELECT id, ?2, ?3 FROM channels WHERE org_id = ?1 AND name = ?4
-             ON CONFLICT (channel_id, user_id) DO NOTHING",
-            org_id,
-            user_id,
-            now,
-            channel
-        )
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await
+    let event = if added > 0 { join(&mut tx, channel_id, user_id, client_id, now).await? } else { None };
+    tx.commit().await?;
+    Ok(event)
 }
 
-pub async fn remove_member(pool: &Pool, org_id: i64, user_id: i64) -> sqlx::Result<u64> {
-    let mut tx = pool.begin().await?;
-    sqlx::query!(
-        "DELETE FROM channel_members WHERE user_id = ?1 AND channel_id IN (SELECT id FROM channels WHERE org_id = ?2)",
-        user_id,
-        org_id
+/// Takes a member out of the organization (its channels are left one by one,
+/// each with its event); the number of memberships removed (0 or 1).
+pub async fn remove_membership(pool: &Pool, org_id: i64, user_id: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query!("DELETE FROM memberships WHERE org_id = ?1 AND user_id = ?2", org_id, user_id)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// The channels of an organization a user has joined.
+pub async fn joined_channels(pool: &Pool, org_id: i64, user_id: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar!(
+        r#"SELECT c.id AS "id!" FROM channels c JOIN channel_members m ON m.channel_id = c.id
+           WHERE c.org_id = ?1 AND m.user_id = ?2 ORDER BY c.id"#,
+        org_id,
+        user_id
     )
-    .execute(&mut *tx)
-    .await?;
-    let removed = sqlx::query!("DELETE FROM memberships WHERE org_id = ?1 AND user_id = ?2", org_id, user_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    tx.commit().await?;
-    Ok(removed)
+    .fetch_all(pool)
+    .await
 }
 
 pub async fn create_channel(pool: &Pool, org_id: i64, name: &str, kind: &str, by: i64, now: i64) -> sqlx::Result<i64> {
@@ -352,29 +351,68 @@ pub async fn last_seq(pool: &Pool, channel_id: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar!("SELECT last_seq FROM channels WHERE id = ?1", channel_id).fetch_one(pool).await
 }
 
-pub async fn join_channel(pool: &Pool, channel_id: i64, user_id: i64, now: i64) -> sqlx::Result<()> {
-    sqlx::query!(
+/// Joins a channel, with its `joined` event, all or nothing; `None` if the
+/// user had joined it already (nothing changes then).
+pub async fn join_channel(
+    pool: &Pool,
+    channel_id: i64,
+    user_id: i64,
+    client_id: &str,
+    now: i64,
+) -> sqlx::Result<Option<(i64, i64)>> {
+    let mut tx = pool.begin().await?;
+    let event = join(&mut tx, channel_id, user_id, client_id, now).await?;
+    tx.commit().await?;
+    Ok(event)
+}
+
+async fn join(
+    conn: &mut Conn,
+    channel_id: i64,
+    user_id: i64,
+    client_id: &str,
+    now: i64,
+) -> sqlx::Result<Option<(i64, i64)>> {
+    let joined = sqlx::query!(
         "INSERT INTO channel_members (channel_id, user_id, joined_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (channel_id, user_id) DO NOTHING",
         channel_id,
         user_id,
         now
     )
-    .execute(pool)
-    .await?;
-    Ok(())
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if joined == 0 {
+        return Ok(None);
+    }
+    append_event(conn, channel_id, "joined", client_id, user_id, "", now).await.map(Some)
 }
 
-pub async fn leave_channel(pool: &Pool, channel_id: i64, user_id: i64) -> sqlx::Result<()> {
-    sqlx::query!("DELETE FROM channel_members WHERE channel_id = ?1 AND user_id = ?2", channel_id, user_id)
-        .execute(pool)
-        .await?;
-    Ok(())
+/// Leaves a channel, with its `left` event, all or nothing; `None` if the
+/// user had not joined it (nothing changes then).
+pub async fn leave_channel(
+    pool: &Pool,
+    channel_id: i64,
+    user_id: i64,
+    client_id: &str,
+    now: i64,
+) -> sqlx::Result<Option<(i64, i64)>> {
+    let mut tx = pool.begin().await?;
+    let left = sqlx::query!("DELETE FROM channel_members WHERE channel_id = ?1 AND user_id = ?2", channel_id, user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    let event = if left > 0 {
+        Some(append_event(&mut tx, channel_id, "left", client_id, user_id, "", now).await?)
+    } else {
+        None
+    };
+    tx.commit().await?;
+    Ok(event)
 }
 
-/// Takes the channel's next `seq` and stores the message under it, in one
-/// transaction: the UPDATE comes first, so the channel's row is locked before
-/// anything is read and the `seq` is this message's until commit.
+/// Stores a message under the channel's next `seq`, in one transaction.
 pub async fn insert_message(
     pool: &Pool,
     channel_id: i64,
@@ -384,25 +422,42 @@ pub async fn insert_message(
     now: i64,
 ) -> sqlx::Result<(i64, i64)> {
     let mut tx = pool.begin().await?;
+    let event = append_event(&mut tx, channel_id, "message", client_id, author_id, body, now).await?;
+    tx.commit().await?;
+    Ok(event)
+}
+
+/// Takes the channel's next `seq` and stores an event under it; its id and
+/// `seq`. The UPDATE comes first, so the channel's row is locked before
+/// anything is read and the `seq` is this event's until commit.
+async fn append_event(
+    conn: &mut Conn,
+    channel_id: i64,
+    kind: &str,
+    client_id: &str,
+    author_id: i64,
+    body: &str,
+    now: i64,
+) -> sqlx::Result<(i64, i64)> {
     let seq = sqlx::query_scalar!(
         r#"UPDATE channels SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq AS "last_seq!""#,
         channel_id
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *conn)
     .await?;
     let id = sqlx::query_scalar!(
-        r#"INSERT INTO messages (channel_id, seq, client_id, author_id, body, created_at)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id AS "id!""#,
+        r#"INSERT INTO messages (channel_id, seq, kind, client_id, author_id, body, created_at)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id AS "id!""#,
         channel_id,
         seq,
+        kind,
         client_id,
         author_id,
         body,
         now
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *conn)
     .await?;
-    tx.commit().await?;
     Ok((id, seq))
 }
 
@@ -413,7 +468,7 @@ pub async fn message_by_client_id(
 ) -> sqlx::Result<Option<MessageRecord>> {
     sqlx::query_as!(
         MessageRecord,
-        r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.client_id, m.author_id, u.username AS "author!", m.body,
+        r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.kind, m.client_id, m.author_id, u.username AS "author!", m.body,
                   m.created_at AS sent_at
            FROM messages m JOIN users u ON u.id = m.author_id
            WHERE m.channel_id = ?1 AND m.client_id = ?2"#,
@@ -432,7 +487,7 @@ pub async fn messages_after(
 ) -> sqlx::Result<Vec<MessageRecord>> {
     sqlx::query_as!(
         MessageRecord,
-        r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.client_id, m.author_id, u.username AS "author!", m.body,
+        r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.kind, m.client_id, m.author_id, u.username AS "author!", m.body,
                   m.created_at AS sent_at
            FROM messages m JOIN users u ON u.id = m.author_id
            WHERE m.channel_id = ?1 AND m.seq > ?2 ORDER BY m.seq LIMIT ?3"#,
@@ -452,7 +507,7 @@ pub async fn messages_before(
 ) -> sqlx::Result<Vec<MessageRecord>> {
     sqlx::query_as!(
         MessageRecord,
-        r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.client_id, m.author_id, u.username AS "author!", m.body,
+        r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.kind, m.client_id, m.author_id, u.username AS "author!", m.body,
                   m.created_at AS sent_at
            FROM messages m JOIN users u ON u.id = m.author_id
            WHERE m.channel_id = ?1 AND m.seq < ?2 ORDER BY m.seq DESC LIMIT ?3"#,
