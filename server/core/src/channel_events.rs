@@ -92,6 +92,23 @@ pub struct WriteAborted {
     pub channel_id: i64,
 }
 
+/// One user of a channel's turn (holding it or waiting for it).
+struct Turn {
+    turns: Arc<Mutex<HashMap<i64, Arc<TurnLock<()>>>>>,
+    channel_id: i64,
+    lock: Arc<TurnLock<()>>,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        let mut turns = self.turns.lock().unwrap_or_else(PoisonError::into_inner);
+        // Ours and the map's: nobody else holds or waits for it.
+        if Arc::strong_count(&self.lock) == 2 {
+            turns.remove(&self.channel_id);
+        }
+    }
+}
+
 /// The publisher side: cheap to clone.
 #[derive(Clone, Default)]
 pub struct ChannelEvents {
@@ -121,20 +138,16 @@ impl ChannelEvents {
         let org_slug = org_slug.to_owned();
         let task = tokio::spawn(async move {
             let turn = this.turn(channel_id);
-            let result = {
-                let _held = turn.lock().await;
-                match write.await {
-                    Ok((value, event)) => {
-                        if let Some(event) = event {
-                            this.send_all(Feed::Event(Published { org_slug, event })).await;
-                        }
-                        Ok(value)
+            let _held = turn.lock.lock().await;
+            match write.await {
+                Ok((value, event)) => {
+                    if let Some(event) = event {
+                        this.send_all(Feed::Event(Published { org_slug, event })).await;
                     }
-                    Err(e) => Err(e),
+                    Ok(value)
                 }
-            };
-            this.release(channel_id, turn);
-            result
+                Err(e) => Err(e),
+            }
         });
         task.await.map_err(|_| WriteAborted { channel_id })
     }
@@ -147,30 +160,25 @@ impl ChannelEvents {
         F: Future<Output = (T, Option<Step>)>,
     {
         let turn = self.turn(channel_id);
-        let value = {
-            let _held = turn.lock().await;
-            let (value, step) = read.await;
-            if let Some(step) = step {
-                self.send_all(Feed::Step(step)).await;
-            }
-            value
-        };
-        self.release(channel_id, turn);
+        let _held = turn.lock.lock().await;
+        let (value, step) = read.await;
+        if let Some(step) = step {
+            self.send_all(Feed::Step(step)).await;
+        }
         value
     }
 
-    fn turn(&self, channel_id: i64) -> Arc<TurnLock<()>> {
-        let mut turns = self.turns.lock().unwrap_or_else(PoisonError::into_inner);
-        turns.entry(channel_id).or_default().clone()
+    /// The channel's turn, for as long as the returned value lives (the map
+    /// forgets it when nobody holds or waits for it any more, however the
+    /// holder ends: finished, or dropped half-way).
+    fn turn(&self, channel_id: i64) -> Turn {
+        let lock = self.turns.lock().unwrap_or_else(PoisonError::into_inner).entry(channel_id).or_default().clone();
+        Turn { turns: self.turns.clone(), channel_id, lock }
     }
 
-    /// Forgets a channel's turn once nobody holds or waits for it.
-    fn release(&self, channel_id: i64, turn: Arc<TurnLock<()>>) {
-        let mut turns = self.turns.lock().unwrap_or_else(PoisonError::into_inner);
-        // Ours and the map's: nobody else has it.
-        if Arc::strong_count(&turn) == 2 {
-            turns.remove(&channel_id);
-        }
+    #[cfg(test)]
+    fn turns_held(&self) -> usize {
+        self.turns.lock().unwrap_or_else(PoisonError::into_inner).len()
     }
 
     async fn send_all(&self, feed: Feed) {
@@ -263,6 +271,22 @@ mod tests {
     }
 
     /// A write whose caller stops waiting still finishes and publishes.
+    #[tokio::test]
+    async fn no_turn_is_kept_after_its_users_are_gone() {
+        let events = ChannelEvents::default();
+        let _rx = events.subscribe();
+        events.write("acme", 1, async { Ok::<_, ()>(((), Some(message(1, 1)))) }).await.unwrap().unwrap();
+        events.at_point(1, async { ((), None) }).await;
+        assert_eq!(events.turns_held(), 0);
+        // A reader dropped half-way (its caller gave up), while it holds the
+        // turn and while another waits for it.
+        let held = events.at_point(2, std::future::pending::<((), Option<Step>)>());
+        let waiting = events.at_point(2, async { ((), None) });
+        let both = async { tokio::join!(held, waiting) };
+        assert!(tokio::time::timeout(Duration::from_millis(50), both).await.is_err());
+        assert_eq!(events.turns_held(), 0, "dropped users leave nothing behind");
+    }
+
     #[tokio::test]
     async fn a_write_finishes_when_its_caller_gives_up() {
         let events = ChannelEvents::default();
