@@ -22,7 +22,10 @@
 //!   leaves every room at once, is told why when it can be, and is closed, so
 //!   it never stays in a room with a hole.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use app::api::{cookie_value, session_cookie_name};
@@ -35,10 +38,11 @@ use confab_core::kinds::Role;
 use confab_core::model::User;
 use confab_core::service::Revoked;
 use confab_core::{CoreError, Service};
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, Extension, MaybeExtension, SocketRef, State, TryData};
-use socketioxide::handler::ConnectHandler;
+use socketioxide::handler::{ConnectHandler, FromMessageParts, Value};
 use socketioxide::layer::SocketIoLayer;
-use socketioxide::socket::DisconnectReason;
+use socketioxide::socket::{DisconnectReason, Socket};
 use socketioxide::{SendError, SocketError, SocketIo};
 use tokio::sync::{broadcast, mpsc};
 use tokio_util::task::TaskTracker;
@@ -98,6 +102,41 @@ struct Member {
     token_hash: String,
     /// The socket's place in its user's count, given back when it is dropped.
     _counted: Arc<Pass<i64>>,
+    /// The latest `join` or `leave` it sent for each channel.
+    rooms: Arc<RoomRequests>,
+}
+
+/// When an event arrived, among all the events this process reads: taken as
+/// the event is read, before its handler's task starts, so a socket's events
+/// are numbered in the order it sent them (the handlers' tasks may then run
+/// in any order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Arrival(u64);
+
+impl<A: Adapter> FromMessageParts<A> for Arrival {
+    type Error = Infallible;
+    fn from_message_parts(_: &Arc<Socket<A>>, _: &mut Value, _: &Option<i64>) -> Result<Self, Infallible> {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        Ok(Arrival(NEXT.fetch_add(1, Ordering::Relaxed)))
+    }
+}
+
+/// The latest `join` or `leave` a socket sent for each channel: only that one
+/// may change whether the socket is in the channel's room, so a `leave` sent
+/// right behind a `join` wins even if its handler runs first.
+#[derive(Debug, Default)]
+struct RoomRequests(Mutex<HashMap<i64, Arrival>>);
+
+impl RoomRequests {
+    fn note(&self, channel_id: i64, at: Arrival) {
+        let mut latest = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let entry = latest.entry(channel_id).or_insert(at);
+        *entry = (*entry).max(at);
+    }
+
+    fn is_latest(&self, channel_id: i64, at: Arrival) -> bool {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).get(&channel_id) == Some(&at)
+    }
 }
 
 /// Why a connection to a namespace was refused; its text is the `message` of
@@ -212,7 +251,14 @@ async fn check(socket: &SocketRef, rt: &Realtime) -> Result<Member, Refusal> {
         return Err(Refusal::TooManySockets(rt.max_sockets_per_user));
     };
     let token_hash = auth::token_hash(&token);
-    Ok(Member { user, org_id: org.id, org_slug: org.slug, token_hash, _counted: Arc::new(counted) })
+    Ok(Member {
+        user,
+        org_id: org.id,
+        org_slug: org.slug,
+        token_hash,
+        _counted: Arc::new(counted),
+        rooms: Arc::default(),
+    })
 }
 
 /// An admitted socket's rooms and event handlers, in place before the client
@@ -420,6 +466,7 @@ fn payload<T>(data: Result<T, socketioxide::ParserError>, what: &str) -> Result<
 
 async fn on_join(
     socket: SocketRef,
+    arrival: Arrival,
     TryData(data): TryData<events::JoinRequest>,
     ack: AckSender,
     State(rt): State<Realtime>,
@@ -464,12 +511,17 @@ async fn on_join(
                 return (reply(ack, Ok::<_, ApiError>(joined)), None);
             }
             let (user_id, org) = (m.user.id, m.org_slug.clone());
+            m.rooms.note(channel_id, arrival);
             let step = Step::new(move || {
                 if !socket.connected() || socket.extensions.get::<CutOff>().is_some() {
                     return;
                 }
                 let room = channel_room(channel_id);
-                socket.join(room.clone());
+                // A `leave` sent after this join has the last word.
+                let enter = m.rooms.is_latest(channel_id, arrival);
+                if enter {
+                    socket.join(room.clone());
+                }
                 let resumed = joined.missed.len();
                 // The answer (with the missed messages) must reach it before
                 // any live message: if its queue is full, it is cut off.
@@ -478,6 +530,7 @@ async fn on_join(
                         socket.leave(room);
                         cut_off(socket, channel_id, "its join answer");
                     }
+                    _ if !enter => tracing::debug!(user_id, channel_id, "join overtaken by a later leave"),
                     _ => tracing::info!(user_id, %org, channel_id, socket_id = %socket.id, resumed, "joined room"),
                 }
             });
@@ -488,18 +541,29 @@ async fn on_join(
 
 async fn on_leave(
     socket: SocketRef,
+    arrival: Arrival,
     TryData(data): TryData<events::RoomRequest>,
     ack: AckSender,
     State(rt): State<Realtime>,
     Extension(m): Extension<Member>,
 ) {
     let Some(InFlight { _token, ack, .. }) = start_event(&socket, &rt, &m, ack).await else { return };
-    let result = payload(data, "leave").map(|req| {
-        socket.leave(channel_room(req.channel_id));
-        tracing::info!(user_id = m.user.id, org = %m.org_slug, channel_id = req.channel_id, socket_id = %socket.id, "left room");
-        events::RoomRequest { channel_id: req.channel_id }
+    let channel_id = match payload(data, "leave") {
+        Ok(req) => req.channel_id,
+        Err(e) => return reply::<()>(ack, Err::<(), ApiError>(e)),
+    };
+    // Left at a point of the channel's stream, like a join: after a join the
+    // client sent before, even one the delivery task has not carried out yet.
+    m.rooms.note(channel_id, arrival);
+    let step = Step::new(move || {
+        // A `join` sent after this leave has the last word.
+        if m.rooms.is_latest(channel_id, arrival) {
+            socket.leave(channel_room(channel_id));
+        }
+        tracing::info!(user_id = m.user.id, org = %m.org_slug, channel_id, socket_id = %socket.id, "left room");
+        reply(ack, Ok::<_, ApiError>(events::RoomRequest { channel_id }));
     });
-    reply(ack, result);
+    rt.service.at_channel_point(channel_id, async move { ((), Some(step)) }).await;
 }
 
 async fn on_send(

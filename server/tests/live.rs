@@ -294,3 +294,51 @@ async fn joining_mid_stream_misses_nothing_after_last_seq() {
     }
     server.stop().await;
 }
+
+/// Of a `join` and a `leave` sent one right behind the other (without
+/// waiting for the first answer), the one sent last decides whether the
+/// socket is in the room, whichever the server finishes first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leave_right_behind_a_join_leaves_the_room() {
+    let server = TestServer::start().await;
+    let (owner, member) = org_with_two_members(&server).await;
+    let general = channel_id(&owner, "acme", "general").await;
+    let mut sender = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+    let room = json!({"channel_id": general});
+    let (mut gone, mut back) = (Vec::new(), Vec::new());
+    for _ in 0..10 {
+        // In, then straight out again.
+        let mut s = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+        let sent = [s.send_request("join", &room).await, s.send_request("leave", &room).await];
+        both_answered(&mut s, sent).await;
+        gone.push(s);
+        // In; then out and straight back in.
+        let mut s = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+        assert!(s.request("join", &room).await.get("ok").is_some());
+        let sent = [s.send_request("leave", &room).await, s.send_request("join", &room).await];
+        both_answered(&mut s, sent).await;
+        back.push(s);
+    }
+    let ack = sender.request("send", &json!({"channel_id": general, "client_id": "after", "body": "anyone?"})).await;
+    assert!(ack.get("ok").is_some(), "{ack}");
+    for (i, s) in gone.iter_mut().enumerate() {
+        assert_eq!(s.next_event(QUIET).await, None, "socket {i} left last, yet is in the room");
+    }
+    for (i, s) in back.iter_mut().enumerate() {
+        let got = s.next_event(SOON).await.map(|(_, m)| m["body"].clone());
+        assert_eq!(got, Some(json!("anyone?")), "socket {i} joined last, yet is out of the room");
+    }
+    server.stop().await;
+}
+
+/// Both requests are acknowledged without error, in whichever order.
+async fn both_answered(s: &mut SioClient, sent: [i64; 2]) {
+    let mut acked = Vec::new();
+    while acked.len() < 2 {
+        let (id, ack) = s.next_ack(SOON).await.expect("an answer");
+        assert!(ack.get("ok").is_some(), "{ack}");
+        acked.push(id);
+    }
+    acked.sort_unstable();
+    assert_eq!(acked, sent);
+}
