@@ -273,6 +273,9 @@ pub enum LinkStatus {
     Live,
     /// Lost; reconnecting on its own.
     Reconnecting,
+    /// Closed by the server for falling behind (it could not take the
+    /// channel's messages fast enough); reconnecting and catching up.
+    FellBehind,
     /// Refused by the server, with its reason.
     Refused(String),
 }
@@ -283,6 +286,7 @@ impl LinkStatus {
             LinkStatus::Connecting => "connecting",
             LinkStatus::Live => "live",
             LinkStatus::Reconnecting => "reconnecting",
+            LinkStatus::FellBehind => "fell-behind",
             LinkStatus::Refused(_) => "refused",
         }
     }
@@ -292,6 +296,7 @@ impl LinkStatus {
             LinkStatus::Connecting => "Connecting…".into(),
             LinkStatus::Live => "Live".into(),
             LinkStatus::Reconnecting => "Connection lost; reconnecting…".into(),
+            LinkStatus::FellBehind => "This connection fell behind; catching up…".into(),
             LinkStatus::Refused(why) => format!("Live updates are off: {why}"),
         }
     }
@@ -355,7 +360,10 @@ mod browser {
         client.on_event(move |event| match event {
             // "Live" once the socket is in the channel's room, not before.
             LiveEvent::Connected => actions.join_and_catch_up(),
+            // Closed after falling behind: say so until it has caught up.
+            LiveEvent::Disconnected(_) if status.get_untracked() == LinkStatus::FellBehind => {}
             LiveEvent::Disconnected(_) => status.set(LinkStatus::Reconnecting),
+            LiveEvent::Event { name, .. } if name == events::FELL_BEHIND => status.set(LinkStatus::FellBehind),
             LiveEvent::Refused(why) => status.set(LinkStatus::Refused(why)),
             LiveEvent::Event { name, data } if name == events::MESSAGE => {
                 if let Ok(m) = serde_json::from_value::<ChatMessage>(data)
