@@ -25,7 +25,7 @@ pub mod shutdown;
 pub mod site;
 pub mod telemetry;
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -127,6 +127,10 @@ fn built_with_hashed_names() -> bool {
 
 /// How long a stop waits for live events in flight to finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// How long a stop then waits for HTTP requests in flight to finish.
+const HTTP_DRAIN: Duration = Duration::from_secs(10);
+/// How long a stop then waits for the database's connections to be given back.
+const DATABASE_DRAIN: Duration = Duration::from_secs(5);
 
 async fn serve(
     listener: LimitedListener,
@@ -151,6 +155,7 @@ async fn serve(
         }
     });
     let app = http::router(http::HttpState { leptos_options, service: service.clone() }, site, socket_layer);
+    let (draining_tx, draining) = tokio::sync::oneshot::channel::<()>();
     let shutdown = async move {
         stop.await;
         closer.abort();
@@ -160,12 +165,30 @@ async fn serve(
         // finishes the HTTP requests in flight, and the database closes last.
         live.shut_down(SHUTDOWN_GRACE).await;
         delivery.abort();
+        let _ = draining_tx.send(());
     };
-    let result = axum::serve(listener, app.into_make_service_with_connect_info::<ClientAddr>())
+    let serving = axum::serve(listener, app.into_make_service_with_connect_info::<ClientAddr>())
         .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(ServerError::Serve);
-    service.close().await;
+        .into_future();
+    // HTTP requests in flight get a while to finish; a connection that stays
+    // open longer does not keep the process from stopping.
+    let drain_limit = async {
+        if draining.await.is_ok() {
+            tokio::time::sleep(HTTP_DRAIN).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    let result = tokio::select! {
+        served = serving => served.map_err(ServerError::Serve),
+        () = drain_limit => {
+            tracing::warn!("HTTP connections still open {HTTP_DRAIN:?} after the stop; closing anyway");
+            Ok(())
+        }
+    };
+    if tokio::time::timeout(DATABASE_DRAIN, service.close()).await.is_err() {
+        tracing::warn!("database connections still in use {DATABASE_DRAIN:?} after the stop; closing anyway");
+    }
     tracing::info!("Confab stopped");
     result
 }

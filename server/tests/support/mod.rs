@@ -7,6 +7,7 @@
 pub mod sio;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use reqwest::cookie::{CookieStore, Jar};
 use serde_json::Value;
@@ -95,7 +96,8 @@ impl TestServer {
 
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {
-            r.stop().await.expect("clean stop");
+            let stopped = tokio::time::timeout(Duration::from_secs(30), r.stop()).await;
+            stopped.expect("the server stops within 30 s").expect("clean stop");
         }
     }
 }
