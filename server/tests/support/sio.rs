@@ -23,6 +23,8 @@ pub struct SioClient {
     events: VecDeque<(String, Value)>,
     /// The server disconnected this socket from its namespace.
     disconnected: bool,
+    /// The connection is gone (closed, reset, or the server died).
+    closed: bool,
 }
 
 fn encode(packet: Packet) -> String {
@@ -33,7 +35,8 @@ fn encode(packet: Packet) -> String {
 }
 
 impl SioClient {
-    /// Connects to namespace `ns`; `Err` carries the `connect_error` message.
+    /// Connects to namespace `ns`; `Err` carries the `connect_error` message,
+    /// or says the server could not be reached.
     pub async fn connect(
         addr: std::net::SocketAddr,
         ns: &str,
@@ -47,12 +50,20 @@ impl SioClient {
         if let Some(o) = origin {
             req.headers_mut().insert("Origin", o.parse().unwrap());
         }
-        let (ws, _) = tokio_tungstenite::connect_async(req).await.expect("websocket handshake");
-        let mut client = SioClient { ws, ns: ns.to_owned(), next_ack: 0, events: VecDeque::new(), disconnected: false };
-        let open = client.frame().await.expect("engine open packet");
+        let (ws, _) = tokio_tungstenite::connect_async(req).await.map_err(|e| format!("websocket handshake: {e}"))?;
+        let mut client = SioClient {
+            ws,
+            ns: ns.to_owned(),
+            next_ack: 0,
+            events: VecDeque::new(),
+            disconnected: false,
+            closed: false,
+        };
+        let open = client.frame().await.ok_or("closed before the engine open packet")?;
         assert!(open.starts_with('0'), "expected engine open, got {open}");
-        client.send_raw(encode(Packet::connect(ns.to_owned(), None))).await;
-        let packet = client.packet().await.expect("connect reply");
+        let connect = encode(Packet::connect(ns.to_owned(), None));
+        client.ws.send(Message::text(connect)).await.map_err(|e| format!("send connect: {e}"))?;
+        let packet = client.packet().await.ok_or("closed before the connect reply")?;
         match packet.inner {
             PacketData::Connect(_) => Ok(client),
             PacketData::ConnectError(msg) => {
@@ -67,8 +78,19 @@ impl SioClient {
         self.ws.send(Message::text(frame)).await.expect("send frame");
     }
 
+    /// Whether the connection is gone (closed, reset, or the server died).
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
     /// Next text frame, answering pings on the way; `None` when closed.
     async fn frame(&mut self) -> Option<String> {
+        let frame = self.next_frame().await;
+        self.closed |= frame.is_none();
+        frame
+    }
+
+    async fn next_frame(&mut self) -> Option<String> {
         loop {
             match self.ws.next().await? {
                 Ok(Message::Text(t)) if t.as_str() == "2" => {
