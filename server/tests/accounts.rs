@@ -96,21 +96,3 @@ async fn wrong_password_and_bad_fields_are_refused_clearly() {
     assert_eq!(res.status().as_u16(), 413);
     server.stop().await;
 }
-
-#[tokio::test]
-async fn health_and_pages() {
-    let server = TestServer::start().await;
-    let http = reqwest::Client::new();
-    let res = http.get(server.url("/healthz")).send().await.unwrap();
-    assert_eq!(res.status().as_u16(), 200);
-
-    let home = http.get(server.url("/")).send().await.unwrap();
-    assert_eq!(home.status().as_u16(), 200);
-    let html = home.text().await.unwrap();
-    assert!(html.contains("Sign in") && html.contains("Create an account"), "home page renders the forms");
-    assert!(html.contains(r#"action="/api/login""#), "the sign-in form posts to the stable endpoint");
-
-    let missing = http.get(server.url("/no/such/page")).send().await.unwrap();
-    assert_eq!(missing.status().as_u16(), 404);
-    server.stop().await;
-}

@@ -57,7 +57,7 @@ impl TestServer {
 
     /// A server with some settings changed from the defaults.
     pub async fn start_with(configure: impl FnOnce(&mut server::config::Config)) -> TestServer {
-        server::telemetry::init("warn");
+        server::telemetry::init(&std::env::var("CONFAB_TEST_LOG").unwrap_or_else(|_| "warn".into()));
         let data = tempfile::tempdir().expect("temp dir");
         let mut config = server::config::Config::for_tests(data.path());
         config.database_url = Some(fresh_database_url(data.path()).await);
