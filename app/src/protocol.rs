@@ -48,6 +48,14 @@ pub struct Channel {
     pub joined: bool,
     /// Sequence number of the newest message (0 when empty).
     pub last_seq: i64,
+    /// The newest `seq` the current user has read in it (joined channels
+    /// only; 0 otherwise).
+    #[serde(default)]
+    pub last_read_seq: i64,
+    /// Messages of others after `last_read_seq`, counted up to 100 (in
+    /// channel listings, for joined channels; 0 otherwise).
+    #[serde(default)]
+    pub unread: i64,
 }
 
 /// An organization with the channels the current user can see.
@@ -160,6 +168,27 @@ pub mod events {
     #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
     pub struct FellBehind {
         pub message: String,
+    }
+
+    /// Client → server, with ack: "I have read this channel up to `seq`"
+    /// (`ReadRequest`; the ack is the `ReadCursor` now). Server → client:
+    /// `ReadCursor`, to every socket of the same person in the organization
+    /// when any of them reads (so the other devices clear their counts).
+    pub const READ: &str = "read";
+
+    /// Payload of `read` from a client.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ReadRequest {
+        pub channel_id: ChannelId,
+        pub seq: i64,
+    }
+
+    /// Where a person's read cursor is in a channel: the newest `seq` they
+    /// have read. It only moves forward.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ReadCursor {
+        pub channel_id: ChannelId,
+        pub last_read_seq: i64,
     }
 
     /// Payload of `join` and `leave`.

@@ -144,6 +144,7 @@ async fn serve(
         realtime::layer(service.clone(), site.clone(), config.max_sockets_per_user, config.socket_queue);
     let closer = tokio::spawn(realtime::close_revoked(live.io.clone(), service.clone(), service.revocations()));
     let delivery = tokio::spawn(realtime::deliver_events(live.io.clone(), service.channel_events()));
+    let notices = tokio::spawn(realtime::forward_notices(live.io.clone(), service.user_notices()));
     let sweeper = tokio::spawn({
         let (service, every) = (service.clone(), Duration::from_secs(config.session_sweep_secs.max(1)));
         async move {
@@ -160,6 +161,7 @@ async fn serve(
         stop.await;
         closer.abort();
         sweeper.abort();
+        notices.abort();
         // Answer the live events in flight, refuse new ones, then tell every
         // live client the server is going away and close it; axum then
         // finishes the HTTP requests in flight, and the database closes last.

@@ -36,7 +36,7 @@ use confab_core::channel_events::{ChannelEvent, Feed, Published, Step};
 use confab_core::held_counts::{HeldCounts, Pass};
 use confab_core::kinds::Role;
 use confab_core::model::User;
-use confab_core::service::Revoked;
+use confab_core::service::{Revoked, UserNotice};
 use confab_core::{CoreError, Service};
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, Extension, MaybeExtension, SocketRef, State, TryData};
@@ -269,6 +269,7 @@ fn set_up(socket: &SocketRef, member: Member) {
     socket.on(events::JOIN, on_join);
     socket.on(events::LEAVE, on_leave);
     socket.on(events::SEND, on_send);
+    socket.on(events::READ, on_read);
     // Only extractors that cannot fail here: a failing one would leave the
     // socket in its rooms for good.
     socket.on_disconnect(
@@ -372,6 +373,27 @@ pub async fn close_revoked(io: SocketIo, service: Service, mut revoked: broadcas
             Err(broadcast::error::RecvError::Lagged(missed)) => {
                 // Their next event finds the access gone and closes them.
                 tracing::warn!(missed, "fell behind on ended access; those sockets close at their next event");
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+/// Tells every socket of a person in an organization what all their devices
+/// should hear (a channel read on one of them). Runs until the server stops.
+pub async fn forward_notices(io: SocketIo, mut notices: broadcast::Receiver<UserNotice>) {
+    loop {
+        match notices.recv().await {
+            Ok(UserNotice::Read { user_id, org_slug, channel_id, last_read_seq }) => {
+                let Some(ns) = io.of(format!("/{org_slug}")) else { continue };
+                let cursor = events::ReadCursor { channel_id, last_read_seq };
+                // A device whose queue is full misses it and is put right on reload.
+                if let Err(e) = ns.to(user_room(user_id)).emit(events::READ, &cursor).await {
+                    tracing::debug!(user_id, error = %e, "read cursor not sent to every device");
+                }
+            }
+            Err(broadcast::error::RecvError::Lagged(missed)) => {
+                tracing::warn!(missed, "fell behind on read cursors; devices catch up on reload");
             }
             Err(broadcast::error::RecvError::Closed) => return,
         }
@@ -564,6 +586,23 @@ async fn on_leave(
         reply(ack, Ok::<_, ApiError>(events::RoomRequest { channel_id }));
     });
     rt.service.at_channel_point(channel_id, async move { ((), Some(step)) }).await;
+}
+
+async fn on_read(
+    socket: SocketRef,
+    TryData(data): TryData<events::ReadRequest>,
+    ack: AckSender,
+    State(rt): State<Realtime>,
+    Extension(m): Extension<Member>,
+) {
+    let Some(InFlight { _token, role, ack }) = start_event(&socket, &rt, &m, ack).await else { return };
+    let result = async {
+        let req = payload(data, "read")?;
+        let last_read_seq = rt.service.mark_read(&m.user, m.org_id, &m.org_slug, role, req.channel_id, req.seq).await?;
+        Ok::<_, ApiError>(events::ReadCursor { channel_id: req.channel_id, last_read_seq })
+    }
+    .await;
+    reply(ack, result);
 }
 
 async fn on_send(

@@ -92,3 +92,16 @@ pub async fn send_message(
         .await,
     )
 }
+
+/// Marks a channel read up to `seq` for the signed-in user (on every device:
+/// their live connections hear it as `read`); returns the read cursor now.
+#[server(prefix = "/api", endpoint = "mark_read")]
+pub async fn mark_read(slug: String, channel: String, seq: i64) -> Result<i64, ApiError> {
+    super::request::with_status(
+        async move {
+            let (ctx, user) = super::request::require_user().await?;
+            Ok(ctx.core.mark_read_named(&user, &slug, &channel, seq).await?)
+        }
+        .await,
+    )
+}

@@ -20,7 +20,15 @@ impl From<model::Membership> for OrgSummary {
 
 impl From<model::Channel> for Channel {
     fn from(c: model::Channel) -> Self {
-        Channel { id: c.id, name: c.name, kind: c.kind, joined: c.joined, last_seq: c.last_seq }
+        Channel {
+            id: c.id,
+            name: c.name,
+            kind: c.kind,
+            joined: c.joined,
+            last_seq: c.last_seq,
+            last_read_seq: c.last_read_seq,
+            unread: c.unread,
+        }
     }
 }
 

@@ -129,6 +129,18 @@ impl Timeline {
 #[component]
 pub fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView {
     let HistoryPage { channel, messages, has_more } = page;
+    let me_id = me.as_ref().map(|u| u.id);
+    // "New" goes before the first message of others past the read cursor,
+    // as it was when the channel was opened.
+    let first_unread = messages
+        .iter()
+        .find(|m| {
+            channel.joined
+                && m.kind == EventKind::Message
+                && m.seq > channel.last_read_seq
+                && Some(m.author_id) != me_id
+        })
+        .map(|m| m.seq);
     let timeline = RwSignal::new(Timeline::from_history(messages));
     let has_more = RwSignal::new(has_more);
     // Minutes east of UTC: 0 while rendering on the server, the viewer's once hydrated.
@@ -136,7 +148,6 @@ pub fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView 
     let status = RwSignal::new(LinkStatus::Connecting);
     let draft = RwSignal::new(String::new());
     let notice = RwSignal::new(None::<String>);
-    let me_id = me.as_ref().map(|u| u.id);
     let joined = channel.joined;
 
     #[cfg(feature = "hydrate")]
@@ -185,14 +196,17 @@ pub fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView 
                             key=|e| (e.message.client_id.clone(), e.message.seq, e.delivery.clone())
                             children=move |e: Entry| {
                                 let m = e.message;
+                                let marker = (Some(m.seq) == first_unread).then(|| {
+                                    view! { <li class="unread-marker" role="separator">"New"</li> }
+                                });
                                 if m.kind != EventKind::Message {
-                                    return member_event(m, tz_offset).into_any();
+                                    return (marker, member_event(m, tz_offset)).into_any();
                                 }
                                 let mine = me_id == Some(m.author_id);
                                 let at = m.sent_at;
                                 let client_id = m.client_id.clone();
                                 let delivery = e.delivery;
-                                view! {
+                                let message = view! {
                                     <li class="msg" class:mine=mine data-seq=m.seq>
                                         <div class="meta">
                                             <span class="author">{m.author}</span>
@@ -203,8 +217,8 @@ pub fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView 
                                         </div>
                                         <p class="body">{m.body}</p>
                                     </li>
-                                }
-                                .into_any()
+                                };
+                                (marker, message).into_any()
                             }
                         />
                     </ol>
@@ -312,6 +326,7 @@ mod browser {
 
     use super::{Delivery, LinkStatus, Timeline};
     use crate::api::channels::history;
+    use crate::components::channel_list::Unread;
     use crate::live::{LiveClient, LiveEvent};
     use crate::protocol::{Channel, ChatMessage, EventKind, HISTORY_PAGE_SIZE, User, events};
     use confab_core::rules as validate;
@@ -330,6 +345,10 @@ mod browser {
         has_more: RwSignal<bool>,
         status: RwSignal<LinkStatus>,
         notice: RwSignal<Option<String>>,
+        /// The sidebar's counts (on a channel's page).
+        unread: Option<Unread>,
+        /// The newest `seq` this tab has told the server it has read.
+        read_up_to: StoredValue<i64>,
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -346,6 +365,7 @@ mod browser {
         // `getTimezoneOffset` is minutes *west* of UTC.
         tz_offset.set(-(js_sys::Date::new_0().get_timezone_offset() as i32));
         let channel_id = channel.id;
+        let read_up_to = StoredValue::new(channel.last_read_seq);
         let client = LiveClient::connect(&format!("/{slug}"));
         let actions = Actions {
             client: StoredValue::new_local(client.clone()),
@@ -356,6 +376,8 @@ mod browser {
             has_more,
             status,
             notice,
+            unread: use_context::<Unread>(),
+            read_up_to,
         };
         client.on_event(move |event| match event {
             // "Live" once the socket is in the channel's room, not before.
@@ -373,15 +395,36 @@ mod browser {
                     // gap; should one ever show up anyway, resume from before it.
                     let known = timeline.with_untracked(|t| t.last_seq());
                     let gap = known > 0 && m.seq > known + 1;
+                    if let Some(unread) = actions.unread {
+                        unread.seen(channel_id, m.seq);
+                    }
                     timeline.update(|t| t.merge(m, Delivery::Stored));
                     if gap {
                         actions.join_and_catch_up();
+                    } else {
+                        actions.mark_read();
+                    }
+                }
+            }
+            // Read on another device (or this one): counts follow.
+            LiveEvent::Event { name, data } if name == events::READ => {
+                if let Ok(cursor) = serde_json::from_value::<events::ReadCursor>(data) {
+                    if let Some(unread) = actions.unread {
+                        unread.read(cursor.channel_id, cursor.last_read_seq);
+                    }
+                    if cursor.channel_id == channel_id {
+                        read_up_to.update_value(|r| *r = (*r).max(cursor.last_read_seq));
                     }
                 }
             }
             LiveEvent::Event { .. } => {}
         });
-        on_cleanup(move || actions.client.with_value(|c| c.close()));
+        // Coming back to the tab reads what arrived meanwhile.
+        let focus = window_event_listener(leptos::ev::focus, move |_| actions.mark_read());
+        on_cleanup(move || {
+            focus.remove();
+            actions.client.with_value(|c| c.close());
+        });
         actions
     }
 
@@ -412,6 +455,7 @@ mod browser {
                             self.timeline.update(|t| t.entries.retain(|e| e.message.seq == 0));
                             self.fetch_newest().await;
                             self.status.set(LinkStatus::Live);
+                            self.mark_read();
                             return;
                         }
                         Ok(j) => {
@@ -423,6 +467,7 @@ mod browser {
                             });
                             if !j.more {
                                 self.status.set(LinkStatus::Live);
+                                self.mark_read();
                                 return;
                             }
                         }
@@ -431,6 +476,33 @@ mod browser {
                             return;
                         }
                     }
+                }
+            });
+        }
+
+        /// Tells the server (and so this person's other devices) that the
+        /// channel is read up to the newest message shown with none missing
+        /// below it; only for a joined channel, while the tab is in view.
+        fn mark_read(self) {
+            let (channel_id, joined) = self.channel.with_value(|c| (c.id, c.joined));
+            let hidden = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden());
+            let seq = self.timeline.with_untracked(|t| t.resume_point());
+            if !joined || hidden || seq <= self.read_up_to.get_value() {
+                return;
+            }
+            self.read_up_to.set_value(seq);
+            if let Some(unread) = self.unread {
+                unread.seen(channel_id, seq);
+                unread.read(channel_id, seq);
+            }
+            spawn_local(async move {
+                let request = events::ReadRequest { channel_id, seq };
+                let answer: Result<events::ReadCursor, _> =
+                    self.client().request(events::READ, &request, ACK_TIMEOUT).await;
+                if let Err(e) = answer {
+                    // Not worth a notice: the next message or visit tries again.
+                    leptos::logging::debug_warn!("marking #{channel_id} read failed: {}", e.message);
+                    self.read_up_to.update_value(|r| *r = (*r).min(seq - 1));
                 }
             });
         }

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::channels::{JoinChannel, LeaveChannel, history};
 use crate::api::orgs::org;
-use crate::components::channel_list::ChannelList;
+use crate::components::channel_list::{ChannelList, Unread};
 use crate::components::chat::Chat;
 use crate::components::error_note::{ActionError, PageError, action_result};
 use crate::components::session::use_session;
@@ -32,6 +32,7 @@ pub fn ChannelPage() -> impl IntoView {
                     (Err(e), _) | (_, Err(e)) => return view! { <PageError error=e /> }.into_any(),
                 };
                 let me = me.ok().flatten();
+                provide_context(Unread::new(&org_view.channels));
                 let slug = org_view.org.slug.clone();
                 let name = page.channel.name.clone();
                 let joined = page.channel.joined;

@@ -39,6 +39,11 @@ pub struct Channel {
     pub last_seq: i64,
     /// Whether the user it was looked up for has joined it.
     pub joined: bool,
+    /// The newest `seq` that user has read (joined channels only; 0 otherwise).
+    pub last_read_seq: i64,
+    /// Messages of others after it, counted up to 100 (in listings of
+    /// joined channels; 0 otherwise).
+    pub unread: i64,
 }
 
 /// An event of a channel's stream: a message, or a member joining or leaving.

@@ -54,6 +54,15 @@ pub enum Revoked {
     Membership { user_id: i64, org_slug: String },
 }
 
+/// Something every device of a person should hear at once, apart from any
+/// channel's stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UserNotice {
+    /// They have read a channel up to `last_read_seq` (on one device: the
+    /// others mark it read too).
+    Read { user_id: i64, org_slug: String, channel_id: i64, last_read_seq: i64 },
+}
+
 /// Confab's use cases; cheap to clone.
 #[derive(Clone)]
 pub struct Service {
@@ -67,6 +76,8 @@ pub struct Service {
     message_rate: Arc<DefaultKeyedRateLimiter<i64>>,
     /// Announces each ended access to whoever holds its live connections.
     revoked: broadcast::Sender<Revoked>,
+    /// Announces what each person's devices should hear (read cursors).
+    notices: broadcast::Sender<UserNotice>,
     /// Every change to a channel, in `seq` order, after commit.
     events: ChannelEvents,
 }
@@ -81,6 +92,7 @@ impl Service {
     /// `messages_per_second` is each user's sending rate (twice that in a burst).
     pub fn new(store: Store, messages_per_second: u32) -> Self {
         let (revoked, _) = broadcast::channel(1024);
+        let (notices, _) = broadcast::channel(4096);
         let rate = NonZeroU32::new(messages_per_second).unwrap_or(NonZeroU32::MIN);
         let burst = rate.saturating_mul(NonZeroU32::new(2).unwrap_or(NonZeroU32::MIN));
         Service {
@@ -89,6 +101,7 @@ impl Service {
             throttle: Arc::default(),
             message_rate: Arc::new(RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))),
             revoked,
+            notices,
             events: ChannelEvents::default(),
         }
     }
@@ -113,6 +126,12 @@ impl Service {
     /// Access as it ends, from now on.
     pub fn revocations(&self) -> broadcast::Receiver<Revoked> {
         self.revoked.subscribe()
+    }
+
+    /// What each person's devices should hear, from now on (best effort: a
+    /// listener that falls behind misses some, and a reload puts it right).
+    pub fn user_notices(&self) -> broadcast::Receiver<UserNotice> {
+        self.notices.subscribe()
     }
 
     fn revoke(&self, revoked: Revoked) {
@@ -225,6 +244,42 @@ impl Service {
             .ok_or_else(|| CoreError::not_found("There is no such channel in this organization."))?;
         access::read_channel(role, channel.kind)?;
         Ok(channel)
+    }
+
+    /// Moves the user's read cursor in a channel they joined forward to `seq`
+    /// (never back, never past the channel's newest event) and tells their
+    /// other devices; where it is now.
+    pub async fn mark_read(
+        &self,
+        user: &User,
+        org_id: i64,
+        org_slug: &str,
+        role: Role,
+        channel_id: i64,
+        seq: i64,
+    ) -> CoreResult<i64> {
+        let channel = self.readable_channel(user, org_id, role, channel_id).await?;
+        self.mark_read_in(user, org_slug, &channel, seq).await
+    }
+
+    /// [`Service::mark_read`] for a channel named `name` of organization `slug`.
+    pub async fn mark_read_named(&self, user: &User, slug: &str, name: &str, seq: i64) -> CoreResult<i64> {
+        let (org, ChannelAccess { channel, .. }) = self.channel_named(user, slug, name).await?;
+        self.mark_read_in(user, &org.slug, &channel, seq).await
+    }
+
+    async fn mark_read_in(&self, user: &User, org_slug: &str, channel: &Channel, seq: i64) -> CoreResult<i64> {
+        if !channel.joined {
+            return Err(CoreError::forbidden("Join the channel to keep your place in it."));
+        }
+        let last_read_seq = self.store.mark_read(user.id, channel.id, seq).await.map_err(fail("marking read"))?;
+        let _ = self.notices.send(UserNotice::Read {
+            user_id: user.id,
+            org_slug: org_slug.to_owned(),
+            channel_id: channel.id,
+            last_read_seq,
+        });
+        Ok(last_read_seq)
     }
 
     /// Validates, authorizes and stores a message, and publishes it to the

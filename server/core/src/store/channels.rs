@@ -11,7 +11,17 @@ use crate::model::{Channel, Message, User};
 fn channel(r: ChannelRecord) -> StoreResult<Channel> {
     let kind = ChannelKind::parse(&r.kind)
         .ok_or_else(|| StoreError::Unknown(format!("kind {:?} of channel {}", r.kind, r.id)))?;
-    Ok(Channel { id: r.id, org_id: r.org_id, name: r.name, kind, last_seq: r.last_seq, joined: r.joined != 0 })
+    let joined = r.joined != 0;
+    Ok(Channel {
+        id: r.id,
+        org_id: r.org_id,
+        name: r.name,
+        kind,
+        last_seq: r.last_seq,
+        joined,
+        last_read_seq: if joined { r.last_read_seq } else { 0 },
+        unread: if joined { r.unread } else { 0 },
+    })
 }
 
 impl Store {
@@ -19,7 +29,7 @@ impl Store {
     /// organization is `StoreError::Conflict`.
     pub async fn create_channel(&self, org_id: i64, name: &str, kind: ChannelKind, by: i64) -> StoreResult<Channel> {
         let id = on_db!(self, create_channel(org_id, name, kind.as_str(), by, now_ms()))?;
-        Ok(Channel { id, org_id, name: name.to_owned(), kind, last_seq: 0, joined: true })
+        Ok(Channel { id, org_id, name: name.to_owned(), kind, last_seq: 0, joined: true, last_read_seq: 0, unread: 0 })
     }
 
     /// All channels of an organization, by name, as `user_id` sees them.
@@ -55,6 +65,12 @@ impl Store {
         let now = now_ms();
         let stored = on_db!(self, leave_channel(channel_id, user.id, &client_id, now))?;
         Ok(stored.map(|ids| event(ids, channel_id, EventKind::Left, client_id, user, now)))
+    }
+
+    /// Moves a person's read cursor in a channel forward to `seq` (never back,
+    /// never past the channel's newest event); where it is now.
+    pub async fn mark_read(&self, user_id: i64, channel_id: i64, seq: i64) -> StoreResult<i64> {
+        Ok(on_db!(self, mark_read(user_id, channel_id, seq))?)
     }
 
     /// The channels of an organization a user has joined.

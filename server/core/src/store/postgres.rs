@@ -137,6 +137,7 @@ pub async fn create_org(
     )
     .execute(&mut *tx)
     .await?;
+    set_cursor(&mut tx, owner, channel_id, 0).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -298,6 +299,7 @@ pub async fn create_channel(pool: &Pool, org_id: i64, name: &str, kind: &str, by
     sqlx::query!("INSERT INTO channel_members (channel_id, user_id, joined_at) VALUES ($1, $2, $3)", id, by, now)
         .execute(&mut *tx)
         .await?;
+    set_cursor(&mut tx, by, id, 0).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -306,8 +308,11 @@ pub async fn channels_of(pool: &Pool, user_id: i64, org_id: i64) -> sqlx::Result
     sqlx::query_as!(
         ChannelRecord,
         r#"SELECT c.id AS "id!", c.org_id, c.name, c.kind, c.last_seq,
-                  (SELECT COUNT(*) FROM channel_members m WHERE m.channel_id = c.id AND m.user_id = $1) AS "joined!: i64"
-           FROM channels c WHERE c.org_id = $2 ORDER BY c.name"#,
+                  (SELECT COUNT(*) FROM channel_members m WHERE m.channel_id = c.id AND m.user_id = $1) AS "joined!: i64",
+                  COALESCE(r.last_read_seq, 0) AS "last_read_seq!: i64",
+                  (SELECT COUNT(*) FROM (SELECT 1 FROM messages e WHERE e.channel_id = c.id AND e.kind = 'message'
+                     AND e.author_id <> $1 AND e.seq > COALESCE(r.last_read_seq, 0) LIMIT 100) AS unread_rows) AS "unread!: i64"
+           FROM channels c LEFT JOIN read_cursors r ON r.channel_id = c.id AND r.user_id = $1 WHERE c.org_id = $2 ORDER BY c.name"#,
         user_id,
         org_id
     )
@@ -324,8 +329,10 @@ pub async fn channel_by_name(
     sqlx::query_as!(
         ChannelRecord,
         r#"SELECT c.id AS "id!", c.org_id, c.name, c.kind, c.last_seq,
-                  (SELECT COUNT(*) FROM channel_members m WHERE m.channel_id = c.id AND m.user_id = $1) AS "joined!: i64"
-           FROM channels c WHERE c.org_id = $2 AND c.name = $3"#,
+                  (SELECT COUNT(*) FROM channel_members m WHERE m.channel_id = c.id AND m.user_id = $1) AS "joined!: i64",
+                  COALESCE(r.last_read_seq, 0) AS "last_read_seq!: i64",
+                  0::BIGINT AS "unread!: i64"
+           FROM channels c LEFT JOIN read_cursors r ON r.channel_id = c.id AND r.user_id = $1 WHERE c.org_id = $2 AND c.name = $3"#,
         user_id,
         org_id,
         name
@@ -338,8 +345,10 @@ pub async fn channel_by_id(pool: &Pool, user_id: i64, id: i64) -> sqlx::Result<O
     sqlx::query_as!(
         ChannelRecord,
         r#"SELECT c.id AS "id!", c.org_id, c.name, c.kind, c.last_seq,
-                  (SELECT COUNT(*) FROM channel_members m WHERE m.channel_id = c.id AND m.user_id = $1) AS "joined!: i64"
-           FROM channels c WHERE c.id = $2"#,
+                  (SELECT COUNT(*) FROM channel_members m WHERE m.channel_id = c.id AND m.user_id = $1) AS "joined!: i64",
+                  COALESCE(r.last_read_seq, 0) AS "last_read_seq!: i64",
+                  0::BIGINT AS "unread!: i64"
+           FROM channels c LEFT JOIN read_cursors r ON r.channel_id = c.id AND r.user_id = $1 WHERE c.id = $2"#,
         user_id,
         id
     )
@@ -386,7 +395,41 @@ async fn join(
     if joined == 0 {
         return Ok(None);
     }
-    append_event(conn, channel_id, "joined", client_id, user_id, "", now).await.map(Some)
+    let (id, seq) = append_event(conn, channel_id, "joined", client_id, user_id, "", now).await?;
+    // What came before joining counts as read.
+    set_cursor(conn, user_id, channel_id, seq).await?;
+    Ok(Some((id, seq)))
+}
+
+/// Puts a person's read cursor in a channel at `seq`, wherever it was.
+async fn set_cursor(conn: &mut Conn, user_id: i64, channel_id: i64, seq: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO read_cursors (user_id, channel_id, last_read_seq) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id, channel_id) DO UPDATE SET last_read_seq = excluded.last_read_seq",
+        user_id,
+        channel_id,
+        seq
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Moves a person's read cursor in a channel forward to `seq` (never back,
+/// never past the channel's newest event); where it is now.
+pub async fn mark_read(pool: &Pool, user_id: i64, channel_id: i64, seq: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"INSERT INTO read_cursors (user_id, channel_id, last_read_seq)
+           VALUES ($1, $2, GREATEST(0, LEAST($3, (SELECT last_seq FROM channels WHERE id = $2))))
+           ON CONFLICT (user_id, channel_id)
+           DO UPDATE SET last_read_seq = GREATEST(read_cursors.last_read_seq, excluded.last_read_seq)
+           RETURNING last_read_seq AS "last_read_seq!""#,
+        user_id,
+        channel_id,
+        seq
+    )
+    .fetch_one(pool)
+    .await
 }
 
 /// Leaves a channel, with its `left` event, all or nothing; `None` if the

@@ -12,6 +12,10 @@ pub struct ChannelRecord {
     pub kind: String,
     pub last_seq: i64,
     pub joined: i64,
+    /// The user's read cursor in it (0 without one).
+    pub last_read_seq: i64,
+    /// Messages of others after that cursor.
+    pub unread: i64,
 }
 
 /// An organization with a member's stored role.

@@ -1,0 +1,58 @@
+import { test, expect, type APIRequestContext } from "@playwright/test";
+import { open, register, unique, PASSWORD } from "./helpers";
+
+/** Calls a server function as a script would (JSON back, no redirects). */
+async function call(api: APIRequestContext, name: string, form: Record<string, string>) {
+  const res = await api.post(`/api/${name}`, { form, maxRedirects: 0, headers: { Accept: "application/json" } });
+  expect(res.status(), `${name}: ${await res.text()}`).toBeLessThan(400);
+  return res.json().catch(() => null);
+}
+
+test("unread counts: shown in the sidebar, cleared on every device when read on one", async ({
+  browser,
+  playwright,
+  baseURL,
+}) => {
+  // Ann on her laptop; a colleague posts into #random from a script.
+  const laptop = await browser.newContext();
+  const desk = await laptop.newPage();
+  const slug = unique("news");
+  await register(desk, unique("ann"));
+  await desk.getByLabel("Name", { exact: true }).fill("News Co");
+  await desk.getByLabel("URL name").fill(slug);
+  await desk.getByRole("button", { name: "Create organization" }).click();
+  await expect(desk).toHaveURL(new RegExp(`/o/${slug}$`));
+  await call(desk.request, "create_channel", { slug, name: "random" });
+  const invite = await call(desk.request, "create_invite", { slug });
+
+  const bob = await playwright.request.newContext({ baseURL });
+  await call(bob, "register", { username: unique("bob"), password: PASSWORD });
+  await call(bob, "accept_invite", { token: invite.token });
+  await call(bob, "join_channel", { slug, channel: "random" });
+  for (const body of ["first news", "second news"]) {
+    await call(bob, "send_message", { slug, channel: "random", client_id: unique("b"), body });
+  }
+
+  // Ann's laptop and phone (the same session) both show two unread in #random.
+  const phone = await (await browser.newContext({ storageState: await laptop.storageState() })).newPage();
+  for (const page of [desk, phone]) {
+    await open(page, `/o/${slug}/c/general`);
+    await expect(page.getByRole("status")).toHaveText("Live");
+    const random = page.getByRole("navigation", { name: "Channels" }).getByRole("link", { name: /random/ });
+    await expect(random.locator(".unread-count")).toHaveText("2");
+  }
+
+  // She reads #random on the laptop: "New" marks where she was, and the
+  // phone's count goes away by itself.
+  await open(desk, `/o/${slug}/c/random`);
+  await expect(desk.getByRole("separator")).toHaveText("New");
+  await expect(desk.locator("li.msg .body")).toHaveText(["first news", "second news"]);
+  const onPhone = phone.getByRole("navigation", { name: "Channels" }).getByRole("link", { name: /random/ });
+  await expect(onPhone.locator(".unread-count")).toHaveCount(0);
+
+  // Counts stay right across a reload.
+  await phone.reload();
+  await expect(phone.locator("body[data-hydrated]")).toBeAttached({ timeout: 30_000 });
+  await expect(onPhone.locator(".unread-count")).toHaveCount(0);
+  await bob.dispose();
+});
