@@ -171,6 +171,21 @@ impl LiveClient {
         }
     }
 
+    /// Emits `event` now if connected, without an acknowledgement; dropped
+    /// otherwise (for what is worth nothing later, like "typing").
+    pub fn emit_volatile<T: Serialize>(&self, event: &str, data: &T) {
+        let frame = {
+            let inner = self.inner.borrow();
+            if !inner.connected {
+                return;
+            }
+            let Ok(data) = serde_json::to_value(data) else { return };
+            let Ok(value) = CommonParser.encode_value(&data, Some(event)) else { return };
+            encode(Packet::event(inner.namespace.clone(), value))
+        };
+        self.send_frame(&frame);
+    }
+
     /// Disconnects for good and fails whatever is still waiting.
     pub fn close(&self) {
         let waiting = {

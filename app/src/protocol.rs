@@ -170,6 +170,28 @@ pub mod events {
         pub message: String,
     }
 
+    /// Client → server, no ack: "I am typing in this channel" (`TypingRequest`;
+    /// send it at most every few seconds while typing). Server → client:
+    /// `Typing`, to the other sockets in the channel's room, volatile (a
+    /// socket that cannot take it at once does not get it). It means "typing
+    /// now": show it for a few seconds, and drop it when that person's next
+    /// message arrives. Only a socket in the channel's room can send it.
+    pub const TYPING: &str = "typing";
+
+    /// Payload of `typing` from a client.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct TypingRequest {
+        pub channel_id: ChannelId,
+    }
+
+    /// Payload of `typing` from the server: who is typing where.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Typing {
+        pub channel_id: ChannelId,
+        pub user_id: super::UserId,
+        pub username: String,
+    }
+
     /// Client → server, with ack: "I have read this channel up to `seq`"
     /// (`ReadRequest`; the ack is the `ReadCursor` now). Server → client:
     /// `ReadCursor`, to every socket of the same person in the organization

@@ -66,8 +66,13 @@ test("two colleagues chat live in a channel, and the history stays", async ({ br
   await send(owner, "Hello from the owner", "enter");
   await expect(message(owner, "Hello from the owner").locator(".delivery")).toHaveText("sent");
   await expect(message(colleague, "Hello from the owner")).toContainText(ownerName);
+  // While the colleague types, the owner sees it; the message ends it.
+  await colleague.getByRole("textbox", { name: "Message" }).pressSequentially("Hi", { delay: 50 });
+  await expect(owner.locator(".typing")).toHaveText(`${colleagueName} is typing…`);
+  await expect(colleague.locator(".typing")).toHaveText("");
   await send(colleague, "Hi! Glad to be here", "button");
   await expect(message(owner, "Hi! Glad to be here")).toContainText(colleagueName);
+  await expect(owner.locator(".typing")).toHaveText("");
   await expect(owner.getByRole("textbox", { name: "Message" })).toHaveValue("");
 
   // After a reload the history is still there, in order, once each.

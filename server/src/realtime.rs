@@ -270,6 +270,7 @@ fn set_up(socket: &SocketRef, member: Member) {
     socket.on(events::LEAVE, on_leave);
     socket.on(events::SEND, on_send);
     socket.on(events::READ, on_read);
+    socket.on(events::TYPING, on_typing);
     // Only extractors that cannot fail here: a failing one would leave the
     // socket in its rooms for good.
     socket.on_disconnect(
@@ -603,6 +604,22 @@ async fn on_read(
     }
     .await;
     reply(ack, result);
+}
+
+/// Someone is typing: the other sockets in the channel's room hear it, if
+/// they can take it at once (volatile). Only a socket in the room (so one
+/// whose `join` the access rules allowed) may say so; nothing is stored and
+/// nothing is answered, so it costs no query per keystroke.
+async fn on_typing(socket: SocketRef, TryData(data): TryData<events::TypingRequest>, Extension(m): Extension<Member>) {
+    let Ok(req) = data else { return };
+    let room = channel_room(req.channel_id);
+    if !socket.rooms().iter().any(|r| *r == room) {
+        return;
+    }
+    let typing = events::Typing { channel_id: req.channel_id, user_id: m.user.id, username: m.user.username };
+    if let Err(e) = socket.to(room).volatile().emit(events::TYPING, &typing).await {
+        tracing::debug!(error = %e, "typing not sent to everyone");
+    }
 }
 
 async fn on_send(

@@ -342,3 +342,33 @@ async fn both_answered(s: &mut SioClient, sent: [i64; 2]) {
     acked.sort_unstable();
     assert_eq!(acked, sent);
 }
+
+/// "Typing" reaches the other sockets in the channel's room and no one else;
+/// a socket outside the room cannot send it.
+#[tokio::test]
+async fn typing_reaches_the_room_and_no_one_else() {
+    let server = TestServer::start().await;
+    let (owner, member) = org_with_two_members(&server).await;
+    let general = channel_id(&owner, "acme", "general").await;
+    let room = json!({"channel_id": general});
+    let mut typist = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+    let mut reader = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+    let mut outside = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+    for s in [&mut typist, &mut reader] {
+        assert!(s.request("join", &room).await.get("ok").is_some());
+    }
+
+    typist.emit("typing", &room).await;
+    let (event, typing) = reader.next_event(SOON).await.expect("the room hears it");
+    assert_eq!(event, "typing");
+    assert_eq!(typing, json!({"channel_id": general, "user_id": typing["user_id"], "username": "olivia"}));
+    assert_eq!(outside.next_event(QUIET).await, None, "not outside the room");
+    assert_eq!(typist.next_event(QUIET).await, None, "not back to the typist");
+
+    // From outside the room: nobody hears it, and nothing breaks.
+    outside.emit("typing", &room).await;
+    outside.emit("typing", &json!("nonsense")).await;
+    assert_eq!(reader.next_event(QUIET).await, None);
+    assert!(outside.request("join", &room).await.get("ok").is_some(), "still connected");
+    server.stop().await;
+}

@@ -146,13 +146,24 @@ pub fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView 
     // Minutes east of UTC: 0 while rendering on the server, the viewer's once hydrated.
     let tz_offset = RwSignal::new(0i32);
     let status = RwSignal::new(LinkStatus::Connecting);
+    // Who else is typing here, each until a few seconds after their last sign.
+    let typing = RwSignal::new(Vec::<Typist>::new());
     let draft = RwSignal::new(String::new());
     let notice = RwSignal::new(None::<String>);
     let joined = channel.joined;
 
     #[cfg(feature = "hydrate")]
-    let actions =
-        browser::start(slug.clone(), channel.clone(), me.clone(), timeline, has_more, tz_offset, status, notice);
+    let actions = browser::start(
+        slug.clone(),
+        channel.clone(),
+        me.clone(),
+        timeline,
+        has_more,
+        tz_offset,
+        status,
+        notice,
+        typing,
+    );
     #[cfg(not(feature = "hydrate"))]
     let _ = (&slug, &me);
 
@@ -224,6 +235,7 @@ pub fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView 
                     </ol>
                 </div>
             </div>
+            <p class="typing" aria-live="polite">{move || typing.with(|t| typing_line(t))}</p>
             {move || notice.get().map(|n| view! { <p class="form-error" role="alert">{n}</p> })}
             {if joined {
                 view! {
@@ -237,7 +249,11 @@ pub fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView 
                                 maxlength=crate::protocol::MAX_MESSAGE_CHARS
                                 placeholder=format!("Message #{}", channel.name)
                                 prop:value=move || draft.get()
-                                on:input=move |ev| draft.set(event_target_value(&ev))
+                                on:input=move |ev| {
+                                    draft.set(event_target_value(&ev));
+                                    #[cfg(feature = "hydrate")]
+                                    actions.typing();
+                                }
                                 on:keydown=on_keydown
                             ></textarea>
                             <button type="submit">"Send"</button>
@@ -248,6 +264,24 @@ pub fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView 
                 view! { <p class="muted join-hint">"Join the channel to post in it."</p> }.into_any()
             }}
         </div>
+    }
+}
+
+/// Someone typing in the open channel, until `until` (ms since the epoch).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Typist {
+    pub user_id: i64,
+    pub name: String,
+    pub until: f64,
+}
+
+/// "Ann is typing…", "Ann and Bob are typing…", "Several people are typing…".
+fn typing_line(typists: &[Typist]) -> String {
+    match typists {
+        [] => String::new(),
+        [one] => format!("{} is typing…", one.name),
+        [a, b] => format!("{} and {} are typing…", a.name, b.name),
+        _ => "Several people are typing…".to_owned(),
     }
 }
 
@@ -324,7 +358,7 @@ mod browser {
     use leptos::prelude::*;
     use leptos::task::spawn_local;
 
-    use super::{Delivery, LinkStatus, Timeline};
+    use super::{Delivery, LinkStatus, Timeline, Typist};
     use crate::api::channels::history;
     use crate::components::channel_list::Unread;
     use crate::live::{LiveClient, LiveEvent};
@@ -333,6 +367,10 @@ mod browser {
 
     /// How long a send or join waits for its acknowledgement.
     const ACK_TIMEOUT: Duration = Duration::from_secs(10);
+    /// How long someone shows as typing after their last sign of it.
+    const TYPING_SHOWN_MS: f64 = 4000.0;
+    /// How often at most this tab says its person is typing.
+    const TYPING_EVERY_MS: f64 = 2500.0;
 
     /// What the chat's buttons and keys do in the browser.
     #[derive(Clone, Copy)]
@@ -349,6 +387,8 @@ mod browser {
         unread: Option<Unread>,
         /// The newest `seq` this tab has told the server it has read.
         read_up_to: StoredValue<i64>,
+        /// When this tab last said its person is typing (ms since the epoch).
+        typing_sent: StoredValue<f64>,
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -361,6 +401,7 @@ mod browser {
         tz_offset: RwSignal<i32>,
         status: RwSignal<LinkStatus>,
         notice: RwSignal<Option<String>>,
+        typing: RwSignal<Vec<Typist>>,
     ) -> Actions {
         // `getTimezoneOffset` is minutes *west* of UTC.
         tz_offset.set(-(js_sys::Date::new_0().get_timezone_offset() as i32));
@@ -378,7 +419,9 @@ mod browser {
             notice,
             unread: use_context::<Unread>(),
             read_up_to,
+            typing_sent: StoredValue::new(0.0),
         };
+        let my_id = actions.me.with_value(|m| m.as_ref().map(|u| u.id));
         client.on_event(move |event| match event {
             // "Live" once the socket is in the channel's room, not before.
             LiveEvent::Connected => actions.join_and_catch_up(),
@@ -395,6 +438,8 @@ mod browser {
                     // gap; should one ever show up anyway, resume from before it.
                     let known = timeline.with_untracked(|t| t.last_seq());
                     let gap = known > 0 && m.seq > known + 1;
+                    // Their message is here: they are done typing it.
+                    typing.update(|t| t.retain(|x| x.user_id != m.author_id));
                     if let Some(unread) = actions.unread {
                         unread.seen(channel_id, m.seq);
                     }
@@ -404,6 +449,18 @@ mod browser {
                     } else {
                         actions.mark_read();
                     }
+                }
+            }
+            LiveEvent::Event { name, data } if name == events::TYPING => {
+                if let Ok(t) = serde_json::from_value::<events::Typing>(data)
+                    && t.channel_id == channel_id
+                    && Some(t.user_id) != my_id
+                {
+                    let until = js_sys::Date::now() + TYPING_SHOWN_MS;
+                    typing.update(|list| match list.iter_mut().find(|x| x.user_id == t.user_id) {
+                        Some(x) => x.until = until,
+                        None => list.push(Typist { user_id: t.user_id, name: t.username, until }),
+                    });
                 }
             }
             // Read on another device (or this one): counts follow.
@@ -421,8 +478,22 @@ mod browser {
         });
         // Coming back to the tab reads what arrived meanwhile.
         let focus = window_event_listener(leptos::ev::focus, move |_| actions.mark_read());
+        // "Typing" fades a few seconds after the last sign of it.
+        let fade = set_interval_with_handle(
+            move || {
+                let now = js_sys::Date::now();
+                if typing.with_untracked(|t| t.iter().any(|x| x.until <= now)) {
+                    typing.update(|t| t.retain(|x| x.until > now));
+                }
+            },
+            Duration::from_millis(500),
+        )
+        .ok();
         on_cleanup(move || {
             focus.remove();
+            if let Some(fade) = fade {
+                fade.clear();
+            }
             actions.client.with_value(|c| c.close());
         });
         actions
@@ -537,8 +608,22 @@ mod browser {
             });
         }
 
+        /// Tells the others in the channel this person is typing, at most
+        /// every few seconds, while the connection is up (volatile).
+        pub fn typing(self) {
+            let now = js_sys::Date::now();
+            if !self.channel.with_value(|c| c.joined) || now - self.typing_sent.get_value() < TYPING_EVERY_MS {
+                return;
+            }
+            self.typing_sent.set_value(now);
+            let channel_id = self.channel.with_value(|c| c.id);
+            self.client().emit_volatile(events::TYPING, &events::TypingRequest { channel_id });
+        }
+
         /// Sends the draft: shows it at once as "sending…", then "sent" or why not.
         pub fn send(self, draft: RwSignal<String>) {
+            // The next keystroke is news again.
+            self.typing_sent.set_value(0.0);
             let body = match validate::message_body(&draft.get_untracked()) {
                 Ok(b) => b,
                 Err(e) => {
