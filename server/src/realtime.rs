@@ -104,6 +104,8 @@ struct Member {
     _counted: Arc<Pass<i64>>,
     /// The latest `join` or `leave` it sent for each channel.
     rooms: Arc<RoomRequests>,
+    /// When it last said "typing", in ms since the server started (0: never).
+    typing_at: Arc<AtomicU64>,
 }
 
 /// When an event arrived, among all the events this process reads: taken as
@@ -173,6 +175,12 @@ pub fn user_room(id: i64) -> String {
 pub fn session_room(token_hash: &str) -> String {
     format!("session:{token_hash}")
 }
+
+/// The least time between two "typing" signs of one socket that are relayed.
+const TYPING_EVERY_MS: u64 = 1000;
+
+/// When this process started: the clock "typing" is timed by.
+static STARTED: std::sync::LazyLock<std::time::Instant> = std::sync::LazyLock::new(std::time::Instant::now);
 
 /// How long a stopping server still reads events (and answers them).
 const STOP_LINGER: Duration = Duration::from_millis(250);
@@ -258,6 +266,7 @@ async fn check(socket: &SocketRef, rt: &Realtime) -> Result<Member, Refusal> {
         token_hash,
         _counted: Arc::new(counted),
         rooms: Arc::default(),
+        typing_at: Arc::default(),
     })
 }
 
@@ -570,11 +579,16 @@ async fn on_leave(
     State(rt): State<Realtime>,
     Extension(m): Extension<Member>,
 ) {
-    let Some(InFlight { _token, ack, .. }) = start_event(&socket, &rt, &m, ack).await else { return };
+    let Some(InFlight { _token, role, ack }) = start_event(&socket, &rt, &m, ack).await else { return };
     let channel_id = match payload(data, "leave") {
         Ok(req) => req.channel_id,
         Err(e) => return reply::<()>(ack, Err::<(), ApiError>(e)),
     };
+    // Only channels of this organization it may read: nothing else is noted
+    // or queued for a made-up id.
+    if let Err(e) = rt.service.readable_channel(&m.user, m.org_id, role, channel_id).await {
+        return reply::<()>(ack, Err(e));
+    }
     // Left at a point of the channel's stream, like a join: after a join the
     // client sent before, even one the delivery task has not carried out yet.
     m.rooms.note(channel_id, arrival);
@@ -612,6 +626,13 @@ async fn on_read(
 /// nothing is answered, so it costs no query per keystroke.
 async fn on_typing(socket: SocketRef, TryData(data): TryData<events::TypingRequest>, Extension(m): Extension<Member>) {
     let Ok(req) = data else { return };
+    // At most one sign a second per socket, whatever a script sends.
+    let now = STARTED.elapsed().as_millis() as u64 + 1;
+    let last = m.typing_at.load(Ordering::Relaxed);
+    if last != 0 && now.saturating_sub(last) < TYPING_EVERY_MS {
+        return;
+    }
+    m.typing_at.store(now, Ordering::Relaxed);
     let room = channel_room(req.channel_id);
     if !socket.rooms().iter().any(|r| *r == room) {
         return;

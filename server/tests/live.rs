@@ -146,6 +146,8 @@ async fn bad_requests_get_clear_errors_and_keep_the_connection() {
         "not_found"
     );
     assert_eq!(code(s.request("join", &json!({"channel_id": 999_999})).await), "not_found");
+    assert_eq!(code(s.request("leave", &json!({"channel_id": foreign})).await), "not_found");
+    assert_eq!(code(s.request("leave", &json!({"channel_id": 999_999})).await), "not_found");
 
     // Still connected, and nothing was stored by the refused sends.
     let ok = s.request("send", &json!({"channel_id": general, "client_id": "e", "body": "still here"})).await;

@@ -96,14 +96,25 @@ pub struct WriteAborted {
 struct Turn {
     turns: Arc<Mutex<HashMap<i64, Arc<TurnLock<()>>>>>,
     channel_id: i64,
-    lock: Arc<TurnLock<()>>,
+    /// `None` only while dropping.
+    lock: Option<Arc<TurnLock<()>>>,
+}
+
+impl Turn {
+    fn lock(&self) -> &TurnLock<()> {
+        self.lock.as_deref().expect("a turn has its lock until dropped")
+    }
 }
 
 impl Drop for Turn {
     fn drop(&mut self) {
         let mut turns = self.turns.lock().unwrap_or_else(PoisonError::into_inner);
-        // Ours and the map's: nobody else holds or waits for it.
-        if Arc::strong_count(&self.lock) == 2 {
+        // Counted and let go under the map's lock, like every clone of it
+        // (`turn`), so two users ending at once cannot both see the other.
+        if let Some(lock) = self.lock.take()
+            && Arc::strong_count(&lock) == 2
+        {
+            // Ours and the map's: nobody else holds or waits for it.
             turns.remove(&self.channel_id);
         }
     }
@@ -138,7 +149,7 @@ impl ChannelEvents {
         let org_slug = org_slug.to_owned();
         let task = tokio::spawn(async move {
             let turn = this.turn(channel_id);
-            let _held = turn.lock.lock().await;
+            let _held = turn.lock().lock().await;
             match write.await {
                 Ok((value, event)) => {
                     if let Some(event) = event {
@@ -160,7 +171,7 @@ impl ChannelEvents {
         F: Future<Output = (T, Option<Step>)>,
     {
         let turn = self.turn(channel_id);
-        let _held = turn.lock.lock().await;
+        let _held = turn.lock().lock().await;
         let (value, step) = read.await;
         if let Some(step) = step {
             self.send_all(Feed::Step(step)).await;
@@ -173,7 +184,7 @@ impl ChannelEvents {
     /// holder ends: finished, or dropped half-way).
     fn turn(&self, channel_id: i64) -> Turn {
         let lock = self.turns.lock().unwrap_or_else(PoisonError::into_inner).entry(channel_id).or_default().clone();
-        Turn { turns: self.turns.clone(), channel_id, lock }
+        Turn { turns: self.turns.clone(), channel_id, lock: Some(lock) }
     }
 
     #[cfg(test)]

@@ -583,21 +583,32 @@ impl Service {
             .ok_or_else(not_member)?;
         let owners = self.store.owner_count(org.id).await.map_err(fail("counting owners"))?;
         access::remove_member(role, target_role, owners)?;
-        if !self.store.remove_membership(org.id, target.id).await.map_err(fail("removing member"))? {
-            return Ok(());
-        }
-        tracing::info!(user_id = user.id, removed_user_id = target.id, org = %org.slug, "member removed");
-        self.revoke(Revoked::Membership { user_id: target.id, org_slug: org.slug.clone() });
-        // Access ended above; now each channel they were in gets its `left`
-        // event, in that channel's turn.
-        let removed = target.public();
-        let channels = self.store.joined_channels(org.id, target.id).await.map_err(fail("listing channels left"))?;
+        // In a task of its own, so a caller that gives up (an HTTP client
+        // hanging up) cannot stop it half-way.
+        let (this, remover, org) = (self.clone(), user.id, org);
+        let removal = tokio::spawn(async move { this.take_out(remover, org, target.public()).await });
+        removal.await.map_err(|e| {
+            tracing::error!(error = %e, "removing member");
+            CoreError::Internal
+        })?
+    }
+
+    /// Takes `removed` out of each channel of `org` they joined, each with its
+    /// `left` event in that channel's turn, and then out of the organization.
+    /// In that order, a failure half-way leaves them a member of fewer
+    /// channels, never a non-member still in channels; removing again finishes.
+    async fn take_out(&self, remover: i64, org: Org, removed: User) -> CoreResult<()> {
+        let channels = self.store.joined_channels(org.id, removed.id).await.map_err(fail("listing channels left"))?;
         for channel_id in channels {
             let (store, removed) = (self.store.clone(), removed.clone());
             self.write_event(&org.slug, channel_id, "leaving channel", async move {
                 store.leave_channel(channel_id, &removed, server_event_id()).await
             })
             .await?;
+        }
+        if self.store.remove_membership(org.id, removed.id).await.map_err(fail("removing member"))? {
+            tracing::info!(user_id = remover, removed_user_id = removed.id, org = %org.slug, "member removed");
+            self.revoke(Revoked::Membership { user_id: removed.id, org_slug: org.slug });
         }
         Ok(())
     }
@@ -636,6 +647,8 @@ impl Service {
         if let Some(event) = event {
             tracing::info!(user_id = user.id, channel_id = channel.id, seq = event.seq, "joined channel");
             channel.last_seq = event.seq;
+            // What came before joining counts as read.
+            channel.last_read_seq = event.seq;
         }
         channel.joined = true;
         Ok(channel)
@@ -655,6 +668,7 @@ impl Service {
             channel.last_seq = event.seq;
         }
         channel.joined = false;
+        (channel.last_read_seq, channel.unread) = (0, 0);
         Ok(channel)
     }
 

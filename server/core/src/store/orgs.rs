@@ -87,8 +87,9 @@ impl Store {
         Ok(on_db!(self, owner_count(org_id))?)
     }
 
-    /// Takes a member out of the organization (not out of its channels:
-    /// each is left with its own event); false if they were not a member.
+    /// Takes a member out of the organization (not out of its channels: the
+    /// service leaves each before, with its own event); false if they were
+    /// not a member.
     pub async fn remove_membership(&self, org_id: i64, user_id: i64) -> StoreResult<bool> {
         Ok(on_db!(self, remove_membership(org_id, user_id))? > 0)
     }

@@ -14,7 +14,8 @@ pub struct ChannelRecord {
     pub joined: i64,
     /// The user's read cursor in it (0 without one).
     pub last_read_seq: i64,
-    /// Messages of others after that cursor.
+    /// Messages of others after that cursor (counted by `channels_of` only;
+    /// 0 from the lookups of one channel).
     pub unread: i64,
 }
 

@@ -262,7 +262,7 @@ pub async fn add_member(
     Ok(event)
 }
 
-/// Takes a member out of the organization (its channels are left one by one,
+/// Deletes a membership of the organization (its channels are left before,
 /// each with its event); the number of memberships removed (0 or 1).
 pub async fn remove_membership(pool: &Pool, org_id: i64, user_id: i64) -> sqlx::Result<u64> {
     let done = sqlx::query!("DELETE FROM memberships WHERE org_id = ?1 AND user_id = ?2", org_id, user_id)
