@@ -42,16 +42,32 @@ async fn start(addr: SocketAddr, data: &Path, database_url: &str) -> Child {
     panic!("the server did not answer within 10 s");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigkill_mid_stream_loses_nothing_acknowledged() {
+/// The real binary on a fresh database, with Olivia's organization `acme`.
+struct Acme {
+    data: tempfile::TempDir,
+    addr: SocketAddr,
+    database_url: String,
+    server: Child,
+    owner: Api,
+    /// The id of `#general`.
+    general: i64,
+}
+
+async fn acme() -> Acme {
     let data = tempfile::tempdir().unwrap();
     let addr = free_addr();
     let database_url = support::fresh_database_url(data.path()).await;
-    let mut server = start(addr, data.path(), &database_url).await;
+    let server = start(addr, data.path(), &database_url).await;
     let owner = Api::new(format!("http://{addr}"), None);
     owner.register("olivia").await;
     owner.ok("create_org", &[("name", "Acme"), ("slug", "acme")]).await;
     let general = support::channel_id(&owner, "acme", "general").await;
+    Acme { data, addr, database_url, server, owner, general }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_mid_stream_loses_nothing_acknowledged() {
+    let Acme { data, addr, database_url, mut server, owner, general } = acme().await;
 
     // Send in batches of 100 in flight, recording each acknowledged client id,
     // until the connection dies under us.
@@ -258,14 +274,7 @@ async fn three_sigkills_under_load_lose_and_repeat_nothing() {
     const EACH: usize = 300;
     const READERS: usize = 3;
     const KILLS: usize = 3;
-    let data = tempfile::tempdir().unwrap();
-    let addr = free_addr();
-    let database_url = support::fresh_database_url(data.path()).await;
-    let mut server = start(addr, data.path(), &database_url).await;
-    let owner = Api::new(format!("http://{addr}"), None);
-    owner.register("olivia").await;
-    owner.ok("create_org", &[("name", "Acme"), ("slug", "acme")]).await;
-    let general = support::channel_id(&owner, "acme", "general").await;
+    let Acme { data, addr, database_url, mut server, owner, general } = acme().await;
     let total = (SENDERS * EACH) as i64;
 
     let readers: Vec<_> =

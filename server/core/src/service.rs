@@ -636,39 +636,48 @@ impl Service {
 
     /// Joins a channel (so the user may post in it).
     pub async fn join_channel(&self, user: &User, slug: &str, name: &str) -> CoreResult<Channel> {
-        let (org, ChannelAccess { role, mut channel }) = self.channel_named(user, slug, name).await?;
+        let (org, ChannelAccess { role, channel }) = self.channel_named(user, slug, name).await?;
         access::join_channel(role, channel.kind)?;
-        let (store, id, member) = (self.store.clone(), channel.id, user.clone());
-        let event = self
-            .write_event(&org.slug, id, "joining channel", async move {
-                store.join_channel(id, &member, server_event_id()).await
-            })
-            .await?;
-        if let Some(event) = event {
-            tracing::info!(user_id = user.id, channel_id = channel.id, seq = event.seq, "joined channel");
-            channel.last_seq = event.seq;
-            // What came before joining counts as read.
-            channel.last_read_seq = event.seq;
-        }
-        channel.joined = true;
-        Ok(channel)
+        self.change_membership(user, &org.slug, channel, true).await
     }
 
     /// Leaves a channel.
     pub async fn leave_channel(&self, user: &User, slug: &str, name: &str) -> CoreResult<Channel> {
-        let (org, ChannelAccess { mut channel, .. }) = self.channel_named(user, slug, name).await?;
+        let (org, ChannelAccess { channel, .. }) = self.channel_named(user, slug, name).await?;
+        self.change_membership(user, &org.slug, channel, false).await
+    }
+
+    /// Joins (`join`) or leaves a channel in its turn, with its event if that
+    /// changed anything; the channel as the user now stands in it.
+    async fn change_membership(
+        &self,
+        user: &User,
+        org_slug: &str,
+        mut channel: Channel,
+        join: bool,
+    ) -> CoreResult<Channel> {
         let (store, id, member) = (self.store.clone(), channel.id, user.clone());
+        let what = if join { "joining channel" } else { "leaving channel" };
         let event = self
-            .write_event(&org.slug, id, "leaving channel", async move {
-                store.leave_channel(id, &member, server_event_id()).await
+            .write_event(org_slug, id, what, async move {
+                if join {
+                    store.join_channel(id, &member, server_event_id()).await
+                } else {
+                    store.leave_channel(id, &member, server_event_id()).await
+                }
             })
             .await?;
-        if let Some(event) = event {
-            tracing::info!(user_id = user.id, channel_id = channel.id, seq = event.seq, "left channel");
+        if let Some(event) = &event {
+            tracing::info!(user_id = user.id, channel_id = id, seq = event.seq, join, "channel membership changed");
             channel.last_seq = event.seq;
         }
-        channel.joined = false;
-        (channel.last_read_seq, channel.unread) = (0, 0);
+        channel.joined = join;
+        if !join {
+            (channel.last_read_seq, channel.unread) = (0, 0);
+        } else if let Some(event) = event {
+            // What came before joining counts as read.
+            channel.last_read_seq = event.seq;
+        }
         Ok(channel)
     }
 
