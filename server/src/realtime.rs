@@ -472,10 +472,12 @@ fn cut_off(socket: SocketRef, channel_id: i64, what: &str) {
         };
         let mut told = false;
         while socket.connected() {
-            told = told || socket.emit(events::FELL_BEHIND, &notice).is_ok();
+            // Closed a retry after the notice was queued, not in the same
+            // instant: closing drops what is still queued, the notice too.
             if told && socket.clone().disconnect().is_ok() {
                 return;
             }
+            told = told || socket.emit(events::FELL_BEHIND, &notice).is_ok();
             tokio::time::sleep(CUT_OFF_RETRY).await;
         }
     });
