@@ -57,12 +57,20 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     components::session::Session::provide();
-    // Marks the page once the wasm has taken over (tests wait for it).
+    // Marks the page once the wasm has taken over (tests wait for it). A
+    // task later, not at once: the page's Suspense content hydrates from its
+    // serialized resources a tick after the shell, and a click before that
+    // (an action changing a resource's source) broke hydration.
     #[cfg(feature = "hydrate")]
     Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
+        set_timeout(
+            || {
+                if let Some(body) = document().body() {
+                    let _ = body.set_attribute("data-hydrated", "true");
+                }
+            },
+            std::time::Duration::ZERO,
+        );
     });
     view! {
         <Title text="Confab" />
