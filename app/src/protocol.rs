@@ -14,6 +14,8 @@ pub type ChannelId = i64;
 /// Roles in an organization and kinds of channel: closed sets the server's
 /// access rules decide on, shared with it as they are.
 pub use confab_core::kinds::{ChannelKind, EventKind, Role};
+/// Most people in a direct conversation, its starter included.
+pub use confab_core::rules::MAX_DIRECT_PEOPLE;
 /// Longest message body, in characters.
 pub use confab_core::rules::MAX_MESSAGE_CHARS;
 /// Most messages one history page returns.
@@ -56,15 +58,45 @@ pub struct Channel {
     /// channel listings, for joined channels; 0 otherwise).
     #[serde(default)]
     pub unread: i64,
+    /// The people of a direct conversation (`kind: "direct"`), by user id,
+    /// ascending; empty for other channels.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub people: Vec<UserId>,
+}
+
+impl Channel {
+    /// What to call the channel for the person `me`: `#name`, or the names of
+    /// the others in a direct conversation (`names` maps user ids to names).
+    pub fn title(&self, me: Option<UserId>, names: impl Fn(UserId) -> Option<String>) -> String {
+        if self.kind != ChannelKind::Direct {
+            return format!("# {}", self.name);
+        }
+        let others: Vec<String> = self
+            .people
+            .iter()
+            .filter(|id| Some(**id) != me)
+            .map(|id| names(*id).unwrap_or_else(|| "a former member".to_owned()))
+            .collect();
+        if others.is_empty() { "Just you".to_owned() } else { others.join(", ") }
+    }
+}
+
+/// A member of an organization.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub id: UserId,
+    pub username: String,
+    pub role: Role,
 }
 
 /// An organization with the channels the current user can see.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrgView {
     pub org: OrgSummary,
+    /// Its public channels and the user's direct conversations.
     pub channels: Vec<Channel>,
-    /// How many people belong to the organization.
-    pub member_count: i64,
+    /// Everyone in it, by name.
+    pub members: Vec<Member>,
 }
 
 /// One stored chat message.
@@ -227,6 +259,45 @@ pub mod events {
         /// same id twice to the same channel stores the message once.
         pub client_id: String,
         pub body: String,
+    }
+
+    /// Server → client: a channel this person can now see (`Channel`, as they
+    /// see it): a direct conversation they were put in, or a new public
+    /// channel. Join its room (`join`) to get its messages live.
+    pub const CHANNEL_ADDED: &str = "channel_added";
+
+    /// Client → server, with ack: find or start the direct conversation with
+    /// these members (`OpenDirect`); the ack is its `Channel`. Its other
+    /// people hear `channel_added` the first time they are in it.
+    pub const OPEN_DIRECT: &str = "open_direct";
+
+    /// Payload of `open_direct`.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct OpenDirect {
+        /// The other members' usernames (1 to 7 of them).
+        pub usernames: Vec<String>,
+    }
+
+    /// Server → client, once as the socket connects: who in the organization
+    /// is online (`Online`). Then `presence` says who came or went.
+    pub const ONLINE: &str = "online";
+
+    /// Payload of `online`.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Online {
+        pub user_ids: Vec<super::UserId>,
+    }
+
+    /// Server → client: someone came online (their first socket in the
+    /// organization connected) or went offline (their last one has been gone
+    /// for a few seconds, so a reload does not flicker): `Presence`.
+    pub const PRESENCE: &str = "presence";
+
+    /// Payload of `presence`.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Presence {
+        pub user_id: super::UserId,
+        pub online: bool,
     }
 
     /// Missed messages a `join` answers with at most, per call.

@@ -63,6 +63,11 @@ pub struct Config {
     #[arg(long, env = "CONFAB_WRITE_TIMEOUT_SECS", default_value_t = 10)]
     pub write_timeout_secs: u64,
 
+    /// Milliseconds someone still shows as online after their last live
+    /// connection closed, so a reload does not flicker.
+    #[arg(long, env = "CONFAB_PRESENCE_GRACE_MS", default_value_t = 5000)]
+    pub presence_grace_ms: u64,
+
     /// Open TCP connections allowed from one client address (0: no limit).
     /// Behind a reverse proxy every client has the proxy's address: raise it.
     #[arg(long, env = "CONFAB_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 100)]
@@ -93,6 +98,7 @@ impl Config {
             messages_per_second: 10,
             socket_queue: 256,
             write_timeout_secs: 10,
+            presence_grace_ms: 5000,
             max_connections_per_address: 100,
             session_sweep_secs: 30,
             log: "warn".into(),

@@ -9,7 +9,8 @@
 //!   refusing other hosts, cross-site changes and oversized bodies.
 //! - [`listener`], [`client_addr`]: connections per client address, and who
 //!   a request comes from.
-//! - [`realtime`]: Socket.IO namespaces, middleware and events.
+//! - [`realtime`]: Socket.IO namespaces, middleware and events; [`presence`]:
+//!   who is online in each organization.
 //! - [`http`]: the router and its layers.
 //! - [`shutdown`], [`telemetry`]: signals and logs.
 
@@ -19,6 +20,7 @@ pub mod client_addr;
 pub mod config;
 pub mod http;
 pub mod listener;
+pub mod presence;
 pub mod realtime;
 pub mod request_guard;
 pub mod shutdown;
@@ -140,8 +142,12 @@ async fn serve(
     config: &Config,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    let (socket_layer, live) =
-        realtime::layer(service.clone(), site.clone(), config.max_sockets_per_user, config.socket_queue);
+    let settings = realtime::LiveSettings {
+        max_sockets_per_user: config.max_sockets_per_user,
+        socket_queue: config.socket_queue,
+        presence_grace: Duration::from_millis(config.presence_grace_ms),
+    };
+    let (socket_layer, live) = realtime::layer(service.clone(), site.clone(), settings);
     let closer = tokio::spawn(realtime::close_revoked(live.io.clone(), service.clone(), service.revocations()));
     let delivery = tokio::spawn(realtime::deliver_events(live.io.clone(), service.channel_events()));
     let notices = tokio::spawn(realtime::forward_notices(live.io.clone(), service.user_notices()));

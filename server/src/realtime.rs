@@ -30,13 +30,13 @@ use std::time::Duration;
 
 use app::api::{cookie_value, session_cookie_name};
 use app::errors::ApiError;
-use app::protocol::{Ack, ChatMessage, events};
+use app::protocol::{Ack, Channel, ChatMessage, events};
 use confab_core::auth;
 use confab_core::channel_events::{ChannelEvent, Feed, Published, Step};
 use confab_core::held_counts::{HeldCounts, Pass};
 use confab_core::kinds::Role;
 use confab_core::model::User;
-use confab_core::service::{Revoked, UserNotice};
+use confab_core::service::{Audience, Revoked, UserNotice};
 use confab_core::{CoreError, Service};
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, Extension, MaybeExtension, SocketRef, State, TryData};
@@ -48,6 +48,7 @@ use tokio::sync::{broadcast, mpsc};
 use tokio_util::task::TaskTracker;
 use tokio_util::task::task_tracker::TaskTrackerToken;
 
+use crate::presence::{Counted, Presence};
 use crate::site::Site;
 
 /// Largest Engine.IO packet, and WebSocket frame, accepted (a message is at
@@ -67,6 +68,19 @@ struct Realtime {
     max_sockets_per_user: usize,
     /// Events being handled; closed when the server stops.
     in_flight: TaskTracker,
+    /// Who is online in each organization.
+    presence: Presence,
+}
+
+/// How the live side behaves.
+#[derive(Clone, Copy, Debug)]
+pub struct LiveSettings {
+    /// The most sockets one user may hold.
+    pub max_sockets_per_user: usize,
+    /// Packets waiting for one socket before it counts as fallen behind.
+    pub socket_queue: usize,
+    /// How long someone stays online after their last socket went.
+    pub presence_grace: Duration,
 }
 
 /// The live side as a whole, for stopping it in order.
@@ -106,6 +120,8 @@ struct Member {
     rooms: Arc<RoomRequests>,
     /// When it last said "typing", in ms since the server started (0: never).
     typing_at: Arc<AtomicU64>,
+    /// Whether it counts towards its person's presence now.
+    present: Arc<Counted>,
 }
 
 /// When an event arrived, among all the events this process reads: taken as
@@ -190,17 +206,10 @@ const STOP_LINGER: Duration = Duration::from_millis(250);
 const CUT_OFF_RETRY: Duration = Duration::from_millis(200);
 
 /// Builds the Socket.IO layer and its handle; the layer serves `/socket.io/`.
-/// `socket_queue`: packets waiting for one socket before it counts as fallen
-/// behind.
-pub fn layer(
-    service: Service,
-    site: Arc<Site>,
-    max_sockets_per_user: usize,
-    socket_queue: usize,
-) -> (SocketIoLayer, Live) {
+pub fn layer(service: Service, site: Arc<Site>, settings: LiveSettings) -> (SocketIoLayer, Live) {
     let in_flight = TaskTracker::new();
     let (layer, io) = SocketIo::builder()
-        .max_buffer_size(socket_queue.max(16))
+        .max_buffer_size(settings.socket_queue.max(16))
         .max_payload(MAX_PAYLOAD_BYTES)
         .ws_max_message_size(MAX_PAYLOAD_BYTES as usize)
         .ws_max_frame_size(MAX_PAYLOAD_BYTES as usize)
@@ -211,8 +220,9 @@ pub fn layer(
             service,
             site,
             sockets: HeldCounts::default(),
-            max_sockets_per_user,
+            max_sockets_per_user: settings.max_sockets_per_user,
             in_flight: in_flight.clone(),
+            presence: Presence::new(settings.presence_grace),
         })
         .build_layer();
     io.dyn_ns("/{org}", on_connect.with(admit)).expect("the namespace pattern is valid");
@@ -267,6 +277,7 @@ async fn check(socket: &SocketRef, rt: &Realtime) -> Result<Member, Refusal> {
         _counted: Arc::new(counted),
         rooms: Arc::default(),
         typing_at: Arc::default(),
+        present: Arc::default(),
     })
 }
 
@@ -280,12 +291,18 @@ fn set_up(socket: &SocketRef, member: Member) {
     socket.on(events::SEND, on_send);
     socket.on(events::READ, on_read);
     socket.on(events::TYPING, on_typing);
+    socket.on(events::OPEN_DIRECT, on_open_direct);
     // Only extractors that cannot fail here: a failing one would leave the
-    // socket in its rooms for good.
+    // socket in its rooms (and its person online) for good.
     socket.on_disconnect(
-        async |socket: SocketRef, reason: DisconnectReason, MaybeExtension(m): MaybeExtension<Member>| {
-            let (user_id, org) = m.map(|m| (m.user.id, m.org_slug)).unwrap_or_default();
-            tracing::info!(user_id, %org, socket_id = %socket.id, ?reason, "socket disconnected");
+        async |socket: SocketRef,
+               reason: DisconnectReason,
+               io: SocketIo,
+               State(rt): State<Realtime>,
+               MaybeExtension(m): MaybeExtension<Member>| {
+            let Some(m) = m else { return };
+            rt.presence.depart(&io, &m.org_slug, m.user.id, &m.present);
+            tracing::info!(user_id = m.user.id, org = %m.org_slug, socket_id = %socket.id, ?reason, "socket disconnected");
         },
     );
 }
@@ -301,7 +318,7 @@ fn origin_allowed(headers: &http::HeaderMap, site: &Site) -> bool {
     origin.to_str().is_ok_and(|o| site.origin_allowed(o, host))
 }
 
-async fn on_connect(socket: SocketRef, State(rt): State<Realtime>, Extension(member): Extension<Member>) {
+async fn on_connect(socket: SocketRef, io: SocketIo, State(rt): State<Realtime>, Extension(member): Extension<Member>) {
     // The socket is in its session's room now, so from here on a sign-out
     // closes it; check once more for one that came while it was admitted.
     if let Err(e) = rt.service.session_role(&member.token_hash, member.org_id).await {
@@ -309,6 +326,7 @@ async fn on_connect(socket: SocketRef, State(rt): State<Realtime>, Extension(mem
         let _ = socket.disconnect();
         return;
     }
+    rt.presence.arrive(&io, &socket, &member.org_slug, member.user.id, &member.present);
     tracing::info!(
         user_id = member.user.id,
         user = %member.user.username,
@@ -402,8 +420,24 @@ pub async fn forward_notices(io: SocketIo, mut notices: broadcast::Receiver<User
                     tracing::debug!(user_id, error = %e, "read cursor not sent to every device");
                 }
             }
+            Ok(UserNotice::ChannelAdded { to, org_slug, channel }) => {
+                let Some(ns) = io.of(format!("/{org_slug}")) else { continue };
+                let (channel_id, channel) = (channel.id, Channel::from(channel));
+                let sent = match to {
+                    Audience::People(ids) => {
+                        ns.to(ids.into_iter().map(user_room).collect::<Vec<_>>())
+                            .emit(events::CHANNEL_ADDED, &channel)
+                            .await
+                    }
+                    Audience::AllBut(id) => ns.except(user_room(id)).emit(events::CHANNEL_ADDED, &channel).await,
+                };
+                // A device whose queue is full misses it and sees it on reload.
+                if let Err(e) = sent {
+                    tracing::debug!(channel_id, error = %e, "new channel not announced to every device");
+                }
+            }
             Err(broadcast::error::RecvError::Lagged(missed)) => {
-                tracing::warn!(missed, "fell behind on read cursors; devices catch up on reload");
+                tracing::warn!(missed, "fell behind on user notices; devices catch up on reload");
             }
             Err(broadcast::error::RecvError::Closed) => return,
         }
@@ -643,6 +677,24 @@ async fn on_typing(socket: SocketRef, TryData(data): TryData<events::TypingReque
     if let Err(e) = socket.to(room).volatile().emit(events::TYPING, &typing).await {
         tracing::debug!(error = %e, "typing not sent to everyone");
     }
+}
+
+/// Finds or starts a direct conversation (for bots; the browser uses the
+/// server function): its people other than the sender hear `channel_added`.
+async fn on_open_direct(
+    socket: SocketRef,
+    TryData(data): TryData<events::OpenDirect>,
+    ack: AckSender,
+    State(rt): State<Realtime>,
+    Extension(m): Extension<Member>,
+) {
+    let Some(InFlight { _token, ack, .. }) = start_event(&socket, &rt, &m, ack).await else { return };
+    let result = async {
+        let req = payload(data, "open_direct")?;
+        Ok::<_, ApiError>(Channel::from(rt.service.open_direct(&m.user, &m.org_slug, &req.usernames).await?))
+    }
+    .await;
+    reply(ack, result);
 }
 
 async fn on_send(

@@ -14,7 +14,11 @@ async fn create_org_invite_and_join() {
     let orgs = member.ok("list_orgs", &[]).await;
     assert_eq!(orgs, json!([{"id": orgs[0]["id"], "slug": "acme", "name": "Acme", "role": "member"}]));
     let view = owner.ok("org", &[("slug", "acme")]).await;
-    assert_eq!(view["member_count"], 2);
+    let members = view["members"].as_array().unwrap();
+    let names: Vec<(&str, &str)> =
+        members.iter().map(|m| (m["username"].as_str().unwrap(), m["role"].as_str().unwrap())).collect();
+    assert_eq!(names, [("mark", "member"), ("olivia", "owner")], "everyone, by name, with their role");
+    assert_eq!(member.ok("members", &[("slug", "acme")]).await, view["members"]);
     assert_eq!(view["org"]["role"], "owner");
     // Everyone starts in #general.
     let channels = member.ok("list_channels", &[("slug", "acme")]).await;
@@ -33,7 +37,7 @@ async fn create_org_invite_and_join() {
     let preview = member.ok("invite", &[("token", invite["token"].as_str().unwrap())]).await;
     assert_eq!(preview["already_member"], true);
     member.ok("accept_invite", &[("token", invite["token"].as_str().unwrap())]).await;
-    assert_eq!(owner.ok("org", &[("slug", "acme")]).await["member_count"], 2);
+    assert_eq!(owner.ok("org", &[("slug", "acme")]).await["members"].as_array().map(Vec::len), Some(2));
 
     // Slugs are unique; names and slugs are checked.
     let e = member.err("create_org", &[("name", "Other"), ("slug", "ACME")]).await;

@@ -31,6 +31,23 @@ pub async fn create_channel(slug: String, name: String) -> Result<Channel, ApiEr
     )
 }
 
+/// Finds or starts the direct conversation of the signed-in user with the
+/// members named `usernames` (1 to 7 others); its other people see it
+/// appear at once. Returns it (its `name` is the one to use in other calls)
+/// and opens it.
+#[server(prefix = "/api", endpoint = "open_direct")]
+pub async fn open_direct(slug: String, usernames: Vec<String>) -> Result<Channel, ApiError> {
+    super::request::with_status(
+        async move {
+            let (ctx, user) = super::request::require_user().await?;
+            let channel = Channel::from(ctx.core.open_direct(&user, &slug, &usernames).await?);
+            leptos_axum::redirect(&format!("/o/{slug}/c/{}", channel.name));
+            Ok(channel)
+        }
+        .await,
+    )
+}
+
 /// Joins a channel, so its messages can be posted to.
 #[server(prefix = "/api", endpoint = "join_channel")]
 pub async fn join_channel(slug: String, channel: String) -> Result<Channel, ApiError> {

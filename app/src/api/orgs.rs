@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::errors::ApiError;
-use crate::protocol::{Invite, InviteList, InvitePreview, OrgSummary, OrgView};
+use crate::protocol::{Invite, InviteList, InvitePreview, Member, OrgSummary, OrgView};
 
 /// The organizations the signed-in user belongs to.
 #[server(prefix = "/api", endpoint = "list_orgs")]
@@ -38,6 +38,18 @@ pub async fn org(slug: String) -> Result<OrgView, ApiError> {
         async move {
             let (ctx, user) = super::request::require_user().await?;
             Ok(ctx.core.org_view(&user, &slug).await?.into())
+        }
+        .await,
+    )
+}
+
+/// Everyone in the organization, by name, with their role.
+#[server(prefix = "/api", endpoint = "members")]
+pub async fn members(slug: String) -> Result<Vec<Member>, ApiError> {
+    super::request::with_status(
+        async move {
+            let (ctx, user) = super::request::require_user().await?;
+            Ok(ctx.core.members(&user, &slug).await?.into_iter().map(Into::into).collect())
         }
         .await,
     )

@@ -20,6 +20,10 @@ impl From<model::Membership> for OrgSummary {
 
 impl From<model::Channel> for Channel {
     fn from(c: model::Channel) -> Self {
+        let people = match c.kind {
+            ChannelKind::Direct => confab_core::rules::direct_people(&c.name).unwrap_or_default(),
+            ChannelKind::Public => Vec::new(),
+        };
         Channel {
             id: c.id,
             name: c.name,
@@ -28,7 +32,14 @@ impl From<model::Channel> for Channel {
             last_seq: c.last_seq,
             last_read_seq: c.last_read_seq,
             unread: c.unread,
+            people,
         }
+    }
+}
+
+impl From<model::Member> for Member {
+    fn from(m: model::Member) -> Self {
+        Member { id: m.user.id, username: m.user.username, role: m.role }
     }
 }
 
@@ -53,7 +64,7 @@ impl From<model::OrgOverview> for OrgView {
         OrgView {
             org: o.membership.into(),
             channels: o.channels.into_iter().map(Into::into).collect(),
-            member_count: o.member_count,
+            members: o.members.into_iter().map(Into::into).collect(),
         }
     }
 }

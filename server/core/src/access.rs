@@ -38,22 +38,56 @@ pub fn remove_member(actor: Role, target: Role, owners: i64) -> Result<(), CoreE
     }
 }
 
-/// May see a channel's messages (read history, subscribe to its room).
-pub fn read_channel(_role: Role, kind: ChannelKind) -> Result<(), CoreError> {
+/// May see a channel's messages (read history, subscribe to its room):
+/// every member a public channel, only its people a direct conversation.
+/// Others are not told a conversation exists.
+pub fn read_channel(_role: Role, kind: ChannelKind, joined: bool) -> Result<(), CoreError> {
     match kind {
         ChannelKind::Public => Ok(()),
+        ChannelKind::Direct if joined => Ok(()),
+        ChannelKind::Direct => Err(CoreError::not_found("There is no such channel in this organization.")),
     }
 }
 
-/// May join a channel (and so post to it).
-pub fn join_channel(role: Role, kind: ChannelKind) -> Result<(), CoreError> {
-    read_channel(role, kind)
+/// May join a channel (and so post to it): public ones; a direct
+/// conversation's people are in it from its start.
+pub fn join_channel(role: Role, kind: ChannelKind, joined: bool) -> Result<(), CoreError> {
+    read_channel(role, kind, joined)?;
+    match kind {
+        ChannelKind::Public => Ok(()),
+        ChannelKind::Direct => Err(CoreError::forbidden("A direct conversation cannot be joined by hand.")),
+    }
+}
+
+/// May leave a channel: public ones; a direct conversation is kept by all
+/// of its people.
+pub fn leave_channel(role: Role, kind: ChannelKind, joined: bool) -> Result<(), CoreError> {
+    read_channel(role, kind, joined)?;
+    match kind {
+        ChannelKind::Public => Ok(()),
+        ChannelKind::Direct => Err(CoreError::forbidden("A direct conversation cannot be left.")),
+    }
 }
 
 /// May post to a channel: must see it and have joined it.
 pub fn post(role: Role, kind: ChannelKind, joined: bool) -> Result<(), CoreError> {
-    read_channel(role, kind)?;
+    read_channel(role, kind, joined)?;
     if joined { Ok(()) } else { Err(CoreError::forbidden("Join the channel to post in it.")) }
+}
+
+/// May start a direct conversation with `people` members (the starter
+/// included, duplicates removed).
+pub fn start_direct(people: usize) -> Result<(), CoreError> {
+    if people < 2 {
+        return Err(CoreError::invalid("Choose at least one other member to write to."));
+    }
+    if people > crate::rules::MAX_DIRECT_PEOPLE {
+        return Err(CoreError::invalid(format!(
+            "A direct conversation has at most {} people, you included.",
+            crate::rules::MAX_DIRECT_PEOPLE
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -87,8 +121,22 @@ mod tests {
 
     #[test]
     fn posting_needs_joining() {
-        assert!(read_channel(Role::Member, ChannelKind::Public).is_ok());
+        assert!(read_channel(Role::Member, ChannelKind::Public, false).is_ok());
         assert!(post(Role::Member, ChannelKind::Public, true).is_ok());
         assert!(matches!(post(Role::Member, ChannelKind::Public, false).unwrap_err(), CoreError::Forbidden(_)));
+    }
+
+    #[test]
+    fn direct_conversations_are_for_their_people_only() {
+        assert!(read_channel(Role::Owner, ChannelKind::Direct, true).is_ok());
+        // Not even an owner sees someone else's conversation, or learns it exists.
+        assert!(matches!(read_channel(Role::Owner, ChannelKind::Direct, false).unwrap_err(), CoreError::NotFound(_)));
+        assert!(matches!(join_channel(Role::Admin, ChannelKind::Direct, false).unwrap_err(), CoreError::NotFound(_)));
+        assert!(matches!(leave_channel(Role::Member, ChannelKind::Direct, true).unwrap_err(), CoreError::Forbidden(_)));
+        assert!(post(Role::Member, ChannelKind::Direct, true).is_ok());
+        assert!(start_direct(1).is_err());
+        assert!(start_direct(2).is_ok());
+        assert!(start_direct(crate::rules::MAX_DIRECT_PEOPLE).is_ok());
+        assert!(start_direct(crate::rules::MAX_DIRECT_PEOPLE + 1).is_err());
     }
 }

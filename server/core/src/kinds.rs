@@ -49,18 +49,23 @@ impl Role {
 pub enum ChannelKind {
     /// Every member of the organization may read and join it.
     Public,
+    /// A direct conversation between a few members (1:1 or a small group):
+    /// only they see it; nobody joins or leaves it by hand.
+    Direct,
 }
 
 impl ChannelKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ChannelKind::Public => "public",
+            ChannelKind::Direct => "direct",
         }
     }
 
     pub fn parse(s: &str) -> Option<ChannelKind> {
         match s {
             "public" => Some(ChannelKind::Public),
+            "direct" => Some(ChannelKind::Direct),
             _ => None,
         }
     }

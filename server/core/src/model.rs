@@ -28,6 +28,13 @@ pub struct Membership {
     pub role: Role,
 }
 
+/// A member of an organization.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub user: User,
+    pub role: Role,
+}
+
 /// A channel as one user sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Channel {
@@ -111,7 +118,8 @@ pub struct InviteTarget {
 pub struct OrgOverview {
     pub membership: Membership,
     pub channels: Vec<Channel>,
-    pub member_count: i64,
+    /// Everyone in it, by name.
+    pub members: Vec<Member>,
 }
 
 /// A page of a channel's history, oldest first.

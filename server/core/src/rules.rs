@@ -107,6 +107,26 @@ pub fn channel_name(raw: &str) -> Result<String, RuleError> {
     Ok(name)
 }
 
+/// Most people in a direct conversation, its starter included.
+pub const MAX_DIRECT_PEOPLE: usize = 8;
+
+/// The stored name of the direct conversation of exactly these people (user
+/// ids, in any order): `dm:<id>:<id>…`, ascending, so the same people always
+/// find the same conversation. A `:` is never in a channel name people choose.
+pub fn direct_name(people: &[i64]) -> String {
+    let mut ids = people.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+    format!("dm:{}", ids.join(":"))
+}
+
+/// The people of a direct conversation, from its name; `None` for any other name.
+pub fn direct_people(name: &str) -> Option<Vec<i64>> {
+    let ids = name.strip_prefix("dm:")?;
+    ids.split(':').map(|id| id.parse::<i64>().ok().filter(|id| *id > 0)).collect()
+}
+
 /// Message bodies: not blank, at most [`MAX_MESSAGE_CHARS`] characters, no
 /// control characters but line breaks and tabs (PostgreSQL cannot store NUL;
 /// the rest only garble the screen). Kept as typed apart from trailing white space.
@@ -211,6 +231,17 @@ mod tests {
         ] {
             assert_eq!(local_path(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn direct_names() {
+        assert_eq!(direct_name(&[7, 3, 7]), "dm:3:7");
+        assert_eq!(direct_people("dm:3:7"), Some(vec![3, 7]));
+        assert_eq!(direct_people(&direct_name(&[5])), Some(vec![5]));
+        for other in ["general", "dm:", "dm:3:x", "dm:-1", "dm3:7"] {
+            assert_eq!(direct_people(other), None, "{other:?}");
+        }
+        assert!(channel_name("dm:3:7").is_err(), "nobody can take a conversation's name");
     }
 
     #[test]

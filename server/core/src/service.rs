@@ -24,6 +24,8 @@ use crate::model::*;
 use crate::rules;
 use crate::store::{DEFAULT_CHANNEL, Store, StoreError, StoreResult};
 
+mod direct;
+
 /// Session lifetime: 30 days.
 const SESSION_TTL_SECS: i64 = 30 * 24 * 3600;
 /// Invite link lifetime: 7 days.
@@ -61,6 +63,19 @@ pub enum UserNotice {
     /// They have read a channel up to `last_read_seq` (on one device: the
     /// others mark it read too).
     Read { user_id: i64, org_slug: String, channel_id: i64, last_read_seq: i64 },
+    /// A channel they can now see appeared (a direct conversation they were
+    /// put in, a new public channel): their lists show it without a reload.
+    /// `channel` is as they see it.
+    ChannelAdded { to: Audience, org_slug: String, channel: Channel },
+}
+
+/// Who a [`UserNotice`] is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// These people (user ids), on every device.
+    People(Vec<i64>),
+    /// Everyone in the organization but this person.
+    AllBut(i64),
 }
 
 /// Confab's use cases; cheap to clone.
@@ -132,6 +147,11 @@ impl Service {
     /// listener that falls behind misses some, and a reload puts it right).
     pub fn user_notices(&self) -> broadcast::Receiver<UserNotice> {
         self.notices.subscribe()
+    }
+
+    fn notify(&self, notice: UserNotice) {
+        // Nobody listening (no live server) is fine.
+        let _ = self.notices.send(notice);
     }
 
     fn revoke(&self, revoked: Revoked) {
@@ -217,14 +237,20 @@ impl Service {
 
     async fn channel_named(&self, user: &User, slug: &str, name: &str) -> CoreResult<(Org, ChannelAccess)> {
         let (org, role) = self.org_for(user, slug).await?;
-        let name = rules::channel_name(name)?;
+        // A direct conversation goes by its stored name; others as typed.
+        let name = match rules::direct_people(name) {
+            Some(_) => name.to_owned(),
+            None => rules::channel_name(name)?,
+        };
+        let missing = || CoreError::not_found(format!("There is no channel #{name} here."));
         let channel = self
             .store
             .channel_by_name(org.id, &name, user.id)
             .await
             .map_err(fail("looking up channel"))?
-            .ok_or_else(|| CoreError::not_found(format!("There is no channel #{name} here.")))?;
-        access::read_channel(role, channel.kind)?;
+            .ok_or_else(missing)?;
+        // Someone else's direct conversation is "not there" in the same words.
+        access::read_channel(role, channel.kind, channel.joined).map_err(|_| missing())?;
         Ok((org, ChannelAccess { role, channel }))
     }
 
@@ -242,7 +268,7 @@ impl Service {
             .map_err(fail("looking up channel"))?
             .filter(|c| c.org_id == org_id)
             .ok_or_else(|| CoreError::not_found("There is no such channel in this organization."))?;
-        access::read_channel(role, channel.kind)?;
+        access::read_channel(role, channel.kind, channel.joined)?;
         Ok(channel)
     }
 
@@ -273,7 +299,7 @@ impl Service {
             return Err(CoreError::forbidden("Join the channel to keep your place in it."));
         }
         let last_read_seq = self.store.mark_read(user.id, channel.id, seq).await.map_err(fail("marking read"))?;
-        let _ = self.notices.send(UserNotice::Read {
+        self.notify(UserNotice::Read {
             user_id: user.id,
             org_slug: org_slug.to_owned(),
             channel_id: channel.id,
@@ -471,12 +497,18 @@ impl Service {
         }
     }
 
-    /// The organization, the channels the user may see and how many belong to it.
+    /// The organization, the channels the user may see and its members.
     pub async fn org_view(&self, user: &User, slug: &str) -> CoreResult<OrgOverview> {
         let (org, role) = self.org_for(user, slug).await?;
         let channels = self.list_channels(user, slug).await?;
-        let member_count = self.store.member_count(org.id).await.map_err(fail("counting members"))?;
-        Ok(OrgOverview { membership: Membership { org, role }, channels, member_count })
+        let members = self.store.members_of(org.id).await.map_err(fail("listing members"))?;
+        Ok(OrgOverview { membership: Membership { org, role }, channels, members })
+    }
+
+    /// Everyone in the organization, by name, with their role.
+    pub async fn members(&self, user: &User, slug: &str) -> CoreResult<Vec<Member>> {
+        let (org, _role) = self.org_for(user, slug).await?;
+        self.store.members_of(org.id).await.map_err(fail("listing members"))
     }
 
     /// A new invite link (owners and admins).
@@ -620,6 +652,18 @@ impl Service {
         match self.store.create_channel(org.id, &name, ChannelKind::Public, user.id).await {
             Ok(row) => {
                 tracing::info!(user_id = user.id, org = %org.slug, channel_id = row.id, "channel created");
+                // The creator's other devices see it joined, everyone else not.
+                let others = Channel { joined: false, ..row.clone() };
+                self.notify(UserNotice::ChannelAdded {
+                    to: Audience::People(vec![user.id]),
+                    org_slug: org.slug.clone(),
+                    channel: row.clone(),
+                });
+                self.notify(UserNotice::ChannelAdded {
+                    to: Audience::AllBut(user.id),
+                    org_slug: org.slug,
+                    channel: others,
+                });
                 Ok(row)
             }
             Err(StoreError::Conflict(_)) => Err(CoreError::conflict(format!("There is already a channel #{name}."))),
@@ -631,19 +675,20 @@ impl Service {
     pub async fn list_channels(&self, user: &User, slug: &str) -> CoreResult<Vec<Channel>> {
         let (org, role) = self.org_for(user, slug).await?;
         let rows = self.store.channels_of(org.id, user.id).await.map_err(fail("listing channels"))?;
-        Ok(rows.into_iter().filter(|c| access::read_channel(role, c.kind).is_ok()).collect())
+        Ok(rows.into_iter().filter(|c| access::read_channel(role, c.kind, c.joined).is_ok()).collect())
     }
 
     /// Joins a channel (so the user may post in it).
     pub async fn join_channel(&self, user: &User, slug: &str, name: &str) -> CoreResult<Channel> {
         let (org, ChannelAccess { role, channel }) = self.channel_named(user, slug, name).await?;
-        access::join_channel(role, channel.kind)?;
+        access::join_channel(role, channel.kind, channel.joined)?;
         self.change_membership(user, &org.slug, channel, true).await
     }
 
     /// Leaves a channel.
     pub async fn leave_channel(&self, user: &User, slug: &str, name: &str) -> CoreResult<Channel> {
-        let (org, ChannelAccess { channel, .. }) = self.channel_named(user, slug, name).await?;
+        let (org, ChannelAccess { role, channel }) = self.channel_named(user, slug, name).await?;
+        access::leave_channel(role, channel.kind, channel.joined)?;
         self.change_membership(user, &org.slug, channel, false).await
     }
 

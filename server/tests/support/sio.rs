@@ -25,7 +25,13 @@ pub struct SioClient {
     disconnected: bool,
     /// The connection is gone (closed, reset, or the server died).
     closed: bool,
+    /// Whether `online` and `presence` events are kept (most tests are about
+    /// messages and skip them).
+    presence: bool,
 }
+
+/// The events that say who is online.
+const PRESENCE_EVENTS: [&str; 2] = ["online", "presence"];
 
 fn encode(packet: Packet) -> String {
     match CommonParser.encode(packet) {
@@ -58,6 +64,7 @@ impl SioClient {
             events: VecDeque::new(),
             disconnected: false,
             closed: false,
+            presence: false,
         };
         let open = client.frame().await.ok_or("closed before the engine open packet")?;
         assert!(open.starts_with('0'), "expected engine open, got {open}");
@@ -76,6 +83,15 @@ impl SioClient {
 
     async fn send_raw(&mut self, frame: String) {
         self.ws.send(Message::text(frame)).await.expect("send frame");
+    }
+
+    /// From now on, `online` and `presence` events are kept like any other.
+    pub fn hear_presence(&mut self) {
+        self.presence = true;
+    }
+
+    fn keeps(&self, event: &str) -> bool {
+        self.presence || !PRESENCE_EVENTS.contains(&event)
     }
 
     /// Whether the connection is gone (closed, reset, or the server died).
@@ -154,7 +170,9 @@ impl SioClient {
                     PacketData::Event(mut v, _) => {
                         let name = CommonParser.read_event(&v).unwrap().to_owned();
                         let data = CommonParser.decode_value::<Value>(&mut v, true).unwrap();
-                        self.events.push_back((name, data));
+                        if self.keeps(&name) {
+                            self.events.push_back((name, data));
+                        }
                     }
                     _ => {}
                 }
@@ -230,7 +248,9 @@ impl SioClient {
                     PacketData::Event(mut v, _) => {
                         let name = CommonParser.read_event(&v).unwrap().to_owned();
                         let data = CommonParser.decode_value::<Value>(&mut v, true).unwrap();
-                        return Some((name, data));
+                        if self.keeps(&name) {
+                            return Some((name, data));
+                        }
                     }
                     PacketData::Disconnect => {
                         self.disconnected = true;

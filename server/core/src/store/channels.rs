@@ -45,6 +45,14 @@ impl Store {
         on_db!(self, channel_by_id(user_id, id))?.map(channel).transpose()
     }
 
+    /// Finds or starts the direct conversation named `name` (see
+    /// [`crate::rules::direct_name`]) and puts each of `people` in it (they
+    /// have read what it holds so far), all or nothing; its id and who was
+    /// not in it before.
+    pub async fn open_direct(&self, org_id: i64, name: &str, by: i64, people: &[i64]) -> StoreResult<(i64, Vec<i64>)> {
+        Ok(on_db!(self, open_direct(org_id, name, by, people, now_ms()))?)
+    }
+
     /// The newest `seq` of a channel (0 before its first message).
     pub async fn last_seq(&self, channel_id: i64) -> StoreResult<i64> {
         Ok(on_db!(self, last_seq(channel_id))?)

@@ -3,7 +3,7 @@
 use super::messages::event;
 use super::{InviteListRow, InviteRow, Store, StoreError, StoreResult, now_ms, on_db};
 use crate::kinds::{EventKind, Role};
-use crate::model::{Membership, Message, Org, User};
+use crate::model::{Member, Membership, Message, Org, User};
 
 /// Name of the channel every organization starts with and every newcomer joins.
 pub const DEFAULT_CHANNEL: &str = "general";
@@ -40,8 +40,12 @@ impl Store {
             .collect()
     }
 
-    pub async fn member_count(&self, org_id: i64) -> StoreResult<i64> {
-        Ok(on_db!(self, member_count(org_id))?)
+    /// Everyone in the organization with their role, by name.
+    pub async fn members_of(&self, org_id: i64) -> StoreResult<Vec<Member>> {
+        let rows = on_db!(self, members_of(org_id))?;
+        rows.into_iter()
+            .map(|r| Ok(Member { user: User { id: r.id, username: r.username }, role: role(&r.role)? }))
+            .collect()
     }
 
     /// Stores an invite link's hash; returns when it expires.

@@ -164,12 +164,6 @@ pub async fn orgs_of(pool: &Pool, user_id: i64) -> sqlx::Result<Vec<MembershipRe
     .await
 }
 
-pub async fn member_count(pool: &Pool, org_id: i64) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM memberships WHERE org_id = $1"#, org_id)
-        .fetch_one(pool)
-        .await
-}
-
 pub async fn owner_count(pool: &Pool, org_id: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM memberships WHERE org_id = $1 AND role = 'owner'"#, org_id)
         .fetch_one(pool)
@@ -281,6 +275,75 @@ pub async fn joined_channels(pool: &Pool, org_id: i64, user_id: i64) -> sqlx::Re
     )
     .fetch_all(pool)
     .await
+}
+
+/// The members of an organization with their stored roles, by name.
+pub async fn members_of(pool: &Pool, org_id: i64) -> sqlx::Result<Vec<MemberRecord>> {
+    sqlx::query_as!(
+        MemberRecord,
+        r#"SELECT u.id AS "id!", u.username AS "username!", m.role AS "role!"
+           FROM memberships m JOIN users u ON u.id = m.user_id
+           WHERE m.org_id = $1 ORDER BY lower(u.username), u.id"#,
+        org_id
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Finds or creates the direct conversation `name` of organization `org_id`
+/// and makes sure each of `people` is in it (a newcomer has read everything
+/// so far), all or nothing; its id and who was added.
+pub async fn open_direct(
+    pool: &Pool,
+    org_id: i64,
+    name: &str,
+    by: i64,
+    people: &[i64],
+    now: i64,
+) -> sqlx::Result<(i64, Vec<i64>)> {
+    let mut tx = pool.begin().await?;
+    let created = sqlx::query_scalar!(
+        r#"INSERT INTO channels (org_id, name, kind, created_by, created_at) VALUES ($1, $2, 'direct', $3, $4)
+           ON CONFLICT (org_id, name) DO NOTHING RETURNING id AS "id!""#,
+        org_id,
+        name,
+        by,
+        now
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (id, last_seq) = match created {
+        Some(id) => (id, 0),
+        None => {
+            let found = sqlx::query!(
+                r#"SELECT id AS "id!", last_seq FROM channels WHERE org_id = $1 AND name = $2"#,
+                org_id,
+                name
+            )
+            .fetch_one(&mut *tx)
+            .await?;
+            (found.id, found.last_seq)
+        }
+    };
+    let mut added = Vec::new();
+    for &person in people {
+        let new = sqlx::query!(
+            "INSERT INTO channel_members (channel_id, user_id, joined_at) VALUES ($1, $2, $3)
+             ON CONFLICT (channel_id, user_id) DO NOTHING",
+            id,
+            person,
+            now
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if new > 0 {
+            set_cursor(&mut tx, person, id, last_seq).await?;
+            added.push(person);
+        }
+    }
+    tx.commit().await?;
+    Ok((id, added))
 }
 
 pub async fn create_channel(pool: &Pool, org_id: i64, name: &str, kind: &str, by: i64, now: i64) -> sqlx::Result<i64> {

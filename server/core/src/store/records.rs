@@ -28,6 +28,14 @@ pub struct MembershipRecord {
     pub role: String,
 }
 
+/// A member of an organization with their stored role.
+#[derive(Debug)]
+pub struct MemberRecord {
+    pub id: i64,
+    pub username: String,
+    pub role: String,
+}
+
 /// A stored event with its author's name.
 #[derive(Debug)]
 pub struct MessageRecord {
