@@ -52,6 +52,8 @@ export default defineConfig({
       CONFAB_DATA_DIR: dataDir,
       LEPTOS_SITE_ROOT: `${root}/target/${release ? "site" : "e2e-site"}`,
       RUST_LOG: "warn",
+      // Offline one second after the last tab closed, so the tests need not wait.
+      CONFAB_PRESENCE_GRACE_MS: "1000",
     },
   },
 });

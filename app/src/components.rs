@@ -5,4 +5,6 @@ pub mod channel_list;
 pub mod chat;
 pub mod error_note;
 pub mod layout;
+pub mod member_list;
 pub mod session;
+pub mod workspace;

@@ -129,6 +129,11 @@ impl LiveClient {
         client
     }
 
+    /// Whether the namespace is connected now.
+    pub fn is_connected(&self) -> bool {
+        self.inner.borrow().connected
+    }
+
     /// Sets where events go (replacing any earlier handler).
     pub fn on_event(&self, f: impl Fn(LiveEvent) + 'static) {
         self.inner.borrow_mut().on_event = Some(Rc::new(f));

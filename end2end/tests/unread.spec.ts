@@ -38,16 +38,22 @@ test("unread counts: shown in the sidebar, cleared on every device when read on 
   for (const page of [desk, phone]) {
     await open(page, `/o/${slug}/c/general`);
     await expect(page.getByRole("status")).toHaveText("Live");
-    const random = page.getByRole("navigation", { name: "Channels" }).getByRole("link", { name: /random/ });
+    const random = page.getByRole("region", { name: "Channels" }).getByRole("link", { name: /random/ });
     await expect(random.locator(".unread-count")).toHaveText("2");
+  }
+  // A new one counts at once on both, without a reload.
+  await call(bob, "send_message", { slug, channel: "random", client_id: unique("b"), body: "third news" });
+  for (const page of [desk, phone]) {
+    const random = page.getByRole("region", { name: "Channels" }).getByRole("link", { name: /random/ });
+    await expect(random.locator(".unread-count")).toHaveText("3");
   }
 
   // She reads #random on the laptop: "New" marks where she was, and the
   // phone's count goes away by itself.
   await open(desk, `/o/${slug}/c/random`);
   await expect(desk.getByRole("separator")).toHaveText("New");
-  await expect(desk.locator("li.msg .body")).toHaveText(["first news", "second news"]);
-  const onPhone = phone.getByRole("navigation", { name: "Channels" }).getByRole("link", { name: /random/ });
+  await expect(desk.locator("li.msg .body")).toHaveText(["first news", "second news", "third news"]);
+  const onPhone = phone.getByRole("region", { name: "Channels" }).getByRole("link", { name: /random/ });
   await expect(onPhone.locator(".unread-count")).toHaveCount(0);
 
   // Counts stay right across a reload.

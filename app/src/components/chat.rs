@@ -7,7 +7,8 @@
 
 use leptos::prelude::*;
 
-use crate::protocol::{ChatMessage, EventKind, HistoryPage, User};
+use super::workspace::Workspace;
+use crate::protocol::{ChannelKind, ChatMessage, EventKind, HistoryPage, User};
 use crate::time;
 
 /// Where a message shown in the list stands.
@@ -151,6 +152,13 @@ pub fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView 
     let draft = RwSignal::new(String::new());
     let notice = RwSignal::new(None::<String>);
     let joined = channel.joined;
+    let placeholder = match channel.kind {
+        ChannelKind::Direct => {
+            let title = use_context::<Workspace>().map(|ws| ws.title(&channel)).unwrap_or_default();
+            format!("Message {title}")
+        }
+        ChannelKind::Public => format!("Message #{}", channel.name),
+    };
 
     #[cfg(feature = "hydrate")]
     let actions = browser::start(
@@ -247,7 +255,7 @@ pub fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView 
                                 name="body"
                                 rows="2"
                                 maxlength=crate::protocol::MAX_MESSAGE_CHARS
-                                placeholder=format!("Message #{}", channel.name)
+                                placeholder=placeholder
                                 prop:value=move || draft.get()
                                 on:input=move |ev| {
                                     draft.set(event_target_value(&ev));
@@ -361,6 +369,7 @@ mod browser {
     use super::{Delivery, LinkStatus, Timeline, Typist};
     use crate::api::channels::history;
     use crate::components::channel_list::Unread;
+    use crate::components::workspace::Workspace;
     use crate::live::{LiveClient, LiveEvent};
     use crate::protocol::{Channel, ChatMessage, EventKind, HISTORY_PAGE_SIZE, User, events};
     use confab_core::rules as validate;
@@ -383,8 +392,8 @@ mod browser {
         has_more: RwSignal<bool>,
         status: RwSignal<LinkStatus>,
         notice: RwSignal<Option<String>>,
-        /// The sidebar's counts (on a channel's page).
-        unread: Option<Unread>,
+        /// The sidebar's counts.
+        unread: Unread,
         /// The newest `seq` this tab has told the server it has read.
         read_up_to: StoredValue<i64>,
         /// When this tab last said its person is typing (ms since the epoch).
@@ -407,7 +416,8 @@ mod browser {
         tz_offset.set(-(js_sys::Date::new_0().get_timezone_offset() as i32));
         let channel_id = channel.id;
         let read_up_to = StoredValue::new(channel.last_read_seq);
-        let client = LiveClient::connect(&format!("/{slug}"));
+        let ws = expect_context::<Workspace>();
+        let client = ws.live();
         let actions = Actions {
             client: StoredValue::new_local(client.clone()),
             slug: StoredValue::new(slug),
@@ -417,12 +427,12 @@ mod browser {
             has_more,
             status,
             notice,
-            unread: use_context::<Unread>(),
+            unread: ws.unread,
             read_up_to,
             typing_sent: StoredValue::new(0.0),
         };
         let my_id = actions.me.with_value(|m| m.as_ref().map(|u| u.id));
-        client.on_event(move |event| match event {
+        ws.on_live(move |event| match event {
             // "Live" once the socket is in the channel's room, not before.
             LiveEvent::Connected => actions.join_and_catch_up(),
             // Closed after falling behind: say so until it has caught up.
@@ -440,9 +450,7 @@ mod browser {
                     let gap = known > 0 && m.seq > known + 1;
                     // Their message is here: they are done typing it.
                     typing.update(|t| t.retain(|x| x.user_id != m.author_id));
-                    if let Some(unread) = actions.unread {
-                        unread.seen(channel_id, m.seq);
-                    }
+                    actions.unread.seen(channel_id, m.seq);
                     timeline.update(|t| t.merge(m, Delivery::Stored));
                     if gap {
                         actions.join_and_catch_up();
@@ -464,14 +472,12 @@ mod browser {
                 }
             }
             // Read on another device (or this one): counts follow.
+            // (The workspace keeps the counts.)
             LiveEvent::Event { name, data } if name == events::READ => {
-                if let Ok(cursor) = serde_json::from_value::<events::ReadCursor>(data) {
-                    if let Some(unread) = actions.unread {
-                        unread.read(cursor.channel_id, cursor.last_read_seq);
-                    }
-                    if cursor.channel_id == channel_id {
-                        read_up_to.update_value(|r| *r = (*r).max(cursor.last_read_seq));
-                    }
+                if let Ok(cursor) = serde_json::from_value::<events::ReadCursor>(data)
+                    && cursor.channel_id == channel_id
+                {
+                    read_up_to.update_value(|r| *r = (*r).max(cursor.last_read_seq));
                 }
             }
             LiveEvent::Event { .. } => {}
@@ -494,8 +500,12 @@ mod browser {
             if let Some(fade) = fade {
                 fade.clear();
             }
-            actions.client.with_value(|c| c.close());
         });
+        // Already connected (the workspace's connection came up first): the
+        // room is joined now, not at the next reconnect.
+        if client.is_connected() {
+            actions.join_and_catch_up();
+        }
         actions
     }
 
@@ -562,10 +572,8 @@ mod browser {
                 return;
             }
             self.read_up_to.set_value(seq);
-            if let Some(unread) = self.unread {
-                unread.seen(channel_id, seq);
-                unread.read(channel_id, seq);
-            }
+            self.unread.seen(channel_id, seq);
+            self.unread.read(channel_id, seq);
             spawn_local(async move {
                 let request = events::ReadRequest { channel_id, seq };
                 let answer: Result<events::ReadCursor, _> =

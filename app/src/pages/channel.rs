@@ -7,10 +7,11 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::channels::{JoinChannel, LeaveChannel, history};
 use crate::api::orgs::org;
-use crate::components::channel_list::{ChannelList, Unread};
 use crate::components::chat::Chat;
 use crate::components::error_note::{ActionError, PageError, action_result};
 use crate::components::session::use_session;
+use crate::components::workspace::OrgWorkspace;
+use crate::protocol::ChannelKind;
 
 #[component]
 pub fn ChannelPage() -> impl IntoView {
@@ -32,37 +33,39 @@ pub fn ChannelPage() -> impl IntoView {
                     (Err(e), _) | (_, Err(e)) => return view! { <PageError error=e /> }.into_any(),
                 };
                 let me = me.ok().flatten();
-                provide_context(Unread::new(&org_view.channels));
                 let slug = org_view.org.slug.clone();
-                let name = page.channel.name.clone();
-                let joined = page.channel.joined;
-                let (form_slug, form_name) = (slug.clone(), name.clone());
-                let membership_form = if joined {
-                    view! {
+                let org_name = org_view.org.name.clone();
+                let channel = page.channel.clone();
+                let title = channel.title(me.as_ref().map(|u| u.id), |id| {
+                    org_view.members.iter().find(|m| m.id == id).map(|m| m.username.clone())
+                });
+                let (form_slug, form_name) = (slug.clone(), channel.name.clone());
+                let membership_form = match (channel.kind, channel.joined) {
+                    // A direct conversation is kept by all of its people.
+                    (ChannelKind::Direct, _) => None,
+                    (_, true) => Some(view! {
                         <ActionForm action=leave attr:class="inline" attr:aria-label="Leave channel">
                             <input type="hidden" name="slug" value=form_slug />
                             <input type="hidden" name="channel" value=form_name />
                             <button type="submit" class="secondary">"Leave channel"</button>
                         </ActionForm>
-                    }.into_any()
-                } else {
-                    view! {
+                    }.into_any()),
+                    (_, false) => Some(view! {
                         <ActionForm action=join attr:class="inline" attr:aria-label="Join channel">
                             <input type="hidden" name="slug" value=form_slug />
                             <input type="hidden" name="channel" value=form_name />
                             <button type="submit">"Join channel"</button>
                         </ActionForm>
-                    }.into_any()
+                    }.into_any()),
                 };
                 view! {
-                    <Title text=format!("#{} · {} · Confab", name, org_view.org.name) />
-                    <div class="workspace">
-                        <ChannelList slug=slug.clone() channels=org_view.channels current=name.clone() />
+                    <Title text=format!("{} · {} · Confab", title, org_name) />
+                    <OrgWorkspace view=org_view me=me.clone() open=channel.id>
                         <section class="pane chat-pane">
                             <header class="pane-header row spread">
                                 <div>
-                                    <h1>"# "{name.clone()}</h1>
-                                    <p class="muted"><a href=format!("/o/{slug}")>{org_view.org.name.clone()}</a></p>
+                                    <h1>{title.clone()}</h1>
+                                    <p class="muted"><a href=format!("/o/{slug}")>{org_name.clone()}</a></p>
                                 </div>
                                 {membership_form}
                             </header>
@@ -70,7 +73,7 @@ pub fn ChannelPage() -> impl IntoView {
                             <ActionError result=action_result(leave) />
                             <Chat slug=slug page=page me=me />
                         </section>
-                    </div>
+                    </OrgWorkspace>
                 }.into_any()
             })}
         </Transition>

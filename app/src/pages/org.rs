@@ -6,21 +6,24 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::orgs::{CreateInvite, RevokeInvite, list_invites, org};
-use crate::components::channel_list::ChannelList;
 use crate::components::error_note::{ActionError, PageError, action_result};
-use crate::protocol::{InviteList, OrgView, Role};
+use crate::components::session::use_session;
+use crate::components::workspace::OrgWorkspace;
+use crate::protocol::{InviteList, OrgView, Role, User};
 use crate::time::iso_utc;
 
 #[component]
 pub fn OrgPage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
+    let session = use_session();
     let view_res = Resource::new(slug, org);
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let me = session.me.await.ok().flatten();
                 match view_res.await {
-                    Ok(v) => view! { <OrgHome view=v /> }.into_any(),
+                    Ok(v) => view! { <OrgHome view=v me=me /> }.into_any(),
                     Err(e) => view! { <PageError error=e /> }.into_any(),
                 }
             })}
@@ -29,14 +32,14 @@ pub fn OrgPage() -> impl IntoView {
 }
 
 #[component]
-fn OrgHome(view: OrgView) -> impl IntoView {
-    let OrgView { org, channels, member_count } = view;
+fn OrgHome(view: OrgView, me: Option<User>) -> impl IntoView {
+    let org = view.org.clone();
+    let member_count = view.members.len();
     let can_invite = matches!(org.role, Role::Owner | Role::Admin);
     let slug = org.slug.clone();
     view! {
         <Title text=format!("{} · Confab", org.name) />
-        <div class="workspace">
-            <ChannelList slug=org.slug.clone() channels=channels />
+        <OrgWorkspace view=view me=me>
             <section class="pane">
                 <header class="pane-header">
                     <h1>{org.name.clone()}</h1>
@@ -48,7 +51,7 @@ fn OrgHome(view: OrgView) -> impl IntoView {
                 <p>"Pick a channel from the list, or create one."</p>
                 {can_invite.then(|| view! { <InvitePanel slug=slug /> })}
             </section>
-        </div>
+        </OrgWorkspace>
     }
 }
 
