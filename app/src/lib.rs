@@ -20,6 +20,7 @@ pub mod csp;
 pub mod errors;
 #[cfg(feature = "hydrate")]
 pub mod live;
+pub mod outbox;
 pub mod pages;
 pub mod protocol;
 pub mod time;

@@ -98,6 +98,8 @@ struct Inner {
     watchdog: Option<Timeout>,
     /// Server's ping interval plus ping timeout, in ms.
     ping_deadline_ms: u32,
+    /// The browser saying it went offline or online, heard until closed.
+    network: Vec<leptos::prelude::WindowListenerHandle>,
 }
 
 fn transport_error(message: &str) -> ApiError {
@@ -123,10 +125,36 @@ impl LiveClient {
                 on_event: None,
                 watchdog: None,
                 ping_deadline_ms: 45_000,
+                network: Vec::new(),
             })),
         };
+        // The browser knows before any ping does: offline, the connection is
+        // lost at once (requests wait for it); online again, it reconnects
+        // at once instead of at the end of its backoff.
+        let me = client.clone();
+        let offline = leptos::prelude::window_event_listener(leptos::ev::offline, move |_| {
+            me.lost("the network is offline".into());
+        });
+        let me = client.clone();
+        let online = leptos::prelude::window_event_listener(leptos::ev::online, move |_| me.reconnect_now());
+        client.inner.borrow_mut().network = vec![offline, online];
         client.open();
         client
+    }
+
+    /// Reconnects now if the connection is down and may come back.
+    fn reconnect_now(&self) {
+        let down = {
+            let mut inner = self.inner.borrow_mut();
+            let down = !inner.stopped && inner.ws.is_none();
+            if down {
+                inner.attempt = 0;
+            }
+            down
+        };
+        if down {
+            self.open();
+        }
     }
 
     /// Whether the namespace is connected now.
@@ -197,6 +225,9 @@ impl LiveClient {
             let mut inner = self.inner.borrow_mut();
             inner.stopped = true;
             inner.watchdog = None;
+            for listener in inner.network.drain(..) {
+                listener.remove();
+            }
             if inner.connected {
                 let frame = encode(Packet::disconnect(inner.namespace.clone()));
                 if let Some(ws) = &inner.ws {
@@ -407,7 +438,12 @@ impl LiveClient {
         };
         let me = self.clone();
         Timeout::new(delay, move || {
-            if !me.inner.borrow().stopped {
+            // Not if it reconnected meanwhile (the network came back).
+            let down = {
+                let inner = me.inner.borrow();
+                !inner.stopped && inner.ws.is_none()
+            };
+            if down {
                 me.open();
             }
         })

@@ -77,6 +77,23 @@ impl Timeline {
         self.entries.push(Entry { message, delivery: Delivery::Sending });
     }
 
+    /// Takes a message that was never stored off the list (deleted by the
+    /// person after the server refused it).
+    pub fn remove_unsent(&mut self, client_id: &str) {
+        self.entries.retain(|e| e.message.seq > 0 || e.message.client_id != client_id);
+    }
+
+    /// Whether a message is shown stored (`Some(true)`), shown on its way
+    /// (`Some(false)`), or not shown.
+    pub fn stored(&self, client_id: &str) -> Option<bool> {
+        self.entries.iter().find(|e| e.message.client_id == client_id).map(|e| e.message.seq > 0)
+    }
+
+    /// The messages of this tab still on their way (not refused).
+    pub fn sending(&self) -> Vec<String> {
+        self.entries.iter().filter(|e| e.delivery == Delivery::Sending).map(|e| e.message.client_id.clone()).collect()
+    }
+
     /// Marks a message this tab sent.
     pub fn set_delivery(&mut self, client_id: &str, delivery: Delivery) {
         if let Some(e) = self.entries.iter_mut().find(|e| e.message.client_id == client_id) {
@@ -197,6 +214,12 @@ pub fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView 
         #[cfg(not(feature = "hydrate"))]
         let _ = client_id;
     };
+    let delete = move |client_id: String| {
+        #[cfg(feature = "hydrate")]
+        actions.delete(client_id);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = client_id;
+    };
 
     view! {
         <div class="chat" data-channel-id=channel.id>
@@ -232,7 +255,7 @@ pub fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView 
                                             <time datetime=time::iso_utc(at) title=time::iso_utc(at)>
                                                 {move || time::clock(at, tz_offset.get())}
                                             </time>
-                                            {delivery_label(delivery, client_id, retry)}
+                                            {delivery_label(delivery, client_id, retry, delete)}
                                         </div>
                                         <p class="body">{m.body}</p>
                                     </li>
@@ -307,18 +330,27 @@ fn member_event(m: ChatMessage, tz_offset: RwSignal<i32>) -> impl IntoView {
     }
 }
 
-fn delivery_label(delivery: Delivery, client_id: String, retry: impl Fn(String) + Copy + 'static) -> impl IntoView {
+fn delivery_label(
+    delivery: Delivery,
+    client_id: String,
+    retry: impl Fn(String) + Copy + 'static,
+    delete: impl Fn(String) + Copy + 'static,
+) -> impl IntoView {
     match delivery {
         Delivery::Stored => None,
         Delivery::Sending => Some(view! { <span class="delivery sending">"sending…"</span> }.into_any()),
         Delivery::Sent => Some(view! { <span class="delivery sent">"sent"</span> }.into_any()),
-        Delivery::Failed(why) => Some(
-            view! {
-                <span class="delivery failed" title=why.clone()>"not sent: "{why.clone()}</span>
-                <button type="button" class="link-button" on:click=move |_| retry(client_id.clone())>"Retry"</button>
-            }
-            .into_any(),
-        ),
+        Delivery::Failed(why) => {
+            let again = client_id.clone();
+            Some(
+                view! {
+                    <span class="delivery failed" title=why.clone()>"not sent: "{why.clone()}</span>
+                    <button type="button" class="link-button" on:click=move |_| retry(again.clone())>"Retry"</button>
+                    <button type="button" class="link-button" on:click=move |_| delete(client_id.clone())>"Delete"</button>
+                }
+                .into_any(),
+            )
+        }
     }
 }
 
@@ -361,6 +393,7 @@ impl LinkStatus {
 /// The browser half: the Socket.IO connection and what the buttons do.
 #[cfg(feature = "hydrate")]
 mod browser {
+    use std::collections::HashSet;
     use std::time::Duration;
 
     use leptos::prelude::*;
@@ -370,12 +403,17 @@ mod browser {
     use crate::api::channels::history;
     use crate::components::channel_list::Unread;
     use crate::components::workspace::Workspace;
+    use crate::errors::ErrorCode;
     use crate::live::{LiveClient, LiveEvent};
+    use crate::outbox;
     use crate::protocol::{Channel, ChatMessage, EventKind, HISTORY_PAGE_SIZE, User, events};
     use confab_core::rules as validate;
 
-    /// How long a send or join waits for its acknowledgement.
+    /// How long a join waits for its acknowledgement.
     const ACK_TIMEOUT: Duration = Duration::from_secs(10);
+    /// How long a send waits for its acknowledgement before it is sent
+    /// again (it waits this long for a connection, too).
+    const SEND_TIMEOUT: Duration = Duration::from_secs(15);
     /// How long someone shows as typing after their last sign of it.
     const TYPING_SHOWN_MS: f64 = 4000.0;
     /// How often at most this tab says its person is typing.
@@ -398,6 +436,8 @@ mod browser {
         read_up_to: StoredValue<i64>,
         /// When this tab last said its person is typing (ms since the epoch).
         typing_sent: StoredValue<f64>,
+        /// The messages being sent now, by client id.
+        in_flight: StoredValue<HashSet<String>>,
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -430,11 +470,21 @@ mod browser {
             unread: ws.unread,
             read_up_to,
             typing_sent: StoredValue::new(0.0),
+            in_flight: StoredValue::new(HashSet::new()),
         };
+        // Once the list has hydrated as the server rendered it (adding to it
+        // before would not match the server's HTML).
+        Effect::new(move |_| actions.resume_outbox());
         let my_id = actions.me.with_value(|m| m.as_ref().map(|u| u.id));
         ws.on_live(move |event| match event {
             // "Live" once the socket is in the channel's room, not before.
-            LiveEvent::Connected => actions.join_and_catch_up(),
+            LiveEvent::Connected => {
+                actions.join_and_catch_up();
+                // What waited for the connection goes out now.
+                for client_id in timeline.with_untracked(|t| t.sending()) {
+                    actions.deliver(client_id);
+                }
+            }
             // Closed after falling behind: say so until it has caught up.
             LiveEvent::Disconnected(_) if status.get_untracked() == LinkStatus::FellBehind => {}
             LiveEvent::Disconnected(_) => status.set(LinkStatus::Reconnecting),
@@ -628,7 +678,8 @@ mod browser {
             self.client().emit_volatile(events::TYPING, &events::TypingRequest { channel_id });
         }
 
-        /// Sends the draft: shows it at once as "sending…", then "sent" or why not.
+        /// Sends the draft: shows it at once as "sending…" and keeps it in
+        /// the outbox until the server has it; then "sent", or why not.
         pub fn send(self, draft: RwSignal<String>) {
             // The next keystroke is news again.
             self.typing_sent.set_value(0.0);
@@ -654,17 +705,68 @@ mod browser {
                 sent_at: js_sys::Date::now() as i64,
             };
             let client_id = message.client_id.clone();
+            self.stash(|o| o.put(message.clone()));
             self.timeline.update(|t| t.push_pending(message));
             self.deliver(client_id);
         }
 
-        /// Sends a failed message again, with the same id (so never twice).
+        /// Shows what the outbox holds for this channel (written before a
+        /// reload, or in another tab) and sends what was not refused.
+        pub fn resume_outbox(self) {
+            let Some(me) = self.me.with_value(|m| m.as_ref().map(|u| u.id)) else { return };
+            let channel_id = self.channel.with_value(|c| c.id);
+            let slug = self.slug.get_value();
+            for parcel in outbox::storage::load(me, &slug).of_channel(channel_id) {
+                let client_id = parcel.message.client_id.clone();
+                match self.timeline.with_untracked(|t| t.stored(&client_id)) {
+                    // Stored already (its answer was lost with the page).
+                    Some(true) => {
+                        self.stash(|o| o.remove(&client_id));
+                        continue;
+                    }
+                    // Shown already (by this tab).
+                    Some(false) => continue,
+                    None => {}
+                }
+                self.timeline.update(|t| {
+                    t.push_pending(parcel.message);
+                    if let Some(why) = parcel.refused.clone() {
+                        t.set_delivery(&client_id, Delivery::Failed(why));
+                    }
+                });
+                if parcel.refused.is_none() {
+                    self.deliver(client_id);
+                }
+            }
+        }
+
+        /// Sends a refused message again, with the same id (so never twice).
         pub fn retry(self, client_id: String) {
             self.timeline.update(|t| t.set_delivery(&client_id, Delivery::Sending));
+            self.stash(|o| o.retry(&client_id));
             self.deliver(client_id);
         }
 
+        /// Deletes a refused message: it is not sent.
+        pub fn delete(self, client_id: String) {
+            self.timeline.update(|t| t.remove_unsent(&client_id));
+            self.stash(|o| o.remove(&client_id));
+        }
+
+        /// Changes this person's outbox for this organization.
+        fn stash(self, change: impl FnOnce(&mut outbox::Outbox)) {
+            if let Some(me) = self.me.with_value(|m| m.as_ref().map(|u| u.id)) {
+                outbox::storage::update(me, &self.slug.get_value(), change);
+            }
+        }
+
+        /// Sends a message of the list (once at a time): acknowledged, it is
+        /// "sent"; refused, it says why; when the connection fails first, it
+        /// stays "sending…" and goes out again once the connection is back.
         fn deliver(self, client_id: String) {
+            if !self.in_flight.try_update_value(|f| f.insert(client_id.clone())).unwrap_or(false) {
+                return;
+            }
             let Some(req) = self.timeline.with_untracked(|t| {
                 t.entries.iter().find(|e| e.message.client_id == client_id).map(|e| events::SendRequest {
                     channel_id: e.message.channel_id,
@@ -672,12 +774,32 @@ mod browser {
                     body: e.message.body.clone(),
                 })
             }) else {
+                self.in_flight.update_value(|f| {
+                    f.remove(&client_id);
+                });
                 return;
             };
             spawn_local(async move {
-                match self.client().request::<_, ChatMessage>(events::SEND, &req, ACK_TIMEOUT).await {
-                    Ok(stored) => self.timeline.update(|t| t.merge(stored, Delivery::Sent)),
-                    Err(e) => self.timeline.update(|t| t.set_delivery(&req.client_id, Delivery::Failed(e.message))),
+                let answer = self.client().request::<_, ChatMessage>(events::SEND, &req, SEND_TIMEOUT).await;
+                self.in_flight.update_value(|f| {
+                    f.remove(&req.client_id);
+                });
+                match answer {
+                    Ok(stored) => {
+                        self.stash(|o| o.remove(&req.client_id));
+                        self.timeline.update(|t| t.merge(stored, Delivery::Sent));
+                    }
+                    // Not answered: still on its way; sent again when the
+                    // connection is back (or now, if it already is).
+                    Err(e) if e.code == ErrorCode::Transport => {
+                        if self.client().is_connected() {
+                            self.deliver(req.client_id);
+                        }
+                    }
+                    Err(e) => {
+                        self.stash(|o| o.refuse(&req.client_id, &e.message));
+                        self.timeline.update(|t| t.set_delivery(&req.client_id, Delivery::Failed(e.message)));
+                    }
                 }
             });
         }

@@ -1,0 +1,52 @@
+import { test, expect, type APIRequestContext } from "@playwright/test";
+import { open, register, unique } from "./helpers";
+
+/** Calls a server function as a script would (JSON back, no redirects). */
+async function call(api: APIRequestContext, name: string, form: Record<string, string>) {
+  const res = await api.post(`/api/${name}`, { form, maxRedirects: 0, headers: { Accept: "application/json" } });
+  expect(res.status(), `${name}: ${await res.text()}`).toBeLessThan(400);
+  return res.json().catch(() => null);
+}
+
+test("a message written offline waits in the outbox across a reload and is delivered once", async ({ browser }) => {
+  const page = await (await browser.newContext()).newPage();
+  const slug = unique("outbox");
+  await register(page, unique("ann"));
+  await call(page.request, "create_org", { name: "Outbox Co", slug });
+  await open(page, `/o/${slug}/c/general`);
+  const status = page.getByRole("status");
+  await expect(status).toHaveText("Live");
+
+  // The network goes; when it comes back, the live server stays out of reach
+  // for a while (the page itself still loads).
+  let reachable = false;
+  await page.routeWebSocket(/\/socket\.io\//, (ws) => (reachable ? ws.connectToServer() : ws.close()));
+  await page.context().setOffline(true);
+  await expect(status).toHaveText("Connection lost; reconnecting…");
+
+  const text = `written offline ${unique("m")}`;
+  const box = page.getByRole("textbox", { name: "Message" });
+  await box.fill(text);
+  await box.press("Enter");
+  const mine = page.locator("li.msg").filter({ hasText: text });
+  await expect(mine.locator(".delivery")).toHaveText("sending…");
+
+  // A reload does not lose it: it is still on its way.
+  await page.context().setOffline(false);
+  await page.reload();
+  await expect(page.locator("body[data-hydrated]")).toBeAttached({ timeout: 30_000 });
+  await expect(mine.locator(".delivery")).toHaveText("sending…");
+  await expect(status).not.toHaveText("Live");
+
+  // The live server is back: it goes out by itself, once.
+  reachable = true;
+  await expect(status).toHaveText("Live", { timeout: 20_000 });
+  await expect(mine.locator(".delivery")).toHaveText("sent");
+  const page1 = await call(page.request, "history", { slug, channel: "general" });
+  expect(page1.messages.filter((m: { body: string }) => m.body === text)).toHaveLength(1);
+  await page.reload();
+  await expect(page.locator("body[data-hydrated]")).toBeAttached({ timeout: 30_000 });
+  await expect(status).toHaveText("Live", { timeout: 20_000 });
+  await expect(page.locator("li.msg").filter({ hasText: text })).toHaveCount(1);
+  await expect(page.locator("li.msg .delivery")).toHaveCount(0);
+});
