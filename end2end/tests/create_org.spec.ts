@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { register, unique } from "./helpers";
+import { open, register, unique } from "./helpers";
 
 test("the URL name field accepts what the server accepts, and says why not", async ({ page }) => {
   await register(page, unique("uma"));
@@ -24,4 +24,28 @@ test("the URL name field accepts what the server accepts, and says why not", asy
   await expect(form.getByRole("alert")).toHaveText(
     "A URL name has 2 to 32 lowercase letters, digits or dashes, and does not start or end with a dash.",
   );
+});
+
+test("the header switches between one's organizations", async ({ page }) => {
+  await register(page, unique("sam"));
+  const [first, second] = [unique("first"), unique("second")];
+  for (const [name, slug] of [
+    ["First Org", first],
+    ["Second Org", second],
+  ]) {
+    const res = await page.request.post("/api/create_org", {
+      form: { name, slug },
+      maxRedirects: 0,
+      headers: { Accept: "application/json" },
+    });
+    expect(res.status()).toBeLessThan(400);
+  }
+  await open(page, `/o/${first}`);
+  const switcher = page.locator("details.org-switcher");
+  await expect(switcher.locator("summary")).toHaveText("First Org");
+  await switcher.locator("summary").click();
+  await switcher.getByRole("link", { name: "Second Org" }).click();
+  await expect(page).toHaveURL(new RegExp(`/o/${second}$`));
+  await expect(page.getByRole("heading", { name: "Second Org" })).toBeVisible();
+  await expect(switcher.locator("summary")).toHaveText("Second Org");
 });

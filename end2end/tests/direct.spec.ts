@@ -28,6 +28,12 @@ test("direct messages reach every device, with presence, typing and unread count
   await call(phone.request, "login", { username: ann, password: PASSWORD });
   // Bob, in a browser of his own.
   const bobPage = await (await browser.newContext()).newPage();
+  // A happy path leaves the browser console clean: no failed loads, no panics.
+  const problems: string[] = [];
+  for (const page of [laptop, phone, bobPage]) {
+    page.on("console", (m) => m.type() === "error" && problems.push(`${m.text()} (${m.location().url})`));
+    page.on("pageerror", (e) => problems.push(e.message));
+  }
   await register(bobPage, bob);
   await call(bobPage.request, "accept_invite", { token: invite.token });
 
@@ -74,4 +80,5 @@ test("direct messages reach every device, with presence, typing and unread count
   // Bob leaves: offline for Ann shortly after (not at once: a reload does not flicker).
   await bobPage.context().close();
   await expect(member(laptop, bob)).toHaveAttribute("data-online", "false");
+  expect(problems).toEqual([]);
 });

@@ -374,3 +374,25 @@ async fn typing_reaches_the_room_and_no_one_else() {
     assert!(outside.request("join", &room).await.get("ok").is_some(), "still connected");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_new_channel_appears_in_everyones_list_at_once() {
+    let server = TestServer::start().await;
+    let (owner, member) = org_with_two_members(&server).await;
+    let outsider = server.client();
+    outsider.register("zed").await;
+    outsider.ok("create_org", &[("name", "Beta"), ("slug", "beta")]).await;
+    let mut theirs = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+    let mut own = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+    let mut elsewhere = SioClient::connect(server.addr, "/beta", &outsider.cookie_header(), None).await.unwrap();
+
+    let made = owner.ok("create_channel", &[("slug", "acme"), ("name", "design")]).await;
+    let (event, seen) = theirs.next_event(SOON).await.expect("announced");
+    assert_eq!((event.as_str(), &seen["id"], &seen["name"]), ("channel_added", &made["id"], &json!("design")));
+    assert_eq!(seen["joined"], false, "as they see it: not joined");
+    let (_, on_own_device) = own.next_event(SOON).await.expect("the creator's devices too");
+    assert_eq!(on_own_device["joined"], true);
+    assert_eq!(elsewhere.next_event(QUIET).await, None);
+    assert_eq!(theirs.next_event(QUIET).await, None, "once");
+    server.stop().await;
+}

@@ -1,20 +1,37 @@
-//! The top bar: the product name and, when signed in, who you are and "Sign out".
+//! The top bar: the product name and, when signed in, the organization
+//! switcher, who you are and "Sign out".
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos_router::hooks::use_location;
 
 use super::session::use_session;
+use crate::api::orgs::list_orgs;
+use crate::protocol::OrgSummary;
 
 #[component]
 pub fn Header() -> impl IntoView {
     let session = use_session();
+    let location = use_location();
+    // The organization of the page shown, if any: `/o/<slug>/…`.
+    let here = Memo::new(move |_| {
+        location.pathname.with(|p| p.strip_prefix("/o/").and_then(|rest| rest.split('/').next()).map(str::to_owned))
+    });
+    // Made here, not under the Suspend below, so it hydrates from what the
+    // server sent.
+    let orgs = Resource::new(
+        move || (here.get(), session.login.version().get(), session.register.version().get()),
+        |_| list_orgs(),
+    );
     view! {
         <header class="topbar">
             <a href="/" class="brand">"Confab"</a>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
-                    match session.me.await {
+                    let (me, orgs) = (session.me.await, orgs.await);
+                    match me {
                         Ok(Some(user)) => Some(view! {
+                            <OrgSwitcher orgs=orgs.unwrap_or_default() here=here.get_untracked() />
                             <div class="whoami">
                                 <span class="username" data-testid="whoami">{user.username}</span>
                                 <ActionForm action=session.logout>
@@ -27,5 +44,38 @@ pub fn Header() -> impl IntoView {
                 })}
             </Transition>
         </header>
+    }
+}
+
+/// The signed-in person's organizations, to go from one to another from any
+/// page (a disclosure, so it works before the wasm has loaded too); `here`
+/// is the slug of the page's organization.
+#[component]
+fn OrgSwitcher(orgs: Vec<OrgSummary>, here: Option<String>) -> impl IntoView {
+    let label = orgs
+        .iter()
+        .find(|o| Some(&o.slug) == here.as_ref())
+        .map_or_else(|| "Organizations".to_owned(), |o| o.name.clone());
+    let items = orgs
+        .into_iter()
+        .map(|o| {
+            let current = Some(&o.slug) == here.as_ref();
+            view! {
+                <li>
+                    <a href=format!("/o/{}", o.slug) aria-current=current.then_some("page")>{o.name}</a>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <details class="org-switcher">
+            <summary aria-label=format!("Organization: {label}. Switch")>{label.clone()}</summary>
+            <nav aria-label="Your organizations">
+                <ul>
+                    {items}
+                    <li class="all"><a href="/">"All organizations, or a new one"</a></li>
+                </ul>
+            </nav>
+        </details>
     }
 }
