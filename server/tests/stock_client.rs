@@ -15,6 +15,8 @@ use support::{TestServer, channel_id, org_with_two_members};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+const SOON: Duration = Duration::from_secs(5);
+
 fn node_modules() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../end2end/node_modules");
     assert!(
@@ -140,6 +142,37 @@ async fn stock_node_client_resumes_in_order() {
     let resumed = wait_for(&mut lines, "resumed").await;
     let seqs: Vec<i64> = resumed["seqs"].as_array().unwrap().iter().map(|s| s.as_i64().unwrap()).collect();
     assert_eq!(seqs, (AFTER + 1..=last).collect::<Vec<_>>());
+    assert!(node.wait().await.unwrap().success());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_bot_with_a_stock_client_writes_and_reads_direct_messages() {
+    let server = TestServer::start().await;
+    let (owner, bot) = org_with_two_members(&server).await;
+    let mut person = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+
+    let mut node =
+        node_client_with(&server, "/acme", &bot.cookie_header(), 0, "dm", &[("CONFAB_PEER", "olivia".into())]);
+    let mut lines = BufReader::new(node.stdout.take().unwrap()).lines();
+    let opened = wait_for(&mut lines, "dm open").await;
+    let dm_id = opened["channel"]["id"].as_i64().unwrap();
+    assert_eq!(opened["channel"]["kind"], "direct");
+
+    // The person hears of the conversation, joins it and gets the bot's message.
+    let (event, added) = person.next_event(SOON).await.expect("announced");
+    assert_eq!((event.as_str(), added["id"].as_i64()), ("channel_added", Some(dm_id)));
+    let joined = person.request("join", &json!({"channel_id": dm_id, "after_seq": 0})).await;
+    let mut got: Vec<Value> = joined["ok"]["missed"].as_array().cloned().unwrap_or_default();
+    if got.is_empty() {
+        got.push(person.next_event(SOON).await.expect("the bot's message").1);
+    }
+    assert_eq!(got[0]["body"], "hello from a bot");
+
+    // The answer reaches the bot.
+    person.request("send", &json!({"channel_id": dm_id, "client_id": "p1", "body": "hello, bot"})).await;
+    let reply = wait_for(&mut lines, "reply").await;
+    assert_eq!(reply["msg"]["body"], "hello, bot");
     assert!(node.wait().await.unwrap().success());
     server.stop().await;
 }

@@ -1,7 +1,8 @@
 // A stock Node socket.io-client 4.8, as a bot or script would use it.
 // Driven by server/tests/stock_client.rs; prints one JSON line per step.
-//   CONFAB_URL, CONFAB_NS, CONFAB_COOKIE, CONFAB_CHANNEL, CONFAB_MODE (chat|refused|resume)
+//   CONFAB_URL, CONFAB_NS, CONFAB_COOKIE, CONFAB_CHANNEL, CONFAB_MODE (chat|refused|resume|dm)
 //   resume: CONFAB_AFTER (the last seq it has), CONFAB_UNTIL (the seq to wait for)
+//   dm: CONFAB_PEER (the username to write to)
 const { io } = require("socket.io-client");
 
 const say = (obj) => console.log(JSON.stringify(obj));
@@ -47,9 +48,31 @@ function resume() {
   join(Number(process.env.CONFAB_AFTER));
 }
 
+// A bot writing to a person, as docs/API.md says: open the conversation,
+// join its room, send, and answer what comes back.
+async function direct() {
+  const opened = await socket.timeout(5000).emitWithAck("open_direct", { usernames: [process.env.CONFAB_PEER] });
+  if (!opened.ok) fail("open_direct failed: " + JSON.stringify(opened));
+  const dm = opened.ok;
+  const joined = await socket.timeout(5000).emitWithAck("join", { channel_id: dm.id });
+  if (!joined.ok) fail("join failed: " + JSON.stringify(joined));
+  say({ step: "dm open", channel: dm });
+  const client_id = "bot-" + Date.now();
+  socket.on("message", (msg) => {
+    if (msg.channel_id !== dm.id || msg.client_id === client_id) return;
+    say({ step: "reply", msg });
+    socket.disconnect();
+    process.exit(0);
+  });
+  const sent = await socket.timeout(5000).emitWithAck("send", { channel_id: dm.id, client_id, body: "hello from a bot" });
+  if (!sent.ok) fail("send failed: " + JSON.stringify(sent));
+  say({ step: "sent", ack: sent });
+}
+
 socket.on("connect", async () => {
   if (process.env.CONFAB_MODE === "refused") fail("connected but should have been refused");
   if (process.env.CONFAB_MODE === "resume") return resume();
+  if (process.env.CONFAB_MODE === "dm") return direct();
   say({ step: "connected", transport: socket.io.engine.transport.name });
   const joined = await socket.timeout(5000).emitWithAck("join", { channel_id });
   say({ step: "joined", ack: joined });
