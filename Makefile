@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/end2end/node_modules/.bin:$(PATH)
 
-.PHONY: run release-site release-server test test-rust test-e2e test-e2e-release build-e2e e2e-site e2e-server lint bench clean
+.PHONY: run release-site release-server test test-rust test-e2e test-e2e-release build-e2e e2e-site e2e-server lint bench clean screenshots
 
 ## Install what is missing, build a release and serve it on http://127.0.0.1:3000 (SQLite in ./data).
 run:
@@ -47,6 +47,10 @@ e2e-server:
 
 test-e2e: build-e2e
 	cd end2end && npx playwright test
+
+## The pictures in docs/screenshots (README), taken by a browser from a fresh server.
+screenshots: build-e2e
+	cd end2end && CONFAB_SCREENSHOTS=1 npx playwright test tests/screenshots.spec.ts
 
 ## The browser tests against the release build that `make run` serves.
 test-e2e-release:

@@ -68,6 +68,10 @@ test("direct messages reach every device, with presence, typing and unread count
   await expect(phone.locator("li.msg .body")).toHaveText(["hi Ann, got a minute?"]);
   await expect(phone.getByRole("status")).toHaveText("Live");
   await expect(directLink(laptop, bob).locator(".unread-count")).toHaveCount(0);
+  // The phone's sidebar is as the server has it now: the conversation is
+  // listed, read.
+  await expect(directLink(phone, bob)).toBeVisible();
+  await expect(directLink(phone, bob).locator(".unread-count")).toHaveCount(0);
 
   // Bob types (as a person does, over a few seconds: signs of typing go out
   // at most every 2.5 s): Ann sees it, and it goes once his message is there.

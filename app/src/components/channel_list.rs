@@ -43,6 +43,11 @@ impl Unread {
         self.0.with(|p| p.get(&channel_id).map_or(0, |p| p.unread))
     }
 
+    /// Unread messages in every channel but `except` (the open one).
+    pub fn total(&self, except: Option<ChannelId>) -> i64 {
+        self.0.with(|p| p.iter().filter(|(id, _)| Some(**id) != except).map(|(_, p)| p.unread).sum())
+    }
+
     /// The newest `seq` known of a joined channel (`None` if not joined).
     pub fn last_seq(&self, channel_id: ChannelId) -> Option<i64> {
         self.0.with_untracked(|p| p.get(&channel_id).map(|p| p.last_seq))
@@ -99,7 +104,7 @@ impl Unread {
 }
 
 /// A count as the badge shows it.
-fn shown(count: i64) -> String {
+pub fn shown(count: i64) -> String {
     if count >= MOST_COUNTED { "99+".to_owned() } else { count.to_string() }
 }
 

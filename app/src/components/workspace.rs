@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use leptos::prelude::*;
 
-use super::channel_list::{ChannelList, DirectList, Unread};
+use super::channel_list::{ChannelList, DirectList, Unread, shown};
 use super::member_list::MemberList;
 use crate::protocol::{Channel, ChannelId, Member, OrgView, User, UserId};
 
@@ -102,6 +102,9 @@ pub fn OrgWorkspace(
                 on:click=move |_| menu_open.update(|o| *o = !*o)
             >
                 {move || if menu_open.get() { "Close menu" } else { "Channels and people" }}
+                <Show when=move || { ws.unread.total(ws.open) > 0 }>
+                    <span class="unread-count">{move || shown(ws.unread.total(ws.open))}</span>
+                </Show>
             </button>
             <nav class="sidebar" id="sidebar" aria-label="Channels and people">
                 <ChannelList />

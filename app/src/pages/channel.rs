@@ -22,7 +22,9 @@ pub fn ChannelPage() -> impl IntoView {
     let join = ServerAction::<JoinChannel>::new();
     let leave = ServerAction::<LeaveChannel>::new();
     let memberships = move || (join.version().get(), leave.version().get());
-    let org_res = Resource::new(move || (slug(), memberships()), |(s, _)| org(s));
+    // Loaded again with each channel: the sidebar (a new conversation, counts
+    // read meanwhile) is as the server has it now.
+    let org_res = Resource::new(move || (slug(), channel(), memberships()), |(s, _, _)| org(s));
     let page_res = Resource::new(move || (slug(), channel(), memberships()), |(s, c, _)| history(s, c, None, None));
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
