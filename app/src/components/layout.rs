@@ -18,10 +18,16 @@ pub fn Header() -> impl IntoView {
         location.pathname.with(|p| p.strip_prefix("/o/").and_then(|rest| rest.split('/').next()).map(str::to_owned))
     });
     // Made here, not under the Suspend below, so it hydrates from what the
-    // server sent.
+    // server sent; only on an organization's pages (elsewhere there is
+    // nothing to switch from, and a signed-out visitor has no list).
     let orgs = Resource::new(
-        move || (here.get(), session.login.version().get(), session.register.version().get()),
-        |_| list_orgs(),
+        move || here.get(),
+        |here| async move {
+            match here {
+                Some(_) => list_orgs().await.unwrap_or_default(),
+                None => Vec::new(),
+            }
+        },
     );
     view! {
         <header class="topbar">
@@ -31,7 +37,7 @@ pub fn Header() -> impl IntoView {
                     let (me, orgs) = (session.me.await, orgs.await);
                     match me {
                         Ok(Some(user)) => Some(view! {
-                            <OrgSwitcher orgs=orgs.unwrap_or_default() here=here.get_untracked() />
+                            {(!orgs.is_empty()).then(|| view! { <OrgSwitcher orgs here=here.get_untracked() /> })}
                             <div class="whoami">
                                 <span class="username" data-testid="whoami">{user.username}</span>
                                 <ActionForm action=session.logout>
