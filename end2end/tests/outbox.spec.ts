@@ -50,3 +50,41 @@ test("a message written offline waits in the outbox across a reload and is deliv
   await expect(page.locator("li.msg").filter({ hasText: text })).toHaveCount(1);
   await expect(page.locator("li.msg .delivery")).toHaveCount(0);
 });
+
+test("a refused message says why, stays across a reload, and can be retried or deleted", async ({ browser }) => {
+  const page = await (await browser.newContext()).newPage();
+  const slug = unique("refused");
+  await register(page, unique("ann"));
+  await call(page.request, "create_org", { name: "Refused Co", slug });
+  await call(page.request, "create_channel", { slug, name: "notes" });
+  await open(page, `/o/${slug}/c/notes`);
+  await expect(page.getByRole("status")).toHaveText("Live");
+
+  // She left the channel on another device meanwhile: the server refuses.
+  await call(page.request, "leave_channel", { slug, channel: "notes" });
+  const box = page.getByRole("textbox", { name: "Message" });
+  await box.fill("first draft");
+  await box.press("Enter");
+  const mine = page.locator("li.msg").filter({ hasText: "first draft" });
+  await expect(mine.locator(".delivery")).toHaveText("not sent: Join the channel to post in it.");
+  await box.fill("second draft");
+  await box.press("Enter");
+  const other = page.locator("li.msg").filter({ hasText: "second draft" });
+  await expect(other.locator(".delivery")).toHaveText("not sent: Join the channel to post in it.");
+
+  // Kept across a reload, still refused until she acts.
+  await page.reload();
+  await expect(page.locator("body[data-hydrated]")).toBeAttached({ timeout: 30_000 });
+  await expect(mine.locator(".delivery")).toHaveText("not sent: Join the channel to post in it.");
+
+  // Delete drops one for good; after joining again, Retry sends the other, once.
+  await other.getByRole("button", { name: "Delete" }).click();
+  await expect(other).toHaveCount(0);
+  await call(page.request, "join_channel", { slug, channel: "notes" });
+  await mine.getByRole("button", { name: "Retry" }).click();
+  await expect(mine.locator(".delivery")).toHaveText("sent");
+  await page.reload();
+  await expect(page.locator("body[data-hydrated]")).toBeAttached({ timeout: 30_000 });
+  await expect(page.locator("li.msg .body")).toHaveText(["first draft"]);
+  await expect(page.locator("li.msg .delivery")).toHaveCount(0);
+});

@@ -85,4 +85,8 @@ test("screenshots for the README", async ({ browser }) => {
   await phone.getByRole("button", { name: "Channels and people" }).click();
   await expect(phone.getByRole("region", { name: "Members" })).toBeVisible();
   await phone.screenshot({ path: `${OUT}/menu-phone.png`, fullPage: true });
+  await phone.getByRole("region", { name: "Direct messages" }).getByRole("link", { name: /bob/ }).click();
+  await expect(phone.getByRole("heading", { level: 1 })).toHaveText("bob");
+  await expect(phone.getByRole("status")).toHaveText("Live");
+  await phone.screenshot({ path: `${OUT}/direct-phone.png` });
 });
