@@ -52,15 +52,23 @@ impl Outbox {
         }
     }
 
+    /// The messages still to send (not refused), in the order written.
+    pub fn waiting(&self) -> Vec<Parcel> {
+        self.parcels.iter().filter(|p| p.refused.is_none()).cloned().collect()
+    }
+
     /// The messages for one channel, in the order they were written.
     pub fn of_channel(&self, channel_id: ChannelId) -> Vec<Parcel> {
         self.parcels.iter().filter(|p| p.message.channel_id == channel_id).cloned().collect()
     }
 }
 
+/// What every outbox's storage key starts with.
+const KEY_PREFIX: &str = "confab.outbox.v1.";
+
 /// Where the outbox of person `user_id` in organization `slug` is kept.
 pub fn storage_key(user_id: UserId, slug: &str) -> String {
-    format!("confab.outbox.v1.{user_id}.{slug}")
+    format!("{KEY_PREFIX}{user_id}.{slug}")
 }
 
 /// The browser's local storage (hydrate only). Every change reads the
@@ -80,6 +88,19 @@ pub mod storage {
             .and_then(|s| s.get_item(&storage_key(user_id, slug)).ok().flatten())
             .and_then(|json| serde_json::from_str(&json).ok())
             .unwrap_or_default()
+    }
+
+    /// Forgets every outbox kept in this browser (on signing out: a shared
+    /// computer keeps nobody's unsent messages).
+    pub fn forget_all() {
+        let Some(storage) = local() else { return };
+        let keys: Vec<String> = (0..storage.length().unwrap_or(0))
+            .filter_map(|i| storage.key(i).ok().flatten())
+            .filter(|k| k.starts_with(super::KEY_PREFIX))
+            .collect();
+        for key in keys {
+            let _ = storage.remove_item(&key);
+        }
     }
 
     /// Changes the stored outbox. Without storage (private mode, full) the
@@ -133,8 +154,10 @@ mod tests {
         assert_eq!(ids(&outbox, 1), ["a", "c"], "in the order written, once");
         outbox.refuse("c", "You are sending messages too fast.");
         assert_eq!(outbox.of_channel(1)[1].refused.as_deref(), Some("You are sending messages too fast."));
+        assert_eq!(outbox.waiting().len(), 2, "a refused one waits for the person");
         outbox.retry("c");
         assert_eq!(outbox.of_channel(1)[1].refused, None);
+        assert_eq!(outbox.waiting().len(), 3);
         outbox.remove("a");
         assert_eq!(ids(&outbox, 1), ["c"]);
         // What is stored reads back the same (a reload).

@@ -88,3 +88,41 @@ test("a refused message says why, stays across a reload, and can be retried or d
   await expect(page.locator("li.msg .body")).toHaveText(["first draft"]);
   await expect(page.locator("li.msg .delivery")).toHaveCount(0);
 });
+
+test("what waits in the outbox goes out from any page of the organization", async ({ browser }) => {
+  const page = await (await browser.newContext()).newPage();
+  const slug = unique("away");
+  await register(page, unique("ann"));
+  await call(page.request, "create_org", { name: "Away Co", slug });
+  await call(page.request, "create_channel", { slug, name: "random" });
+  await open(page, `/o/${slug}/c/general`);
+  const status = page.getByRole("status");
+  await expect(status).toHaveText("Live");
+
+  let reachable = false;
+  await page.routeWebSocket(/\/socket\.io\//, (ws) => (reachable ? ws.connectToServer() : ws.close()));
+  await page.context().setOffline(true);
+  await expect(status).toHaveText("Connection lost; reconnecting…");
+  const text = `left behind ${unique("m")}`;
+  const box = page.getByRole("textbox", { name: "Message" });
+  await box.fill(text);
+  await box.press("Enter");
+  await expect(page.locator("li.msg").filter({ hasText: text }).locator(".delivery")).toHaveText("sending…");
+
+  // She moves on to #random before the connection is back.
+  await page.context().setOffline(false);
+  await page.getByRole("region", { name: "Channels" }).getByRole("link", { name: /random/ }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("# random");
+  reachable = true;
+  await expect(status).toHaveText("Live", { timeout: 20_000 });
+  await expect
+    .poll(async () => {
+      const history = await call(page.request, "history", { slug, channel: "general" });
+      return history.messages.filter((m: { body: string }) => m.body === text).length;
+    })
+    .toBe(1);
+  // Back in #general: shown once, as stored.
+  await page.getByRole("region", { name: "Channels" }).getByRole("link", { name: /general/ }).click();
+  await expect(page.locator("li.msg").filter({ hasText: text })).toHaveCount(1);
+  await expect(page.locator("li.msg .delivery")).toHaveCount(0);
+});

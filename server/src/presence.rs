@@ -81,12 +81,14 @@ impl Presence {
     /// person's last, they go offline once the grace period ends without a
     /// new one.
     pub fn depart(&self, io: &SocketIo, org_slug: &str, user_id: i64, counted: &Counted) {
-        if !counted.0.swap(false, Ordering::SeqCst) {
-            return;
-        }
         let key = (org_slug.to_owned(), user_id);
         let generation = {
+            // Under the lock, like `arrive`: a socket is counted and taken
+            // away in one order, whichever of the two runs first.
             let mut people = self.lock();
+            if !counted.0.swap(false, Ordering::SeqCst) {
+                return;
+            }
             let Some(standing) = people.get_mut(&key) else { return };
             standing.sockets = standing.sockets.saturating_sub(1);
             if standing.sockets > 0 {

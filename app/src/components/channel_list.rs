@@ -48,9 +48,10 @@ impl Unread {
         self.0.with(|p| p.iter().filter(|(id, _)| Some(**id) != except).map(|(_, p)| p.unread).sum())
     }
 
-    /// The newest `seq` known of a joined channel (`None` if not joined).
+    /// The newest `seq` known of a joined channel (`None` if not joined, or
+    /// the page is gone).
     pub fn last_seq(&self, channel_id: ChannelId) -> Option<i64> {
-        self.0.with_untracked(|p| p.get(&channel_id).map(|p| p.last_seq))
+        self.0.try_with_untracked(|p| p.get(&channel_id).map(|p| p.last_seq)).flatten()
     }
 
     /// Follows a channel joined meanwhile (a conversation that appeared).
@@ -61,13 +62,12 @@ impl Unread {
     }
 
     /// The person has read the channel up to `seq` (here or on another
-    /// device): its count is 0 if that reaches the newest `seq` known.
+    /// device): its count is 0 if that reaches the newest `seq` known, and
+    /// at most the events after it otherwise.
     pub fn read(&self, channel_id: ChannelId, seq: i64) {
         self.0.update(|places| {
-            if let Some(p) = places.get_mut(&channel_id)
-                && seq >= p.last_seq
-            {
-                p.unread = 0;
+            if let Some(p) = places.get_mut(&channel_id) {
+                p.unread = p.unread.min((p.last_seq - seq).max(0));
             }
         });
     }
@@ -99,7 +99,7 @@ impl Unread {
 
     /// Whether a channel has as many unread as are counted.
     pub fn full(&self, channel_id: ChannelId) -> bool {
-        self.0.with_untracked(|p| p.get(&channel_id).is_some_and(|p| p.unread >= MOST_COUNTED))
+        self.0.try_with_untracked(|p| p.get(&channel_id).is_some_and(|p| p.unread >= MOST_COUNTED)).unwrap_or(true)
     }
 }
 

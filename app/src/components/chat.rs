@@ -396,6 +396,7 @@ mod browser {
     use std::collections::HashSet;
     use std::time::Duration;
 
+    use gloo_timers::future::TimeoutFuture;
     use leptos::prelude::*;
     use leptos::task::spawn_local;
 
@@ -414,6 +415,8 @@ mod browser {
     /// How long a send waits for its acknowledgement before it is sent
     /// again (it waits this long for a connection, too).
     const SEND_TIMEOUT: Duration = Duration::from_secs(15);
+    /// How long a message the server found too fast waits to go again.
+    const RATE_LIMITED_PAUSE_MS: u32 = 1500;
     /// How long someone shows as typing after their last sign of it.
     const TYPING_SHOWN_MS: f64 = 4000.0;
     /// How often at most this tab says its person is typing.
@@ -564,6 +567,12 @@ mod browser {
             self.client.get_value()
         }
 
+        /// Whether the chat is still on the page: an answer may come after
+        /// the person opened another channel, and then is dropped.
+        fn alive(self) -> bool {
+            self.channel.try_with_value(|_| ()).is_some()
+        }
+
         /// Subscribes to the channel's room, resuming after the newest message
         /// shown: the server answers with what was missed, a page at a time,
         /// before any live message, so nothing is lost or shown twice and
@@ -577,16 +586,21 @@ mod browser {
                 // on from where the server's last page ended (live messages
                 // may already be arriving past it).
                 let mut after = self.timeline.with_untracked(|t| t.resume_point());
+                let client = self.client();
                 loop {
                     let request = events::JoinRequest { channel_id, after_seq: Some(after) };
-                    let joined: Result<events::Joined, _> =
-                        self.client().request(events::JOIN, &request, ACK_TIMEOUT).await;
+                    let joined: Result<events::Joined, _> = client.request(events::JOIN, &request, ACK_TIMEOUT).await;
+                    if !self.alive() {
+                        return;
+                    }
                     match joined {
                         Ok(j) if j.reset => {
                             self.timeline.update(|t| t.entries.retain(|e| e.message.seq == 0));
                             self.fetch_newest().await;
-                            self.status.set(LinkStatus::Live);
-                            self.mark_read();
+                            if self.alive() {
+                                self.status.set(LinkStatus::Live);
+                                self.mark_read();
+                            }
                             return;
                         }
                         Ok(j) => {
@@ -624,10 +638,10 @@ mod browser {
             self.read_up_to.set_value(seq);
             self.unread.seen(channel_id, seq);
             self.unread.read(channel_id, seq);
+            let client = self.client();
             spawn_local(async move {
                 let request = events::ReadRequest { channel_id, seq };
-                let answer: Result<events::ReadCursor, _> =
-                    self.client().request(events::READ, &request, ACK_TIMEOUT).await;
+                let answer: Result<events::ReadCursor, _> = client.request(events::READ, &request, ACK_TIMEOUT).await;
                 if let Err(e) = answer {
                     // Not worth a notice: the next message or visit tries again.
                     leptos::logging::debug_warn!("marking #{channel_id} read failed: {}", e.message);
@@ -755,50 +769,68 @@ mod browser {
 
         /// Changes this person's outbox for this organization.
         fn stash(self, change: impl FnOnce(&mut outbox::Outbox)) {
-            if let Some(me) = self.me.with_value(|m| m.as_ref().map(|u| u.id)) {
-                outbox::storage::update(me, &self.slug.get_value(), change);
+            if let Some((me, slug)) = self.outbox_key() {
+                outbox::storage::update(me, &slug, change);
             }
         }
 
+        /// Whose outbox, in which organization (`None` once the page is gone).
+        fn outbox_key(self) -> Option<(i64, String)> {
+            let me = self.me.try_with_value(|m| m.as_ref().map(|u| u.id)).flatten()?;
+            Some((me, self.slug.try_get_value()?))
+        }
+
         /// Sends a message of the list (once at a time): acknowledged, it is
-        /// "sent"; refused, it says why; when the connection fails first, it
-        /// stays "sending…" and goes out again once the connection is back.
+        /// "sent"; refused, it says why. When the connection fails first, it
+        /// stays "sending…" and goes out again once the connection is back;
+        /// when the server says "too fast", again after a pause. The page may
+        /// be gone by the time the answer comes (the person opened another
+        /// channel): the outbox is still kept right, the list no longer.
         fn deliver(self, client_id: String) {
             if !self.in_flight.try_update_value(|f| f.insert(client_id.clone())).unwrap_or(false) {
                 return;
             }
-            let Some(req) = self.timeline.with_untracked(|t| {
+            let request = self.timeline.with_untracked(|t| {
                 t.entries.iter().find(|e| e.message.client_id == client_id).map(|e| events::SendRequest {
                     channel_id: e.message.channel_id,
                     client_id: e.message.client_id.clone(),
                     body: e.message.body.clone(),
                 })
-            }) else {
+            });
+            let (Some(req), Some(key)) = (request, self.outbox_key()) else {
                 self.in_flight.update_value(|f| {
                     f.remove(&client_id);
                 });
                 return;
             };
+            let client = self.client();
             spawn_local(async move {
-                let answer = self.client().request::<_, ChatMessage>(events::SEND, &req, SEND_TIMEOUT).await;
-                self.in_flight.update_value(|f| {
-                    f.remove(&req.client_id);
-                });
+                let answer = client.request::<_, ChatMessage>(events::SEND, &req, SEND_TIMEOUT).await;
+                let stash = |change: &dyn Fn(&mut outbox::Outbox)| outbox::storage::update(key.0, &key.1, change);
+                let _ = self.in_flight.try_update_value(|f| f.remove(&req.client_id));
                 match answer {
                     Ok(stored) => {
-                        self.stash(|o| o.remove(&req.client_id));
-                        self.timeline.update(|t| t.merge(stored, Delivery::Sent));
+                        stash(&|o| o.remove(&req.client_id));
+                        let _ = self.timeline.try_update(|t| t.merge(stored, Delivery::Sent));
                     }
                     // Not answered: still on its way; sent again when the
                     // connection is back (or now, if it already is).
                     Err(e) if e.code == ErrorCode::Transport => {
-                        if self.client().is_connected() {
+                        if client.is_connected() && self.timeline.try_with_untracked(|_| ()).is_some() {
+                            self.deliver(req.client_id);
+                        }
+                    }
+                    // A burst (a full outbox going out at once): again soon.
+                    Err(e) if e.code == ErrorCode::RateLimited => {
+                        TimeoutFuture::new(RATE_LIMITED_PAUSE_MS).await;
+                        if self.timeline.try_with_untracked(|_| ()).is_some() {
                             self.deliver(req.client_id);
                         }
                     }
                     Err(e) => {
-                        self.stash(|o| o.refuse(&req.client_id, &e.message));
-                        self.timeline.update(|t| t.set_delivery(&req.client_id, Delivery::Failed(e.message)));
+                        stash(&|o| o.refuse(&req.client_id, &e.message));
+                        let _ =
+                            self.timeline.try_update(|t| t.set_delivery(&req.client_id, Delivery::Failed(e.message)));
                     }
                 }
             });

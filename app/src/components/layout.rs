@@ -12,6 +12,13 @@ use crate::protocol::OrgSummary;
 #[component]
 pub fn Header() -> impl IntoView {
     let session = use_session();
+    // Signing out leaves no unsent messages behind in this browser.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if session.logout.version().get() > 0 {
+            crate::outbox::storage::forget_all();
+        }
+    });
     let location = use_location();
     // The organization of the page shown, if any: `/o/<slug>/…`.
     let here = Memo::new(move |_| {

@@ -126,7 +126,10 @@ mod browser {
     use leptos::task::spawn_local;
 
     use super::Workspace;
+    use crate::api::channels::list_channels;
+    use crate::errors::ErrorCode;
     use crate::live::{LiveClient, LiveEvent};
+    use crate::outbox;
     use crate::protocol::{Channel, ChannelId, ChatMessage, events};
 
     /// How long a `join` waits for its acknowledgement.
@@ -140,6 +143,8 @@ mod browser {
     pub struct Live {
         pub client: StoredValue<LiveClient, LocalStorage>,
         pub chat: StoredValue<Option<Listener>, LocalStorage>,
+        /// How many times it has connected.
+        connections: StoredValue<u32>,
     }
 
     impl Live {
@@ -147,6 +152,7 @@ mod browser {
             Live {
                 client: StoredValue::new_local(LiveClient::connect(&format!("/{slug}"))),
                 chat: StoredValue::new_local(None),
+                connections: StoredValue::new(0),
             }
         }
     }
@@ -175,6 +181,11 @@ mod browser {
                 for id in joined {
                     follow(ws, id);
                 }
+                ws.live.connections.update_value(|n| *n += 1);
+                if ws.live.connections.get_value() > 1 {
+                    add_missed_channels(ws);
+                }
+                send_waiting(ws);
             }
             return;
         };
@@ -222,6 +233,55 @@ mod browser {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Channels announced while the connection was down (their
+    /// `channel_added` was lost with it): listed and followed now.
+    fn add_missed_channels(ws: Workspace) {
+        let slug = ws.slug.get_value();
+        spawn_local(async move {
+            let Ok(channels) = list_channels(slug).await else { return };
+            for channel in channels {
+                let known = ws.channels.try_with_untracked(|all| all.iter().any(|c| c.id == channel.id));
+                if known != Some(false) {
+                    continue;
+                }
+                let (id, joined) = (channel.id, channel.joined);
+                if joined {
+                    ws.unread.follow(&channel);
+                }
+                ws.add_channel(channel);
+                if joined {
+                    follow(ws, id);
+                }
+            }
+        });
+    }
+
+    /// Sends what waits in the outbox for the channels that are not open
+    /// (written there before the connection went; the open channel's chat
+    /// sends its own, and shows them): each once, by its client id.
+    fn send_waiting(ws: Workspace) {
+        let Some(me) = ws.me else { return };
+        let slug = ws.slug.get_value();
+        let client = ws.live();
+        for parcel in outbox::storage::load(me, &slug).waiting() {
+            if Some(parcel.message.channel_id) == ws.open {
+                continue;
+            }
+            let (client, slug) = (client.clone(), slug.clone());
+            spawn_local(async move {
+                let m = parcel.message;
+                let req = events::SendRequest { channel_id: m.channel_id, client_id: m.client_id, body: m.body };
+                let answer: Result<ChatMessage, _> = client.request(events::SEND, &req, ACK_TIMEOUT).await;
+                match answer {
+                    Ok(_) => outbox::storage::update(me, &slug, |o| o.remove(&req.client_id)),
+                    // Tried again at the next connection.
+                    Err(e) if matches!(e.code, ErrorCode::Transport | ErrorCode::RateLimited) => {}
+                    Err(e) => outbox::storage::update(me, &slug, |o| o.refuse(&req.client_id, &e.message)),
+                }
+            });
         }
     }
 

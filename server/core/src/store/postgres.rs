@@ -291,8 +291,9 @@ pub async fn members_of(pool: &Pool, org_id: i64) -> sqlx::Result<Vec<MemberReco
 }
 
 /// Finds or creates the direct conversation `name` of organization `org_id`
-/// and makes sure each of `people` is in it (a newcomer has read everything
-/// so far), all or nothing; its id and who was added.
+/// and makes sure each of `people` who is a member of the organization is in
+/// it (a newcomer has read everything so far), all or nothing; its id and
+/// who was added.
 pub async fn open_direct(
     pool: &Pool,
     org_id: i64,
@@ -327,12 +328,16 @@ pub async fn open_direct(
     };
     let mut added = Vec::new();
     for &person in people {
+        // Only a member of the organization now: someone removed since the
+        // caller looked is not put in.
         let new = sqlx::query!(
-            "INSERT INTO channel_members (channel_id, user_id, joined_at) VALUES ($1, $2, $3)
+            "INSERT INTO channel_members (channel_id, user_id, joined_at)
+             SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM memberships WHERE org_id = $4 AND user_id = $2)
              ON CONFLICT (channel_id, user_id) DO NOTHING",
             id,
             person,
-            now
+            now,
+            org_id
         )
         .execute(&mut *tx)
         .await?
