@@ -10,7 +10,8 @@
 //! - [`listener`], [`client_addr`]: connections per client address, and who
 //!   a request comes from.
 //! - [`realtime`]: Socket.IO namespaces, middleware and events; [`presence`]:
-//!   who is online in each organization.
+//!   who is online in each organization; [`send_order`]: a socket's sends
+//!   stored in the order it sent them.
 //! - [`http`]: the router and its layers.
 //! - [`shutdown`], [`telemetry`]: signals and logs.
 
@@ -23,6 +24,7 @@ pub mod listener;
 pub mod presence;
 pub mod realtime;
 pub mod request_guard;
+pub mod send_order;
 pub mod shutdown;
 pub mod site;
 pub mod telemetry;

@@ -49,6 +49,7 @@ use tokio_util::task::TaskTracker;
 use tokio_util::task::task_tracker::TaskTrackerToken;
 
 use crate::presence::{Counted, Presence};
+use crate::send_order::{SendQueue, SendTicket};
 use crate::site::Site;
 
 /// Largest Engine.IO packet, and WebSocket frame, accepted (a message is at
@@ -286,6 +287,7 @@ async fn check(socket: &SocketRef, rt: &Realtime) -> Result<Member, Refusal> {
 fn set_up(socket: &SocketRef, member: Member) {
     socket.join([user_room(member.user.id), session_room(&member.token_hash)]);
     socket.extensions.insert(member);
+    socket.extensions.insert(Arc::new(SendQueue::default()));
     socket.on(events::JOIN, on_join);
     socket.on(events::LEAVE, on_leave);
     socket.on(events::SEND, on_send);
@@ -699,11 +701,14 @@ async fn on_open_direct(
 
 async fn on_send(
     socket: SocketRef,
+    ticket: SendTicket,
     TryData(data): TryData<events::SendRequest>,
     ack: AckSender,
     State(rt): State<Realtime>,
     Extension(m): Extension<Member>,
 ) {
+    // Stored in the order this socket sent them.
+    let _turn = ticket.turn().await;
     let Some(InFlight { _token, role, ack }) = start_event(&socket, &rt, &m, ack).await else { return };
     let result = async {
         let req = payload(data, "send")?;

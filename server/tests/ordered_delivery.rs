@@ -317,3 +317,33 @@ async fn membership_changes_are_events_of_the_channel_stream() {
     assert_eq!(history["messages"][1]["body"], "hi all");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_sockets_sends_are_stored_in_the_order_it_sent_them() {
+    let server = TestServer::start_with(|c| c.messages_per_second = 10_000).await;
+    let (owner, _member) = org_with_two_members(&server).await;
+    let general = channel_id(&owner, "acme", "general").await;
+    let mut s = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+    // Sixty sends written back to back, none waiting for its answer.
+    for n in 0..60 {
+        let req = json!({"channel_id": general, "client_id": format!("c{n:03}"), "body": format!("number {n}")});
+        s.send_request("send", &req).await;
+    }
+    let mut answered = 0;
+    while answered < 60 {
+        let (_, ack) = s.next_ack(Duration::from_secs(10)).await.expect("every send answered");
+        assert!(ack.get("ok").is_some(), "{ack}");
+        answered += 1;
+    }
+    let page = owner.ok("history", &[("slug", "acme"), ("channel", "general"), ("limit", "200")]).await;
+    let sent: Vec<&str> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["kind"] == "message")
+        .map(|m| m["client_id"].as_str().unwrap())
+        .collect();
+    let in_order: Vec<String> = (0..60).map(|n| format!("c{n:03}")).collect();
+    assert_eq!(sent, in_order, "stored (and so delivered) in the order sent");
+    server.stop().await;
+}

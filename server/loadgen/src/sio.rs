@@ -1,0 +1,192 @@
+//! One Socket.IO v5 connection over Engine.IO v4's WebSocket transport, as
+//! the load generator needs it: connect to a namespace (with a session
+//! cookie, from a chosen source address), answer pings, emit with ack ids,
+//! and read what the server sends. Packets are encoded and decoded with
+//! socketioxide's common parser, as Confab's own clients do.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use futures::stream::{SplitSink, SplitStream};
+use futures::{SinkExt, StreamExt};
+use serde_json::Value;
+use socketioxide_core::Str;
+use socketioxide_core::packet::{Packet, PacketData};
+use socketioxide_core::parser::{Parse, ParseConfig, ParserState};
+use socketioxide_parser_common::CommonParser;
+use tokio::net::{TcpSocket, TcpStream};
+use tokio::sync::Mutex;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{WebSocketStream, client_async};
+
+type Ws = WebSocketStream<TcpStream>;
+
+/// Why a connection failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SioError {
+    #[error("cannot connect to {addr}: {source}")]
+    Connect { addr: SocketAddr, source: std::io::Error },
+    #[error("websocket: {0}")]
+    WebSocket(Box<tokio_tungstenite::tungstenite::Error>),
+    #[error("the server refused the namespace: {0}")]
+    Refused(String),
+    #[error("the connection closed during the handshake")]
+    ClosedEarly,
+    #[error("unexpected packet during the handshake: {0}")]
+    Unexpected(String),
+}
+
+impl From<tokio_tungstenite::tungstenite::Error> for SioError {
+    fn from(e: tokio_tungstenite::tungstenite::Error) -> Self {
+        SioError::WebSocket(Box::new(e))
+    }
+}
+
+/// What the server sent.
+#[derive(Debug)]
+pub enum Incoming {
+    /// An event: its name and first argument.
+    Event(String, Value),
+    /// The acknowledgement of the request with this id: its first argument.
+    Ack(i64, Value),
+    /// The server disconnected the namespace, or the connection closed.
+    Closed,
+}
+
+/// The writing half; the reader answers pings through it too.
+#[derive(Clone)]
+pub struct Writer {
+    sink: Arc<Mutex<SplitSink<Ws, Message>>>,
+    ns: Arc<str>,
+}
+
+impl Writer {
+    /// Emits `event` with `data`, asking for an acknowledgement when `ack` is set.
+    pub async fn emit(&self, event: &str, data: &Value, ack: Option<i64>) -> Result<(), SioError> {
+        let value = CommonParser.encode_value(data, Some(event)).map_err(|e| SioError::Unexpected(e.to_string()))?;
+        let mut packet = Packet::event(self.ns.to_string(), value);
+        if let Some(id) = ack {
+            packet.inner.set_ack_id(id);
+        }
+        self.send(encode(packet)).await
+    }
+
+    async fn send(&self, frame: String) -> Result<(), SioError> {
+        self.sink.lock().await.send(Message::text(frame)).await?;
+        Ok(())
+    }
+
+    /// Closes the connection.
+    pub async fn close(&self) {
+        let _ = self.sink.lock().await.close().await;
+    }
+}
+
+/// The reading half.
+pub struct Reader {
+    stream: SplitStream<Ws>,
+    writer: Writer,
+}
+
+impl Reader {
+    /// The next event or acknowledgement of this namespace (pings are
+    /// answered on the way).
+    pub async fn next(&mut self) -> Incoming {
+        loop {
+            let Some(Ok(frame)) = self.stream.next().await else { return Incoming::Closed };
+            let Message::Text(text) = frame else {
+                if matches!(frame, Message::Close(_)) {
+                    return Incoming::Closed;
+                }
+                continue;
+            };
+            let text = text.as_str();
+            if text == "2" {
+                if self.writer.send("3".into()).await.is_err() {
+                    return Incoming::Closed;
+                }
+                continue;
+            }
+            let Some(body) = text.strip_prefix('4') else { continue };
+            let Ok(packet) = decode(body) else { continue };
+            if *packet.ns != *self.writer.ns {
+                continue;
+            }
+            match packet.inner {
+                PacketData::Event(mut value, _) => {
+                    let Ok(name) = CommonParser.read_event(&value).map(str::to_owned) else { continue };
+                    let data = CommonParser.decode_value::<Value>(&mut value, true).unwrap_or_default();
+                    return Incoming::Event(name, data);
+                }
+                PacketData::EventAck(mut value, id) => {
+                    let data = CommonParser.decode_value::<Value>(&mut value, false).unwrap_or_default();
+                    return Incoming::Ack(id, data);
+                }
+                PacketData::Disconnect => return Incoming::Closed,
+                _ => {}
+            }
+        }
+    }
+}
+
+fn encode(packet: Packet) -> String {
+    match CommonParser.encode(packet) {
+        socketioxide_core::Value::Str(s, _) => format!("4{}", s.as_str()),
+        socketioxide_core::Value::Bytes(_) => String::new(),
+    }
+}
+
+fn decode(body: &str) -> Result<Packet, String> {
+    CommonParser
+        .decode_str(&ParseConfig::default(), &ParserState::default(), Str::from(body.to_owned()))
+        .map_err(|e| format!("{e:?}"))
+}
+
+/// Connects to namespace `ns` of the server at `addr`, from `local` if given,
+/// sending `cookie` with the handshake.
+pub async fn connect(
+    addr: SocketAddr,
+    ns: &str,
+    cookie: Option<&str>,
+    local: Option<IpAddr>,
+) -> Result<(Writer, Reader), SioError> {
+    let socket = if addr.is_ipv4() { TcpSocket::new_v4() } else { TcpSocket::new_v6() }
+        .map_err(|source| SioError::Connect { addr, source })?;
+    if let Some(ip) = local {
+        socket.bind(SocketAddr::new(ip, 0)).map_err(|source| SioError::Connect { addr, source })?;
+    }
+    let stream = socket.connect(addr).await.map_err(|source| SioError::Connect { addr, source })?;
+    let _ = stream.set_nodelay(true);
+    let mut request = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket").into_client_request()?;
+    if let Some(cookie) = cookie {
+        request.headers_mut().insert("Cookie", cookie.parse().map_err(|_| SioError::Unexpected("cookie".into()))?);
+    }
+    let (ws, _) = client_async(request, stream).await?;
+    let (sink, mut stream) = ws.split();
+    let writer = Writer { sink: Arc::new(Mutex::new(sink)), ns: Arc::from(ns) };
+    // Engine.IO open, then the namespace's CONNECT (or CONNECT_ERROR).
+    let mut opened = false;
+    loop {
+        let Some(Ok(Message::Text(text))) = stream.next().await else { return Err(SioError::ClosedEarly) };
+        let text = text.as_str();
+        if !opened {
+            if !text.starts_with('0') {
+                return Err(SioError::Unexpected(text.chars().take(80).collect()));
+            }
+            opened = true;
+            writer.send(encode(Packet::connect(ns.to_owned(), None))).await?;
+            continue;
+        }
+        if text == "2" {
+            writer.send("3".into()).await?;
+            continue;
+        }
+        if let Some(rest) = text.strip_prefix("44") {
+            return Err(SioError::Refused(rest.chars().take(200).collect()));
+        }
+        if text.starts_with("40") {
+            return Ok((writer.clone(), Reader { stream, writer }));
+        }
+    }
+}
