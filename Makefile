@@ -57,11 +57,15 @@ test-e2e-release:
 	$(MAKE) -j2 release-site release-server
 	cd end2end && CONFAB_E2E_RELEASE=1 npx playwright test
 
-## Benchmarks, printed as figures (never pass/fail): server CPU per wasm
-## download, from files compressed at build time and compressed per request.
+## Benchmarks, printed as figures (never pass/fail): Confab side by side with
+## the reference Node socket.io server (fan-out, latency, CPU, memory; the
+## table is BENCHMARKS.md's), then server CPU per wasm download.
 bench:
 	scripts/setup.sh
 	$(MAKE) -j2 release-site release-server
+	cargo build --release --locked -p confab-loadgen
+	cd server/loadgen/reference && npm ci --no-audit --no-fund
+	ulimit -n "$$(ulimit -Hn)"; target/release/bench
 	scripts/bench-static.sh
 
 lint:
