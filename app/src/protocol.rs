@@ -288,12 +288,20 @@ pub mod events {
         pub user_ids: Vec<super::UserId>,
     }
 
-    /// Server → client: someone came online (their first socket in the
+    /// Server → client: who came online (their first socket in the
     /// organization connected) or went offline (their last one has been gone
-    /// for a few seconds, so a reload does not flicker): `Presence`.
+    /// for a few seconds, so a reload does not flicker), in batches
+    /// (`PresenceChanges`, at most every half second). Each change says where
+    /// someone stands now: applying it twice changes nothing.
     pub const PRESENCE: &str = "presence";
 
     /// Payload of `presence`.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct PresenceChanges {
+        pub changes: Vec<Presence>,
+    }
+
+    /// Where one person stands now.
     #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
     pub struct Presence {
         pub user_id: super::UserId,

@@ -153,6 +153,7 @@ async fn serve(
     let closer = tokio::spawn(realtime::close_revoked(live.io.clone(), service.clone(), service.revocations()));
     let delivery = tokio::spawn(realtime::deliver_events(live.io.clone(), service.channel_events()));
     let notices = tokio::spawn(realtime::forward_notices(live.io.clone(), service.user_notices()));
+    let presence = tokio::spawn(live.presence.clone().push_changes(live.io.clone()));
     let sweeper = tokio::spawn({
         let (service, every) = (service.clone(), Duration::from_secs(config.session_sweep_secs.max(1)));
         async move {
@@ -170,6 +171,7 @@ async fn serve(
         closer.abort();
         sweeper.abort();
         notices.abort();
+        presence.abort();
         // Answer the live events in flight, refuse new ones, then tell every
         // live client the server is going away and close it; axum then
         // finishes the HTTP requests in flight, and the database closes last.

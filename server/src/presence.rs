@@ -2,14 +2,16 @@
 //! any of their sockets is connected to the organization's namespace, and for
 //! a grace period after the last one went, so a reload or a short network
 //! blip does not flicker. A socket is told who is online as it connects
-//! (`online`); then every change is pushed to the namespace (`presence`).
+//! (`online`); the changes are then pushed to the namespace in batches
+//! (`presence`, at most every [`FLUSH_EVERY`]), so a crowd reconnecting at
+//! once (after a restart) costs one push per batch to each socket, not one
+//! per person.
 //!
-//! The list and the pushes are kept consistent by doing both under one lock:
-//! a socket's `online` list and the changes it hears afterwards never
-//! contradict each other.
+//! Every change says where someone stands now ("online", "offline"), so
+//! hearing one twice changes nothing; lists and batches are made under one
+//! lock, so a socket never hears anything older than its list.
 
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -18,8 +20,8 @@ use app::protocol::events;
 use socketioxide::SocketIo;
 use socketioxide::extract::SocketRef;
 
-/// A person in an organization.
-type Key = (String, i64);
+/// How often at most the changes are pushed.
+pub const FLUSH_EVERY: Duration = Duration::from_millis(500);
 
 /// Where one person stands in one organization.
 #[derive(Debug, Default)]
@@ -31,10 +33,17 @@ struct Standing {
     generation: u64,
 }
 
+/// One organization's people online, and what changed since the last push.
+#[derive(Debug, Default)]
+struct OrgPresence {
+    online: HashMap<i64, Standing>,
+    changed: HashMap<i64, bool>,
+}
+
 /// The presence of everyone, on this node; clones share it.
 #[derive(Clone)]
 pub struct Presence {
-    people: Arc<Mutex<HashMap<Key, Standing>>>,
+    orgs: Arc<Mutex<HashMap<String, OrgPresence>>>,
     grace: Duration,
 }
 
@@ -46,50 +55,47 @@ pub struct Counted(AtomicBool);
 impl Presence {
     /// `grace`: how long someone stays online after their last socket went.
     pub fn new(grace: Duration) -> Self {
-        Presence { people: Arc::default(), grace }
+        Presence { orgs: Arc::default(), grace }
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<Key, Standing>> {
-        self.people.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, OrgPresence>> {
+        self.orgs.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// A socket of `user_id` connected to `org_slug`'s namespace: it hears who
-    /// is online, and if its person was offline, everyone hears they came.
-    pub fn arrive(&self, io: &SocketIo, socket: &SocketRef, org_slug: &str, user_id: i64, counted: &Counted) {
-        let mut people = self.lock();
+    /// is online, and if its person was offline, the next push says they came.
+    pub fn arrive(&self, socket: &SocketRef, org_slug: &str, user_id: i64, counted: &Counted) {
+        let mut orgs = self.lock();
         // Gone already (its disconnect ran first): it must not count.
         if !socket.connected() || counted.0.swap(true, Ordering::SeqCst) {
             return;
         }
-        let key = (org_slug.to_owned(), user_id);
+        let org = orgs.entry(org_slug.to_owned()).or_default();
         // Not online before, nor within a grace period: news.
-        let came = !people.contains_key(&key);
-        let standing = people.entry(key).or_default();
+        if !org.online.contains_key(&user_id) {
+            org.changed.insert(user_id, true);
+        }
+        let standing = org.online.entry(user_id).or_default();
         standing.sockets += 1;
         standing.generation += 1;
-        let user_ids: Vec<i64> =
-            people.iter().filter(|((org, _), _)| org == org_slug).map(|((_, id), _)| *id).collect();
+        let user_ids: Vec<i64> = org.online.keys().copied().collect();
         if let Err(e) = socket.emit(events::ONLINE, &events::Online { user_ids }) {
             tracing::debug!(socket_id = %socket.id, error = %e, "online list not sent");
-        }
-        if came {
-            tell_everyone(io, org_slug, &events::Presence { user_id, online: true }, Some(socket));
         }
     }
 
     /// A socket that [`Presence::arrive`] counted is gone: if it was its
     /// person's last, they go offline once the grace period ends without a
     /// new one.
-    pub fn depart(&self, io: &SocketIo, org_slug: &str, user_id: i64, counted: &Counted) {
-        let key = (org_slug.to_owned(), user_id);
+    pub fn depart(&self, org_slug: &str, user_id: i64, counted: &Counted) {
         let generation = {
             // Under the lock, like `arrive`: a socket is counted and taken
             // away in one order, whichever of the two runs first.
-            let mut people = self.lock();
+            let mut orgs = self.lock();
             if !counted.0.swap(false, Ordering::SeqCst) {
                 return;
             }
-            let Some(standing) = people.get_mut(&key) else { return };
+            let Some(standing) = orgs.get_mut(org_slug).and_then(|o| o.online.get_mut(&user_id)) else { return };
             standing.sockets = standing.sockets.saturating_sub(1);
             if standing.sockets > 0 {
                 return;
@@ -97,31 +103,45 @@ impl Presence {
             standing.generation += 1;
             standing.generation
         };
-        let (this, io) = (self.clone(), io.clone());
+        let (this, org_slug) = (self.clone(), org_slug.to_owned());
         tokio::spawn(async move {
             tokio::time::sleep(this.grace).await;
-            let mut people = this.lock();
-            let Entry::Occupied(standing) = people.entry(key) else { return };
-            if standing.get().sockets > 0 || standing.get().generation != generation {
-                return;
+            let mut orgs = this.lock();
+            let Some(org) = orgs.get_mut(&org_slug) else { return };
+            let gone = org.online.get(&user_id).is_some_and(|s| s.sockets == 0 && s.generation == generation);
+            if gone {
+                org.online.remove(&user_id);
+                org.changed.insert(user_id, false);
             }
-            let ((org_slug, user_id), _) = standing.remove_entry();
-            tell_everyone(&io, &org_slug, &events::Presence { user_id, online: false }, None);
         });
+    }
+
+    /// Pushes each organization's changes to its sockets, every
+    /// [`FLUSH_EVERY`], until the server stops.
+    pub async fn push_changes(self, io: SocketIo) {
+        let mut ticks = tokio::time::interval(FLUSH_EVERY);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let mut orgs = self.lock();
+            for (slug, org) in orgs.iter_mut().filter(|(_, o)| !o.changed.is_empty()) {
+                let changes =
+                    org.changed.drain().map(|(user_id, online)| events::Presence { user_id, online }).collect();
+                tell_everyone(&io, slug, &events::PresenceChanges { changes });
+            }
+            orgs.retain(|_, o| !o.online.is_empty());
+        }
     }
 }
 
-/// Sends a presence change to every socket of the namespace but `except`, as
-/// it can take it now (a socket whose queue is full misses it, and has it
-/// right again when it reconnects).
-fn tell_everyone(io: &SocketIo, org_slug: &str, change: &events::Presence, except: Option<&SocketRef>) {
+/// Sends presence changes to every socket of the namespace, as it can take
+/// them now (a socket whose queue is full misses them, and has them right
+/// again when it reconnects).
+fn tell_everyone(io: &SocketIo, org_slug: &str, changes: &events::PresenceChanges) {
     let Some(ns) = io.of(format!("/{org_slug}")) else { return };
     for socket in ns.sockets() {
-        if except.is_some_and(|e| e.id == socket.id) {
-            continue;
-        }
-        if let Err(e) = socket.emit(events::PRESENCE, change) {
-            tracing::debug!(socket_id = %socket.id, error = %e, "presence change not sent");
+        if let Err(e) = socket.emit(events::PRESENCE, changes) {
+            tracing::debug!(socket_id = %socket.id, error = %e, "presence changes not sent");
         }
     }
 }

@@ -88,6 +88,8 @@ pub struct LiveSettings {
 pub struct Live {
     pub io: SocketIo,
     in_flight: TaskTracker,
+    /// Who is online; its changes are pushed by [`Presence::push_changes`].
+    pub presence: Presence,
 }
 
 impl Live {
@@ -209,6 +211,7 @@ const CUT_OFF_RETRY: Duration = Duration::from_millis(200);
 /// Builds the Socket.IO layer and its handle; the layer serves `/socket.io/`.
 pub fn layer(service: Service, site: Arc<Site>, settings: LiveSettings) -> (SocketIoLayer, Live) {
     let in_flight = TaskTracker::new();
+    let presence = Presence::new(settings.presence_grace);
     let (layer, io) = SocketIo::builder()
         .max_buffer_size(settings.socket_queue.max(16))
         .max_payload(MAX_PAYLOAD_BYTES)
@@ -223,11 +226,11 @@ pub fn layer(service: Service, site: Arc<Site>, settings: LiveSettings) -> (Sock
             sockets: HeldCounts::default(),
             max_sockets_per_user: settings.max_sockets_per_user,
             in_flight: in_flight.clone(),
-            presence: Presence::new(settings.presence_grace),
+            presence: presence.clone(),
         })
         .build_layer();
     io.dyn_ns("/{org}", on_connect.with(admit)).expect("the namespace pattern is valid");
-    (layer, Live { io, in_flight })
+    (layer, Live { io, in_flight, presence })
 }
 
 /// Namespace middleware: Origin, session, membership; then it sets the socket
@@ -299,11 +302,10 @@ fn set_up(socket: &SocketRef, member: Member) {
     socket.on_disconnect(
         async |socket: SocketRef,
                reason: DisconnectReason,
-               io: SocketIo,
                State(rt): State<Realtime>,
                MaybeExtension(m): MaybeExtension<Member>| {
             let Some(m) = m else { return };
-            rt.presence.depart(&io, &m.org_slug, m.user.id, &m.present);
+            rt.presence.depart(&m.org_slug, m.user.id, &m.present);
             tracing::info!(user_id = m.user.id, org = %m.org_slug, socket_id = %socket.id, ?reason, "socket disconnected");
         },
     );
@@ -320,7 +322,7 @@ fn origin_allowed(headers: &http::HeaderMap, site: &Site) -> bool {
     origin.to_str().is_ok_and(|o| site.origin_allowed(o, host))
 }
 
-async fn on_connect(socket: SocketRef, io: SocketIo, State(rt): State<Realtime>, Extension(member): Extension<Member>) {
+async fn on_connect(socket: SocketRef, State(rt): State<Realtime>, Extension(member): Extension<Member>) {
     // The socket is in its session's room now, so from here on a sign-out
     // closes it; check once more for one that came while it was admitted.
     if let Err(e) = rt.service.session_role(&member.token_hash, member.org_id).await {
@@ -328,7 +330,7 @@ async fn on_connect(socket: SocketRef, io: SocketIo, State(rt): State<Realtime>,
         let _ = socket.disconnect();
         return;
     }
-    rt.presence.arrive(&io, &socket, &member.org_slug, member.user.id, &member.present);
+    rt.presence.arrive(&socket, &member.org_slug, member.user.id, &member.present);
     tracing::info!(
         user_id = member.user.id,
         user = %member.user.username,

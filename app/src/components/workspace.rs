@@ -222,12 +222,14 @@ mod browser {
                 }
             }
             events::PRESENCE => {
-                if let Ok(change) = serde_json::from_value::<events::Presence>(data) {
+                if let Ok(batch) = serde_json::from_value::<events::PresenceChanges>(data) {
                     ws.online.update(|set| {
-                        if change.online {
-                            set.insert(change.user_id);
-                        } else {
-                            set.remove(&change.user_id);
+                        for change in batch.changes {
+                            if change.online {
+                                set.insert(change.user_id);
+                            } else {
+                                set.remove(&change.user_id);
+                            }
                         }
                     });
                 }
