@@ -711,13 +711,31 @@ async fn on_send(
 ) {
     // Stored in the order this socket sent them.
     let _turn = ticket.turn().await;
-    let Some(InFlight { _token, role, ack }) = start_event(&socket, &rt, &m, ack).await else { return };
-    let result = async {
-        let req = payload(data, "send")?;
-        let (message, created) = rt
-            .service
-            .post_message(&m.user, m.org_id, &m.org_slug, role, req.channel_id, &req.client_id, &req.body)
-            .await?;
+    // Taken before looking, so a stop that comes after the look waits for it.
+    let _token = rt.in_flight.token();
+    if rt.in_flight.is_closed() {
+        return reply::<()>(ack, Err(CoreError::Stopping));
+    }
+    let req = match payload(data, "send") {
+        Ok(req) => req,
+        Err(e) => return reply::<()>(ack, Err::<(), ApiError>(e)),
+    };
+    // The session, the membership and the channel, checked as they are now
+    // in one look (the other events ask `still_admitted` first).
+    let posted = rt
+        .service
+        .post_for_session(&m.token_hash, &m.user, m.org_id, &m.org_slug, req.channel_id, &req.client_id, &req.body)
+        .await;
+    let result = match posted {
+        Ok(result) => result,
+        Err(ended) => {
+            reply::<()>(ack, Err(ended));
+            tracing::info!(user_id = m.user.id, org = %m.org_slug, socket_id = %socket.id, "closing a socket whose session or membership ended");
+            let _ = socket.clone().disconnect();
+            return;
+        }
+    };
+    let result = result.map(|(message, created)| {
         tracing::info!(
             message_id = message.id,
             seq = message.seq,
@@ -727,11 +745,10 @@ async fn on_send(
             retry = !created,
             "message stored"
         );
-        // The service published it (if new); `deliver_events` sends it to the
-        // room, this socket included, in order.
-        Ok::<_, ApiError>(ChatMessage::from(message))
-    }
-    .await;
+        // The service published it (if new); `deliver_events` sends it to
+        // the room, this socket included, in order.
+        ChatMessage::from(message)
+    });
     reply(ack, result);
 }
 

@@ -322,16 +322,68 @@ impl Service {
         client_id: &str,
         body: &str,
     ) -> CoreResult<(Message, bool)> {
-        let client_id = rules::client_id(client_id)?;
+        let (client_id, body) = self.message_input(user, client_id, body)?;
+        let channel = self.readable_channel(user, org_id, role, channel_id).await?;
+        self.store_message(user, org_slug, role, channel, client_id, body).await
+    }
+
+    /// [`Service::post_message`] for a live connection of session
+    /// `token_hash`: its session, membership and the channel are checked as
+    /// they are now, in one query. `Err` when the session or membership has
+    /// ended (the connection should close); else the send's own outcome.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn post_for_session(
+        &self,
+        token_hash: &str,
+        user: &User,
+        org_id: i64,
+        org_slug: &str,
+        channel_id: i64,
+        client_id: &str,
+        body: &str,
+    ) -> Result<CoreResult<(Message, bool)>, CoreError> {
+        let (client_id, body) = match self.message_input(user, client_id, body) {
+            Ok(input) => input,
+            Err(e) => return Ok(Err(e)),
+        };
+        let looked = match self.store.session_channel(token_hash, org_id, channel_id).await {
+            Ok(looked) => looked,
+            Err(e) => return Ok(Err(fail("checking session")(e))),
+        };
+        let Some((role, channel)) = looked else {
+            // Ended: which of the two, in the words `session_role` has.
+            return Err(self.session_role(token_hash, org_id).await.err().unwrap_or(CoreError::Unauthenticated));
+        };
+        let Some(channel) = channel.filter(|c| access::read_channel(role, c.kind, c.joined).is_ok()) else {
+            return Ok(Err(CoreError::not_found("There is no such channel in this organization.")));
+        };
+        Ok(self.store_message(user, org_slug, role, channel, client_id, body).await)
+    }
+
+    /// A message's id and body, checked, within the sender's rate.
+    fn message_input(&self, user: &User, client_id: &str, body: &str) -> CoreResult<(String, String)> {
+        let client_id = rules::client_id(client_id)?.to_owned();
         let body = rules::message_body(body)?;
         if self.message_rate.check_key(&user.id).is_err() {
             tracing::info!(user_id = user.id, "message refused: sending too fast");
             return Err(CoreError::rate_limited("You are sending messages too fast; wait a moment and send again."));
         }
-        let channel = self.readable_channel(user, org_id, role, channel_id).await?;
+        Ok((client_id, body))
+    }
+
+    /// Stores a checked message in a channel the user may read, if they may
+    /// post there, and publishes it.
+    async fn store_message(
+        &self,
+        user: &User,
+        org_slug: &str,
+        role: Role,
+        channel: Channel,
+        client_id: String,
+        body: String,
+    ) -> CoreResult<(Message, bool)> {
         access::post(role, channel.kind, channel.joined)?;
-        let (store, channel_id, client_id, author) =
-            (self.store.clone(), channel.id, client_id.to_owned(), user.clone());
+        let (store, channel_id, author) = (self.store.clone(), channel.id, user.clone());
         let stored = self
             .events
             .write(org_slug, channel_id, async move {

@@ -64,9 +64,8 @@ impl Store {
         author: &User,
         body: &str,
     ) -> StoreResult<Stored> {
-        if let Some(message) = self.message_by_client_id(channel_id, client_id).await? {
-            return Ok(Stored { message, created: false });
-        }
+        // Inserted straight away: a retry (rare) is told by the unique
+        // client id, which costs the first try no extra query.
         let now = now_ms();
         match on_db!(self, insert_message(channel_id, client_id, author.id, body, now)).map_err(StoreError::from) {
             Ok((id, seq)) => Ok(Stored {
@@ -83,8 +82,8 @@ impl Store {
                 },
                 created: true,
             }),
-            // A concurrent retry with the same client id won the race; the
-            // transaction rolled back, so no seq was used up.
+            // Stored before (a retry), or by a concurrent retry that won the
+            // race: the transaction rolled back, so no seq was used up.
             Err(StoreError::Conflict(_)) => match self.message_by_client_id(channel_id, client_id).await? {
                 Some(message) => Ok(Stored { message, created: false }),
                 None => Err(StoreError::Conflict("messages.client_id".into())),

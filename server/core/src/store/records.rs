@@ -19,6 +19,19 @@ pub struct ChannelRecord {
     pub unread: i64,
 }
 
+/// A session's stored role in an organization, and one of its channels if
+/// it exists there (the columns are empty otherwise).
+#[derive(Debug)]
+pub struct SessionChannelRecord {
+    pub role: String,
+    pub id: Option<i64>,
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub last_seq: Option<i64>,
+    /// Whether the session's user has joined it (0 or 1).
+    pub joined: i64,
+}
+
 /// An organization with a member's stored role.
 #[derive(Debug)]
 pub struct MembershipRecord {

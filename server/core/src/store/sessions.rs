@@ -1,8 +1,8 @@
 //! Sessions, keyed by the SHA-256 hash of their token.
 
-use super::{Store, StoreResult, now_ms, on_db};
-use crate::kinds::Role;
-use crate::model::User;
+use super::{Store, StoreError, StoreResult, now_ms, on_db};
+use crate::kinds::{ChannelKind, Role};
+use crate::model::{Channel, User};
 
 impl Store {
     pub async fn create_session(&self, token_hash: &str, user_id: i64, ttl_ms: i64) -> StoreResult<()> {
@@ -25,6 +25,29 @@ impl Store {
     pub async fn session_role(&self, token_hash: &str, org_id: i64) -> StoreResult<Option<Role>> {
         let role = on_db!(self, session_role(token_hash, now_ms(), org_id))?;
         role.map(|r| super::orgs::role(&r)).transpose()
+    }
+
+    /// [`Store::session_role`], and channel `channel_id` of the organization
+    /// as the session's user sees it (`None` if there is no such channel
+    /// there), in one query: `None` when the session or membership has ended.
+    pub async fn session_channel(
+        &self,
+        token_hash: &str,
+        org_id: i64,
+        channel_id: i64,
+    ) -> StoreResult<Option<(Role, Option<Channel>)>> {
+        let Some(r) = on_db!(self, session_channel(token_hash, now_ms(), org_id, channel_id))? else { return Ok(None) };
+        let role = super::orgs::role(&r.role)?;
+        let channel = match (r.id, r.name, r.kind, r.last_seq) {
+            (Some(id), Some(name), Some(kind), Some(last_seq)) => {
+                let kind = ChannelKind::parse(&kind)
+                    .ok_or_else(|| StoreError::Unknown(format!("kind {kind:?} of channel {id}")))?;
+                let joined = r.joined != 0;
+                Some(Channel { id, org_id, name, kind, last_seq, joined, last_read_seq: 0, unread: 0 })
+            }
+            _ => None,
+        };
+        Ok(Some((role, channel)))
     }
 
     /// Removes the expired sessions; returns whose they were and their hashes.

@@ -81,6 +81,32 @@ pub async fn session_role(pool: &Pool, token_hash: &str, now: i64, org_id: i64) 
     .await
 }
 
+/// A session's role in an organization and, in the same look, one of its
+/// channels as the session's user sees it (for a live connection's `send`).
+pub async fn session_channel(
+    pool: &Pool,
+    token_hash: &str,
+    now: i64,
+    org_id: i64,
+    channel_id: i64,
+) -> sqlx::Result<Option<SessionChannelRecord>> {
+    sqlx::query_as!(
+        SessionChannelRecord,
+        r#"SELECT m.role AS "role!", c.id AS "id?", c.name AS "name?", c.kind AS "kind?", c.last_seq AS "last_seq?",
+                  (SELECT COUNT(*) FROM channel_members cm WHERE cm.channel_id = ?4 AND cm.user_id = s.user_id) AS "joined!: i64"
+           FROM sessions s
+           JOIN memberships m ON m.user_id = s.user_id AND m.org_id = ?3
+           LEFT JOIN channels c ON c.id = ?4 AND c.org_id = ?3
+           WHERE s.token_hash = ?1 AND s.expires_at > ?2"#,
+        token_hash,
+        now,
+        org_id,
+        channel_id
+    )
+    .fetch_optional(pool)
+    .await
+}
+
 pub async fn delete_expired_sessions(pool: &Pool, now: i64) -> sqlx::Result<Vec<ExpiredSession>> {
     sqlx::query_as!(
         ExpiredSession,
