@@ -470,12 +470,19 @@ pub async fn deliver_events(io: SocketIo, mut feed: mpsc::Receiver<Feed>) {
         };
         let Some(ns) = io.of(format!("/{org_slug}")) else { continue };
         let (channel_id, seq) = (event.channel_id(), event.seq());
-        // Put in its wire form once, for every socket.
-        let wire = match event {
+        // Serialized once, for every socket (each then only copies it).
+        let (name, wire) = match event {
             ChannelEvent::Message(message) => (events::MESSAGE, ChatMessage::from(message)),
         };
+        let json = match serde_json::value::to_raw_value(&wire) {
+            Ok(json) => json,
+            Err(e) => {
+                tracing::error!(channel_id, seq, error = %e, "event not serialized");
+                continue;
+            }
+        };
         for socket in ns.to(channel_room(channel_id)).sockets() {
-            let sent = socket.emit(wire.0, &wire.1);
+            let sent = socket.emit(name, &*json);
             match sent {
                 Ok(()) => {}
                 Err(SendError::Socket(SocketError::InternalChannelFull)) => {
@@ -763,6 +770,16 @@ mod tests {
             h.insert(http::header::ORIGIN, o.parse().unwrap());
         }
         h
+    }
+
+    /// What `deliver_events` sends, serialized once: each socket's packet
+    /// carries it verbatim.
+    #[test]
+    fn a_serialized_event_goes_out_as_it_is() {
+        use socketioxide_core::parser::Parse;
+        let json = serde_json::value::to_raw_value(&serde_json::json!({"seq": 7, "body": "hé \"quoted\""})).unwrap();
+        let value = socketioxide_parser_common::CommonParser.encode_value(&*json, Some("message")).unwrap();
+        assert_eq!(value.as_str().unwrap().as_str(), r#"["message",{"body":"hé \"quoted\"","seq":7}]"#);
     }
 
     #[test]
