@@ -72,8 +72,11 @@ impl HashPool {
         let slot = self.per_client.claim(ClientKey::of(client), self.per_client_limit).ok_or(PoolError::ClientBusy)?;
         let (done, result) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |hasher| {
-            let _slot = slot;
-            let _ = done.send(hash(hasher));
+            let value = hash(hasher);
+            // Given back before the answer, so the caller's next hash finds
+            // its share free (a panic gives it back while unwinding).
+            drop(slot);
+            let _ = done.send(value);
         });
         self.jobs.try_send(job).map_err(|e| match e {
             TrySendError::Full(_) => PoolError::Busy,
