@@ -1,12 +1,5 @@
-import { test, expect, type Page, type APIRequestContext } from "@playwright/test";
-import { open, register, unique, PASSWORD } from "./helpers";
-
-/** Calls a server function as a script would (JSON back, no redirects). */
-async function call(api: APIRequestContext, name: string, form: Record<string, string>) {
-  const res = await api.post(`/api/${name}`, { form, maxRedirects: 0, headers: { Accept: "application/json" } });
-  expect(res.status(), `${name}: ${await res.text()}`).toBeLessThan(400);
-  return res.json().catch(() => null);
-}
+import { test, expect, type Page } from "@playwright/test";
+import { call, open, register, unique, PASSWORD } from "./helpers";
 
 function member(page: Page, name: string) {
   return page.getByRole("region", { name: "Members" }).locator("li.member").filter({ hasText: name });

@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type Page } from "@playwright/test";
 
 /** A name no other test run has used. */
 export function unique(prefix: string): string {
@@ -21,4 +21,11 @@ export async function register(page: Page, username: string) {
   await form.getByLabel(/^Password/).fill(PASSWORD);
   await form.getByRole("button", { name: "Create account" }).click();
   await expect(page.getByTestId("whoami")).toHaveText(username);
+}
+
+/** Calls a server function as a script would (JSON back, no redirects). */
+export async function call(api: APIRequestContext, name: string, form: Record<string, string>) {
+  const res = await api.post(`/api/${name}`, { form, maxRedirects: 0, headers: { Accept: "application/json" } });
+  expect(res.status(), `${name}: ${await res.text()}`).toBeLessThan(400);
+  return res.json().catch(() => null);
 }

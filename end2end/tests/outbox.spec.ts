@@ -1,11 +1,16 @@
-import { test, expect, type APIRequestContext } from "@playwright/test";
-import { open, register, unique } from "./helpers";
+import { test, expect, type Page } from "@playwright/test";
+import { call, open, register, unique } from "./helpers";
 
-/** Calls a server function as a script would (JSON back, no redirects). */
-async function call(api: APIRequestContext, name: string, form: Record<string, string>) {
-  const res = await api.post(`/api/${name}`, { form, maxRedirects: 0, headers: { Accept: "application/json" } });
-  expect(res.status(), `${name}: ${await res.text()}`).toBeLessThan(400);
-  return res.json().catch(() => null);
+/** The network goes, and when it comes back the live server stays out of
+ * reach (the page itself still loads) until the returned function is called. */
+async function cutLiveConnection(page: Page): Promise<() => void> {
+  let reachable = false;
+  await page.routeWebSocket(/\/socket\.io\//, (ws) => (reachable ? ws.connectToServer() : ws.close()));
+  await page.context().setOffline(true);
+  await expect(page.getByRole("status")).toHaveText("Connection lost; reconnecting…");
+  return () => {
+    reachable = true;
+  };
 }
 
 test("a message written offline waits in the outbox across a reload and is delivered once", async ({ browser }) => {
@@ -17,12 +22,7 @@ test("a message written offline waits in the outbox across a reload and is deliv
   const status = page.getByRole("status");
   await expect(status).toHaveText("Live");
 
-  // The network goes; when it comes back, the live server stays out of reach
-  // for a while (the page itself still loads).
-  let reachable = false;
-  await page.routeWebSocket(/\/socket\.io\//, (ws) => (reachable ? ws.connectToServer() : ws.close()));
-  await page.context().setOffline(true);
-  await expect(status).toHaveText("Connection lost; reconnecting…");
+  const reconnect = await cutLiveConnection(page);
 
   const text = `written offline ${unique("m")}`;
   const box = page.getByRole("textbox", { name: "Message" });
@@ -39,7 +39,7 @@ test("a message written offline waits in the outbox across a reload and is deliv
   await expect(status).not.toHaveText("Live");
 
   // The live server is back: it goes out by itself, once.
-  reachable = true;
+  reconnect();
   await expect(status).toHaveText("Live", { timeout: 20_000 });
   await expect(mine.locator(".delivery")).toHaveText("sent");
   const page1 = await call(page.request, "history", { slug, channel: "general" });
@@ -99,10 +99,7 @@ test("what waits in the outbox goes out from any page of the organization", asyn
   const status = page.getByRole("status");
   await expect(status).toHaveText("Live");
 
-  let reachable = false;
-  await page.routeWebSocket(/\/socket\.io\//, (ws) => (reachable ? ws.connectToServer() : ws.close()));
-  await page.context().setOffline(true);
-  await expect(status).toHaveText("Connection lost; reconnecting…");
+  const reconnect = await cutLiveConnection(page);
   const text = `left behind ${unique("m")}`;
   const box = page.getByRole("textbox", { name: "Message" });
   await box.fill(text);
@@ -113,7 +110,7 @@ test("what waits in the outbox goes out from any page of the organization", asyn
   await page.context().setOffline(false);
   await page.getByRole("region", { name: "Channels" }).getByRole("link", { name: /random/ }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("# random");
-  reachable = true;
+  reconnect();
   await expect(status).toHaveText("Live", { timeout: 20_000 });
   await expect
     .poll(async () => {

@@ -1,5 +1,5 @@
 import { test, expect, type Browser, type Page, type APIRequestContext } from "@playwright/test";
-import { open, PASSWORD } from "./helpers";
+import { call, open, PASSWORD } from "./helpers";
 
 // The pictures in docs/screenshots (shown in the README), taken from a real
 // server: `make screenshots`. Skipped in the normal test run.
@@ -8,12 +8,6 @@ test.skip(!process.env.CONFAB_SCREENSHOTS, "set CONFAB_SCREENSHOTS=1 (make scree
 const OUT = "../docs/screenshots";
 const DESKTOP = { width: 1280, height: 760 };
 const PHONE = { width: 390, height: 780 };
-
-async function call(api: APIRequestContext, name: string, form: Record<string, string>) {
-  const res = await api.post(`/api/${name}`, { form, maxRedirects: 0, headers: { Accept: "application/json" } });
-  expect(res.status(), `${name}: ${await res.text()}`).toBeLessThan(400);
-  return res.json().catch(() => null);
-}
 
 /** A person signed in, in a browser of their own. */
 async function person(browser: Browser, username: string, viewport = DESKTOP): Promise<Page> {

@@ -351,14 +351,27 @@ struct InFlight {
 /// stopping, or the member's access has ended (the socket is then closed)
 /// or cannot be checked (database down).
 async fn start_event(socket: &SocketRef, rt: &Realtime, m: &Member, ack: AckSender) -> Option<InFlight> {
+    let (token, ack) = not_stopping(rt, ack)?;
+    let (role, ack) = still_admitted(socket, rt, m, ack).await?;
+    Some(InFlight { _token: token, role, ack })
+}
+
+/// The event's place among those the server waits for before it stops;
+/// `None` (and answered "restarting") when it is stopping already.
+fn not_stopping(rt: &Realtime, ack: AckSender) -> Option<(TaskTrackerToken, AckSender)> {
     // Taken before looking, so a stop that comes after the look waits for it.
     let token = rt.in_flight.token();
     if rt.in_flight.is_closed() {
         reply::<()>(ack, Err(CoreError::Stopping));
         return None;
     }
-    let (role, ack) = still_admitted(socket, rt, m, ack).await?;
-    Some(InFlight { _token: token, role, ack })
+    Some((token, ack))
+}
+
+/// Closes a socket whose session or membership has ended (it was answered why).
+fn close_ended(socket: &SocketRef, m: &Member) {
+    tracing::info!(user_id = m.user.id, org = %m.org_slug, socket_id = %socket.id, "closing a socket whose session or membership ended");
+    let _ = socket.clone().disconnect();
 }
 
 /// The member's role now. A socket whose session or membership has ended is
@@ -370,8 +383,7 @@ async fn still_admitted(socket: &SocketRef, rt: &Realtime, m: &Member, ack: AckS
             let ended = e.is_access_ended();
             reply::<()>(ack, Err(e));
             if ended {
-                tracing::info!(user_id = m.user.id, org = %m.org_slug, socket_id = %socket.id, "closing a socket whose session or membership ended");
-                let _ = socket.clone().disconnect();
+                close_ended(socket, m);
             }
             None
         }
@@ -718,11 +730,7 @@ async fn on_send(
 ) {
     // Stored in the order this socket sent them.
     let _turn = ticket.turn().await;
-    // Taken before looking, so a stop that comes after the look waits for it.
-    let _token = rt.in_flight.token();
-    if rt.in_flight.is_closed() {
-        return reply::<()>(ack, Err(CoreError::Stopping));
-    }
+    let Some((_token, ack)) = not_stopping(&rt, ack) else { return };
     let req = match payload(data, "send") {
         Ok(req) => req,
         Err(e) => return reply::<()>(ack, Err::<(), ApiError>(e)),
@@ -737,9 +745,7 @@ async fn on_send(
         Ok(result) => result,
         Err(ended) => {
             reply::<()>(ack, Err(ended));
-            tracing::info!(user_id = m.user.id, org = %m.org_slug, socket_id = %socket.id, "closing a socket whose session or membership ended");
-            let _ = socket.clone().disconnect();
-            return;
+            return close_ended(&socket, &m);
         }
     };
     let result = result.map(|(message, created)| {

@@ -143,19 +143,22 @@ fn ChannelLink(channel: Channel) -> impl IntoView {
     }
 }
 
+/// The links to the direct conversations (`direct`), or to the other channels.
+fn links(ws: Workspace, direct: bool) -> impl IntoView {
+    ws.channels.with(|all| {
+        all.iter()
+            .filter(|c| (c.kind == ChannelKind::Direct) == direct)
+            .map(|c| view! { <ChannelLink channel=c.clone() /> })
+            .collect_view()
+    })
+}
+
 /// The organization's public channels, and the form to add one.
 #[component]
 pub fn ChannelList() -> impl IntoView {
     let ws = expect_context::<Workspace>();
     let create = ServerAction::<CreateChannel>::new();
-    let items = move || {
-        ws.channels.with(|all| {
-            all.iter()
-                .filter(|c| c.kind != ChannelKind::Direct)
-                .map(|c| view! { <ChannelLink channel=c.clone() /> })
-                .collect_view()
-        })
-    };
+    let items = move || links(ws, false);
     view! {
         <section class="sidebar-section" aria-label="Channels">
             <h2 class="sidebar-title">"Channels"</h2>
@@ -177,14 +180,7 @@ pub fn ChannelList() -> impl IntoView {
 #[component]
 pub fn DirectList() -> impl IntoView {
     let ws = expect_context::<Workspace>();
-    let items = move || {
-        ws.channels.with(|all| {
-            all.iter()
-                .filter(|c| c.kind == ChannelKind::Direct)
-                .map(|c| view! { <ChannelLink channel=c.clone() /> })
-                .collect_view()
-        })
-    };
+    let items = move || links(ws, true);
     let none = move || ws.channels.with(|all| !all.iter().any(|c| c.kind == ChannelKind::Direct));
     view! {
         <section class="sidebar-section" aria-label="Direct messages">
