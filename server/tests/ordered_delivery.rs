@@ -347,3 +347,68 @@ async fn a_sockets_sends_are_stored_in_the_order_it_sent_them() {
     assert_eq!(sent, in_order, "stored (and so delivered) in the order sent");
     server.stop().await;
 }
+
+/// Sends into many channels at once are stored together (group commit):
+/// each channel's `seq`s stay gapless and each client id is stored once,
+/// even when two sockets send the same ones at the same time (a retry
+/// racing its first try).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sends_into_many_channels_at_once_keep_gapless_seqs_and_store_each_client_id_once() {
+    const CHANNELS: usize = 6;
+    const EACH: usize = 40;
+    let server = TestServer::start_with(|c| c.messages_per_second = 100_000).await;
+    let (owner, _member) = org_with_two_members(&server).await;
+    let mut sockets = Vec::new();
+    for c in 0..CHANNELS {
+        let name = format!("room{c}");
+        let id = owner.ok("create_channel", &[("slug", "acme"), ("name", &name)]).await["id"].as_i64().unwrap();
+        for _ in 0..2 {
+            sockets.push((id, SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap()));
+        }
+    }
+    // Every socket writes all of its sends before reading any answer.
+    let tasks: Vec<_> = sockets
+        .into_iter()
+        .map(|(channel, mut s)| {
+            tokio::spawn(async move {
+                for n in 0..EACH {
+                    let req =
+                        json!({"channel_id": channel, "client_id": format!("m{n}"), "body": format!("number {n}")});
+                    s.send_request("send", &req).await;
+                }
+                let mut acks = Vec::new();
+                while acks.len() < EACH {
+                    let (_, ack) = s.next_ack(Duration::from_secs(20)).await.expect("every send answered");
+                    let m = &ack["ok"];
+                    assert!(m.is_object(), "{ack}");
+                    acks.push((m["client_id"].as_str().unwrap().to_owned(), m["seq"].as_i64().unwrap()));
+                }
+                (channel, acks)
+            })
+        })
+        .collect();
+    let mut seq_of: std::collections::HashMap<(i64, String), i64> = Default::default();
+    for t in tasks {
+        let (channel, acks) = t.await.unwrap();
+        for (client_id, seq) in acks {
+            let first = *seq_of.entry((channel, client_id.clone())).or_insert(seq);
+            assert_eq!(first, seq, "both sends of {client_id} in channel {channel} answer with one message");
+        }
+    }
+    assert_eq!(seq_of.len(), CHANNELS * EACH);
+
+    for c in 0..CHANNELS {
+        let name = format!("room{c}");
+        let page = owner.ok("history", &[("slug", "acme"), ("channel", &name), ("limit", "200")]).await;
+        let events = page["messages"].as_array().unwrap();
+        let seqs: Vec<i64> = events.iter().map(|m| m["seq"].as_i64().unwrap()).collect();
+        assert_eq!(seqs, (1..=events.len() as i64).collect::<Vec<_>>(), "{name}: gapless, in order");
+        let mut sent: Vec<&str> =
+            events.iter().filter(|m| m["kind"] == "message").map(|m| m["client_id"].as_str().unwrap()).collect();
+        assert_eq!(sent.len(), EACH, "{name}: each client id stored once");
+        sent.sort();
+        sent.dedup();
+        assert_eq!(sent.len(), EACH, "{name}: no client id twice");
+    }
+    server.stop().await;
+}

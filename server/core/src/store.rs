@@ -13,6 +13,7 @@
 //! - secrets (session and invite tokens) are stored only as SHA-256 hashes.
 
 mod channels;
+mod group_commit;
 mod messages;
 mod orgs;
 mod records;
@@ -102,6 +103,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub struct Store {
     /// Connection pool shared by every request and socket.
     pool: Pool,
+    /// Stores new messages, many to a transaction.
+    writer: group_commit::MessageWriter,
 }
 
 impl Store {
@@ -114,7 +117,7 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_owned()));
         };
-        let store = Store { pool };
+        let store = Store { writer: group_commit::MessageWriter::start(pool.clone()), pool };
         store.migrate().await?;
         Ok(store)
     }

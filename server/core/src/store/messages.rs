@@ -1,6 +1,7 @@
 //! A channel's events (messages, members joining and leaving): the
 //! per-channel sequence and idempotent inserts.
 
+use super::group_commit::NewMessage;
 use super::records::MessageRecord;
 use super::{Store, StoreError, StoreResult, now_ms, on_db};
 use crate::kinds::EventKind;
@@ -64,32 +65,34 @@ impl Store {
         author: &User,
         body: &str,
     ) -> StoreResult<Stored> {
-        // Inserted straight away: a retry (rare) is told by the unique
-        // client id, which costs the first try no extra query.
+        // Stored by the group-commit writer, with whatever else is waiting.
         let now = now_ms();
-        match on_db!(self, insert_message(channel_id, client_id, author.id, body, now)).map_err(StoreError::from) {
-            Ok((id, seq)) => Ok(Stored {
-                message: Message {
-                    id,
-                    channel_id,
-                    seq,
-                    kind: EventKind::Message,
-                    client_id: client_id.to_owned(),
-                    author_id: author.id,
-                    author: author.username.clone(),
-                    body: body.to_owned(),
-                    sent_at: now,
-                },
-                created: true,
-            }),
-            // Stored before (a retry), or by a concurrent retry that won the
-            // race: the transaction rolled back, so no seq was used up.
-            Err(StoreError::Conflict(_)) => match self.message_by_client_id(channel_id, client_id).await? {
+        let message = NewMessage {
+            channel_id,
+            client_id: client_id.to_owned(),
+            author_id: author.id,
+            body: body.to_owned(),
+            created_at: now,
+        };
+        let Some((id, seq)) = self.writer.write(message).await? else {
+            // Stored before: a retry, or a concurrent retry that won the race.
+            return match self.message_by_client_id(channel_id, client_id).await? {
                 Some(message) => Ok(Stored { message, created: false }),
                 None => Err(StoreError::Conflict("messages.client_id".into())),
-            },
-            Err(e) => Err(e),
-        }
+            };
+        };
+        let message = Message {
+            id,
+            channel_id,
+            seq,
+            kind: EventKind::Message,
+            client_id: client_id.to_owned(),
+            author_id: author.id,
+            author: author.username.clone(),
+            body: body.to_owned(),
+            sent_at: now,
+        };
+        Ok(Stored { message, created: true })
     }
 
     async fn message_by_client_id(&self, channel_id: i64, client_id: &str) -> StoreResult<Option<Message>> {

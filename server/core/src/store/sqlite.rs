@@ -5,9 +5,11 @@
 //! metadata. Each function is one statement or one transaction; what the
 //! rows mean is decided in the store's modules, once for both dialects.
 
+use sqlx::QueryBuilder;
 use sqlx::SqliteConnection as Conn;
 use sqlx::SqlitePool as Pool;
 
+use super::group_commit::{Batch, NewMessage, Written};
 use super::records::*;
 use crate::model::{Org, User};
 
@@ -562,6 +564,51 @@ pub async fn insert_message(
     let event = append_event(&mut tx, channel_id, "message", client_id, author_id, body, now).await?;
     tx.commit().await?;
     Ok(event)
+}
+
+/// Stores a batch of messages in one transaction of four statements (see
+/// `group_commit`); for each, its id and `seq`, or `None` when its client id
+/// was stored in its channel before.
+pub async fn insert_messages(pool: &Pool, messages: &[NewMessage]) -> sqlx::Result<Vec<Written>> {
+    // IMMEDIATE: the file's write lock is taken now, so nothing read
+    // below can go stale before the writes.
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut q = QueryBuilder::new("SELECT channel_id, client_id FROM messages WHERE (channel_id, client_id) IN (");
+    q.push_values(messages, |mut row, m| {
+        row.push_bind(m.channel_id).push_bind(&m.client_id);
+    });
+    q.push(")");
+    let stored_before: Vec<(i64, String)> = q.build_query_as().fetch_all(&mut *tx).await?;
+    let batch = Batch::new(messages, stored_before);
+    let mut last_seqs = Vec::new();
+    if !batch.counts().is_empty() {
+        let mut q = QueryBuilder::new("UPDATE channels SET last_seq = last_seq + v.column2 FROM (");
+        q.push_values(batch.counts(), |mut row, (channel_id, n)| {
+            row.push_bind(*channel_id).push_bind(*n);
+        });
+        q.push(") AS v WHERE channels.id = v.column1 RETURNING channels.id, channels.last_seq");
+        last_seqs = q.build_query_as().fetch_all(&mut *tx).await?;
+    }
+    let rows = batch.to_insert(&last_seqs).ok_or(sqlx::Error::RowNotFound)?;
+    let mut inserted = Vec::new();
+    if !rows.is_empty() {
+        let mut q =
+            QueryBuilder::new("INSERT INTO messages (channel_id, seq, kind, client_id, author_id, body, created_at) ");
+        q.push_values(&rows, |mut row, (m, seq)| {
+            row.push_bind(m.channel_id)
+                .push_bind(*seq)
+                .push_bind("message")
+                .push_bind(&m.client_id)
+                .push_bind(m.author_id)
+                .push_bind(&m.body)
+                .push_bind(m.created_at);
+        });
+        q.push(" RETURNING id, channel_id, seq");
+        inserted = q.build_query_as().fetch_all(&mut *tx).await?;
+    }
+    let written = batch.written(&inserted, &rows).ok_or(sqlx::Error::RowNotFound)?;
+    tx.commit().await?;
+    Ok(written)
 }
 
 /// Takes the channel's next `seq` and stores an event under it; its id and
