@@ -24,8 +24,8 @@ use tower_http::trace::TraceLayer;
 use confab_core::Service;
 
 use crate::client_addr::ClientAddr;
-use crate::request_guard;
 use crate::site::Site;
+use crate::{request_guard, request_head};
 
 /// A header every response carries unless its handler set it: pages set
 /// their own `Content-Security-Policy`, with their scripts' nonce (`app::csp`).
@@ -91,7 +91,10 @@ pub fn router(state: HttpState, site: Arc<Site>, socket_layer: SocketIoLayer) ->
                 .map_request(|mut request: axum::extract::Request| {
                     let ip = ClientAddr::of(request.extensions());
                     request.extensions_mut().insert(ClientIp(ip));
-                    request
+                    match request_head::is_live_path(request.uri().path()) {
+                        true => request_head::detach(request),
+                        false => request,
+                    }
                 })
                 .layer(CompressionLayer::new()),
         )

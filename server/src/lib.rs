@@ -6,7 +6,8 @@
 //!
 //! - [`config`]: flags and environment variables, with defaults for everything.
 //! - [`site`]: the hosts and origins this site answers to; [`request_guard`]:
-//!   refusing other hosts, cross-site changes and oversized bodies.
+//!   refusing other hosts, cross-site changes and oversized bodies;
+//!   [`request_head`]: a live connection's head copied out of the read buffer.
 //! - [`listener`], [`client_addr`]: connections per client address, and who
 //!   a request comes from.
 //! - [`realtime`]: Socket.IO namespaces, middleware and events; [`presence`]:
@@ -24,6 +25,7 @@ pub mod listener;
 pub mod presence;
 pub mod realtime;
 pub mod request_guard;
+pub mod request_head;
 pub mod send_order;
 pub mod shutdown;
 pub mod site;
