@@ -139,17 +139,11 @@ async fn read(
             _ = stop.changed() => return tally,
         };
         match incoming {
-            Incoming::Event(name, data) if name == "message" => {
+            Incoming::Message(d) => {
                 let now = shared.clock.nanos();
-                let parsed = data["client_id"].as_str().and_then(|id| {
-                    let (sender, n) = id.split_once(':')?;
-                    Some((sender.parse().ok()?, n.parse().ok()?, data["body"].as_str()?.parse().ok()?))
-                });
-                if let Some((sender, n, sent)) = parsed {
-                    tally.arrived(sender, n, sent, now);
-                    shared.delivered.fetch_add(1, Ordering::Relaxed);
-                    shared.last_delivery_ns.fetch_max(now, Ordering::Relaxed);
-                }
+                tally.arrived(d.sender, d.n, d.sent_ns, now);
+                shared.delivered.fetch_add(1, Ordering::Relaxed);
+                shared.last_delivery_ns.fetch_max(now, Ordering::Relaxed);
             }
             Incoming::Event(..) => {}
             Incoming::Ack(_, answer) => {
