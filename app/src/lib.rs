@@ -85,6 +85,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/invite/:token") ssr=SsrMode::InOrder view=pages::invite::InvitePage />
                     <Route path=path!("/o/:slug") ssr=SsrMode::InOrder view=pages::org::OrgPage />
                     <Route path=path!("/o/:slug/c/:channel") ssr=SsrMode::InOrder view=pages::channel::ChannelPage />
+                    <Route path=path!("/o/:slug/admin") ssr=SsrMode::InOrder view=pages::admin::AdminPage />
                 </Routes>
             </main>
         </Router>

@@ -1,5 +1,6 @@
 //! One module per route.
 
+pub mod admin;
 pub mod channel;
 pub mod home;
 pub mod invite;

@@ -399,8 +399,8 @@ async fn still_admitted(socket: &SocketRef, rt: &Realtime, m: &Member, ack: AckS
 
 /// Closes the live connections that relied on access that has ended: a
 /// session's in every organization of its user (they see a disconnect, then
-/// "Please sign in first." when they try again), or a removed member's in
-/// that organization. Runs until the server stops.
+/// "Please sign in first." when they try again), or a removed member's or
+/// one whose role changed in that organization. Runs until the server stops.
 pub async fn close_revoked(io: SocketIo, service: Service, mut revoked: broadcast::Receiver<Revoked>) {
     loop {
         match revoked.recv().await {
@@ -420,6 +420,11 @@ pub async fn close_revoked(io: SocketIo, service: Service, mut revoked: broadcas
             Ok(Revoked::Membership { user_id, org_slug }) => {
                 disconnect_room(&io, &org_slug, user_room(user_id)).await;
                 tracing::info!(user_id, org = %org_slug, "closed the live connections of a removed member");
+            }
+            Ok(Revoked::Role { user_id, org_slug }) => {
+                // They reconnect with what the new role may see.
+                disconnect_room(&io, &org_slug, user_room(user_id)).await;
+                tracing::info!(user_id, org = %org_slug, "closed the live connections of a member whose role changed");
             }
             Err(broadcast::error::RecvError::Lagged(missed)) => {
                 // Their next event finds the access gone and closes them.

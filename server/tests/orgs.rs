@@ -191,7 +191,7 @@ async fn an_unknown_channel_kind_fails_closed() {
     let server = TestServer::start().await;
     let (owner, member) = org_with_two_members(&server).await;
     let general = channel_id(&owner, "acme", "general").await;
-    server.sql("UPDATE channels SET kind = 'supervisor' WHERE name = 'general'").await;
+    server.store_channel_kind("general", "archive").await;
 
     assert_eq!(member.err("list_channels", &[("slug", "acme")]).await.code, "internal");
     let history = member.err("history", &[("slug", "acme"), ("channel", "general")]).await;

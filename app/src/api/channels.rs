@@ -17,13 +17,15 @@ pub async fn list_channels(slug: String) -> Result<Vec<Channel>, ApiError> {
     )
 }
 
-/// Creates a public channel (its creator joins it) and opens it.
+/// Creates a channel, public unless `kind` says `private` or `supervisor`
+/// (its creator joins it), and opens it.
 #[server(prefix = "/api", endpoint = "create_channel")]
-pub async fn create_channel(slug: String, name: String) -> Result<Channel, ApiError> {
+pub async fn create_channel(slug: String, name: String, kind: Option<String>) -> Result<Channel, ApiError> {
     super::request::with_status(
         async move {
             let (ctx, user) = super::request::require_user().await?;
-            let channel = Channel::from(ctx.core.create_channel(&user, &slug, &name).await?);
+            let kind = confab_core::rules::new_channel_kind(kind.as_deref())?;
+            let channel = Channel::from(ctx.core.create_channel(&user, &slug, &name, kind).await?);
             leptos_axum::redirect(&format!("/o/{slug}/c/{}", channel.name));
             Ok(channel)
         }
@@ -43,6 +45,20 @@ pub async fn open_direct(slug: String, usernames: Vec<String>) -> Result<Channel
             let channel = Channel::from(ctx.core.open_direct(&user, &slug, &usernames).await?);
             leptos_axum::redirect(&format!("/o/{slug}/c/{}", channel.name));
             Ok(channel)
+        }
+        .await,
+    )
+}
+
+/// Adds the member `username` to a private channel the signed-in user is
+/// in, or to a supervisor channel (someone who may see it); they see it
+/// appear at once. Returns the channel as the signed-in user sees it.
+#[server(prefix = "/api", endpoint = "add_to_channel")]
+pub async fn add_to_channel(slug: String, channel: String, username: String) -> Result<Channel, ApiError> {
+    super::request::with_status(
+        async move {
+            let (ctx, user) = super::request::require_user().await?;
+            Ok(ctx.core.add_to_channel(&user, &slug, &channel, &username).await?.into())
         }
         .await,
     )

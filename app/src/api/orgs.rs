@@ -1,4 +1,4 @@
-//! Organizations: list, create, view, invite, accept an invite.
+//! Organizations: list, create, view, invite, accept an invite, roles, leave.
 
 use leptos::prelude::*;
 
@@ -135,6 +135,36 @@ pub async fn remove_member(slug: String, username: String) -> Result<(), ApiErro
         async move {
             let (ctx, user) = super::request::require_user().await?;
             Ok(ctx.core.remove_member(&user, &slug, &username).await?)
+        }
+        .await,
+    )
+}
+
+/// Gives a member another role (owners and admins: an admin neither makes
+/// nor changes owners, and the last owner stays one). Their live
+/// connections to the organization reconnect with what they may now see.
+#[server(prefix = "/api", endpoint = "set_role")]
+pub async fn set_role(slug: String, username: String, role: String) -> Result<Member, ApiError> {
+    super::request::with_status(
+        async move {
+            let (ctx, user) = super::request::require_user().await?;
+            let role = confab_core::rules::role(&role)?;
+            Ok(ctx.core.set_role(&user, &slug, &username, role).await?.into())
+        }
+        .await,
+    )
+}
+
+/// Takes the signed-in user out of the organization (not its last owner)
+/// and goes to the home page.
+#[server(prefix = "/api", endpoint = "leave_org")]
+pub async fn leave_org(slug: String) -> Result<(), ApiError> {
+    super::request::with_status(
+        async move {
+            let (ctx, user) = super::request::require_user().await?;
+            ctx.core.leave_org(&user, &slug).await?;
+            leptos_axum::redirect("/");
+            Ok(())
         }
         .await,
     )

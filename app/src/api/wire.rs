@@ -22,7 +22,7 @@ impl From<model::Channel> for Channel {
     fn from(c: model::Channel) -> Self {
         let people = match c.kind {
             ChannelKind::Direct => confab_core::rules::direct_people(&c.name).unwrap_or_default(),
-            ChannelKind::Public => Vec::new(),
+            ChannelKind::Public | ChannelKind::Private | ChannelKind::Supervisor => Vec::new(),
         };
         Channel {
             id: c.id,

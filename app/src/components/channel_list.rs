@@ -128,10 +128,19 @@ fn ChannelLink(channel: Channel) -> impl IntoView {
         let channel = channel.clone();
         move || ws.title(&channel)
     });
+    let restriction = match channel.kind {
+        ChannelKind::Private => Some(("🔒", "private")),
+        ChannelKind::Supervisor => Some(("🛡", "supervisors only")),
+        ChannelKind::Public | ChannelKind::Direct => None,
+    };
+    let restriction = restriction.map(|(icon, label)| {
+        view! { <span class="restriction" role="img" aria-label=label title=label>{icon}</span> }
+    });
     view! {
         <li class:joined=joined class:current=is_current class:has-unread=has_unread>
             <a href=href aria-current=is_current.then_some("page")>
                 {presence}
+                {restriction}
                 <span class="channel-name">{label}</span>
                 <Show when=move || has_unread.get()>
                     <span class="unread-count" aria-label=move || format!("{} unread", shown(count()))>
@@ -153,7 +162,7 @@ fn links(ws: Workspace, direct: bool) -> impl IntoView {
     })
 }
 
-/// The organization's public channels, and the form to add one.
+/// The organization's channels the person sees, and the form to add one.
 #[component]
 pub fn ChannelList() -> impl IntoView {
     let ws = expect_context::<Workspace>();
@@ -170,6 +179,14 @@ pub fn ChannelList() -> impl IntoView {
                     <input id="new-channel" name="name" placeholder="e.g. design" required maxlength="40" />
                     <button type="submit" disabled=move || create.pending().get()>"Create"</button>
                 </div>
+                <label for="new-channel-kind" class="visually-hidden">"Who sees it"</label>
+                <select id="new-channel-kind" name="kind">
+                    <option value="public">"Public: every member"</option>
+                    <option value="private">"Private: people you add"</option>
+                    <Show when=move || ws.role.get().sees_supervisor_rooms()>
+                        <option value="supervisor">"Supervisors, admins and owners"</option>
+                    </Show>
+                </select>
                 <ActionError result=action_result(create) />
             </ActionForm>
         </section>

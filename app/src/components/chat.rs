@@ -174,7 +174,7 @@ pub fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView 
             let title = use_context::<Workspace>().map(|ws| ws.title(&channel)).unwrap_or_default();
             format!("Message {title}")
         }
-        ChannelKind::Public => format!("Message #{}", channel.name),
+        ChannelKind::Public | ChannelKind::Private | ChannelKind::Supervisor => format!("Message #{}", channel.name),
     };
 
     #[cfg(feature = "hydrate")]

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 
 use super::channel_list::{ChannelList, DirectList, Unread, shown};
 use super::member_list::MemberList;
-use crate::protocol::{Channel, ChannelId, Member, OrgView, User, UserId};
+use crate::protocol::{Channel, ChannelId, Member, OrgView, Role, User, UserId};
 
 /// What the pages of an organization share; in context under [`OrgWorkspace`].
 #[derive(Clone, Copy)]
@@ -22,6 +22,8 @@ pub struct Workspace {
     /// Its public channels and the person's direct conversations.
     pub channels: RwSignal<Vec<Channel>>,
     pub members: RwSignal<Vec<Member>>,
+    /// The person's role here (what they may create and see).
+    pub role: RwSignal<Role>,
     /// Who is online now (empty until the live connection says).
     pub online: RwSignal<HashSet<UserId>>,
     pub unread: Unread,
@@ -79,6 +81,7 @@ pub fn OrgWorkspace(
     let ws = Workspace {
         slug: StoredValue::new(org.slug.clone()),
         me: me.map(|u| u.id),
+        role: RwSignal::new(org.role),
         unread: Unread::new(&channels),
         channels: RwSignal::new(channels),
         members: RwSignal::new(members),
@@ -126,7 +129,7 @@ mod browser {
     use leptos::task::spawn_local;
 
     use super::Workspace;
-    use crate::api::channels::list_channels;
+    use crate::api::orgs::org;
     use crate::errors::ErrorCode;
     use crate::live::{LiveClient, LiveEvent};
     use crate::outbox;
@@ -183,7 +186,7 @@ mod browser {
                 }
                 ws.live.connections.update_value(|n| *n += 1);
                 if ws.live.connections.get_value() > 1 {
-                    add_missed_channels(ws);
+                    refresh_after_reconnect(ws);
                 }
                 send_waiting(ws);
             }
@@ -238,13 +241,19 @@ mod browser {
         }
     }
 
-    /// Channels announced while the connection was down (their
-    /// `channel_added` was lost with it): listed and followed now.
-    fn add_missed_channels(ws: Workspace) {
+    /// What changed while the connection was down (its notices were lost
+    /// with it), or made it close (a new role): the role, the members, the
+    /// channels now seen (new ones listed and followed, those no longer
+    /// seen dropped).
+    fn refresh_after_reconnect(ws: Workspace) {
         let slug = ws.slug.get_value();
         spawn_local(async move {
-            let Ok(channels) = list_channels(slug).await else { return };
-            for channel in channels {
+            let Ok(view) = org(slug).await else { return };
+            let _ = ws.role.try_set(view.org.role);
+            let _ = ws.members.try_set(view.members);
+            let seen: Vec<ChannelId> = view.channels.iter().map(|c| c.id).collect();
+            ws.channels.try_update(|all| all.retain(|c| seen.contains(&c.id)));
+            for channel in view.channels {
                 let known = ws.channels.try_with_untracked(|all| all.iter().any(|c| c.id == channel.id));
                 if known != Some(false) {
                     continue;

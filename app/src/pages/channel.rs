@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::channels::{JoinChannel, LeaveChannel, history};
+use crate::api::channels::{AddToChannel, JoinChannel, LeaveChannel, history};
 use crate::api::orgs::org;
 use crate::components::chat::Chat;
 use crate::components::error_note::{ActionError, PageError, action_result};
@@ -21,6 +21,7 @@ pub fn ChannelPage() -> impl IntoView {
     let channel = move || params.read().get("channel").unwrap_or_default();
     let join = ServerAction::<JoinChannel>::new();
     let leave = ServerAction::<LeaveChannel>::new();
+    let add = ServerAction::<AddToChannel>::new();
     let memberships = move || (join.version().get(), leave.version().get());
     // Loaded again with each channel: the sidebar (a new conversation, counts
     // read meanwhile) is as the server has it now.
@@ -60,6 +61,28 @@ pub fn ChannelPage() -> impl IntoView {
                         </ActionForm>
                     }.into_any()),
                 };
+                // Who sees a restricted channel is decided by hand: its
+                // members (private) or those who see it (supervisor) add people.
+                let restricted = match channel.kind {
+                    ChannelKind::Private => Some("Private: only the people added to it see it."),
+                    ChannelKind::Supervisor => Some("Supervisors only: members do not see it."),
+                    ChannelKind::Public | ChannelKind::Direct => None,
+                };
+                let add_form = restricted.map(|note| {
+                    let (slug, name) = (slug.clone(), channel.name.clone());
+                    view! {
+                        <div class="restricted-note row spread">
+                            <p class="muted small">{note}</p>
+                            <ActionForm action=add attr:class="inline row" attr:aria-label="Add someone to this channel">
+                                <input type="hidden" name="slug" value=slug />
+                                <input type="hidden" name="channel" value=name />
+                                <label for="add-person" class="visually-hidden">"Username"</label>
+                                <input id="add-person" name="username" placeholder="username" required maxlength="40" />
+                                <button type="submit" class="secondary">"Add"</button>
+                            </ActionForm>
+                        </div>
+                    }
+                });
                 view! {
                     <Title text=format!("{} · {} · Confab", title, org_name) />
                     <OrgWorkspace view=org_view me=me.clone() open=channel.id>
@@ -73,6 +96,8 @@ pub fn ChannelPage() -> impl IntoView {
                             </header>
                             <ActionError result=action_result(join) />
                             <ActionError result=action_result(leave) />
+                            {add_form}
+                            <ActionError result=action_result(add) />
                             <Chat slug=slug page=page me=me />
                         </section>
                     </OrgWorkspace>

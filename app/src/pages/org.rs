@@ -1,11 +1,12 @@
-//! `/o/<slug>`: an organization: its channels, and invite links for its admins.
+//! `/o/<slug>`: an organization: its channels, invite links for its admins,
+//! and leaving it.
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::orgs::{CreateInvite, RevokeInvite, list_invites, org};
+use crate::api::orgs::{CreateInvite, LeaveOrg, RevokeInvite, list_invites, org};
 use crate::components::error_note::{ActionError, PageError, action_result};
 use crate::components::session::use_session;
 use crate::components::workspace::OrgWorkspace;
@@ -49,9 +50,26 @@ fn OrgHome(view: OrgView, me: Option<User>) -> impl IntoView {
                     </p>
                 </header>
                 <p>"Pick a channel from the list, or create one."</p>
-                {can_invite.then(|| view! { <InvitePanel slug=slug /> })}
+                {can_invite.then(|| view! {
+                    <p><a href=format!("/o/{}/admin", org.slug) class="button secondary">"Manage people and roles"</a></p>
+                })}
+                {can_invite.then(|| view! { <InvitePanel slug=slug.clone() /> })}
+                <LeaveOrgForm slug=slug />
             </section>
         </OrgWorkspace>
+    }
+}
+
+/// Leaving the organization (refused, with the reason, for its last owner).
+#[component]
+fn LeaveOrgForm(slug: String) -> impl IntoView {
+    let leave = ServerAction::<LeaveOrg>::new();
+    view! {
+        <ActionForm action=leave attr:class="inline leave-org" attr:aria-label="Leave organization">
+            <input type="hidden" name="slug" value=slug />
+            <button type="submit" class="secondary danger">"Leave organization"</button>
+            <ActionError result=action_result(leave) />
+        </ActionForm>
     }
 }
 

@@ -38,33 +38,39 @@ pub fn remove_member(actor: Role, target: Role, owners: i64) -> Result<(), CoreE
     }
 }
 
-/// May see a channel's messages (read history, subscribe to its room):
-/// every member a public channel, only its people a direct conversation.
-/// Others are not told a conversation exists.
-pub fn read_channel(_role: Role, kind: ChannelKind, joined: bool) -> Result<(), CoreError> {
-    match kind {
-        ChannelKind::Public => Ok(()),
-        ChannelKind::Direct if joined => Ok(()),
-        ChannelKind::Direct => Err(CoreError::not_found("There is no such channel in this organization.")),
-    }
+/// May see a channel at all (in lists, its history, its room): every member
+/// a public channel; supervisors, admins and owners a supervisor channel;
+/// only its people a private channel or a direct conversation. To anyone
+/// else a restricted channel does not exist, in the same words as one that
+/// does not.
+pub fn read_channel(role: Role, kind: ChannelKind, joined: bool) -> Result<(), CoreError> {
+    let visible = match kind {
+        ChannelKind::Public => true,
+        ChannelKind::Supervisor => role.sees_supervisor_rooms(),
+        ChannelKind::Private | ChannelKind::Direct => joined,
+    };
+    if visible { Ok(()) } else { Err(CoreError::not_found("There is no such channel in this organization.")) }
 }
 
-/// May join a channel (and so post to it): public ones; a direct
-/// conversation's people are in it from its start.
+/// May join a channel (and so post to it): a public one, or a supervisor one
+/// for those who see it. People are added to a private channel by its
+/// members, and are in a direct conversation from its start.
 pub fn join_channel(role: Role, kind: ChannelKind, joined: bool) -> Result<(), CoreError> {
     read_channel(role, kind, joined)?;
     match kind {
-        ChannelKind::Public => Ok(()),
+        ChannelKind::Public | ChannelKind::Supervisor => Ok(()),
+        // Seen, so already in it: joining again changes nothing.
+        ChannelKind::Private => Ok(()),
         ChannelKind::Direct => Err(CoreError::forbidden("A direct conversation cannot be joined by hand.")),
     }
 }
 
-/// May leave a channel: public ones; a direct conversation is kept by all
+/// May leave a channel: any but a direct conversation, which is kept by all
 /// of its people.
 pub fn leave_channel(role: Role, kind: ChannelKind, joined: bool) -> Result<(), CoreError> {
     read_channel(role, kind, joined)?;
     match kind {
-        ChannelKind::Public => Ok(()),
+        ChannelKind::Public | ChannelKind::Private | ChannelKind::Supervisor => Ok(()),
         ChannelKind::Direct => Err(CoreError::forbidden("A direct conversation cannot be left.")),
     }
 }
@@ -73,6 +79,62 @@ pub fn leave_channel(role: Role, kind: ChannelKind, joined: bool) -> Result<(), 
 pub fn post(role: Role, kind: ChannelKind, joined: bool) -> Result<(), CoreError> {
     read_channel(role, kind, joined)?;
     if joined { Ok(()) } else { Err(CoreError::forbidden("Join the channel to post in it.")) }
+}
+
+/// May create a channel of `kind`: public and private ones every member,
+/// supervisor ones only those who see them. Direct conversations are
+/// started, not created ([`start_direct`]).
+pub fn create_channel(role: Role, kind: ChannelKind) -> Result<(), CoreError> {
+    match kind {
+        ChannelKind::Public | ChannelKind::Private => Ok(()),
+        ChannelKind::Supervisor if role.sees_supervisor_rooms() => Ok(()),
+        ChannelKind::Supervisor => {
+            Err(CoreError::forbidden("Only supervisors, admins and owners can create supervisor channels."))
+        }
+        ChannelKind::Direct => Err(CoreError::invalid("Start a direct conversation from the member list.")),
+    }
+}
+
+/// May someone who sees a channel (`role`, `joined`) add `target` (their
+/// role) to it? Its members add people to a private channel, and anyone who
+/// may join a supervisor channel adds those who may see it.
+pub fn add_to_channel(role: Role, kind: ChannelKind, joined: bool, target: Role) -> Result<(), CoreError> {
+    read_channel(role, kind, joined)?;
+    match kind {
+        ChannelKind::Private if joined => Ok(()),
+        ChannelKind::Private => Err(CoreError::forbidden("Join the channel to add people to it.")),
+        ChannelKind::Supervisor if target.sees_supervisor_rooms() => Ok(()),
+        ChannelKind::Supervisor => {
+            Err(CoreError::forbidden("Only supervisors, admins and owners can be in a supervisor channel."))
+        }
+        ChannelKind::Public => Err(CoreError::invalid("Anyone can join a public channel; send them its name.")),
+        ChannelKind::Direct => Err(CoreError::forbidden("A direct conversation keeps the people it started with.")),
+    }
+}
+
+/// May `actor` change `target`'s role from `from` to `to`? Owners change
+/// anyone's; admins change those who are not owners, to anything but
+/// owner. An organization always keeps an owner (`owners` is how many it
+/// has now).
+pub fn set_role(actor: Role, from: Role, to: Role, owners: i64) -> Result<(), CoreError> {
+    if !actor.manages_people() {
+        return Err(CoreError::forbidden("Only the organization's owners and admins can change roles."));
+    }
+    if actor != Role::Owner && (from == Role::Owner || to == Role::Owner) {
+        return Err(CoreError::forbidden("Only an owner can make someone an owner or change an owner's role."));
+    }
+    if from == Role::Owner && to != Role::Owner && owners <= 1 {
+        return Err(CoreError::forbidden("The last owner must stay an owner; make someone else an owner first."));
+    }
+    Ok(())
+}
+
+/// May someone with `role` leave the organization? Anyone but its last owner.
+pub fn leave_org(role: Role, owners: i64) -> Result<(), CoreError> {
+    if role == Role::Owner && owners <= 1 {
+        return Err(CoreError::forbidden("The last owner cannot leave; make someone else an owner first."));
+    }
+    Ok(())
 }
 
 /// May start a direct conversation with `people` members (the starter
@@ -124,6 +186,58 @@ mod tests {
         assert!(read_channel(Role::Member, ChannelKind::Public, false).is_ok());
         assert!(post(Role::Member, ChannelKind::Public, true).is_ok());
         assert!(matches!(post(Role::Member, ChannelKind::Public, false).unwrap_err(), CoreError::Forbidden(_)));
+    }
+
+    #[test]
+    fn supervisor_channels_exist_only_for_supervisors_admins_and_owners() {
+        for role in [Role::Supervisor, Role::Admin, Role::Owner] {
+            assert!(read_channel(role, ChannelKind::Supervisor, false).is_ok(), "{role:?}");
+            assert!(join_channel(role, ChannelKind::Supervisor, false).is_ok(), "{role:?}");
+            assert!(create_channel(role, ChannelKind::Supervisor).is_ok(), "{role:?}");
+        }
+        // A member is told nothing, not even that it exists; having joined
+        // before a demotion changes nothing.
+        for joined in [false, true] {
+            assert!(matches!(read_channel(Role::Member, ChannelKind::Supervisor, joined), Err(CoreError::NotFound(_))));
+            assert!(matches!(join_channel(Role::Member, ChannelKind::Supervisor, joined), Err(CoreError::NotFound(_))));
+            assert!(matches!(post(Role::Member, ChannelKind::Supervisor, joined), Err(CoreError::NotFound(_))));
+        }
+        assert!(matches!(create_channel(Role::Member, ChannelKind::Supervisor), Err(CoreError::Forbidden(_))));
+        assert!(add_to_channel(Role::Supervisor, ChannelKind::Supervisor, false, Role::Admin).is_ok());
+        assert!(add_to_channel(Role::Supervisor, ChannelKind::Supervisor, true, Role::Member).is_err());
+    }
+
+    #[test]
+    fn private_channels_are_for_the_people_added_to_them() {
+        for role in [Role::Member, Role::Supervisor, Role::Admin, Role::Owner] {
+            assert!(matches!(read_channel(role, ChannelKind::Private, false), Err(CoreError::NotFound(_))), "{role:?}");
+            assert!(matches!(join_channel(role, ChannelKind::Private, false), Err(CoreError::NotFound(_))), "{role:?}");
+            assert!(read_channel(role, ChannelKind::Private, true).is_ok());
+        }
+        assert!(create_channel(Role::Member, ChannelKind::Private).is_ok());
+        assert!(add_to_channel(Role::Member, ChannelKind::Private, true, Role::Member).is_ok());
+        assert!(matches!(
+            add_to_channel(Role::Owner, ChannelKind::Private, false, Role::Member),
+            Err(CoreError::NotFound(_))
+        ));
+        assert!(leave_channel(Role::Member, ChannelKind::Private, true).is_ok());
+    }
+
+    #[test]
+    fn roles_are_changed_by_owners_and_admins_and_an_owner_always_remains() {
+        assert!(set_role(Role::Owner, Role::Member, Role::Supervisor, 1).is_ok());
+        assert!(set_role(Role::Owner, Role::Member, Role::Owner, 1).is_ok());
+        assert!(set_role(Role::Owner, Role::Owner, Role::Admin, 2).is_ok());
+        assert!(set_role(Role::Owner, Role::Owner, Role::Admin, 1).is_err(), "the last owner");
+        assert!(set_role(Role::Admin, Role::Member, Role::Admin, 1).is_ok());
+        assert!(set_role(Role::Admin, Role::Supervisor, Role::Member, 1).is_ok());
+        assert!(set_role(Role::Admin, Role::Member, Role::Owner, 1).is_err(), "admins make no owners");
+        assert!(set_role(Role::Admin, Role::Owner, Role::Member, 3).is_err(), "admins leave owners alone");
+        assert!(set_role(Role::Supervisor, Role::Member, Role::Supervisor, 1).is_err());
+        assert!(set_role(Role::Member, Role::Member, Role::Admin, 1).is_err());
+        assert!(leave_org(Role::Owner, 1).is_err());
+        assert!(leave_org(Role::Owner, 2).is_ok());
+        assert!(leave_org(Role::Member, 1).is_ok());
     }
 
     #[test]

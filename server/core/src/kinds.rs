@@ -31,6 +31,16 @@ impl Role {
         }
     }
 
+    /// Sees supervisor channels (and everything a member sees).
+    pub fn sees_supervisor_rooms(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin | Role::Supervisor)
+    }
+
+    /// Manages the organization's people: invites, removals, roles.
+    pub fn manages_people(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin)
+    }
+
     /// Parses the stored spelling; unknown text is `None`.
     pub fn parse(s: &str) -> Option<Role> {
         Some(match s {
@@ -49,6 +59,11 @@ impl Role {
 pub enum ChannelKind {
     /// Every member of the organization may read and join it.
     Public,
+    /// Only the members who were added to it (by one of its members) see it.
+    Private,
+    /// Only supervisors, admins and owners see it, read it and may join it;
+    /// to anyone else it does not exist.
+    Supervisor,
     /// A direct conversation between a few members (1:1 or a small group):
     /// only they see it; nobody joins or leaves it by hand.
     Direct,
@@ -58,6 +73,8 @@ impl ChannelKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ChannelKind::Public => "public",
+            ChannelKind::Private => "private",
+            ChannelKind::Supervisor => "supervisor",
             ChannelKind::Direct => "direct",
         }
     }
@@ -65,6 +82,8 @@ impl ChannelKind {
     pub fn parse(s: &str) -> Option<ChannelKind> {
         match s {
             "public" => Some(ChannelKind::Public),
+            "private" => Some(ChannelKind::Private),
+            "supervisor" => Some(ChannelKind::Supervisor),
             "direct" => Some(ChannelKind::Direct),
             _ => None,
         }

@@ -89,6 +89,23 @@ pub fn org_slug(raw: &str) -> Result<String, RuleError> {
     Ok(slug)
 }
 
+/// A role as a form or a script names it.
+pub fn role(raw: &str) -> Result<crate::kinds::Role, RuleError> {
+    crate::kinds::Role::parse(raw.trim().to_ascii_lowercase().as_str())
+        .ok_or_else(|| RuleError::invalid("Choose a role: owner, admin, supervisor or member."))
+}
+
+/// The kind of a channel being created (public when not given).
+pub fn new_channel_kind(raw: Option<&str>) -> Result<crate::kinds::ChannelKind, RuleError> {
+    use crate::kinds::ChannelKind;
+    match raw.map(|k| k.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("") | Some("public") => Ok(ChannelKind::Public),
+        Some("private") => Ok(ChannelKind::Private),
+        Some("supervisor") => Ok(ChannelKind::Supervisor),
+        Some(_) => Err(RuleError::invalid("A channel is public, private or for supervisors.")),
+    }
+}
+
 /// Channel names: 1 to 40 of `a-z`, `0-9`, `-`, `_`. Upper case is folded and
 /// spaces become dashes, as people type them.
 pub fn channel_name(raw: &str) -> Result<String, RuleError> {

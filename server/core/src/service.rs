@@ -24,7 +24,9 @@ use crate::model::*;
 use crate::rules;
 use crate::store::{DEFAULT_CHANNEL, Store, StoreError, StoreResult};
 
+mod channel_people;
 mod direct;
+mod roles;
 
 /// Session lifetime: 30 days.
 const SESSION_TTL_SECS: i64 = 30 * 24 * 3600;
@@ -54,6 +56,9 @@ pub enum Revoked {
     Session { user_id: i64, token_hash: String },
     /// A person was taken out of an organization.
     Membership { user_id: i64, org_slug: String },
+    /// A person's role in an organization changed: what they may see there
+    /// changed with it.
+    Role { user_id: i64, org_slug: String },
 }
 
 /// Something every device of a person should hear at once, apart from any
@@ -656,25 +661,27 @@ impl Service {
     /// Takes `username` out of the organization; their live connections to it close.
     pub async fn remove_member(&self, user: &User, slug: &str, username: &str) -> CoreResult<()> {
         let (org, role) = self.org_for(user, slug).await?;
-        let not_member = || CoreError::not_found(format!("{} is not a member of this organization.", username.trim()));
-        let target =
-            self.store.user_by_name(username.trim()).await.map_err(fail("looking up user"))?.ok_or_else(not_member)?;
-        let target_role = self
-            .store
-            .role_in(org.id, target.id)
-            .await
-            .map_err(fail("looking up membership"))?
-            .ok_or_else(not_member)?;
+        let (target, target_role) = self.member_named(org.id, username).await?;
         let owners = self.store.owner_count(org.id).await.map_err(fail("counting owners"))?;
         access::remove_member(role, target_role, owners)?;
         // In a task of its own, so a caller that gives up (an HTTP client
         // hanging up) cannot stop it half-way.
         let (this, remover, org) = (self.clone(), user.id, org);
-        let removal = tokio::spawn(async move { this.take_out(remover, org, target.public()).await });
+        let removal = tokio::spawn(async move { this.take_out(remover, org, target).await });
         removal.await.map_err(|e| {
             tracing::error!(error = %e, "removing member");
             CoreError::Internal
         })?
+    }
+
+    /// The member of organization `org_id` named `username`, and their role.
+    async fn member_named(&self, org_id: i64, username: &str) -> CoreResult<(User, Role)> {
+        let not_member = || CoreError::not_found(format!("{} is not a member of this organization.", username.trim()));
+        let user =
+            self.store.user_by_name(username.trim()).await.map_err(fail("looking up user"))?.ok_or_else(not_member)?;
+        let role =
+            self.store.role_in(org_id, user.id).await.map_err(fail("looking up membership"))?.ok_or_else(not_member)?;
+        Ok((user.public(), role))
     }
 
     /// Takes `removed` out of each channel of `org` they joined, each with its
@@ -697,30 +704,40 @@ impl Service {
         Ok(())
     }
 
-    /// Creates a public channel its creator has joined.
-    pub async fn create_channel(&self, user: &User, slug: &str, name: &str) -> CoreResult<Channel> {
-        let (org, _role) = self.org_for(user, slug).await?;
+    /// Creates a channel of `kind` (public, private or supervisor) its
+    /// creator has joined; whoever may see it sees it appear.
+    pub async fn create_channel(&self, user: &User, slug: &str, name: &str, kind: ChannelKind) -> CoreResult<Channel> {
+        let (org, role) = self.org_for(user, slug).await?;
+        access::create_channel(role, kind)?;
         let name = rules::channel_name(name)?;
-        match self.store.create_channel(org.id, &name, ChannelKind::Public, user.id).await {
-            Ok(row) => {
-                tracing::info!(user_id = user.id, org = %org.slug, channel_id = row.id, "channel created");
-                // The creator's other devices see it joined, everyone else not.
-                let others = Channel { joined: false, ..row.clone() };
-                self.notify(UserNotice::ChannelAdded {
-                    to: Audience::People(vec![user.id]),
-                    org_slug: org.slug.clone(),
-                    channel: row.clone(),
-                });
-                self.notify(UserNotice::ChannelAdded {
-                    to: Audience::AllBut(user.id),
-                    org_slug: org.slug,
-                    channel: others,
-                });
-                Ok(row)
+        let row = match self.store.create_channel(org.id, &name, kind, user.id).await {
+            Ok(row) => row,
+            Err(StoreError::Conflict(_)) => {
+                return Err(CoreError::conflict(format!("There is already a channel #{name}.")));
             }
-            Err(StoreError::Conflict(_)) => Err(CoreError::conflict(format!("There is already a channel #{name}."))),
-            Err(e) => Err(fail("creating channel")(e)),
+            Err(e) => return Err(fail("creating channel")(e)),
+        };
+        tracing::info!(user_id = user.id, org = %org.slug, channel_id = row.id, kind = kind.as_str(), "channel created");
+        // The creator's other devices see it joined; those who may see it, not.
+        self.notify(UserNotice::ChannelAdded {
+            to: Audience::People(vec![user.id]),
+            org_slug: org.slug.clone(),
+            channel: row.clone(),
+        });
+        let others = match kind {
+            ChannelKind::Public => Some(Audience::AllBut(user.id)),
+            ChannelKind::Supervisor => {
+                let members = self.store.members_of(org.id).await.map_err(fail("listing members"))?;
+                let seeing = members.iter().filter(|m| m.role.sees_supervisor_rooms() && m.user.id != user.id);
+                Some(Audience::People(seeing.map(|m| m.user.id).collect()))
+            }
+            ChannelKind::Private | ChannelKind::Direct => None,
+        };
+        if let Some(to) = others {
+            let channel = Channel { joined: false, last_read_seq: 0, unread: 0, ..row.clone() };
+            self.notify(UserNotice::ChannelAdded { to, org_slug: org.slug, channel });
         }
+        Ok(row)
     }
 
     /// The channels of an organization the user may see, by name.

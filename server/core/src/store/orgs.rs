@@ -91,6 +91,12 @@ impl Store {
         Ok(on_db!(self, owner_count(org_id))?)
     }
 
+    /// Gives a member another role; false when they are not a member or
+    /// when it would leave the organization without an owner.
+    pub async fn set_role(&self, org_id: i64, user_id: i64, role: Role) -> StoreResult<bool> {
+        Ok(on_db!(self, set_role(org_id, user_id, role.as_str()))? > 0)
+    }
+
     /// Takes a member out of the organization (not out of its channels: the
     /// service leaves each before, with its own event); false if they were
     /// not a member.

@@ -198,6 +198,23 @@ pub async fn owner_count(pool: &Pool, org_id: i64) -> sqlx::Result<i64> {
         .await
 }
 
+/// Gives a member another role; the number of memberships changed (0 when
+/// they are not a member, or when that would leave the organization
+/// without an owner: checked in the same statement).
+pub async fn set_role(pool: &Pool, org_id: i64, user_id: i64, role: &str) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2
+           AND (role <> 'owner' OR $3 = 'owner'
+                OR (SELECT COUNT(*) FROM memberships o WHERE o.org_id = $1 AND o.role = 'owner') > 1)",
+        org_id,
+        user_id,
+        role
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 pub async fn create_invite(
     pool: &Pool,
     token_hash: &str,

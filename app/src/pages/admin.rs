@@ -1,0 +1,145 @@
+//! `/o/<slug>/admin`: the organization's people with their roles, for its
+//! owners and admins to change roles and remove people. Rendered on the
+//! server and made of plain forms, so it works before the wasm has loaded;
+//! the server decides what each change may do (`access::set_role`,
+//! `access::remove_member`), this page only leaves out what would be refused.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::orgs::{RemoveMember, SetRole, org};
+use crate::components::error_note::{ActionError, PageError, action_result};
+use crate::components::session::use_session;
+use crate::components::workspace::OrgWorkspace;
+use crate::protocol::{Member, OrgView, Role, User};
+
+const ROLES: [Role; 4] = [Role::Owner, Role::Admin, Role::Supervisor, Role::Member];
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let session = use_session();
+    let set_role = ServerAction::<SetRole>::new();
+    let remove = ServerAction::<RemoveMember>::new();
+    let view_res =
+        Resource::new(move || (slug(), set_role.version().get(), remove.version().get()), |(slug, _, _)| org(slug));
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let me = session.me.await.ok().flatten();
+                match view_res.await {
+                    Ok(v) => view! { <People view=v me=me set_role remove /> }.into_any(),
+                    Err(e) => view! { <PageError error=e /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn People(
+    view: OrgView,
+    me: Option<User>,
+    set_role: ServerAction<SetRole>,
+    remove: ServerAction<RemoveMember>,
+) -> impl IntoView {
+    let org = view.org.clone();
+    let mut members = view.members.clone();
+    members.sort_by_key(|m| (ROLES.iter().position(|r| *r == m.role), m.username.to_lowercase()));
+    let actor = org.role;
+    let content = if actor.manages_people() {
+        let rows = members
+            .into_iter()
+            .map(|member| view! { <PersonRow slug=org.slug.clone() member actor me=me.clone() set_role remove /> })
+            .collect_view();
+        view! {
+            <table class="people" aria-label="People and their roles">
+                <thead>
+                    <tr><th scope="col">"Person"</th><th scope="col">"Role"</th><th scope="col"><span class="visually-hidden">"Remove"</span></th></tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+            <ActionError result=action_result(set_role) />
+            <ActionError result=action_result(remove) />
+            <p class="muted small">
+                "Supervisors, admins and owners see supervisor channels; members do not learn they exist. "
+                "A change takes effect at once: the person's open pages reconnect with what they may now see."
+            </p>
+        }
+        .into_any()
+    } else {
+        view! { <p class="form-error" role="alert">"Only the organization's owners and admins manage its people."</p> }
+            .into_any()
+    };
+    view! {
+        <Title text=format!("People · {} · Confab", org.name) />
+        <OrgWorkspace view=view me=me>
+            <section class="pane">
+                <header class="pane-header">
+                    <h1>"People"</h1>
+                    <p class="muted"><a href=format!("/o/{}", org.slug)>{org.name.clone()}</a> " · you are " {org.role.as_str()}</p>
+                </header>
+                {content}
+            </section>
+        </OrgWorkspace>
+    }
+}
+
+/// One person: their role, a form to change it and one to remove them,
+/// where the signed-in person may.
+#[component]
+fn PersonRow(
+    slug: String,
+    member: Member,
+    actor: Role,
+    me: Option<User>,
+    set_role: ServerAction<SetRole>,
+    remove: ServerAction<RemoveMember>,
+) -> impl IntoView {
+    // An admin neither makes owners nor touches them.
+    let may_change = actor == Role::Owner || member.role != Role::Owner;
+    let is_me = me.as_ref().is_some_and(|u| u.id == member.id);
+    let name = member.username.clone();
+    let select_id = format!("role-{}", member.id);
+    let role_form = if may_change {
+        let options = ROLES
+            .into_iter()
+            .filter(|r| actor == Role::Owner || *r != Role::Owner)
+            .map(|r| view! { <option value=r.as_str() selected=r == member.role>{r.as_str()}</option> })
+            .collect_view();
+        let (slug, name) = (slug.clone(), name.clone());
+        let (label, aria) = (format!("Role of {name}"), format!("Change the role of {name}"));
+        view! {
+            <ActionForm action=set_role attr:class="inline row" attr:aria-label=aria>
+                <input type="hidden" name="slug" value=slug />
+                <input type="hidden" name="username" value=name.clone() />
+                <label for=select_id.clone() class="visually-hidden">{label}</label>
+                <select id=select_id name="role">{options}</select>
+                <button type="submit" class="secondary">"Change"</button>
+            </ActionForm>
+        }
+        .into_any()
+    } else {
+        view! { <span class="role">{member.role.as_str()}</span> }.into_any()
+    };
+    let remove_form = (may_change && !is_me).then(|| {
+        let (name, label) = (name.clone(), format!("Remove {name}"));
+        view! {
+            <ActionForm action=remove attr:class="inline" attr:aria-label=label>
+                <input type="hidden" name="slug" value=slug />
+                <input type="hidden" name="username" value=name />
+                <button type="submit" class="secondary danger">"Remove"</button>
+            </ActionForm>
+        }
+    });
+    view! {
+        <tr data-username=name.clone()>
+            <td>{name.clone()} {is_me.then_some(" (you)")}</td>
+            <td>{role_form}</td>
+            <td>{remove_form}</td>
+        </tr>
+    }
+}

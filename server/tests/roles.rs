@@ -1,0 +1,193 @@
+//! Roles and restricted channels, end to end: who changes roles, supervisor
+//! channels that members do not even learn exist, private channels for the
+//! people added to them, and a change of role taking effect at once on the
+//! live stream.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support::sio::SioClient;
+use support::{Api, TestServer, channel_id, org_with_two_members};
+
+const QUIET: Duration = Duration::from_millis(400);
+
+/// The names of the channels `api` sees in org `acme`.
+async fn seen(api: &Api) -> Vec<String> {
+    let listed = api.ok("list_channels", &[("slug", "acme")]).await;
+    listed.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect()
+}
+
+/// A third person, `name`, invited into `acme` by `owner`.
+async fn invite(server: &TestServer, owner: &Api, name: &str) -> Api {
+    let invite = owner.ok("create_invite", &[("slug", "acme")]).await;
+    let person = server.client();
+    person.register(name).await;
+    person.ok("accept_invite", &[("token", invite["token"].as_str().unwrap())]).await;
+    person
+}
+
+async fn set_role(api: &Api, username: &str, role: &str) -> Result<Value, support::CallError> {
+    api.call("set_role", &[("slug", "acme"), ("username", username), ("role", role)]).await
+}
+
+#[tokio::test]
+async fn owners_and_admins_change_roles_and_an_organization_keeps_an_owner() {
+    let server = TestServer::start().await;
+    let (owner, member) = org_with_two_members(&server).await;
+    let third = invite(&server, &owner, "tess").await;
+
+    // A member changes nobody's role, their own included.
+    for (who, role) in [("tess", "admin"), ("mark", "owner"), ("olivia", "member")] {
+        let e = set_role(&member, who, role).await.unwrap_err();
+        assert_eq!(e.code, "forbidden", "{who} {role}: {e:?}");
+    }
+    let made = set_role(&owner, "mark", "admin").await.unwrap();
+    assert_eq!(made["role"], "admin");
+    // An admin promotes and demotes others, but makes no owner and leaves owners alone.
+    assert_eq!(set_role(&member, "tess", "supervisor").await.unwrap()["role"], "supervisor");
+    assert_eq!(set_role(&member, "tess", "member").await.unwrap()["role"], "member");
+    assert_eq!(set_role(&member, "tess", "owner").await.unwrap_err().code, "forbidden");
+    assert_eq!(set_role(&member, "olivia", "member").await.unwrap_err().code, "forbidden");
+    // The last owner stays one, and cannot leave.
+    let e = set_role(&owner, "olivia", "admin").await.unwrap_err();
+    assert_eq!(e.code, "forbidden");
+    assert!(e.message.contains("last owner"), "{e:?}");
+    assert_eq!(owner.err("leave_org", &[("slug", "acme")]).await.code, "forbidden");
+    // With a second owner, the first may step down.
+    set_role(&owner, "tess", "owner").await.unwrap();
+    assert_eq!(set_role(&owner, "olivia", "member").await.unwrap()["role"], "member");
+    let roles = third.ok("members", &[("slug", "acme")]).await;
+    let role_of =
+        |name: &str| roles.as_array().unwrap().iter().find(|m| m["username"] == name).unwrap()["role"].clone();
+    assert_eq!(
+        (role_of("olivia"), role_of("mark"), role_of("tess")),
+        (json!("member"), json!("admin"), json!("owner"))
+    );
+
+    // Bad input is refused plainly; nobody unknown is touched.
+    let e = set_role(&third, "mark", "emperor").await.unwrap_err();
+    assert_eq!((e.status, e.code.as_str()), (400, "invalid"), "{e:?}");
+    assert_eq!(set_role(&third, "nobody", "member").await.unwrap_err().code, "not_found");
+
+    // Anyone but the last owner leaves; then the organization is not theirs.
+    member.ok("leave_org", &[("slug", "acme")]).await;
+    assert_eq!(member.err("list_channels", &[("slug", "acme")]).await.code, "not_found");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_supervisor_channel_does_not_exist_for_members_until_they_are_promoted() {
+    let server = TestServer::start().await;
+    let (owner, member) = org_with_two_members(&server).await;
+    let leads = owner.ok("create_channel", &[("slug", "acme"), ("name", "leads"), ("kind", "supervisor")]).await;
+    assert_eq!(leads["kind"], "supervisor");
+    let leads_id = leads["id"].as_i64().unwrap();
+    owner
+        .ok("send_message", &[("slug", "acme"), ("channel", "leads"), ("client_id", "s1"), ("body", "about mark")])
+        .await;
+
+    // For the member it is exactly like a channel that does not exist.
+    let absent = member.err("history", &[("slug", "acme"), ("channel", "no-such-channel")]).await;
+    assert!(!seen(&member).await.contains(&"leads".to_owned()));
+    for (name, form) in [
+        ("history", vec![("slug", "acme"), ("channel", "leads")]),
+        ("join_channel", vec![("slug", "acme"), ("channel", "leads")]),
+        ("leave_channel", vec![("slug", "acme"), ("channel", "leads")]),
+        ("mark_read", vec![("slug", "acme"), ("channel", "leads"), ("seq", "1")]),
+        ("send_message", vec![("slug", "acme"), ("channel", "leads"), ("client_id", "m1"), ("body", "hi")]),
+        ("add_to_channel", vec![("slug", "acme"), ("channel", "leads"), ("username", "mark")]),
+    ] {
+        let e = member.err(name, &form).await;
+        assert_eq!((e.status, &e.code), (absent.status, &absent.code), "{name}: {e:?}");
+        assert!(e.message.contains("no channel") || e.message.contains("no such channel"), "{name}: {e:?}");
+    }
+    let e = member.err("create_channel", &[("slug", "acme"), ("name", "mine"), ("kind", "supervisor")]).await;
+    assert_eq!(e.code, "forbidden");
+    let e = member.err("create_channel", &[("slug", "acme"), ("name", "mine"), ("kind", "secret")]).await;
+    assert_eq!((e.status, e.code.as_str()), (400, "invalid"));
+    let mut live = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+    for (event, data) in [
+        ("join", json!({"channel_id": leads_id})),
+        ("send", json!({"channel_id": leads_id, "client_id": "m2", "body": "hi"})),
+        ("read", json!({"channel_id": leads_id, "seq": 1})),
+    ] {
+        let ack = live.request(event, &data).await;
+        assert_eq!(ack["error"]["code"], "not_found", "{event}: {ack}");
+    }
+
+    // Promoted: the live connection closes (it reconnects with the new
+    // role), and the channel is there to read and join.
+    set_role(&owner, "mark", "supervisor").await.unwrap();
+    assert!(live.closed_within(Duration::from_secs(2)).await, "the member's socket closed on promotion");
+    assert!(seen(&member).await.contains(&"leads".to_owned()));
+    let page = member.ok("history", &[("slug", "acme"), ("channel", "leads")]).await;
+    assert!(page["messages"].as_array().unwrap().iter().any(|m| m["body"] == "about mark"));
+    assert_eq!(member.ok("join_channel", &[("slug", "acme"), ("channel", "leads")]).await["joined"], true);
+    let mut live = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+    assert!(live.request("join", &json!({"channel_id": leads_id})).await.get("ok").is_some());
+
+    // Demoted: closed again at once, out of the channel, and it is gone.
+    set_role(&owner, "mark", "member").await.unwrap();
+    assert!(live.closed_within(Duration::from_secs(2)).await, "the member's socket closed on demotion");
+    assert!(!seen(&member).await.contains(&"leads".to_owned()));
+    let e = member.err("history", &[("slug", "acme"), ("channel", "leads")]).await;
+    assert_eq!(e.code, "not_found");
+    let page = owner.ok("history", &[("slug", "acme"), ("channel", "leads")]).await;
+    let last = page["messages"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!((last["kind"].as_str(), last["author"].as_str()), (Some("left"), Some("mark")), "{last}");
+    let mut live = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+    assert_eq!(live.request("join", &json!({"channel_id": leads_id})).await["error"]["code"], "not_found");
+
+    // What is said there meanwhile reaches supervisors, never the member.
+    let general = channel_id(&member, "acme", "general").await;
+    assert!(live.request("join", &json!({"channel_id": general})).await.get("ok").is_some());
+    owner.ok("send_message", &[("slug", "acme"), ("channel", "leads"), ("client_id", "s2"), ("body", "secret")]).await;
+    while let Some((name, data)) = live.next_event(QUIET).await {
+        assert!(!data.to_string().contains("secret") && !data.to_string().contains("leads"), "{name}: {data}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_private_channel_is_seen_only_by_the_people_added_to_it() {
+    let server = TestServer::start().await;
+    let (owner, member) = org_with_two_members(&server).await;
+    let third = invite(&server, &owner, "tess").await;
+    let plans = member.ok("create_channel", &[("slug", "acme"), ("name", "plans"), ("kind", "private")]).await;
+    assert_eq!((plans["kind"].as_str(), plans["joined"].as_bool()), (Some("private"), Some(true)));
+
+    // Not even the owner sees it, nor can add themselves.
+    for api in [&owner, &third] {
+        assert!(!seen(api).await.contains(&"plans".to_owned()));
+        assert_eq!(api.err("join_channel", &[("slug", "acme"), ("channel", "plans")]).await.code, "not_found");
+        let e = api.err("add_to_channel", &[("slug", "acme"), ("channel", "plans"), ("username", "olivia")]).await;
+        assert_eq!(e.code, "not_found");
+    }
+
+    // A member of it adds tess: her live connection hears of it at once.
+    let mut tess_live = SioClient::connect(server.addr, "/acme", &third.cookie_header(), None).await.unwrap();
+    member.ok("add_to_channel", &[("slug", "acme"), ("channel", "plans"), ("username", "tess")]).await;
+    let mut announced = None;
+    while let Some((name, data)) = tess_live.next_event(Duration::from_secs(2)).await {
+        if name == "channel_added" {
+            announced = Some(data);
+            break;
+        }
+    }
+    let announced = announced.expect("channel_added reached tess");
+    assert_eq!((announced["name"].as_str(), announced["joined"].as_bool()), (Some("plans"), Some(true)));
+    assert!(seen(&third).await.contains(&"plans".to_owned()));
+    third.ok("send_message", &[("slug", "acme"), ("channel", "plans"), ("client_id", "t1"), ("body", "in")]).await;
+    assert!(!seen(&owner).await.contains(&"plans".to_owned()), "still hidden from the owner");
+
+    // Adding someone twice changes nothing; a stranger is not found.
+    member.ok("add_to_channel", &[("slug", "acme"), ("channel", "plans"), ("username", "tess")]).await;
+    let e = member.err("add_to_channel", &[("slug", "acme"), ("channel", "plans"), ("username", "nobody")]).await;
+    assert_eq!(e.code, "not_found");
+    // Once she leaves, it is hidden from her again.
+    third.ok("leave_channel", &[("slug", "acme"), ("channel", "plans")]).await;
+    assert!(!seen(&third).await.contains(&"plans".to_owned()));
+    server.stop().await;
+}
