@@ -13,7 +13,7 @@ pub type ChannelId = i64;
 
 /// Roles in an organization and kinds of channel: closed sets the server's
 /// access rules decide on, shared with it as they are.
-pub use confab_core::kinds::{ChannelKind, EventKind, Role};
+pub use confab_core::kinds::{AuditAction, ChannelKind, EventKind, Role};
 /// Most people in a direct conversation, its starter included.
 pub use confab_core::rules::MAX_DIRECT_PEOPLE;
 /// Longest message body, in characters.
@@ -87,6 +87,23 @@ pub struct Member {
     pub id: UserId,
     pub username: String,
     pub role: Role,
+}
+
+/// One entry of an organization's audit log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    /// Milliseconds since the Unix epoch, UTC.
+    pub at: i64,
+    /// Who did it (their name then).
+    pub actor: String,
+    pub action: AuditAction,
+    /// Whom or what: a username or `#channel` (may be empty).
+    pub subject: String,
+    /// More about it, e.g. `member → supervisor`.
+    pub detail: String,
+    /// The address it came from.
+    pub address: String,
 }
 
 /// An organization with the channels the current user can see.

@@ -49,5 +49,13 @@ test("a supervisor channel is invisible to a member, appears when promoted, goes
   await expect(bobRow.getByRole("combobox", { name: `Role of ${bob}` })).toHaveValue("member");
   await expect(channelLink(bobPage, "leads")).toHaveCount(0);
   await expect(channelLink(bobPage, "general")).toBeVisible();
+
+  // Both changes are in the audit log, with who, whom and what.
+  const audit = annPage.getByRole("region", { name: "Audit log" });
+  const changes = audit.locator('tr[data-action="role_changed"]');
+  await expect(changes).toHaveCount(2);
+  await expect(changes.first()).toContainText(`changed the role of ${bob}`);
+  await expect(changes.first()).toContainText("supervisor → member");
+  await expect(audit.locator('tr[data-action="channel_created"]')).toContainText("#leads");
   expect(problems).toEqual([]);
 });

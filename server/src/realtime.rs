@@ -495,25 +495,33 @@ pub async fn deliver_events(io: SocketIo, mut feed: mpsc::Receiver<Feed>) {
         let Some(ns) = io.of(format!("/{org_slug}")) else { continue };
         let (channel_id, seq) = (event.channel_id(), event.seq());
         // Serialized once, for every socket (each then only copies it).
-        let (name, wire) = match event {
-            ChannelEvent::Message(message) => (events::MESSAGE, ChatMessage::from(message)),
-        };
-        let json = match serde_json::value::to_raw_value(&wire) {
-            Ok(json) => json,
-            Err(e) => {
-                tracing::error!(channel_id, seq, error = %e, "event not serialized");
-                continue;
+        let (name, wire, lost_sight) = match event {
+            ChannelEvent::Message(message) => (events::MESSAGE, ChatMessage::from(message), None),
+            ChannelEvent::LostSight(message) => {
+                let leaver = message.author_id;
+                (events::MESSAGE, ChatMessage::from(message), Some(leaver))
             }
         };
-        for socket in ns.to(channel_room(channel_id)).sockets() {
-            let sent = socket.emit(name, &*json);
-            match sent {
-                Ok(()) => {}
-                Err(SendError::Socket(SocketError::InternalChannelFull)) => {
-                    cut_off(socket, channel_id, &format!("seq {seq}"))
+        match serde_json::value::to_raw_value(&wire) {
+            Ok(json) => {
+                for socket in ns.clone().to(channel_room(channel_id)).sockets() {
+                    match socket.emit(name, &*json) {
+                        Ok(()) => {}
+                        Err(SendError::Socket(SocketError::InternalChannelFull)) => {
+                            cut_off(socket, channel_id, &format!("seq {seq}"))
+                        }
+                        // Closed meanwhile: it catches up when it comes back.
+                        Err(e) => tracing::debug!(socket_id = %socket.id, error = %e, "event not delivered"),
+                    }
                 }
-                // Closed meanwhile: it catches up when it comes back.
-                Err(e) => tracing::debug!(socket_id = %socket.id, error = %e, "event not delivered"),
+            }
+            Err(e) => tracing::error!(channel_id, seq, error = %e, "event not serialized"),
+        }
+        // Their own leaving was the last event of the channel the leaver's
+        // sockets get: out of the room from here on.
+        if let Some(leaver) = lost_sight {
+            for socket in ns.to(user_room(leaver)).sockets() {
+                socket.leave(channel_room(channel_id));
             }
         }
     }

@@ -186,8 +186,20 @@ async fn a_private_channel_is_seen_only_by_the_people_added_to_it() {
     member.ok("add_to_channel", &[("slug", "acme"), ("channel", "plans"), ("username", "tess")]).await;
     let e = member.err("add_to_channel", &[("slug", "acme"), ("channel", "plans"), ("username", "nobody")]).await;
     assert_eq!(e.code, "not_found");
-    // Once she leaves, it is hidden from her again.
+    // Her open connection follows it; once she leaves, it is hidden from
+    // her again, and nothing said there after reaches that connection.
+    let plans_id = plans["id"].as_i64().unwrap();
+    assert!(tess_live.request("join", &json!({"channel_id": plans_id})).await.get("ok").is_some());
     third.ok("leave_channel", &[("slug", "acme"), ("channel", "plans")]).await;
     assert!(!seen(&third).await.contains(&"plans".to_owned()));
+    member.ok("send_message", &[("slug", "acme"), ("channel", "plans"), ("client_id", "m9"), ("body", "after")]).await;
+    let mut heard = Vec::new();
+    while let Some((name, data)) = tess_live.next_event(QUIET).await {
+        heard.push(format!("{name} {data}"));
+    }
+    assert!(heard.iter().any(|e| e.contains(r#""kind":"left""#)), "her leaving came first: {heard:?}");
+    assert!(!heard.iter().any(|e| e.contains(r#""body":"after""#)), "nothing after it: {heard:?}");
+    let e = third.err("history", &[("slug", "acme"), ("channel", "plans")]).await;
+    assert_eq!(e.code, "not_found");
     server.stop().await;
 }

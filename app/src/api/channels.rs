@@ -25,7 +25,8 @@ pub async fn create_channel(slug: String, name: String, kind: Option<String>) ->
         async move {
             let (ctx, user) = super::request::require_user().await?;
             let kind = confab_core::rules::new_channel_kind(kind.as_deref())?;
-            let channel = Channel::from(ctx.core.create_channel(&user, &slug, &name, kind).await?);
+            let channel =
+                Channel::from(ctx.core.create_channel(&user, &slug, &name, kind, super::request::client_ip()).await?);
             leptos_axum::redirect(&format!("/o/{slug}/c/{}", channel.name));
             Ok(channel)
         }
@@ -58,7 +59,7 @@ pub async fn add_to_channel(slug: String, channel: String, username: String) -> 
     super::request::with_status(
         async move {
             let (ctx, user) = super::request::require_user().await?;
-            Ok(ctx.core.add_to_channel(&user, &slug, &channel, &username).await?.into())
+            Ok(ctx.core.add_to_channel(&user, &slug, &channel, &username, super::request::client_ip()).await?.into())
         }
         .await,
     )
@@ -70,7 +71,7 @@ pub async fn join_channel(slug: String, channel: String) -> Result<Channel, ApiE
     super::request::with_status(
         async move {
             let (ctx, user) = super::request::require_user().await?;
-            Ok(ctx.core.join_channel(&user, &slug, &channel).await?.into())
+            Ok(ctx.core.join_channel(&user, &slug, &channel, super::request::client_ip()).await?.into())
         }
         .await,
     )
@@ -82,7 +83,7 @@ pub async fn leave_channel(slug: String, channel: String) -> Result<Channel, Api
     super::request::with_status(
         async move {
             let (ctx, user) = super::request::require_user().await?;
-            Ok(ctx.core.leave_channel(&user, &slug, &channel).await?.into())
+            Ok(ctx.core.leave_channel(&user, &slug, &channel, super::request::client_ip()).await?.into())
         }
         .await,
     )

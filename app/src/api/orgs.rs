@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::errors::ApiError;
-use crate::protocol::{Invite, InviteList, InvitePreview, Member, OrgSummary, OrgView};
+use crate::protocol::{AuditEntry, Invite, InviteList, InvitePreview, Member, OrgSummary, OrgView};
 
 /// The organizations the signed-in user belongs to.
 #[server(prefix = "/api", endpoint = "list_orgs")]
@@ -63,7 +63,7 @@ pub async fn create_invite(slug: String) -> Result<Invite, ApiError> {
     super::request::with_status(
         async move {
             let (ctx, user) = super::request::require_user().await?;
-            let new = ctx.core.create_invite(&user, &slug).await?;
+            let new = ctx.core.create_invite(&user, &slug, super::request::client_ip()).await?;
             let invite = super::wire::invite(new, &super::request::site_origin(&ctx));
             leptos_axum::redirect(&format!("/o/{slug}?invite={}", invite.token));
             Ok(invite)
@@ -92,7 +92,7 @@ pub async fn revoke_invite(slug: String, id: String) -> Result<(), ApiError> {
     super::request::with_status(
         async move {
             let (ctx, user) = super::request::require_user().await?;
-            ctx.core.revoke_invite(&user, &slug, &id).await?;
+            ctx.core.revoke_invite(&user, &slug, &id, super::request::client_ip()).await?;
             leptos_axum::redirect(&format!("/o/{slug}"));
             Ok(())
         }
@@ -118,7 +118,7 @@ pub async fn accept_invite(token: String) -> Result<OrgSummary, ApiError> {
     super::request::with_status(
         async move {
             let (ctx, user) = super::request::require_user().await?;
-            let org = OrgSummary::from(ctx.core.accept_invite(&user, &token).await?);
+            let org = OrgSummary::from(ctx.core.accept_invite(&user, &token, super::request::client_ip()).await?);
             leptos_axum::redirect(&format!("/o/{}", org.slug));
             Ok(org)
         }
@@ -134,7 +134,7 @@ pub async fn remove_member(slug: String, username: String) -> Result<(), ApiErro
     super::request::with_status(
         async move {
             let (ctx, user) = super::request::require_user().await?;
-            Ok(ctx.core.remove_member(&user, &slug, &username).await?)
+            Ok(ctx.core.remove_member(&user, &slug, &username, super::request::client_ip()).await?)
         }
         .await,
     )
@@ -149,7 +149,7 @@ pub async fn set_role(slug: String, username: String, role: String) -> Result<Me
         async move {
             let (ctx, user) = super::request::require_user().await?;
             let role = confab_core::rules::role(&role)?;
-            Ok(ctx.core.set_role(&user, &slug, &username, role).await?.into())
+            Ok(ctx.core.set_role(&user, &slug, &username, role, super::request::client_ip()).await?.into())
         }
         .await,
     )
@@ -162,9 +162,23 @@ pub async fn leave_org(slug: String) -> Result<(), ApiError> {
     super::request::with_status(
         async move {
             let (ctx, user) = super::request::require_user().await?;
-            ctx.core.leave_org(&user, &slug).await?;
+            ctx.core.leave_org(&user, &slug, super::request::client_ip()).await?;
             leptos_axum::redirect("/");
             Ok(())
+        }
+        .await,
+    )
+}
+
+/// The organization's audit log, newest first (owners and admins): up to
+/// `limit` entries (default 50, at most 200) older than entry `before`.
+#[server(prefix = "/api", endpoint = "audit_log")]
+pub async fn audit_log(slug: String, before: Option<i64>, limit: Option<usize>) -> Result<Vec<AuditEntry>, ApiError> {
+    super::request::with_status(
+        async move {
+            let (ctx, user) = super::request::require_user().await?;
+            let entries = ctx.core.audit_log(&user, &slug, before, limit.unwrap_or(50)).await?;
+            Ok(entries.into_iter().map(Into::into).collect())
         }
         .await,
     )

@@ -37,6 +37,20 @@ impl From<model::Channel> for Channel {
     }
 }
 
+impl From<model::AuditEntry> for AuditEntry {
+    fn from(e: model::AuditEntry) -> Self {
+        AuditEntry {
+            id: e.id,
+            at: e.at,
+            actor: e.actor,
+            action: e.action,
+            subject: e.subject,
+            detail: e.detail,
+            address: e.address,
+        }
+    }
+}
+
 impl From<model::Member> for Member {
     fn from(m: model::Member) -> Self {
         Member { id: m.user.id, username: m.user.username, role: m.role }

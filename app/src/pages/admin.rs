@@ -1,5 +1,5 @@
 //! `/o/<slug>/admin`: the organization's people with their roles, for its
-//! owners and admins to change roles and remove people. Rendered on the
+//! owners and admins to change roles and remove people, and its audit log. Rendered on the
 //! server and made of plain forms, so it works before the wasm has loaded;
 //! the server decides what each change may do (`access::set_role`,
 //! `access::remove_member`), this page only leaves out what would be refused.
@@ -9,11 +9,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::orgs::{RemoveMember, SetRole, org};
+use crate::api::orgs::{RemoveMember, SetRole, audit_log, org};
 use crate::components::error_note::{ActionError, PageError, action_result};
 use crate::components::session::use_session;
 use crate::components::workspace::OrgWorkspace;
-use crate::protocol::{Member, OrgView, Role, User};
+use crate::protocol::{AuditEntry, Member, OrgView, Role, User};
+use crate::time::iso_utc;
 
 const ROLES: [Role; 4] = [Role::Owner, Role::Admin, Role::Supervisor, Role::Member];
 
@@ -68,6 +69,7 @@ fn People(
                 "Supervisors, admins and owners see supervisor channels; members do not learn they exist. "
                 "A change takes effect at once: the person's open pages reconnect with what they may now see."
             </p>
+            <AuditLog slug=org.slug.clone() changes=Signal::derive(move || (set_role.version().get(), remove.version().get())) />
         }
         .into_any()
     } else {
@@ -141,5 +143,53 @@ fn PersonRow(
             <td>{role_form}</td>
             <td>{remove_form}</td>
         </tr>
+    }
+}
+
+/// The newest entries of the organization's audit log.
+#[component]
+fn AuditLog(slug: String, changes: Signal<(usize, usize)>) -> impl IntoView {
+    let entries = Resource::new(move || (slug.clone(), changes.get()), |(slug, _)| audit_log(slug, None, Some(100)));
+    view! {
+        <section aria-label="Audit log">
+            <h2>"Audit log"</h2>
+            <p class="muted small">"Sign-ins, invites, joins, roles, removals and restricted channels: who, when and from where."</p>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match entries.await {
+                        Ok(list) if list.is_empty() => view! { <p class="muted">"Nothing yet."</p> }.into_any(),
+                        Ok(list) => view! { <AuditTable entries=list /> }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
+    let rows = entries
+        .into_iter()
+        .map(|e| {
+            let when = iso_utc(e.at);
+            view! {
+                <tr data-action=e.action.as_str()>
+                    <td><time datetime=when.clone()>{when.clone()}</time></td>
+                    <td>{e.actor}</td>
+                    <td>{e.action.in_words()} " " {e.subject}</td>
+                    <td>{e.detail}</td>
+                    <td>{e.address}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="people audit">
+            <thead>
+                <tr><th scope="col">"When (UTC)"</th><th scope="col">"Who"</th><th scope="col">"Did"</th><th scope="col">"Details"</th><th scope="col">"From"</th></tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
     }
 }

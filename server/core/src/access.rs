@@ -22,6 +22,15 @@ pub fn invite(role: Role) -> Result<(), CoreError> {
     }
 }
 
+/// May read the organization's audit log.
+pub fn read_audit_log(role: Role) -> Result<(), CoreError> {
+    if role.manages_people() {
+        Ok(())
+    } else {
+        Err(CoreError::forbidden("Only the organization's owners and admins can read its audit log."))
+    }
+}
+
 /// May `actor` take `target` out of the organization? Owners and admins
 /// remove people, an admin never an owner, and an organization always keeps
 /// an owner (`owners` is how many it has now).

@@ -25,20 +25,24 @@ const SUBSCRIBER_QUEUE: usize = 4096;
 /// A change to a channel.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChannelEvent {
-    /// A message was posted.
+    /// A message was posted, or someone joined or left.
     Message(Message),
+    /// Its author left and can no longer see the channel (a private or
+    /// supervisor one): from this point on, their live connections are out
+    /// of its room. The event itself is delivered like any other.
+    LostSight(Message),
 }
 
 impl ChannelEvent {
     pub fn channel_id(&self) -> i64 {
         match self {
-            ChannelEvent::Message(m) => m.channel_id,
+            ChannelEvent::Message(m) | ChannelEvent::LostSight(m) => m.channel_id,
         }
     }
 
     pub fn seq(&self) -> i64 {
         match self {
-            ChannelEvent::Message(m) => m.seq,
+            ChannelEvent::Message(m) | ChannelEvent::LostSight(m) => m.seq,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The closed sets access is decided on: a person's role in an organization,
-//! a channel's kind and the kinds of event in a channel's stream. They cross the wire as they are (lowercase strings,
+//! a channel's kind and the kinds of event in a channel's stream (and what
+//! an audit log entry records). They cross the wire as they are (lowercase strings,
 //! re-exported by `app::protocol`) and are stored with the same spelling; a
 //! stored spelling this build does not know parses to `None`, never to
 //! another value, so access rules fail closed.
@@ -122,5 +123,83 @@ impl EventKind {
             "left" => EventKind::Left,
             _ => return None,
         })
+    }
+}
+
+/// What an audit log entry records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    /// Signed in (the entry belongs to the person, shown in each of their
+    /// organizations' logs).
+    SignedIn,
+    InviteCreated,
+    InviteRevoked,
+    /// Joined the organization through an invite.
+    JoinedOrg,
+    LeftOrg,
+    MemberRemoved,
+    /// `detail` says from which role to which.
+    RoleChanged,
+    /// A private or supervisor channel was made.
+    ChannelCreated,
+    /// Joined a channel (`detail` names its kind).
+    ChannelJoined,
+    /// Put someone in a private or supervisor channel.
+    AddedToChannel,
+    /// Left a channel, or was taken out of a supervisor one.
+    ChannelLeft,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 11] = [
+        AuditAction::SignedIn,
+        AuditAction::InviteCreated,
+        AuditAction::InviteRevoked,
+        AuditAction::JoinedOrg,
+        AuditAction::LeftOrg,
+        AuditAction::MemberRemoved,
+        AuditAction::RoleChanged,
+        AuditAction::ChannelCreated,
+        AuditAction::ChannelJoined,
+        AuditAction::AddedToChannel,
+        AuditAction::ChannelLeft,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::SignedIn => "signed_in",
+            AuditAction::InviteCreated => "invite_created",
+            AuditAction::InviteRevoked => "invite_revoked",
+            AuditAction::JoinedOrg => "joined_org",
+            AuditAction::LeftOrg => "left_org",
+            AuditAction::MemberRemoved => "member_removed",
+            AuditAction::RoleChanged => "role_changed",
+            AuditAction::ChannelCreated => "channel_created",
+            AuditAction::ChannelJoined => "channel_joined",
+            AuditAction::AddedToChannel => "added_to_channel",
+            AuditAction::ChannelLeft => "channel_left",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AuditAction> {
+        AuditAction::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// How the log reads it, after the actor's name.
+    pub fn in_words(self) -> &'static str {
+        match self {
+            AuditAction::SignedIn => "signed in",
+            AuditAction::InviteCreated => "made an invite link",
+            AuditAction::InviteRevoked => "revoked an invite link",
+            AuditAction::JoinedOrg => "joined the organization",
+            AuditAction::LeftOrg => "left the organization",
+            AuditAction::MemberRemoved => "removed",
+            AuditAction::RoleChanged => "changed the role of",
+            AuditAction::ChannelCreated => "created",
+            AuditAction::ChannelJoined => "joined",
+            AuditAction::AddedToChannel => "added someone to",
+            AuditAction::ChannelLeft => "left",
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! sent as it is. `app` maps each to its wire type, so the wire can change
 //! without the storage, and the other way round.
 
-use crate::kinds::{ChannelKind, EventKind, Role};
+use crate::kinds::{AuditAction, ChannelKind, EventKind, Role};
 
 /// A person with an account.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -129,4 +129,21 @@ pub struct History {
     pub messages: Vec<Message>,
     /// Whether older messages exist.
     pub has_more: bool,
+}
+
+/// One entry of an organization's audit log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub id: i64,
+    /// Milliseconds since the Unix epoch.
+    pub at: i64,
+    /// Who did it, by name as it was then.
+    pub actor: String,
+    pub action: AuditAction,
+    /// Whom or what it was done to: a username, `#channel` (may be empty).
+    pub subject: String,
+    /// More about it, e.g. `member → supervisor`.
+    pub detail: String,
+    /// The address it came from.
+    pub address: String,
 }

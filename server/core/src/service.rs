@@ -18,12 +18,14 @@ use crate::auth::{self, Hasher};
 use crate::channel_events::{ChannelEvent, ChannelEvents, Feed, Step};
 use crate::error::{CoreError, CoreResult};
 use crate::hash_pool::{HashPool, PoolError};
-use crate::kinds::{ChannelKind, Role};
+use crate::kinds::{AuditAction, ChannelKind, Role};
 use crate::login_throttle::LoginThrottle;
 use crate::model::*;
 use crate::rules;
 use crate::store::{DEFAULT_CHANNEL, Store, StoreError, StoreResult};
+use audit::Audited;
 
+mod audit;
 mod channel_people;
 mod direct;
 mod roles;
@@ -414,10 +416,23 @@ impl Service {
         what: &'static str,
         write: impl Future<Output = StoreResult<Option<Message>>> + Send + 'static,
     ) -> CoreResult<Option<Message>> {
+        self.write_event_as(org_slug, channel_id, what, ChannelEvent::Message, write).await
+    }
+
+    /// [`Service::write_event`], published as `publish` makes it (a member
+    /// who leaves a restricted channel loses sight of it at that point).
+    async fn write_event_as(
+        &self,
+        org_slug: &str,
+        channel_id: i64,
+        what: &'static str,
+        publish: fn(Message) -> ChannelEvent,
+        write: impl Future<Output = StoreResult<Option<Message>>> + Send + 'static,
+    ) -> CoreResult<Option<Message>> {
         self.events
             .write(org_slug, channel_id, async move {
                 let event = write.await?;
-                Ok((event.clone(), event.map(ChannelEvent::Message)))
+                Ok((event.clone(), event.map(publish)))
             })
             .await
             .map_err(|e| {
@@ -506,6 +521,8 @@ impl Service {
             Some(user) if ok => {
                 self.throttle.succeeded(username, client);
                 tracing::info!(user_id = user.id, "signed in");
+                let what = Audited { org_id: None, action: AuditAction::SignedIn, subject: "", detail: "" };
+                self.audit(&user, client, what).await;
                 self.new_session(user).await
             }
             _ => {
@@ -569,7 +586,7 @@ impl Service {
     }
 
     /// A new invite link (owners and admins).
-    pub async fn create_invite(&self, user: &User, slug: &str) -> CoreResult<NewInvite> {
+    pub async fn create_invite(&self, user: &User, slug: &str, from: IpAddr) -> CoreResult<NewInvite> {
         let (org, role) = self.org_for(user, slug).await?;
         access::invite(role)?;
         let token = auth::new_token();
@@ -579,6 +596,8 @@ impl Service {
             .await
             .map_err(fail("creating invite"))?;
         tracing::info!(user_id = user.id, org = %org.slug, "invite created");
+        let what = Audited { org_id: Some(org.id), action: AuditAction::InviteCreated, subject: "", detail: "" };
+        self.audit(user, from, what).await;
         Ok(NewInvite { token, expires_at })
     }
 
@@ -605,13 +624,15 @@ impl Service {
         Ok(InviteLinks { links, new_link })
     }
 
-    pub async fn revoke_invite(&self, user: &User, slug: &str, id: &str) -> CoreResult<()> {
+    pub async fn revoke_invite(&self, user: &User, slug: &str, id: &str, from: IpAddr) -> CoreResult<()> {
         let (org, role) = self.org_for(user, slug).await?;
         access::invite(role)?;
         if !self.store.delete_invite(org.id, id).await.map_err(fail("revoking invite"))? {
             return Err(CoreError::not_found("That invite link does not exist or no longer works."));
         }
         tracing::info!(user_id = user.id, org = %org.slug, "invite revoked");
+        let what = Audited { org_id: Some(org.id), action: AuditAction::InviteRevoked, subject: "", detail: "" };
+        self.audit(user, from, what).await;
         Ok(())
     }
 
@@ -631,7 +652,7 @@ impl Service {
     }
 
     /// Joins the organization an invite link leads to.
-    pub async fn accept_invite(&self, user: &User, token: &str) -> CoreResult<Membership> {
+    pub async fn accept_invite(&self, user: &User, token: &str, from: IpAddr) -> CoreResult<Membership> {
         let invite =
             self.store.invite(&auth::token_hash(token)).await.map_err(fail("looking up invite"))?.ok_or_else(|| {
                 CoreError::not_found("This invite link is not valid or has expired. Ask for a new one.")
@@ -646,12 +667,18 @@ impl Service {
                 CoreError::Internal
             })?;
         let (store, org_id, newcomer) = (self.store.clone(), invite.org_id, user.clone());
-        self.write_event(&invite.org_slug, general.id, "adding member", async move {
-            store.add_member(org_id, &newcomer, Role::Member, general.id, server_event_id()).await
-        })
-        .await?;
+        let joined = self
+            .write_event(&invite.org_slug, general.id, "adding member", async move {
+                store.add_member(org_id, &newcomer, Role::Member, general.id, server_event_id()).await
+            })
+            .await?;
         let role = self.store.role_in(invite.org_id, user.id).await.map_err(fail("looking up membership"))?;
-        tracing::info!(user_id = user.id, org = %invite.org_slug, "joined organization by invite");
+        if joined.is_some() {
+            tracing::info!(user_id = user.id, org = %invite.org_slug, "joined organization by invite");
+            let by = format!("invited by {}", invite.invited_by);
+            let what = Audited { org_id: Some(org_id), action: AuditAction::JoinedOrg, subject: "", detail: &by };
+            self.audit(user, from, what).await;
+        }
         Ok(Membership {
             org: Org { id: invite.org_id, slug: invite.org_slug, name: invite.org_name },
             role: role.unwrap_or(Role::Member),
@@ -659,19 +686,23 @@ impl Service {
     }
 
     /// Takes `username` out of the organization; their live connections to it close.
-    pub async fn remove_member(&self, user: &User, slug: &str, username: &str) -> CoreResult<()> {
+    pub async fn remove_member(&self, user: &User, slug: &str, username: &str, from: IpAddr) -> CoreResult<()> {
         let (org, role) = self.org_for(user, slug).await?;
         let (target, target_role) = self.member_named(org.id, username).await?;
         let owners = self.store.owner_count(org.id).await.map_err(fail("counting owners"))?;
         access::remove_member(role, target_role, owners)?;
         // In a task of its own, so a caller that gives up (an HTTP client
         // hanging up) cannot stop it half-way.
-        let (this, remover, org) = (self.clone(), user.id, org);
+        let (this, remover, org_id) = (self.clone(), user.id, org.id);
+        let removed = target.username.clone();
         let removal = tokio::spawn(async move { this.take_out(remover, org, target).await });
         removal.await.map_err(|e| {
             tracing::error!(error = %e, "removing member");
             CoreError::Internal
-        })?
+        })??;
+        let what = Audited { org_id: Some(org_id), action: AuditAction::MemberRemoved, subject: &removed, detail: "" };
+        self.audit(user, from, what).await;
+        Ok(())
     }
 
     /// The member of organization `org_id` named `username`, and their role.
@@ -692,10 +723,8 @@ impl Service {
         let channels = self.store.joined_channels(org.id, removed.id).await.map_err(fail("listing channels left"))?;
         for channel_id in channels {
             let (store, removed) = (self.store.clone(), removed.clone());
-            self.write_event(&org.slug, channel_id, "leaving channel", async move {
-                store.leave_channel(channel_id, &removed, server_event_id()).await
-            })
-            .await?;
+            let leave = async move { store.leave_channel(channel_id, &removed, server_event_id()).await };
+            self.write_event_as(&org.slug, channel_id, "leaving channel", ChannelEvent::LostSight, leave).await?;
         }
         if self.store.remove_membership(org.id, removed.id).await.map_err(fail("removing member"))? {
             tracing::info!(user_id = remover, removed_user_id = removed.id, org = %org.slug, "member removed");
@@ -706,7 +735,14 @@ impl Service {
 
     /// Creates a channel of `kind` (public, private or supervisor) its
     /// creator has joined; whoever may see it sees it appear.
-    pub async fn create_channel(&self, user: &User, slug: &str, name: &str, kind: ChannelKind) -> CoreResult<Channel> {
+    pub async fn create_channel(
+        &self,
+        user: &User,
+        slug: &str,
+        name: &str,
+        kind: ChannelKind,
+        from: IpAddr,
+    ) -> CoreResult<Channel> {
         let (org, role) = self.org_for(user, slug).await?;
         access::create_channel(role, kind)?;
         let name = rules::channel_name(name)?;
@@ -718,6 +754,14 @@ impl Service {
             Err(e) => return Err(fail("creating channel")(e)),
         };
         tracing::info!(user_id = user.id, org = %org.slug, channel_id = row.id, kind = kind.as_str(), "channel created");
+        let subject = format!("#{}", row.name);
+        let what = Audited {
+            org_id: Some(org.id),
+            action: AuditAction::ChannelCreated,
+            subject: &subject,
+            detail: kind.as_str(),
+        };
+        self.audit(user, from, what).await;
         // The creator's other devices see it joined; those who may see it, not.
         self.notify(UserNotice::ChannelAdded {
             to: Audience::People(vec![user.id]),
@@ -748,17 +792,31 @@ impl Service {
     }
 
     /// Joins a channel (so the user may post in it).
-    pub async fn join_channel(&self, user: &User, slug: &str, name: &str) -> CoreResult<Channel> {
+    pub async fn join_channel(&self, user: &User, slug: &str, name: &str, from: IpAddr) -> CoreResult<Channel> {
         let (org, ChannelAccess { role, channel }) = self.channel_named(user, slug, name).await?;
         access::join_channel(role, channel.kind, channel.joined)?;
-        self.change_membership(user, &org.slug, channel, true).await
+        let was_in = channel.joined;
+        let channel = self.change_membership(user, &org.slug, channel, true).await?;
+        if !was_in {
+            let subject = format!("#{}", channel.name);
+            let (action, detail) = (AuditAction::ChannelJoined, channel.kind.as_str());
+            self.audit(user, from, Audited { org_id: Some(org.id), action, subject: &subject, detail }).await;
+        }
+        Ok(channel)
     }
 
     /// Leaves a channel.
-    pub async fn leave_channel(&self, user: &User, slug: &str, name: &str) -> CoreResult<Channel> {
+    pub async fn leave_channel(&self, user: &User, slug: &str, name: &str, from: IpAddr) -> CoreResult<Channel> {
         let (org, ChannelAccess { role, channel }) = self.channel_named(user, slug, name).await?;
         access::leave_channel(role, channel.kind, channel.joined)?;
-        self.change_membership(user, &org.slug, channel, false).await
+        let was_in = channel.joined;
+        let channel = self.change_membership(user, &org.slug, channel, false).await?;
+        if was_in {
+            let subject = format!("#{}", channel.name);
+            let (action, detail) = (AuditAction::ChannelLeft, channel.kind.as_str());
+            self.audit(user, from, Audited { org_id: Some(org.id), action, subject: &subject, detail }).await;
+        }
+        Ok(channel)
     }
 
     /// Joins (`join`) or leaves a channel in its turn, with its event if that
@@ -772,15 +830,19 @@ impl Service {
     ) -> CoreResult<Channel> {
         let (store, id, member) = (self.store.clone(), channel.id, user.clone());
         let what = if join { "joining channel" } else { "leaving channel" };
-        let event = self
-            .write_event(org_slug, id, what, async move {
-                if join {
-                    store.join_channel(id, &member, server_event_id()).await
-                } else {
-                    store.leave_channel(id, &member, server_event_id()).await
-                }
-            })
-            .await?;
+        // Out of a private or supervisor channel is out of sight of it.
+        let publish = match (join, channel.kind) {
+            (false, ChannelKind::Private | ChannelKind::Supervisor) => ChannelEvent::LostSight,
+            _ => ChannelEvent::Message,
+        };
+        let write = async move {
+            if join {
+                store.join_channel(id, &member, server_event_id()).await
+            } else {
+                store.leave_channel(id, &member, server_event_id()).await
+            }
+        };
+        let event = self.write_event_as(org_slug, id, what, publish, write).await?;
         if let Some(event) = &event {
             tracing::info!(user_id = user.id, channel_id = id, seq = event.seq, join, "channel membership changed");
             channel.last_seq = event.seq;

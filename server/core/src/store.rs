@@ -12,6 +12,7 @@
 //!   message instead of a second copy;
 //! - secrets (session and invite tokens) are stored only as SHA-256 hashes.
 
+mod audit;
 mod channels;
 mod group_commit;
 mod messages;
@@ -32,6 +33,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use sqlx::Executor;
 use sqlx::pool::PoolOptions;
 
+pub use audit::NewAuditEntry;
 pub use messages::Stored;
 pub use orgs::DEFAULT_CHANNEL;
 pub use records::{InviteListRow, InviteRow, UserRow};

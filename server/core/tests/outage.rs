@@ -28,7 +28,7 @@ async fn a_closed_database_is_reported_plainly() {
         service.register("eve", "correct horse battery", HOME).await.map(|_| ()),
         service.login("dora", "correct horse battery", HOME).await.map(|_| ()),
         service.list_orgs(user.id).await.map(|_| ()),
-        service.create_channel(&user, "acme", "design", ChannelKind::Public).await.map(|_| ()),
+        service.create_channel(&user, "acme", "design", ChannelKind::Public, HOME).await.map(|_| ()),
     ] {
         assert_eq!(result.expect_err("no database, no success"), CoreError::Unavailable);
     }

@@ -24,6 +24,9 @@ pub fn rss_mib() -> f64 {
     kib / 1024.0
 }
 
+/// The password every test account is registered with.
+pub const PASSWORD: &str = "correct horse battery";
+
 /// A server with its own empty database, stopped when dropped.
 pub struct TestServer {
     pub addr: std::net::SocketAddr,
@@ -190,7 +193,7 @@ impl Api {
     }
 
     pub async fn register(&self, username: &str) -> Value {
-        self.ok("register", &[("username", username), ("password", "correct horse battery")]).await
+        self.ok("register", &[("username", username), ("password", PASSWORD)]).await
     }
 
     /// Posts form fields to `/api/<name>` with extra headers; the raw response.

@@ -4,15 +4,25 @@
 //! leaves those they had joined, and their live connections to the
 //! organization close, so each reconnects with what it may now see.
 
+use std::net::IpAddr;
+
+use super::audit::Audited;
 use super::{Revoked, Service, fail};
 use crate::access;
 use crate::error::{CoreError, CoreResult};
-use crate::kinds::{ChannelKind, Role};
+use crate::kinds::{AuditAction, ChannelKind, Role};
 use crate::model::{Member, Org, User};
 
 impl Service {
     /// Gives the member named `username` the role `to`; them as they now are.
-    pub async fn set_role(&self, user: &User, slug: &str, username: &str, to: Role) -> CoreResult<Member> {
+    pub async fn set_role(
+        &self,
+        user: &User,
+        slug: &str,
+        username: &str,
+        to: Role,
+        from_address: IpAddr,
+    ) -> CoreResult<Member> {
         let (org, role) = self.org_for(user, slug).await?;
         let (target, from) = self.member_named(org.id, username).await?;
         let owners = self.store.owner_count(org.id).await.map_err(fail("counting owners"))?;
@@ -22,11 +32,16 @@ impl Service {
         }
         // In a task of its own, so a caller that gives up cannot stop it half-way.
         let (this, actor) = (self.clone(), user.id);
+        let org_id = org.id;
         let change = tokio::spawn(async move { this.change_role(actor, org, target, from, to).await });
-        change.await.map_err(|e| {
+        let member = change.await.map_err(|e| {
             tracing::error!(error = %e, "changing a role");
             CoreError::Internal
-        })?
+        })??;
+        let detail = format!("{} → {}", from.as_str(), to.as_str());
+        let (action, subject) = (AuditAction::RoleChanged, member.user.username.as_str());
+        self.audit(user, from_address, Audited { org_id: Some(org_id), action, subject, detail: &detail }).await;
+        Ok(member)
     }
 
     async fn change_role(&self, actor: i64, org: Org, target: User, from: Role, to: Role) -> CoreResult<Member> {
@@ -53,15 +68,18 @@ impl Service {
     }
 
     /// Takes the signed-in user out of the organization (not its last owner).
-    pub async fn leave_org(&self, user: &User, slug: &str) -> CoreResult<()> {
+    pub async fn leave_org(&self, user: &User, slug: &str, from: IpAddr) -> CoreResult<()> {
         let (org, role) = self.org_for(user, slug).await?;
         let owners = self.store.owner_count(org.id).await.map_err(fail("counting owners"))?;
         access::leave_org(role, owners)?;
-        let (this, leaving) = (self.clone(), user.clone());
+        let (this, leaving, org_id) = (self.clone(), user.clone(), org.id);
         let leave = tokio::spawn(async move { this.take_out(leaving.id, org, leaving).await });
         leave.await.map_err(|e| {
             tracing::error!(error = %e, "leaving an organization");
             CoreError::Internal
-        })?
+        })??;
+        let what = Audited { org_id: Some(org_id), action: AuditAction::LeftOrg, subject: "", detail: "" };
+        self.audit(user, from, what).await;
+        Ok(())
     }
 }

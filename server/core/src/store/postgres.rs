@@ -720,3 +720,50 @@ pub async fn messages_before(
     .fetch_all(pool)
     .await
 }
+
+/// Appends an entry to the audit log (`org_id` NULL: the actor's own, like a sign-in).
+#[allow(clippy::too_many_arguments)]
+pub async fn record_audit(
+    pool: &Pool,
+    org_id: Option<i64>,
+    actor_id: i64,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    detail: &str,
+    address: &str,
+    at: i64,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO audit_events (org_id, actor_id, actor, action, subject, detail, address, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        org_id,
+        actor_id,
+        actor,
+        action,
+        subject,
+        detail,
+        address,
+        at
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// An organization's audit log, newest first: its own entries and the
+/// sign-ins of its members, up to `limit` with an id below `before_id`.
+pub async fn audit_log(pool: &Pool, org_id: i64, before_id: i64, limit: i64) -> sqlx::Result<Vec<AuditRecord>> {
+    sqlx::query_as!(
+        AuditRecord,
+        r#"SELECT id AS "id!", at, actor, action, subject, detail, address FROM audit_events
+           WHERE (org_id = $1 OR (org_id IS NULL AND actor_id IN (SELECT user_id FROM memberships WHERE org_id = $1)))
+             AND id < $2
+           ORDER BY id DESC LIMIT $3"#,
+        org_id,
+        before_id,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+}

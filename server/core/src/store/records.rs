@@ -97,3 +97,15 @@ pub struct InviteRow {
     pub invited_by: String,
     pub expires_at: i64,
 }
+
+/// An audit log entry as stored (its action checked when read).
+#[derive(Debug)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+    pub address: String,
+}

@@ -1,0 +1,60 @@
+//! The audit log: each use case that changes who may see what (sign-ins,
+//! invites, joining and leaving, roles, removals, restricted channels)
+//! records who did it, to whom, when and from where; owners and admins read
+//! their organization's log.
+
+use std::net::IpAddr;
+
+use super::{Service, fail};
+use crate::access;
+use crate::error::CoreResult;
+use crate::kinds::AuditAction;
+use crate::model::{AuditEntry, User};
+use crate::store::NewAuditEntry;
+
+/// The most entries one page of the log holds.
+const MAX_AUDIT_PAGE: usize = 200;
+
+/// What happened, for [`Service::audit`].
+pub(super) struct Audited<'a> {
+    /// `None`: the actor's own (a sign-in), shown in each of their organizations.
+    pub org_id: Option<i64>,
+    pub action: AuditAction,
+    pub subject: &'a str,
+    pub detail: &'a str,
+}
+
+impl Service {
+    /// Records `what` `actor` did from `from`. It has been done already: a
+    /// failure to record it is logged as an error, and the use case still
+    /// answers as it happened.
+    pub(super) async fn audit(&self, actor: &User, from: IpAddr, what: Audited<'_>) {
+        let address = from.to_string();
+        let entry = NewAuditEntry {
+            org_id: what.org_id,
+            actor,
+            action: what.action,
+            subject: what.subject,
+            detail: what.detail,
+            address: &address,
+        };
+        if let Err(e) = self.store.record_audit(entry).await {
+            tracing::error!(error = %e, user_id = actor.id, action = what.action.as_str(), "audit entry not recorded");
+        }
+    }
+
+    /// Organization `slug`'s audit log, newest first: up to `limit` entries
+    /// older than entry `before` (owners and admins).
+    pub async fn audit_log(
+        &self,
+        user: &User,
+        slug: &str,
+        before: Option<i64>,
+        limit: usize,
+    ) -> CoreResult<Vec<AuditEntry>> {
+        let (org, role) = self.org_for(user, slug).await?;
+        access::read_audit_log(role)?;
+        let limit = limit.clamp(1, MAX_AUDIT_PAGE) as i64;
+        self.store.audit_log(org.id, before, limit).await.map_err(fail("reading the audit log"))
+    }
+}
