@@ -17,7 +17,15 @@ const SENDERS: i64 = 8;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_socket_costs_bounded_memory_during_a_flood() {
-    let server = TestServer::start_with(|c| c.messages_per_second = 1_000_000).await;
+    let server = TestServer::start_with(|c| {
+        c.messages_per_second = 1_000_000;
+        // The stalled socket never reads during the flood: with the default
+        // write timeout, a flood longer than it (a slow machine, PostgreSQL
+        // in a debug build) has the connection closed as dead before it is
+        // told why (that path has its own test in ordered_delivery.rs).
+        c.write_timeout_secs = 120;
+    })
+    .await;
     let (owner, member) = org_with_two_members(&server).await;
     let general = channel_id(&owner, "acme", "general").await;
     let join = json!({"channel_id": general});
