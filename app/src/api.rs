@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod channels;
 pub mod orgs;
+pub mod tokens;
 
 #[cfg(feature = "ssr")]
 mod request;

@@ -6,3 +6,4 @@ pub mod home;
 pub mod invite;
 pub mod not_found;
 pub mod org;
+pub mod tokens;

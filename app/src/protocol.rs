@@ -89,6 +89,24 @@ pub struct Member {
     pub role: Role,
 }
 
+/// A personal API token as listed (the token itself is shown once).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiToken {
+    /// What to revoke it by.
+    pub id: String,
+    pub name: String,
+    /// Milliseconds since the Unix epoch, UTC.
+    pub created_at: i64,
+}
+
+/// A token just made: `token` is shown this once; send it as
+/// `Authorization: Bearer <token>` or as a Socket.IO client's `auth: { token }`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewApiToken {
+    pub token: String,
+    pub listed: ApiToken,
+}
+
 /// One entry of an organization's audit log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {

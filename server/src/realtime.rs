@@ -244,8 +244,14 @@ pub fn layer(service: Service, site: Arc<Site>, settings: LiveSettings) -> (Sock
 /// up. That happens here and not in the connect handler because socketioxide
 /// sends the CONNECT packet first and runs the connect handler later, in a
 /// task of its own: handlers registered there would miss a client's first emit.
-async fn admit(socket: SocketRef, io: SocketIo, State(rt): State<Realtime>) -> Result<(), Refusal> {
-    match check(&socket, &rt).await {
+async fn admit(
+    socket: SocketRef,
+    io: SocketIo,
+    State(rt): State<Realtime>,
+    TryData(auth): TryData<ConnectAuth>,
+) -> Result<(), Refusal> {
+    let api_token = auth.ok().and_then(|a| a.token);
+    match check(&socket, &rt, api_token).await {
         Ok(member) => {
             set_up(&socket, member);
             Ok(())
@@ -263,13 +269,22 @@ async fn admit(socket: SocketRef, io: SocketIo, State(rt): State<Realtime>) -> R
     }
 }
 
-async fn check(socket: &SocketRef, rt: &Realtime) -> Result<Member, Refusal> {
+/// What a client may send with its CONNECT packet: a personal API token,
+/// for bots and scripts that have no session cookie.
+#[derive(Debug, serde::Deserialize)]
+struct ConnectAuth {
+    token: Option<String>,
+}
+
+async fn check(socket: &SocketRef, rt: &Realtime, api_token: Option<String>) -> Result<Member, Refusal> {
     let parts = socket.req_parts();
     if !origin_allowed(&parts.headers, &rt.site) {
         tracing::info!(ns = socket.ns(), socket_id = %socket.id, "refused: foreign origin");
         return Err(Refusal::Origin);
     }
-    let token = cookie_value(&parts.headers, session_cookie_name(rt.site.https())).ok_or(Refusal::SignedOut)?;
+    // The session cookie, or else an API token from `auth: { token }`.
+    let cookie = cookie_value(&parts.headers, session_cookie_name(rt.site.https()));
+    let token = cookie.or(api_token).ok_or(Refusal::SignedOut)?;
     let user = rt.service.session_user(&token).await?.ok_or(Refusal::SignedOut)?;
     let slug = socket.ns().trim_start_matches('/');
     let (org, _role) = rt.service.org_for(&user, slug).await.inspect_err(|e| {

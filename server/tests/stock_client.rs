@@ -176,3 +176,26 @@ async fn a_bot_with_a_stock_client_writes_and_reads_direct_messages() {
     assert!(node.wait().await.unwrap().success());
     server.stop().await;
 }
+
+/// A bot with nothing but an API token: `io(url, { auth: { token } })`.
+#[tokio::test]
+async fn stock_node_client_connects_with_an_api_token() {
+    let server = TestServer::start().await;
+    let (owner, member) = org_with_two_members(&server).await;
+    let general = channel_id(&owner, "acme", "general").await;
+    let token = member.ok("create_api_token", &[("name", "node bot")]).await["token"].as_str().unwrap().to_owned();
+    let mut rust = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+    rust.request("join", &json!({"channel_id": general})).await;
+
+    let mut node = node_client_with(&server, "/acme", "", general, "chat", &[("CONFAB_TOKEN", token)]);
+    let mut lines = BufReader::new(node.stdout.take().unwrap()).lines();
+    wait_for(&mut lines, "connected").await;
+    let sent = wait_for(&mut lines, "sent").await;
+    assert_eq!(sent["ack"]["ok"]["author"], "mark", "the bot acts as the token's owner");
+    let (event, msg) = rust.next_event(Duration::from_secs(5)).await.expect("the Rust client hears the bot");
+    assert_eq!((event.as_str(), msg["body"].as_str()), ("message", Some("hello from node")));
+    rust.request("send", &json!({"channel_id": general, "client_id": "r-1", "body": "hello bot"})).await;
+    assert_eq!(wait_for(&mut lines, "message").await["msg"]["body"], "hello bot");
+    assert!(node.wait().await.unwrap().success());
+    server.stop().await;
+}

@@ -81,10 +81,21 @@ pub fn site_origin(ctx: &ServerContext) -> String {
     format!("{scheme}://{host}")
 }
 
-/// The signed-in user, if the request carries a valid session.
+/// A personal API token sent as `Authorization: Bearer <token>` (scripts
+/// and bots; browsers never send one on their own, so it needs no
+/// cross-site check).
+pub fn bearer_token() -> Option<String> {
+    let parts = use_context::<http::request::Parts>()?;
+    let value = parts.headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+/// The signed-in user, if the request carries a valid session: the
+/// session cookie, or else an API token.
 pub async fn current_user() -> Result<Option<User>, ApiError> {
     let ctx = server()?;
-    match session_token(&ctx) {
+    match session_token(&ctx).or_else(bearer_token) {
         Some(token) => Ok(ctx.core.session_user(&token).await?),
         None => Ok(None),
     }

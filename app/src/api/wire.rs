@@ -37,6 +37,18 @@ impl From<model::Channel> for Channel {
     }
 }
 
+impl From<model::ApiToken> for ApiToken {
+    fn from(t: model::ApiToken) -> Self {
+        ApiToken { id: t.id, name: t.name, created_at: t.created_at }
+    }
+}
+
+impl From<model::NewApiToken> for NewApiToken {
+    fn from(t: model::NewApiToken) -> Self {
+        NewApiToken { token: t.token, listed: t.listed.into() }
+    }
+}
+
 impl From<model::AuditEntry> for AuditEntry {
     fn from(e: model::AuditEntry) -> Self {
         AuditEntry {

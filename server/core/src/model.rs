@@ -147,3 +147,20 @@ pub struct AuditEntry {
     /// The address it came from.
     pub address: String,
 }
+
+/// A personal API token, as its owner sees it listed (the token itself is
+/// shown once, when made, and stored only as a hash).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiToken {
+    /// Its id: the hash of the token.
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+}
+
+/// A token just made: the secret, shown this once, and how it is listed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewApiToken {
+    pub token: String,
+    pub listed: ApiToken,
+}

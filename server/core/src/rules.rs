@@ -89,6 +89,18 @@ pub fn org_slug(raw: &str) -> Result<String, RuleError> {
     Ok(slug)
 }
 
+/// An API token's name: 1 to 60 characters, no control characters.
+pub fn token_name(raw: &str) -> Result<String, RuleError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(RuleError::invalid("Give the token a name, such as what will use it."));
+    }
+    if name.chars().count() > 60 || name.chars().any(char::is_control) {
+        return Err(RuleError::invalid("A token's name has 1 to 60 characters, on one line."));
+    }
+    Ok(name.to_owned())
+}
+
 /// A role as a form or a script names it.
 pub fn role(raw: &str) -> Result<crate::kinds::Role, RuleError> {
     crate::kinds::Role::parse(raw.trim().to_ascii_lowercase().as_str())

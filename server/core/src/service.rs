@@ -25,6 +25,7 @@ use crate::rules;
 use crate::store::{DEFAULT_CHANNEL, Store, StoreError, StoreResult};
 use audit::Audited;
 
+mod api_tokens;
 mod audit;
 mod channel_people;
 mod direct;

@@ -1,6 +1,7 @@
 // A stock Node socket.io-client 4.8, as a bot or script would use it.
 // Driven by server/tests/stock_client.rs; prints one JSON line per step.
 //   CONFAB_URL, CONFAB_NS, CONFAB_COOKIE, CONFAB_CHANNEL, CONFAB_MODE (chat|refused|resume|dm)
+//   CONFAB_TOKEN: an API token, sent as `auth: { token }` (a bot without a cookie)
 //   resume: CONFAB_AFTER (the last seq it has), CONFAB_UNTIL (the seq to wait for)
 //   dm: CONFAB_PEER (the username to write to)
 const { io } = require("socket.io-client");
@@ -9,6 +10,7 @@ const say = (obj) => console.log(JSON.stringify(obj));
 const channel_id = Number(process.env.CONFAB_CHANNEL || 0);
 const socket = io(process.env.CONFAB_URL + process.env.CONFAB_NS, {
   extraHeaders: { Cookie: process.env.CONFAB_COOKIE || "" },
+  auth: process.env.CONFAB_TOKEN ? { token: process.env.CONFAB_TOKEN } : undefined,
   reconnection: false,
   timeout: 5000,
 });

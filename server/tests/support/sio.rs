@@ -49,6 +49,18 @@ impl SioClient {
         cookie: &str,
         origin: Option<&str>,
     ) -> Result<SioClient, String> {
+        Self::connect_with_auth(addr, ns, cookie, origin, None).await
+    }
+
+    /// [`SioClient::connect`] with an `auth` payload in the CONNECT packet,
+    /// as `io(url, { auth })` sends it.
+    pub async fn connect_with_auth(
+        addr: std::net::SocketAddr,
+        ns: &str,
+        cookie: &str,
+        origin: Option<&str>,
+        auth: Option<&Value>,
+    ) -> Result<SioClient, String> {
         let mut req = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket").into_client_request().unwrap();
         if !cookie.is_empty() {
             req.headers_mut().insert("Cookie", cookie.parse().unwrap());
@@ -68,7 +80,8 @@ impl SioClient {
         };
         let open = client.frame().await.ok_or("closed before the engine open packet")?;
         assert!(open.starts_with('0'), "expected engine open, got {open}");
-        let connect = encode(Packet::connect(ns.to_owned(), None));
+        let auth = auth.map(|a| socketioxide_core::Value::Str(Str::from(a.to_string()), None));
+        let connect = encode(Packet::connect(ns.to_owned(), auth));
         client.ws.send(Message::text(connect)).await.map_err(|e| format!("send connect: {e}"))?;
         let packet = client.packet().await.ok_or("closed before the connect reply")?;
         match packet.inner {

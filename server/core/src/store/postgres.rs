@@ -767,3 +767,49 @@ pub async fn audit_log(pool: &Pool, org_id: i64, before_id: i64, limit: i64) -> 
     .fetch_all(pool)
     .await
 }
+
+/// Stores a personal API token: a named session that lasts until revoked.
+pub async fn create_api_token(
+    pool: &Pool,
+    token_hash: &str,
+    user_id: i64,
+    name: &str,
+    now: i64,
+    expires_at: i64,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, name) VALUES ($1, $2, $3, $4, $5)",
+        token_hash,
+        user_id,
+        now,
+        expires_at,
+        name
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// A user's API tokens, newest first.
+pub async fn api_tokens_of(pool: &Pool, user_id: i64) -> sqlx::Result<Vec<ApiTokenRecord>> {
+    sqlx::query_as!(
+        ApiTokenRecord,
+        r#"SELECT token_hash AS "token_hash!", name AS "name!", created_at FROM sessions
+           WHERE user_id = $1 AND name IS NOT NULL ORDER BY created_at DESC, token_hash"#,
+        user_id
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Deletes one of a user's API tokens; the number deleted (0 or 1).
+pub async fn delete_api_token(pool: &Pool, user_id: i64, token_hash: &str) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "DELETE FROM sessions WHERE user_id = $1 AND token_hash = $2 AND name IS NOT NULL",
+        user_id,
+        token_hash
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}

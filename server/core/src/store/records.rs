@@ -109,3 +109,11 @@ pub struct AuditRecord {
     pub detail: String,
     pub address: String,
 }
+
+/// A personal API token as stored (its hash is its id).
+#[derive(Debug)]
+pub struct ApiTokenRecord {
+    pub token_hash: String,
+    pub name: String,
+    pub created_at: i64,
+}

@@ -2,12 +2,36 @@
 
 use super::{Store, StoreError, StoreResult, now_ms, on_db};
 use crate::kinds::{ChannelKind, Role};
-use crate::model::{Channel, User};
+use crate::model::{ApiToken, Channel, User};
 
 impl Store {
     pub async fn create_session(&self, token_hash: &str, user_id: i64, ttl_ms: i64) -> StoreResult<()> {
         let now = now_ms();
         Ok(on_db!(self, create_session(token_hash, user_id, now, now + ttl_ms))?)
+    }
+
+    /// Stores a personal API token (a named session), valid until `expires_at`.
+    pub async fn create_api_token(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        name: &str,
+        expires_at: i64,
+    ) -> StoreResult<i64> {
+        let now = now_ms();
+        on_db!(self, create_api_token(token_hash, user_id, name, now, expires_at))?;
+        Ok(now)
+    }
+
+    /// A user's API tokens, newest first.
+    pub async fn api_tokens_of(&self, user_id: i64) -> StoreResult<Vec<ApiToken>> {
+        let rows = on_db!(self, api_tokens_of(user_id))?;
+        Ok(rows.into_iter().map(|r| ApiToken { id: r.token_hash, name: r.name, created_at: r.created_at }).collect())
+    }
+
+    /// Deletes one of a user's API tokens; false if they have none by that id.
+    pub async fn delete_api_token(&self, user_id: i64, id: &str) -> StoreResult<bool> {
+        Ok(on_db!(self, delete_api_token(user_id, id))? > 0)
     }
 
     /// The user of an unexpired session.
