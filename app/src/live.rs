@@ -354,7 +354,12 @@ impl LiveClient {
             PacketData::Event(mut value, _) => {
                 let Ok(name) = CommonParser.read_event(&value).map(str::to_owned) else { return };
                 let data = CommonParser.decode_value::<serde_json::Value>(&mut value, true).unwrap_or_default();
+                let fell_behind = name == crate::protocol::events::FELL_BEHIND;
                 self.emit(LiveEvent::Event { name, data });
+                if fell_behind {
+                    // Out of its rooms for good: start over, and catch up.
+                    self.lost("fell behind".into());
+                }
             }
             PacketData::EventAck(mut value, id) => {
                 let request = self.inner.borrow_mut().inflight.remove(&id);

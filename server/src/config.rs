@@ -63,6 +63,12 @@ pub struct Config {
     #[arg(long, env = "CONFAB_WRITE_TIMEOUT_SECS", default_value_t = 10)]
     pub write_timeout_secs: u64,
 
+    /// Milliseconds a live connection cut off for falling behind is kept
+    /// after its notice was queued, for the client to read it and reconnect
+    /// (Confab's own does so at once); then the server closes it.
+    #[arg(long, env = "CONFAB_CUT_OFF_LINGER_MS", default_value_t = 10_000)]
+    pub cut_off_linger_ms: u64,
+
     /// Milliseconds someone still shows as online after their last live
     /// connection closed, so a reload does not flicker.
     #[arg(long, env = "CONFAB_PRESENCE_GRACE_MS", default_value_t = 5000)]
@@ -99,6 +105,7 @@ impl Config {
             socket_queue: 256,
             write_timeout_secs: 10,
             presence_grace_ms: 5000,
+            cut_off_linger_ms: 10_000,
             max_connections_per_address: 100,
             session_sweep_secs: 30,
             log: "warn".into(),

@@ -150,6 +150,7 @@ async fn serve(
         max_sockets_per_user: config.max_sockets_per_user,
         socket_queue: config.socket_queue,
         presence_grace: Duration::from_millis(config.presence_grace_ms),
+        cut_off_linger: Duration::from_millis(config.cut_off_linger_ms),
     };
     let (socket_layer, live) = realtime::layer(service.clone(), site.clone(), settings);
     let closer = tokio::spawn(realtime::close_revoked(live.io.clone(), service.clone(), service.revocations()));

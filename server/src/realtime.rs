@@ -77,6 +77,8 @@ struct Realtime {
     in_flight: TaskTracker,
     /// Who is online in each organization.
     presence: Presence,
+    /// See [`LiveSettings::cut_off_linger`].
+    cut_off_linger: Duration,
 }
 
 /// How the live side behaves.
@@ -88,6 +90,9 @@ pub struct LiveSettings {
     pub socket_queue: usize,
     /// How long someone stays online after their last socket went.
     pub presence_grace: Duration,
+    /// How long a socket cut off for falling behind is kept after its
+    /// notice was queued, for the client to read it and reconnect.
+    pub cut_off_linger: Duration,
 }
 
 /// The live side as a whole, for stopping it in order.
@@ -131,6 +136,8 @@ struct Member {
     typing_at: Arc<AtomicU64>,
     /// Whether it counts towards its person's presence now.
     present: Arc<Counted>,
+    /// See [`LiveSettings::cut_off_linger`].
+    cut_off_linger: Duration,
 }
 
 /// When an event arrived, among all the events this process reads: taken as
@@ -234,6 +241,7 @@ pub fn layer(service: Service, site: Arc<Site>, settings: LiveSettings) -> (Sock
             max_sockets_per_user: settings.max_sockets_per_user,
             in_flight: in_flight.clone(),
             presence: presence.clone(),
+            cut_off_linger: settings.cut_off_linger,
         })
         .build_layer();
     io.dyn_ns("/{org}", on_connect.with(admit)).expect("the namespace pattern is valid");
@@ -304,8 +312,15 @@ async fn check(socket: &SocketRef, rt: &Realtime, api_token: Option<String>) -> 
         rooms: Arc::default(),
         typing_at: Arc::default(),
         present: Arc::default(),
+        cut_off_linger: rt.cut_off_linger,
     })
 }
+
+/// Every event a client may send: the handlers registered (`set_up`
+/// registers these and no others), and the list the isolation suite tries
+/// each of, so a new event cannot be left out of it.
+pub const CLIENT_EVENTS: [&str; 6] =
+    [events::JOIN, events::LEAVE, events::SEND, events::READ, events::TYPING, events::OPEN_DIRECT];
 
 /// An admitted socket's rooms and event handlers, in place before the client
 /// hears it is connected.
@@ -313,12 +328,17 @@ fn set_up(socket: &SocketRef, member: Member) {
     socket.join([user_room(member.user.id), session_room(&member.token_hash)]);
     socket.extensions.insert(member);
     socket.extensions.insert(Arc::new(SendQueue::default()));
-    socket.on(events::JOIN, on_join);
-    socket.on(events::LEAVE, on_leave);
-    socket.on(events::SEND, on_send);
-    socket.on(events::READ, on_read);
-    socket.on(events::TYPING, on_typing);
-    socket.on(events::OPEN_DIRECT, on_open_direct);
+    for event in CLIENT_EVENTS {
+        match event {
+            events::JOIN => socket.on(event, on_join),
+            events::LEAVE => socket.on(event, on_leave),
+            events::SEND => socket.on(event, on_send),
+            events::READ => socket.on(event, on_read),
+            events::TYPING => socket.on(event, on_typing),
+            events::OPEN_DIRECT => socket.on(event, on_open_direct),
+            _ => unreachable!("every client event has its handler"),
+        }
+    }
     // Only extractors that cannot fail here: a failing one would leave the
     // socket in its rooms (and its person online) for good.
     socket.on_disconnect(
@@ -549,27 +569,36 @@ struct CutOff;
 
 /// A socket whose queue is full missed something (`what`, for the log): it
 /// leaves its channels' rooms now, so it gets nothing more with a hole before
-/// it, and is told why and closed as soon as its queue has room (or by its
-/// heartbeat, which cannot get through either, if it never reads again). It
-/// stays in its user's and session's rooms, so a sign-out still closes it.
+/// it, and is told why as soon as its queue has room. It is closed when the
+/// client, having read that, reconnects (as Confab's does), or by the server
+/// a linger after the notice was queued (one that reads nothing is closed by
+/// its write timeout). It stays in its user's and session's rooms, so a
+/// sign-out still closes it.
 fn cut_off(socket: SocketRef, channel_id: i64, what: &str) {
     socket.extensions.insert(CutOff);
     let channels: Vec<_> = socket.rooms().into_iter().filter(|r| r.starts_with("channel:")).collect();
     socket.leave(channels);
-    let user_id = socket.extensions.get::<Member>().map(|m| m.user.id).unwrap_or_default();
+    let member = socket.extensions.get::<Member>();
+    let user_id = member.as_ref().map(|m| m.user.id).unwrap_or_default();
+    let linger = member.map_or(CUT_OFF_RETRY, |m| m.cut_off_linger);
     tracing::warn!(user_id, socket_id = %socket.id, channel_id, missed = what, "socket fell behind (queue full): cut off");
     tokio::spawn(async move {
         let notice = events::FellBehind {
             message: "This connection fell behind the channel's messages and was closed; reconnect to catch up.".into(),
         };
-        let mut told = false;
+        let mut told_at = None;
         while socket.connected() {
-            // Closed a retry after the notice was queued, not in the same
-            // instant: closing drops what is still queued, the notice too.
-            if told && socket.clone().disconnect().is_ok() {
+            // Closing drops what is still queued, the notice too: the client
+            // gets the linger to read it (and reconnect, as ours does) before
+            // the server closes the connection itself.
+            if told_at.is_some_and(|t: tokio::time::Instant| t.elapsed() >= linger)
+                && socket.clone().disconnect().is_ok()
+            {
                 return;
             }
-            told = told || socket.emit(events::FELL_BEHIND, &notice).is_ok();
+            if told_at.is_none() && socket.emit(events::FELL_BEHIND, &notice).is_ok() {
+                told_at = Some(tokio::time::Instant::now());
+            }
             tokio::time::sleep(CUT_OFF_RETRY).await;
         }
     });

@@ -19,11 +19,12 @@ const SENDERS: i64 = 8;
 async fn a_stalled_socket_costs_bounded_memory_during_a_flood() {
     let server = TestServer::start_with(|c| {
         c.messages_per_second = 1_000_000;
-        // The stalled socket never reads during the flood: with the default
-        // write timeout, a flood longer than it (a slow machine, PostgreSQL
-        // in a debug build) has the connection closed as dead before it is
-        // told why (that path has its own test in ordered_delivery.rs).
+        // The stalled socket reads nothing until the flood is over (15 to
+        // 30 s on this machine): its connection is kept that long, both the
+        // writes that make no progress and the notice waiting for it. Closing
+        // a connection that stays stalled has its own test (ordered_delivery.rs).
         c.write_timeout_secs = 120;
+        c.cut_off_linger_ms = 120_000;
     })
     .await;
     let (owner, member) = org_with_two_members(&server).await;
