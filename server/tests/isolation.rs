@@ -1,0 +1,290 @@
+//! Tenant isolation, tried against every endpoint: each server function and
+//! each Socket.IO event, as a member of another organization, as a plain
+//! member against a supervisor channel, as a removed member, signed out,
+//! and with a forged, expired or revoked session or token. Every attempt
+//! must be refused and reveal nothing: not the restricted channel's name,
+//! not what was said in it, not even whether it exists (the answer is the
+//! one a channel or organization that does not exist gets).
+//!
+//! The endpoints are listed once, here ([`SERVER_FUNCTIONS`]) and in the
+//! server (`realtime::CLIENT_EVENTS`); the suite fails if a server function
+//! is registered that the list does not name, so a new one cannot be
+//! forgotten.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support::sio::SioClient;
+use support::{Api, TestServer, org_with_two_members};
+
+/// What a server function is about, which says what a refusal looks like.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Scope {
+    /// Open to anyone (signing in, reading an invite by its secret token):
+    /// tried with made-up input, which must reveal nothing either.
+    Public,
+    /// The caller's own account (their organizations, their tokens).
+    Account,
+    /// Organization `acme`.
+    Org,
+    /// The supervisor channel `leads` of `acme`.
+    Room,
+}
+
+/// A server function's name, its scope and the form it is tried with.
+type Endpoint = (&'static str, Scope, &'static [(&'static str, &'static str)]);
+
+/// Every server function. `{room}` stands for the restricted channel's name.
+const SERVER_FUNCTIONS: &[Endpoint] = &[
+    ("register", Scope::Public, &[("username", "x"), ("password", "short")]),
+    ("login", Scope::Public, &[("username", "nobody-here"), ("password", "wrong password")]),
+    ("logout", Scope::Public, &[]),
+    ("me", Scope::Public, &[]),
+    ("invite", Scope::Public, &[("token", "made-up-invite-token")]),
+    ("accept_invite", Scope::Public, &[("token", "made-up-invite-token")]),
+    ("list_orgs", Scope::Account, &[]),
+    ("create_org", Scope::Account, &[("name", "Mine"), ("slug", "mine")]),
+    ("create_api_token", Scope::Account, &[("name", "bot")]),
+    ("list_api_tokens", Scope::Account, &[]),
+    ("revoke_api_token", Scope::Account, &[("id", "made-up-id")]),
+    ("org", Scope::Org, &[("slug", "acme")]),
+    ("members", Scope::Org, &[("slug", "acme")]),
+    ("list_channels", Scope::Org, &[("slug", "acme")]),
+    ("create_channel", Scope::Org, &[("slug", "acme"), ("name", "sneaky"), ("kind", "supervisor")]),
+    ("open_direct", Scope::Org, &[("slug", "acme"), ("usernames[0]", "olivia")]),
+    ("create_invite", Scope::Org, &[("slug", "acme")]),
+    ("list_invites", Scope::Org, &[("slug", "acme")]),
+    ("revoke_invite", Scope::Org, &[("slug", "acme"), ("id", "made-up-id")]),
+    ("remove_member", Scope::Org, &[("slug", "acme"), ("username", "olivia")]),
+    ("set_role", Scope::Org, &[("slug", "acme"), ("username", "mark"), ("role", "owner")]),
+    ("leave_org", Scope::Org, &[("slug", "acme")]),
+    ("audit_log", Scope::Org, &[("slug", "acme")]),
+    ("history", Scope::Room, &[("slug", "acme"), ("channel", "{room}")]),
+    ("join_channel", Scope::Room, &[("slug", "acme"), ("channel", "{room}")]),
+    ("leave_channel", Scope::Room, &[("slug", "acme"), ("channel", "{room}")]),
+    ("send_message", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("client_id", "x1"), ("body", "hi")]),
+    ("mark_read", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("seq", "1")]),
+    ("add_to_channel", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("username", "mark")]),
+];
+
+/// What must never show in an answer to someone who may not see the room:
+/// its name (unless they typed it) and what was said in it.
+const SECRETS: [&str; 2] = ["leads", "the secret plan"];
+
+/// One way of calling: a cookie jar (maybe empty or forged) and maybe a
+/// bearer token.
+struct Caller {
+    name: &'static str,
+    api: Api,
+    bearer: Option<String>,
+    /// A `Cookie` header of its own (a forged session).
+    cookie: Option<&'static str>,
+    /// A member of `acme` in good standing (the plain member).
+    in_org: bool,
+}
+
+/// An answer: the status and the body.
+async fn call(server: &TestServer, caller: &Caller, name: &str, form: &[(&str, String)]) -> (u16, Value) {
+    let mut req = caller.api.http.post(server.url(&format!("/api/{name}"))).header("Accept", "application/json");
+    if let Some(token) = &caller.bearer {
+        req = req.header("Authorization", format!("Bearer {token}"));
+    }
+    if let Some(cookie) = caller.cookie {
+        req = req.header("Cookie", cookie);
+    }
+    let res = req.form(form).send().await.expect("request sent");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+fn with(form: &[(&str, &str)], room: &str, slug: &str) -> Vec<(String, String)> {
+    form.iter().map(|(k, v)| (k.to_string(), v.replace("{room}", room).replace("acme", slug))).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_endpoint_lets_anyone_past_the_walls() {
+    let server = TestServer::start().await;
+    let (owner, member) = org_with_two_members(&server).await;
+    owner.ok("create_channel", &[("slug", "acme"), ("name", "leads"), ("kind", "supervisor")]).await;
+    let leads = owner.ok("list_channels", &[("slug", "acme")]).await;
+    let leads_id = leads.as_array().unwrap().iter().find(|c| c["name"] == "leads").unwrap()["id"].as_i64().unwrap();
+    owner
+        .ok("send_message", &[("slug", "acme"), ("channel", "leads"), ("client_id", "s"), ("body", "the secret plan")])
+        .await;
+
+    // Someone else's organization.
+    let outsider = server.client();
+    outsider.register("oscar").await;
+    outsider.ok("create_org", &[("name", "Other"), ("slug", "other")]).await;
+    // Removed, and one whose session has expired, and a revoked token.
+    let invite =
+        || async { owner.ok("create_invite", &[("slug", "acme")]).await["token"].as_str().unwrap().to_owned() };
+    let removed = server.client();
+    removed.register("rita").await;
+    removed.ok("accept_invite", &[("token", &invite().await)]).await;
+    owner.ok("remove_member", &[("slug", "acme"), ("username", "rita")]).await;
+    let expired = server.client();
+    expired.register("eddie").await;
+    expired.ok("accept_invite", &[("token", &invite().await)]).await;
+    server.sql("UPDATE sessions SET expires_at = 1 WHERE user_id = (SELECT id FROM users WHERE username = 'eddie')").await;
+    let revoked = member.ok("create_api_token", &[("name", "old bot")]).await;
+    member.ok("revoke_api_token", &[("id", revoked["listed"]["id"].as_str().unwrap())]).await;
+    let person = |name, api, in_org| Caller { name, api, bearer: None, cookie: None, in_org };
+    let blank = |name, bearer: Option<&str>, cookie| Caller {
+        name,
+        api: server.client(),
+        bearer: bearer.map(str::to_owned),
+        cookie,
+        in_org: false,
+    };
+    let callers = vec![
+        person("a member of another organization", outsider, false),
+        person("a plain member", member, true),
+        person("a removed member", removed, false),
+        person("an expired session", expired, false),
+        blank("a signed-out visitor", None, None),
+        blank("a forged session", None, Some("confab_session=forged-session-token-000000000000")),
+        blank("a revoked token", Some(revoked["token"].as_str().unwrap()), None),
+        blank("a forged token", Some("confab_forged-token-0000000000000000000000"), None),
+    ];
+    const SIGNED_OUT: [&str; 5] =
+        ["a signed-out visitor", "a forged session", "a revoked token", "a forged token", "an expired session"];
+
+    // Every registered server function is in the list above.
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .filter_map(|(path, _)| path.strip_prefix("/api/").map(str::to_owned))
+        .collect();
+    let listed: BTreeSet<String> = SERVER_FUNCTIONS.iter().map(|(n, _, _)| n.to_string()).collect();
+    assert_eq!(registered, listed, "every server function is tried by this suite");
+
+    let (mut attempts, mut refused) = (0, 0);
+    for caller in &callers {
+        for (name, scope, form) in SERVER_FUNCTIONS {
+            if caller.in_org && matches!(scope, Scope::Org | Scope::Public) {
+                // Its own organization's ordinary use is not an attack; what
+                // it lists is checked below.
+                continue;
+            }
+            let form: Vec<(String, String)> = with(form, "leads", "acme");
+            let pairs: Vec<(&str, String)> = form.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+            let (status, body) = call(&server, caller, name, &pairs).await;
+            attempts += 1;
+            let text = body.to_string();
+            // What was said there, never; its name only where the caller
+            // typed it (checked below against a name that does not exist).
+            assert!(!text.contains(SECRETS[1]), "{name} as {}: {text}", caller.name);
+            if status < 400 {
+                assert!(!text.contains(SECRETS[0]), "{name} as {}: {text}", caller.name);
+            }
+            let signed_in = !SIGNED_OUT.contains(&caller.name);
+            match scope {
+                Scope::Public | Scope::Account if signed_in => {
+                    // Their own account: allowed, and nothing of acme's room in it.
+                    refused += 1;
+                    continue;
+                }
+                Scope::Public => {
+                    // Made-up input: refused, or nobody ("me" is null).
+                    assert!(
+                        status >= 400 || body.is_null() || *name == "logout",
+                        "{name} as {}: {status} {text}",
+                        caller.name
+                    );
+                    refused += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            assert!(status >= 400, "{name} as {} was allowed: {status} {text}", caller.name);
+            let code = body["code"].as_str().unwrap_or_default();
+            if !signed_in {
+                assert_eq!(code, "unauthenticated", "{name} as {}: {text}", caller.name);
+            } else {
+                // The same answer as for something that does not exist.
+                let (slug, room) = if caller.in_org { ("acme", "no-such-room") } else { ("no-such-org", "leads") };
+                let form = with(SERVER_FUNCTIONS.iter().find(|f| f.0 == *name).unwrap().2, room, slug);
+                let pairs: Vec<(&str, String)> = form.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+                let (absent_status, absent) = call(&server, caller, name, &pairs).await;
+                let absent_text = absent.to_string().replace(room, "leads").replace(slug, "acme");
+                assert_eq!(
+                    (status, text.clone()),
+                    (absent_status, absent_text),
+                    "{name} as {} tells it exists",
+                    caller.name
+                );
+            }
+            refused += 1;
+        }
+    }
+
+    // What a plain member lists of its own organization holds no trace of the room.
+    let member = &callers[1];
+    for (name, _, form) in SERVER_FUNCTIONS.iter().filter(|f| matches!(f.0, "org" | "list_channels" | "members")) {
+        let form = with(form, "leads", "acme");
+        let pairs: Vec<(&str, String)> = form.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        let (status, body) = call(&server, member, name, &pairs).await;
+        attempts += 1;
+        assert_eq!(status, 200);
+        for secret in SECRETS {
+            assert!(!body.to_string().contains(secret), "{name}: {body}");
+        }
+        refused += 1;
+    }
+
+    // The live stream: only the plain member gets in, and every event about
+    // the room is answered like one about a channel that does not exist.
+    for caller in &callers {
+        attempts += 1;
+        let auth = caller.bearer.as_ref().map(|t| json!({ "token": t }));
+        let cookie = caller.cookie.map(str::to_owned).unwrap_or_else(|| caller.api.cookie_header());
+        let connected = SioClient::connect_with_auth(server.addr, "/acme", &cookie, None, auth.as_ref()).await;
+        if !caller.in_org {
+            let refusal = connected.err().unwrap_or_else(|| panic!("{} connected to /acme", caller.name));
+            assert!(!refusal.contains("leads"), "{refusal}");
+            refused += 1;
+            continue;
+        }
+        refused += 1;
+        let mut socket = connected.unwrap();
+        let mut supervisor = SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+        assert!(supervisor.request("join", &json!({"channel_id": leads_id})).await.get("ok").is_some());
+        for event in server::realtime::CLIENT_EVENTS {
+            attempts += 1;
+            let (data, absent) = match event {
+                "send" => (
+                    json!({"channel_id": leads_id, "client_id": "x2", "body": "hi"}),
+                    json!({"channel_id": 999_999, "client_id": "x2", "body": "hi"}),
+                ),
+                "read" => (json!({"channel_id": leads_id, "seq": 1}), json!({"channel_id": 999_999, "seq": 1})),
+                "open_direct" => (json!({"usernames": ["oscar"]}), json!({"usernames": ["nobody-at-all"]})),
+                _ => (json!({"channel_id": leads_id}), json!({"channel_id": 999_999})),
+            };
+            if event == "typing" {
+                // Unanswered by design: it must not reach the room.
+                socket.emit(event, &data).await;
+                while let Some((name, body)) = supervisor.next_event(Duration::from_millis(400)).await {
+                    assert_ne!(name, "typing", "a member's typing reached the room: {body}");
+                }
+            } else {
+                let answer = socket.request(event, &data).await;
+                let absent = socket.request(event, &absent).await;
+                assert_eq!(answer["error"]["code"], "not_found", "{event}: {answer}");
+                let scrub = |v: &Value| v.to_string().replace("oscar", "X").replace("nobody-at-all", "X");
+                assert_eq!(scrub(&answer), scrub(&absent), "{event} tells the room exists");
+                assert!(!answer.to_string().contains("leads"));
+            }
+            refused += 1;
+        }
+        while let Some((name, body)) = socket.next_event(Duration::from_millis(300)).await {
+            for secret in SECRETS {
+                assert!(!body.to_string().contains(secret), "{name}: {body}");
+            }
+        }
+    }
+    println!("isolation: {attempts} attempts by {} callers, {refused} refused or holding nothing", callers.len());
+    assert_eq!(attempts, refused);
+    server.stop().await;
+}
