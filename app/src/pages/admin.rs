@@ -13,6 +13,7 @@ use crate::api::orgs::{RemoveMember, SetRole, audit_log, org};
 use crate::components::error_note::{ActionError, PageError, action_result};
 use crate::components::session::use_session;
 use crate::components::workspace::OrgWorkspace;
+use crate::errors::ApiError;
 use crate::protocol::{AuditEntry, Member, OrgView, Role, User};
 use crate::time::iso_utc;
 
@@ -27,12 +28,22 @@ pub fn AdminPage() -> impl IntoView {
     let remove = ServerAction::<RemoveMember>::new();
     let view_res =
         Resource::new(move || (slug(), set_role.version().get(), remove.version().get()), |(slug, _, _)| org(slug));
+    // Made here, not inside the Suspend below, so that hydrating reads what
+    // the server sent instead of fetching it again.
+    let audit = Resource::new(
+        move || (slug(), set_role.version().get(), remove.version().get()),
+        move |(slug, _, _)| async move {
+            // Asked for only by those the page's own resource says may read it.
+            let allowed = view_res.await.is_ok_and(|v| v.org.role.manages_people());
+            if allowed { Some(audit_log(slug, None, Some(100)).await) } else { None }
+        },
+    );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let me = session.me.await.ok().flatten();
                 match view_res.await {
-                    Ok(v) => view! { <People view=v me=me set_role remove /> }.into_any(),
+                    Ok(v) => view! { <People view=v me=me set_role remove audit /> }.into_any(),
                     Err(e) => view! { <PageError error=e /> }.into_any(),
                 }
             })}
@@ -46,6 +57,7 @@ fn People(
     me: Option<User>,
     set_role: ServerAction<SetRole>,
     remove: ServerAction<RemoveMember>,
+    audit: Resource<Option<Result<Vec<AuditEntry>, ApiError>>>,
 ) -> impl IntoView {
     let org = view.org.clone();
     let mut members = view.members.clone();
@@ -69,7 +81,7 @@ fn People(
                 "Supervisors, admins and owners see supervisor channels; members do not learn they exist. "
                 "A change takes effect at once: the person's open pages reconnect with what they may now see."
             </p>
-            <AuditLog slug=org.slug.clone() changes=Signal::derive(move || (set_role.version().get(), remove.version().get())) />
+            <AuditLog entries=audit />
         }
         .into_any()
     } else {
@@ -148,8 +160,7 @@ fn PersonRow(
 
 /// The newest entries of the organization's audit log.
 #[component]
-fn AuditLog(slug: String, changes: Signal<(usize, usize)>) -> impl IntoView {
-    let entries = Resource::new(move || (slug.clone(), changes.get()), |(slug, _)| audit_log(slug, None, Some(100)));
+fn AuditLog(entries: Resource<Option<Result<Vec<AuditEntry>, ApiError>>>) -> impl IntoView {
     view! {
         <section aria-label="Audit log">
             <h2>"Audit log"</h2>
@@ -157,9 +168,10 @@ fn AuditLog(slug: String, changes: Signal<(usize, usize)>) -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match entries.await {
-                        Ok(list) if list.is_empty() => view! { <p class="muted">"Nothing yet."</p> }.into_any(),
-                        Ok(list) => view! { <AuditTable entries=list /> }.into_any(),
-                        Err(e) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
+                        Some(Ok(list)) if list.is_empty() => view! { <p class="muted">"Nothing yet."</p> }.into_any(),
+                        Some(Ok(list)) => view! { <AuditTable entries=list /> }.into_any(),
+                        Some(Err(e)) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
+                        None => ().into_any(),
                     }
                 })}
             </Transition>

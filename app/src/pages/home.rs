@@ -9,17 +9,27 @@ use crate::api::orgs::{CreateOrg, list_orgs};
 use crate::components::auth_forms::AuthForms;
 use crate::components::error_note::{ActionError, PageError, action_result};
 use crate::components::session::use_session;
+use crate::errors::ApiError;
 use crate::protocol::OrgSummary;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let session = use_session();
+    // Made here, not inside the Suspend below: a resource made while the
+    // page hydrates reads what the server sent, one made after it fetches
+    // again and may not match the server's HTML. (Signed out, the list is
+    // refused at once, without a query, and not shown; it is read again on
+    // signing in, like `me`.)
+    let create = ServerAction::<CreateOrg>::new();
+    let signed =
+        move || (session.login.version().get(), session.register.version().get(), session.logout.version().get());
+    let orgs = Resource::new(move || (create.version().get(), signed()), |_| list_orgs());
     view! {
         <Title text="Confab" />
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match session.me.await {
-                    Ok(Some(_)) => view! { <Organizations /> }.into_any(),
+                    Ok(Some(_)) => view! { <Organizations create orgs /> }.into_any(),
                     Ok(None) => view! {
                         <section class="welcome">
                             <h1>"Welcome to Confab"</h1>
@@ -35,9 +45,7 @@ pub fn HomePage() -> impl IntoView {
 }
 
 #[component]
-fn Organizations() -> impl IntoView {
-    let create = ServerAction::<CreateOrg>::new();
-    let orgs = Resource::new(move || create.version().get(), |_| list_orgs());
+fn Organizations(create: ServerAction<CreateOrg>, orgs: Resource<Result<Vec<OrgSummary>, ApiError>>) -> impl IntoView {
     view! {
         <div class="home">
             <section class="card">

@@ -10,6 +10,7 @@ use crate::api::orgs::{CreateInvite, LeaveOrg, RevokeInvite, list_invites, org};
 use crate::components::error_note::{ActionError, PageError, action_result};
 use crate::components::session::use_session;
 use crate::components::workspace::OrgWorkspace;
+use crate::errors::ApiError;
 use crate::protocol::{InviteList, OrgView, Role, User};
 use crate::time::iso_utc;
 
@@ -19,12 +20,16 @@ pub fn OrgPage() -> impl IntoView {
     let slug = move || params.read().get("slug").unwrap_or_default();
     let session = use_session();
     let view_res = Resource::new(slug, org);
+    // Made here, not inside the Suspend below: a resource made while the
+    // page hydrates reads what the server sent, one made after it fetches
+    // again and may not match the server's HTML.
+    let invites = Invites::new(slug, view_res);
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let me = session.me.await.ok().flatten();
                 match view_res.await {
-                    Ok(v) => view! { <OrgHome view=v me=me /> }.into_any(),
+                    Ok(v) => view! { <OrgHome view=v me=me invites /> }.into_any(),
                     Err(e) => view! { <PageError error=e /> }.into_any(),
                 }
             })}
@@ -32,8 +37,40 @@ pub fn OrgPage() -> impl IntoView {
     }
 }
 
+/// The invite links and the actions that change them: the list is read for
+/// owners and admins only (`None` for anyone else, without asking).
+#[derive(Clone, Copy)]
+struct Invites {
+    create: ServerAction<CreateInvite>,
+    revoke: ServerAction<RevokeInvite>,
+    list: Resource<Option<Result<InviteList, ApiError>>>,
+}
+
+impl Invites {
+    fn new(slug: impl Fn() -> String + Send + Sync + 'static, view: Resource<Result<OrgView, ApiError>>) -> Self {
+        let create = ServerAction::<CreateInvite>::new();
+        let revoke = ServerAction::<RevokeInvite>::new();
+        let query = use_query_map();
+        let list = Resource::new(
+            move || (slug(), query.read().get("invite"), create.version().get(), revoke.version().get()),
+            move |(slug, made, _, _)| async move {
+                // The page's own resource says whether this person may see them.
+                let allowed = view.await.is_ok_and(|v| v.org.role.manages_people());
+                if allowed { Some(list_invites(slug, made).await) } else { None }
+            },
+        );
+        // A revoked link is no longer shown as the one just made.
+        Effect::new(move || {
+            if revoke.version().get() > 0 {
+                create.value().set(None);
+            }
+        });
+        Invites { create, revoke, list }
+    }
+}
+
 #[component]
-fn OrgHome(view: OrgView, me: Option<User>) -> impl IntoView {
+fn OrgHome(view: OrgView, me: Option<User>, invites: Invites) -> impl IntoView {
     let org = view.org.clone();
     let member_count = view.members.len();
     let can_invite = matches!(org.role, Role::Owner | Role::Admin);
@@ -53,7 +90,7 @@ fn OrgHome(view: OrgView, me: Option<User>) -> impl IntoView {
                 {can_invite.then(|| view! {
                     <p><a href=format!("/o/{}/admin", org.slug) class="button secondary">"Manage people and roles"</a></p>
                 })}
-                {can_invite.then(|| view! { <InvitePanel slug=slug.clone() /> })}
+                {can_invite.then(|| view! { <InvitePanel slug=slug.clone() invites /> })}
                 <LeaveOrgForm slug=slug />
             </section>
         </OrgWorkspace>
@@ -79,23 +116,8 @@ fn LeaveOrgForm(slug: String) -> impl IntoView {
 /// the server shows it again only if it is one of this organization's
 /// working links made by this person.
 #[component]
-fn InvitePanel(slug: String) -> impl IntoView {
-    let create = ServerAction::<CreateInvite>::new();
-    let revoke = ServerAction::<RevokeInvite>::new();
-    let query = use_query_map();
-    let list = Resource::new(
-        {
-            let slug = slug.clone();
-            move || (slug.clone(), query.read().get("invite"), create.version().get(), revoke.version().get())
-        },
-        |(slug, made, _, _)| list_invites(slug, made),
-    );
-    // A revoked link is no longer shown as the one just made.
-    Effect::new(move || {
-        if revoke.version().get() > 0 {
-            create.value().set(None);
-        }
-    });
+fn InvitePanel(slug: String, invites: Invites) -> impl IntoView {
+    let Invites { create, revoke, list } = invites;
     let form_slug = slug.clone();
     view! {
         <section class="card invite">
@@ -114,13 +136,14 @@ fn InvitePanel(slug: String) -> impl IntoView {
                         // link at once, whichever list answer comes last.
                         let made = create.value().get().and_then(Result::ok);
                         match list.await {
-                            Ok(mut list) => {
+                            Some(Ok(mut list)) => {
                                 if made.is_some() {
                                     list.new_link = made;
                                 }
                                 view! { <InviteLinks slug list revoke /> }.into_any()
                             }
-                            Err(e) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
+                            Some(Err(e)) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
+                            None => ().into_any(),
                         }
                     })
                 }}
