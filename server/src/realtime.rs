@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use app::api::{cookie_value, session_cookie_name};
-use app::errors::ApiError;
+use app::errors::{ApiError, ErrorCode};
 use app::protocol::{Ack, Channel, ChatMessage, events};
 use confab_core::auth;
 use confab_core::channel_events::{ChannelEvent, Feed, Published, Step};
@@ -645,6 +645,12 @@ async fn on_join(
     let service = rt.service.clone();
     rt.service
         .at_channel_point(channel_id, async move {
+            // Again, in the channel's turn: a `leave` or a removal published
+            // since the first look (its socket out of the room from there)
+            // must not be undone by this step.
+            if let Err(e) = service.readable_channel(&m.user, m.org_id, role, channel_id).await {
+                return (reply::<()>(ack, Err(e)), None);
+            }
             let last_seq = match service.last_seq(channel_id).await {
                 Ok(seq) => seq,
                 Err(e) => return (reply::<()>(ack, Err(e)), None),
@@ -668,8 +674,12 @@ async fn on_join(
             let (user_id, org) = (m.user.id, m.org_slug.clone());
             m.rooms.note(channel_id, arrival);
             let step = Step::new(move || {
-                if !socket.connected() || socket.extensions.get::<CutOff>().is_some() {
+                if !socket.connected() {
                     return;
+                }
+                if socket.extensions.get::<CutOff>().is_some() {
+                    let closing = "This connection fell behind and is closing; reconnect to catch up.";
+                    return reply::<()>(ack, Err(ApiError::new(ErrorCode::Unavailable, closing)));
                 }
                 let room = channel_room(channel_id);
                 // A `leave` sent after this join has the last word.

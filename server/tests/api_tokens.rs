@@ -62,6 +62,9 @@ async fn a_token_acts_as_its_owner_until_revoked() {
     assert_eq!((status, e["code"].as_str()), (404, Some("not_found")), "a member's token sees no supervisor channel");
     let (status, e) = call(&script, "create_invite", &[("slug", "acme")]).await;
     assert_eq!((status, e["code"].as_str()), (403, Some("forbidden")));
+    // A token cannot make or revoke tokens: a leaked one cannot outlive its revocation.
+    let (status, e) = call(&script, "create_api_token", &[("name", "another")]).await;
+    assert_eq!((status, e["code"].as_str()), (401, Some("unauthenticated")));
 
     // A Socket.IO client passes it as `auth: { token }`.
     let general = channel_id(&member, "acme", "general").await;
@@ -105,8 +108,10 @@ async fn tokens_have_names_and_a_limit() {
     for bad in ["", "   ", "line\nbreak", &"x".repeat(61)] {
         assert_eq!(member.err("create_api_token", &[("name", bad)]).await.code, "invalid", "{bad:?}");
     }
+    let mut last = String::new();
     for n in 0..20 {
-        member.ok("create_api_token", &[("name", &format!("bot {n}"))]).await;
+        last =
+            member.ok("create_api_token", &[("name", &format!("bot {n}"))]).await["token"].as_str().unwrap().to_owned();
     }
     let e = member.err("create_api_token", &[("name", "one too many")]).await;
     assert_eq!(e.code, "conflict");
@@ -114,5 +119,7 @@ async fn tokens_have_names_and_a_limit() {
     // Signing out ends the browser session, not the tokens.
     member.ok("logout", &[]).await;
     assert_eq!(member.err("list_api_tokens", &[]).await.code, "unauthenticated");
+    let (status, me) = call(&bearer(&server, &last), "me", &[]).await;
+    assert_eq!((status, me["username"].as_str()), (200, Some("mark")));
     server.stop().await;
 }

@@ -357,7 +357,9 @@ async fn a_sockets_sends_are_stored_in_the_order_it_sent_them() {
 /// Sends into many channels at once are stored together (group commit):
 /// each channel's `seq`s stay gapless and each client id is stored once,
 /// even when two sockets send the same ones at the same time (a retry
-/// racing its first try).
+/// racing its first try: the second finds the first stored, since a
+/// channel's writes take turns; duplicates within one batch are covered by
+/// `group_commit`'s unit tests).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sends_into_many_channels_at_once_keep_gapless_seqs_and_store_each_client_id_once() {
     const CHANNELS: usize = 6;

@@ -101,6 +101,16 @@ pub async fn current_user() -> Result<Option<User>, ApiError> {
     }
 }
 
+/// The user signed in with the session cookie (a browser), never by an API
+/// token: for managing tokens, so that a leaked token cannot make more of
+/// itself or outlive its revocation.
+pub async fn require_signed_in_browser() -> Result<(ServerContext, User), ApiError> {
+    let ctx = server()?;
+    let token = session_token(&ctx).ok_or_else(ApiError::unauthenticated)?;
+    let user = ctx.core.session_user(&token).await?.ok_or_else(ApiError::unauthenticated)?;
+    Ok((ctx, user))
+}
+
 /// The signed-in user, or "please sign in".
 pub async fn require_user() -> Result<(ServerContext, User), ApiError> {
     let user = current_user().await?.ok_or_else(ApiError::unauthenticated)?;

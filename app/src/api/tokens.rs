@@ -1,4 +1,5 @@
 //! Personal API tokens for bots and scripts: make (shown once), list, revoke.
+//! Making and revoking take the browser's session, never a token.
 
 use leptos::prelude::*;
 
@@ -11,7 +12,7 @@ use crate::protocol::{ApiToken, NewApiToken};
 pub async fn create_api_token(name: String) -> Result<NewApiToken, ApiError> {
     super::request::with_status(
         async move {
-            let (ctx, user) = super::request::require_user().await?;
+            let (ctx, user) = super::request::require_signed_in_browser().await?;
             Ok(ctx.core.create_api_token(&user, &name).await?.into())
         }
         .await,
@@ -36,7 +37,7 @@ pub async fn list_api_tokens() -> Result<Vec<ApiToken>, ApiError> {
 pub async fn revoke_api_token(id: String) -> Result<(), ApiError> {
     super::request::with_status(
         async move {
-            let (ctx, user) = super::request::require_user().await?;
+            let (ctx, user) = super::request::require_signed_in_browser().await?;
             Ok(ctx.core.revoke_api_token(&user, &id).await?)
         }
         .await,

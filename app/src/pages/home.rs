@@ -17,13 +17,20 @@ pub fn HomePage() -> impl IntoView {
     let session = use_session();
     // Made here, not inside the Suspend below: a resource made while the
     // page hydrates reads what the server sent, one made after it fetches
-    // again and may not match the server's HTML. (Signed out, the list is
-    // refused at once, without a query, and not shown; it is read again on
-    // signing in, like `me`.)
+    // again and may not match the server's HTML. Only asked for when signed
+    // in (a refusal would set the page's status), and again on signing in.
     let create = ServerAction::<CreateOrg>::new();
     let signed =
         move || (session.login.version().get(), session.register.version().get(), session.logout.version().get());
-    let orgs = Resource::new(move || (create.version().get(), signed()), |_| list_orgs());
+    let orgs = Resource::new(
+        move || (create.version().get(), signed()),
+        move |_| async move {
+            match session.me.await {
+                Ok(Some(_)) => Some(list_orgs().await),
+                _ => None,
+            }
+        },
+    );
     view! {
         <Title text="Confab" />
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -45,7 +52,10 @@ pub fn HomePage() -> impl IntoView {
 }
 
 #[component]
-fn Organizations(create: ServerAction<CreateOrg>, orgs: Resource<Result<Vec<OrgSummary>, ApiError>>) -> impl IntoView {
+fn Organizations(
+    create: ServerAction<CreateOrg>,
+    orgs: Resource<Option<Result<Vec<OrgSummary>, ApiError>>>,
+) -> impl IntoView {
     view! {
         <div class="home">
             <section class="card">
@@ -53,10 +63,11 @@ fn Organizations(create: ServerAction<CreateOrg>, orgs: Resource<Result<Vec<OrgS
                 <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                     {move || Suspend::new(async move {
                         match orgs.await {
-                            Ok(list) if list.is_empty() => view! {
+                            None => ().into_any(),
+                            Some(Ok(list)) if list.is_empty() => view! {
                                 <p class="empty">"You are not in any organization yet. Create one, or open an invite link from a colleague."</p>
                             }.into_any(),
-                            Ok(list) => view! {
+                            Some(Ok(list)) => view! {
                                 <ul class="org-list">
                                     {list.into_iter().map(|o: OrgSummary| view! {
                                         <li>
@@ -66,7 +77,7 @@ fn Organizations(create: ServerAction<CreateOrg>, orgs: Resource<Result<Vec<OrgS
                                     }).collect_view()}
                                 </ul>
                             }.into_any(),
-                            Err(e) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
+                            Some(Err(e)) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
                         }
                     })}
                 </Transition>

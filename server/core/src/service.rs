@@ -750,7 +750,7 @@ impl Service {
         let row = match self.store.create_channel(org.id, &name, kind, user.id).await {
             Ok(row) => row,
             Err(StoreError::Conflict(_)) => {
-                return Err(CoreError::conflict(format!("There is already a channel #{name}.")));
+                return Err(CoreError::conflict(format!("The name #{name} is taken; choose another.")));
             }
             Err(e) => return Err(fail("creating channel")(e)),
         };
@@ -826,16 +826,30 @@ impl Service {
         &self,
         user: &User,
         org_slug: &str,
+        channel: Channel,
+        join: bool,
+    ) -> CoreResult<Channel> {
+        // Out of a private channel is out of sight of it (a supervisor
+        // channel stays in sight of a supervisor who leaves it: only a
+        // change of role takes it away, `leave_unseen`).
+        let publish = match (join, channel.kind) {
+            (false, ChannelKind::Private) => ChannelEvent::LostSight,
+            _ => ChannelEvent::Message,
+        };
+        self.change_membership_as(user, org_slug, channel, join, publish).await
+    }
+
+    /// [`Service::change_membership`], its event published as `publish` makes it.
+    pub(super) async fn change_membership_as(
+        &self,
+        user: &User,
+        org_slug: &str,
         mut channel: Channel,
         join: bool,
+        publish: fn(Message) -> ChannelEvent,
     ) -> CoreResult<Channel> {
         let (store, id, member) = (self.store.clone(), channel.id, user.clone());
         let what = if join { "joining channel" } else { "leaving channel" };
-        // Out of a private or supervisor channel is out of sight of it.
-        let publish = match (join, channel.kind) {
-            (false, ChannelKind::Private | ChannelKind::Supervisor) => ChannelEvent::LostSight,
-            _ => ChannelEvent::Message,
-        };
         let write = async move {
             if join {
                 store.join_channel(id, &member, server_event_id()).await

@@ -9,6 +9,7 @@ use std::net::IpAddr;
 use super::audit::Audited;
 use super::{Revoked, Service, fail};
 use crate::access;
+use crate::channel_events::ChannelEvent;
 use crate::error::{CoreError, CoreResult};
 use crate::kinds::{AuditAction, ChannelKind, Role};
 use crate::model::{Member, Org, User};
@@ -58,11 +59,12 @@ impl Service {
     }
 
     /// Takes `user` out of every channel of `kind` in `org` they had joined,
-    /// each with its `left` event.
+    /// each with its `left` event, after which their sockets are out of its
+    /// room.
     async fn leave_unseen(&self, org: &Org, user: &User, kind: ChannelKind) -> CoreResult<()> {
         let channels = self.store.channels_of(org.id, user.id).await.map_err(fail("listing channels"))?;
         for channel in channels.into_iter().filter(|c| c.kind == kind && c.joined) {
-            self.change_membership(user, &org.slug, channel, false).await?;
+            self.change_membership_as(user, &org.slug, channel, false, ChannelEvent::LostSight).await?;
         }
         Ok(())
     }

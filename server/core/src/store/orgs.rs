@@ -99,7 +99,7 @@ impl Store {
 
     /// Takes a member out of the organization (not out of its channels: the
     /// service leaves each before, with its own event); false if they were
-    /// not a member.
+    /// not a member, or are the last owner.
     pub async fn remove_membership(&self, org_id: i64, user_id: i64) -> StoreResult<bool> {
         Ok(on_db!(self, remove_membership(org_id, user_id))? > 0)
     }

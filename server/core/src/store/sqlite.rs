@@ -302,11 +302,30 @@ pub async fn add_member(
 }
 
 /// Deletes a membership of the organization (its channels are left before,
-/// each with its event); the number of memberships removed (0 or 1).
+/// each with its event; any it was put in meanwhile go with it); the number
+/// of memberships removed: 0 when not a member, or when it is the last owner's.
 pub async fn remove_membership(pool: &Pool, org_id: i64, user_id: i64) -> sqlx::Result<u64> {
-    let done = sqlx::query!("DELETE FROM memberships WHERE org_id = ?1 AND user_id = ?2", org_id, user_id)
-        .execute(pool)
+    let mut tx = pool.begin().await?;
+    // Never the last owner (checked in the statement itself).
+    let done = sqlx::query!(
+        "DELETE FROM memberships WHERE org_id = ?1 AND user_id = ?2
+           AND (role <> 'owner' OR (SELECT COUNT(*) FROM memberships o WHERE o.org_id = ?1 AND o.role = 'owner') > 1)",
+        org_id,
+        user_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() > 0 {
+        // Channels they were put in after theirs were listed and left.
+        sqlx::query!(
+            "DELETE FROM channel_members WHERE user_id = ?2 AND channel_id IN (SELECT id FROM channels WHERE org_id = ?1)",
+            org_id,
+            user_id
+        )
+        .execute(&mut *tx)
         .await?;
+    }
+    tx.commit().await?;
     Ok(done.rows_affected())
 }
 
