@@ -8,27 +8,21 @@ use std::time::Duration;
 
 use serde_json::json;
 use support::sio::SioClient;
-use support::{TestServer, channel_id, org_with_two_members};
+use support::{Api, TestServer, channel_id, org_with_two_members};
 
-/// A script with nothing but a token.
-fn bearer(server: &TestServer, token: &str) -> (reqwest::Client, String, String) {
-    (reqwest::Client::new(), server.url("/api/"), format!("Bearer {token}"))
+/// A script with nothing but a token (no cookie).
+struct Script {
+    api: Api,
+    auth: String,
 }
 
-async fn call(
-    script: &(reqwest::Client, String, String),
-    name: &str,
-    form: &[(&str, &str)],
-) -> (u16, serde_json::Value) {
-    let (http, base, auth) = script;
-    let res = http
-        .post(format!("{base}{name}"))
-        .header("Authorization", auth)
-        .header("Accept", "application/json")
-        .form(form)
-        .send()
-        .await
-        .expect("request sent");
+fn bearer(server: &TestServer, token: &str) -> Script {
+    Script { api: server.client(), auth: format!("Bearer {token}") }
+}
+
+async fn call(script: &Script, name: &str, form: &[(&str, &str)]) -> (u16, serde_json::Value) {
+    let headers = [("Authorization", script.auth.as_str()), ("Accept", "application/json")];
+    let res = script.api.post_with(name, form, &headers).await;
     let status = res.status().as_u16();
     (status, res.json().await.unwrap_or_default())
 }
