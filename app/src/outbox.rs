@@ -140,6 +140,8 @@ mod tests {
             author: "ann".into(),
             body: "hello".into(),
             sent_at: 0,
+            refers_to: None,
+            deleted: false,
         }
     }
 

@@ -142,8 +142,8 @@ pub struct ChatMessage {
     pub channel_id: ChannelId,
     /// Position in the channel: gapless, starting at 1.
     pub seq: i64,
-    /// A message, or a member joining or leaving the channel: each takes the
-    /// channel's next `seq`.
+    /// A message, a member joining or leaving the channel, or a message
+    /// being deleted: each takes the channel's next `seq`.
     #[serde(default)]
     pub kind: EventKind,
     /// The id the sending client generated (the server's own for `joined`
@@ -152,10 +152,17 @@ pub struct ChatMessage {
     /// Who posted it, or who joined or left.
     pub author_id: UserId,
     pub author: String,
-    /// The text of a message; empty for `joined` and `left`.
+    /// The text of a message; empty for other events and for a message
+    /// that was deleted.
     pub body: String,
     /// When the server stored it, in milliseconds since the Unix epoch (UTC).
     pub sent_at: i64,
+    /// For a `deleted` event, the `seq` of the message it deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refers_to: Option<i64>,
+    /// A message that was deleted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
 }
 
 /// A page of a channel's history, oldest first.

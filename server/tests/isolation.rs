@@ -66,6 +66,7 @@ const SERVER_FUNCTIONS: &[Endpoint] = &[
     ("join_channel", Scope::Room, &[("slug", "acme"), ("channel", "{room}")]),
     ("leave_channel", Scope::Room, &[("slug", "acme"), ("channel", "{room}")]),
     ("send_message", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("client_id", "x1"), ("body", "hi")]),
+    ("delete_message", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("seq", "1")]),
     ("mark_read", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("seq", "1")]),
     ("add_to_channel", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("username", "mark")]),
 ];

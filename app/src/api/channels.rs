@@ -127,6 +127,20 @@ pub async fn send_message(
     )
 }
 
+/// Deletes message `seq` of a channel: one's own, or as an owner or admin
+/// anyone's outside direct conversations. Everyone in the channel hears of
+/// it live (a `deleted` event); deleting it twice is no error.
+#[server(prefix = "/api", endpoint = "delete_message")]
+pub async fn delete_message(slug: String, channel: String, seq: i64) -> Result<(), ApiError> {
+    super::request::with_status(
+        async move {
+            let (ctx, user) = super::request::require_user().await?;
+            Ok(ctx.core.delete_message(&user, &slug, &channel, seq, super::request::client_ip()).await?)
+        }
+        .await,
+    )
+}
+
 /// Marks a channel read up to `seq` for the signed-in user (on every device:
 /// their live connections hear it as `read`); returns the read cursor now.
 #[server(prefix = "/api", endpoint = "mark_read")]

@@ -81,6 +81,8 @@ impl From<model::Message> for ChatMessage {
             author: m.author,
             body: m.body,
             sent_at: m.sent_at,
+            refers_to: m.refers_to,
+            deleted: m.deleted,
         }
     }
 }

@@ -105,6 +105,11 @@ impl Timeline {
     /// `client_id`, or same `seq`) is replaced, never duplicated; a pending one
     /// of this tab becomes `delivery`.
     pub fn merge(&mut self, message: ChatMessage, delivery: Delivery) {
+        if message.kind == EventKind::Deleted
+            && let Some(seq) = message.refers_to
+        {
+            self.mark_deleted(seq);
+        }
         if let Some(i) = self.entries.iter().position(|e| {
             e.message.client_id == message.client_id || (e.message.seq > 0 && e.message.seq == message.seq)
         }) {
@@ -115,6 +120,14 @@ impl Timeline {
             self.insert_stored(Entry { message, delivery });
         } else {
             self.insert_stored(Entry { message, delivery });
+        }
+    }
+
+    /// Shows message `seq` as deleted: its text is gone.
+    pub fn mark_deleted(&mut self, seq: i64) {
+        for e in self.entries.iter_mut().filter(|e| e.message.seq == seq && e.message.kind == EventKind::Message) {
+            e.message.deleted = true;
+            e.message.body.clear();
         }
     }
 
@@ -220,6 +233,17 @@ pub fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView 
         #[cfg(not(feature = "hydrate"))]
         let _ = client_id;
     };
+    let delete_stored = move |seq: i64| {
+        #[cfg(feature = "hydrate")]
+        actions.delete_stored(seq);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = seq;
+    };
+    // Owners and admins may delete anyone's message, except in direct
+    // conversations (the server decides; this only shows the button).
+    let role = use_context::<Workspace>().map(|ws| ws.role);
+    let moderates = channel.kind != ChannelKind::Direct;
+    let may_delete_others = move || moderates && role.is_some_and(|r| r.get().manages_people());
 
     view! {
         <div class="chat" data-channel-id=channel.id>
@@ -235,29 +259,51 @@ pub fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView 
                     <ol class="messages" aria-live="polite">
                         <For
                             each=move || timeline.get().entries
-                            key=|e| (e.message.client_id.clone(), e.message.seq, e.delivery.clone())
+                            key=|e| (e.message.client_id.clone(), e.message.seq, e.delivery.clone(), e.message.deleted)
                             children=move |e: Entry| {
                                 let m = e.message;
                                 let marker = (Some(m.seq) == first_unread).then(|| {
                                     view! { <li class="unread-marker" role="separator">"New"</li> }
                                 });
-                                if m.kind != EventKind::Message {
-                                    return (marker, member_event(m, tz_offset)).into_any();
+                                match m.kind {
+                                    EventKind::Message => {}
+                                    // Shown on the message it deleted.
+                                    EventKind::Deleted => return ().into_any(),
+                                    EventKind::Joined | EventKind::Left => {
+                                        return (marker, member_event(m, tz_offset)).into_any();
+                                    }
                                 }
                                 let mine = me_id == Some(m.author_id);
                                 let at = m.sent_at;
                                 let client_id = m.client_id.clone();
                                 let delivery = e.delivery;
+                                let (seq, deleted) = (m.seq, m.deleted);
+                                let deletable = move || seq > 0 && !deleted && (mine || may_delete_others());
+                                let body = if deleted {
+                                    view! { <p class="body deleted">"This message was deleted."</p> }.into_any()
+                                } else {
+                                    view! { <p class="body">{m.body}</p> }.into_any()
+                                };
                                 let message = view! {
-                                    <li class="msg" class:mine=mine data-seq=m.seq>
+                                    <li class="msg" class:mine=mine class:deleted=deleted data-seq=m.seq>
                                         <div class="meta">
                                             <span class="author">{m.author}</span>
                                             <time datetime=time::iso_utc(at) title=time::iso_utc(at)>
                                                 {move || time::clock(at, tz_offset.get())}
                                             </time>
                                             {delivery_label(delivery, client_id, retry, delete)}
+                                            <Show when=deletable>
+                                                <button
+                                                    type="button"
+                                                    class="link-button delete-message"
+                                                    aria-label="Delete this message"
+                                                    on:click=move |_| delete_stored(seq)
+                                                >
+                                                    "Delete"
+                                                </button>
+                                            </Show>
                                         </div>
-                                        <p class="body">{m.body}</p>
+                                        {body}
                                     </li>
                                 };
                                 (marker, message).into_any()
@@ -401,7 +447,7 @@ mod browser {
     use leptos::task::spawn_local;
 
     use super::{Delivery, LinkStatus, Timeline, Typist};
-    use crate::api::channels::history;
+    use crate::api::channels::{delete_message, history};
     use crate::components::channel_list::Unread;
     use crate::components::workspace::Workspace;
     use crate::errors::ErrorCode;
@@ -717,6 +763,8 @@ mod browser {
                 author: me.username,
                 body,
                 sent_at: js_sys::Date::now() as i64,
+                refers_to: None,
+                deleted: false,
             };
             let client_id = message.client_id.clone();
             self.stash(|o| o.put(message.clone()));
@@ -759,6 +807,25 @@ mod browser {
             self.timeline.update(|t| t.set_delivery(&client_id, Delivery::Sending));
             self.stash(|o| o.retry(&client_id));
             self.deliver(client_id);
+        }
+
+        /// Deletes a stored message for everyone, once the person confirms.
+        pub fn delete_stored(self, seq: i64) {
+            let sure = window().confirm_with_message("Delete this message for everyone?").unwrap_or(false);
+            if !sure {
+                return;
+            }
+            let (slug, name) = (self.slug.get_value(), self.channel.with_value(|c| c.name.clone()));
+            spawn_local(async move {
+                match delete_message(slug, name, seq).await {
+                    Ok(()) => {
+                        let _ = self.timeline.try_update(|t| t.mark_deleted(seq));
+                    }
+                    Err(e) => {
+                        let _ = self.notice.try_set(Some(e.message));
+                    }
+                }
+            });
         }
 
         /// Deletes a refused message: it is not sent.
@@ -853,6 +920,8 @@ mod tests {
             author: "a".into(),
             body: "hi".into(),
             sent_at: 0,
+            refers_to: None,
+            deleted: false,
         }
     }
 
@@ -877,6 +946,21 @@ mod tests {
         // Nothing new: nothing changes.
         assert!(!t.catch_up(vec![]));
         assert_eq!(seqs(&t), vec![500, 501, 0]);
+    }
+
+    #[test]
+    fn a_deletion_wipes_the_message_it_names_and_keeps_its_place() {
+        let mut t = Timeline::from_history(vec![msg(1, "a"), msg(2, "b")]);
+        let deletion =
+            ChatMessage { kind: EventKind::Deleted, refers_to: Some(1), body: String::new(), ..msg(3, "s:1") };
+        t.merge(deletion.clone(), Delivery::Stored);
+        let first = &t.entries[0].message;
+        assert!(first.deleted && first.body.is_empty());
+        assert!(!t.entries[1].message.deleted, "only the one it names");
+        assert_eq!((seqs(&t), t.resume_point()), (vec![1, 2, 3], 3), "the deletion is in the stream too");
+        // Heard again (another tab's echo, a catch-up): nothing more changes.
+        t.merge(deletion, Delivery::Stored);
+        assert_eq!(seqs(&t), vec![1, 2, 3]);
     }
 
     #[test]

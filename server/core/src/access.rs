@@ -90,6 +90,19 @@ pub fn post(role: Role, kind: ChannelKind, joined: bool) -> Result<(), CoreError
     if joined { Ok(()) } else { Err(CoreError::forbidden("Join the channel to post in it.")) }
 }
 
+/// May someone who sees a channel delete a message in it (`own`: one they
+/// posted)? Everyone their own; owners and admins anyone's, to keep the
+/// organization's channels clean, except in direct conversations, which
+/// belong to the people in them.
+pub fn delete_message(role: Role, kind: ChannelKind, joined: bool, own: bool) -> Result<(), CoreError> {
+    read_channel(role, kind, joined)?;
+    if own || (role.manages_people() && kind != ChannelKind::Direct) {
+        Ok(())
+    } else {
+        Err(CoreError::forbidden("You can delete only your own messages."))
+    }
+}
+
 /// May create a channel of `kind`: public and private ones every member,
 /// supervisor ones only those who see them. Direct conversations are
 /// started, not created ([`start_direct`]).
@@ -188,6 +201,21 @@ mod tests {
         assert!(remove_member(Role::Admin, Role::Owner, 3).is_err());
         assert!(remove_member(Role::Member, Role::Member, 1).is_err());
         assert!(remove_member(Role::Supervisor, Role::Member, 1).is_err());
+    }
+
+    #[test]
+    fn deleting_messages() {
+        use ChannelKind::*;
+        assert!(delete_message(Role::Member, Public, false, true).is_ok());
+        assert!(matches!(delete_message(Role::Member, Public, true, false).unwrap_err(), CoreError::Forbidden(_)));
+        assert!(delete_message(Role::Supervisor, Supervisor, true, false).is_err());
+        assert!(delete_message(Role::Admin, Public, false, false).is_ok());
+        assert!(delete_message(Role::Owner, Supervisor, false, false).is_ok());
+        assert!(delete_message(Role::Owner, Direct, true, false).is_err());
+        assert!(delete_message(Role::Member, Direct, true, true).is_ok());
+        // What one may not see, one may not delete in, not even one's own.
+        assert!(matches!(delete_message(Role::Member, Supervisor, false, true).unwrap_err(), CoreError::NotFound(_)));
+        assert!(delete_message(Role::Admin, Private, false, true).is_err());
     }
 
     #[test]

@@ -223,6 +223,8 @@ mod tests {
             author: "ann".into(),
             body: "hi".into(),
             sent_at: 0,
+            refers_to: None,
+            deleted: false,
         })
     }
 

@@ -105,6 +105,9 @@ pub enum EventKind {
     /// `author` left the channel, or was taken out of the organization
     /// (`body` is empty).
     Left,
+    /// `author` deleted the message whose `seq` is the event's `refers_to`
+    /// (`body` is empty; the message's text is gone from the store too).
+    Deleted,
 }
 
 impl EventKind {
@@ -113,6 +116,7 @@ impl EventKind {
             EventKind::Message => "message",
             EventKind::Joined => "joined",
             EventKind::Left => "left",
+            EventKind::Deleted => "deleted",
         }
     }
 
@@ -121,6 +125,7 @@ impl EventKind {
             "message" => EventKind::Message,
             "joined" => EventKind::Joined,
             "left" => EventKind::Left,
+            "deleted" => EventKind::Deleted,
             _ => return None,
         })
     }
@@ -149,10 +154,12 @@ pub enum AuditAction {
     AddedToChannel,
     /// Left a channel, or was taken out of a supervisor one.
     ChannelLeft,
+    /// Deleted a message (`detail` says whose, and its `seq`).
+    MessageDeleted,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 11] = [
+    pub const ALL: [AuditAction; 12] = [
         AuditAction::SignedIn,
         AuditAction::InviteCreated,
         AuditAction::InviteRevoked,
@@ -164,6 +171,7 @@ impl AuditAction {
         AuditAction::ChannelJoined,
         AuditAction::AddedToChannel,
         AuditAction::ChannelLeft,
+        AuditAction::MessageDeleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -179,6 +187,7 @@ impl AuditAction {
             AuditAction::ChannelJoined => "channel_joined",
             AuditAction::AddedToChannel => "added_to_channel",
             AuditAction::ChannelLeft => "channel_left",
+            AuditAction::MessageDeleted => "message_deleted",
         }
     }
 
@@ -200,6 +209,7 @@ impl AuditAction {
             AuditAction::ChannelJoined => "joined",
             AuditAction::AddedToChannel => "added someone to",
             AuditAction::ChannelLeft => "left",
+            AuditAction::MessageDeleted => "deleted a message in",
         }
     }
 }

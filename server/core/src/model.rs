@@ -70,6 +70,10 @@ pub struct Message {
     pub body: String,
     /// Milliseconds since the Unix epoch.
     pub sent_at: i64,
+    /// For a `deleted` event, the `seq` of the message it deleted.
+    pub refers_to: Option<i64>,
+    /// A message that was deleted (its `body` is empty).
+    pub deleted: bool,
 }
 
 /// A session just started: the token goes to its holder once (a cookie) and

@@ -29,6 +29,7 @@ mod api_tokens;
 mod audit;
 mod channel_people;
 mod direct;
+mod message_deletion;
 mod roles;
 
 /// Session lifetime: 30 days.

@@ -22,6 +22,8 @@ fn message(r: MessageRecord) -> StoreResult<Message> {
         author: r.author,
         body: r.body,
         sent_at: r.sent_at,
+        refers_to: r.refers_to,
+        deleted: r.deleted_at.is_some(),
     })
 }
 
@@ -44,6 +46,8 @@ pub(super) fn event(
         author: author.username.clone(),
         body: String::new(),
         sent_at: now,
+        refers_to: None,
+        deleted: false,
     }
 }
 
@@ -91,8 +95,34 @@ impl Store {
             author: author.username.clone(),
             body: body.to_owned(),
             sent_at: now,
+            refers_to: None,
+            deleted: false,
         };
         Ok(Stored { message, created: true })
+    }
+
+    /// Deletes message `seq` of a channel as `by`: its text is wiped and a
+    /// `deleted` event (`client_id` names it) takes the channel's next `seq`.
+    /// `None` when there is no such message or it was deleted before.
+    pub async fn delete_message(
+        &self,
+        channel_id: i64,
+        seq: i64,
+        by: &User,
+        client_id: String,
+    ) -> StoreResult<Option<Message>> {
+        let now = now_ms();
+        let stored = on_db!(self, delete_message(channel_id, seq, by.id, &client_id, now))?;
+        Ok(stored.map(|ids| Message {
+            refers_to: Some(seq),
+            ..event(ids, channel_id, EventKind::Deleted, client_id, by, now)
+        }))
+    }
+
+    /// The event of a channel at `seq`, if there is one.
+    pub async fn message_at(&self, channel_id: i64, seq: i64) -> StoreResult<Option<Message>> {
+        let found = self.messages_after(channel_id, seq - 1, 1).await?;
+        Ok(found.into_iter().find(|m| m.seq == seq))
     }
 
     async fn message_by_client_id(&self, channel_id: i64, client_id: &str) -> StoreResult<Option<Message>> {

@@ -61,6 +61,8 @@ pub struct MessageRecord {
     pub author: String,
     pub body: String,
     pub sent_at: i64,
+    pub refers_to: Option<i64>,
+    pub deleted_at: Option<i64>,
 }
 
 /// A session that has expired.

@@ -442,7 +442,7 @@ pub async fn channels_of(pool: &Pool, user_id: i64, org_id: i64) -> sqlx::Result
         r#"SELECT c.id AS "id!", c.org_id, c.name, c.kind, c.last_seq,
                   (SELECT COUNT(*) FROM channel_members m WHERE m.channel_id = c.id AND m.user_id = ?1) AS "joined!: i64",
                   COALESCE(r.last_read_seq, 0) AS "last_read_seq!: i64",
-                  (SELECT COUNT(*) FROM (SELECT 1 FROM messages e WHERE e.channel_id = c.id AND e.kind = 'message'
+                  (SELECT COUNT(*) FROM (SELECT 1 FROM messages e WHERE e.channel_id = c.id AND e.kind = 'message' AND e.deleted_at IS NULL
                      AND e.author_id <> ?1 AND e.seq > COALESCE(r.last_read_seq, 0) LIMIT 100)) AS "unread!: i64"
            FROM channels c LEFT JOIN read_cursors r ON r.channel_id = c.id AND r.user_id = ?1 WHERE c.org_id = ?2 ORDER BY c.name"#,
         user_id,
@@ -659,6 +659,21 @@ async fn append_event(
     body: &str,
     now: i64,
 ) -> sqlx::Result<(i64, i64)> {
+    append_event_about(conn, channel_id, kind, client_id, author_id, body, None, now).await
+}
+
+/// [`append_event`] for an event about an earlier one (`refers_to`, its `seq`).
+#[allow(clippy::too_many_arguments)]
+async fn append_event_about(
+    conn: &mut Conn,
+    channel_id: i64,
+    kind: &str,
+    client_id: &str,
+    author_id: i64,
+    body: &str,
+    refers_to: Option<i64>,
+    now: i64,
+) -> sqlx::Result<(i64, i64)> {
     let seq = sqlx::query_scalar!(
         r#"UPDATE channels SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq AS "last_seq!""#,
         channel_id
@@ -666,19 +681,50 @@ async fn append_event(
     .fetch_one(&mut *conn)
     .await?;
     let id = sqlx::query_scalar!(
-        r#"INSERT INTO messages (channel_id, seq, kind, client_id, author_id, body, created_at)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id AS "id!""#,
+        r#"INSERT INTO messages (channel_id, seq, kind, client_id, author_id, body, refers_to, created_at)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id AS "id!""#,
         channel_id,
         seq,
         kind,
         client_id,
         author_id,
         body,
+        refers_to,
         now
     )
     .fetch_one(&mut *conn)
     .await?;
     Ok((id, seq))
+}
+
+/// Deletes a message: wipes its text and appends the `deleted` event about
+/// it, in one transaction; `None` when there is no undeleted message `seq`.
+pub async fn delete_message(
+    pool: &Pool,
+    channel_id: i64,
+    seq: i64,
+    by: i64,
+    client_id: &str,
+    now: i64,
+) -> sqlx::Result<Option<(i64, i64)>> {
+    let mut tx = pool.begin().await?;
+    let wiped = sqlx::query!(
+        "UPDATE messages SET body = '', deleted_at = ?3
+         WHERE channel_id = ?1 AND seq = ?2 AND kind = 'message' AND deleted_at IS NULL",
+        channel_id,
+        seq,
+        now
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    let event = if wiped > 0 {
+        Some(append_event_about(&mut tx, channel_id, "deleted", client_id, by, "", Some(seq), now).await?)
+    } else {
+        None
+    };
+    tx.commit().await?;
+    Ok(event)
 }
 
 pub async fn message_by_client_id(
@@ -689,7 +735,7 @@ pub async fn message_by_client_id(
     sqlx::query_as!(
         MessageRecord,
         r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.kind, m.client_id, m.author_id, u.username AS "author!", m.body,
-                  m.created_at AS sent_at
+                  m.created_at AS sent_at, m.refers_to, m.deleted_at
            FROM messages m JOIN users u ON u.id = m.author_id
            WHERE m.channel_id = ?1 AND m.client_id = ?2"#,
         channel_id,
@@ -708,7 +754,7 @@ pub async fn messages_after(
     sqlx::query_as!(
         MessageRecord,
         r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.kind, m.client_id, m.author_id, u.username AS "author!", m.body,
-                  m.created_at AS sent_at
+                  m.created_at AS sent_at, m.refers_to, m.deleted_at
            FROM messages m JOIN users u ON u.id = m.author_id
            WHERE m.channel_id = ?1 AND m.seq > ?2 ORDER BY m.seq LIMIT ?3"#,
         channel_id,
@@ -728,7 +774,7 @@ pub async fn messages_before(
     sqlx::query_as!(
         MessageRecord,
         r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.kind, m.client_id, m.author_id, u.username AS "author!", m.body,
-                  m.created_at AS sent_at
+                  m.created_at AS sent_at, m.refers_to, m.deleted_at
            FROM messages m JOIN users u ON u.id = m.author_id
            WHERE m.channel_id = ?1 AND m.seq < ?2 ORDER BY m.seq DESC LIMIT ?3"#,
         channel_id,

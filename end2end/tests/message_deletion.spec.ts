@@ -1,0 +1,71 @@
+import { test, expect, type Page } from "@playwright/test";
+import { call, open, register, unique } from "./helpers";
+
+async function send(page: Page, text: string) {
+  const box = page.getByRole("textbox", { name: "Message" });
+  await box.fill(text);
+  await box.press("Enter");
+}
+
+function message(page: Page, text: string) {
+  return page.locator("li.msg").filter({ hasText: text });
+}
+
+test("a deleted message is gone for everyone at once; owners delete anyone's, members only their own", async ({
+  browser,
+}) => {
+  const [ann, bob, slug] = [unique("ann"), unique("bob"), unique("del")];
+  const annPage = await (await browser.newContext()).newPage();
+  const bobPage = await (await browser.newContext()).newPage();
+  const problems: string[] = [];
+  for (const page of [annPage, bobPage]) {
+    page.on("console", (m) => m.type() === "error" && problems.push(`${m.text()} (${m.location().url})`));
+    page.on("pageerror", (e) => problems.push(e.message));
+    // The browser asks before deleting; the person says yes.
+    page.on("dialog", (d) => d.accept());
+  }
+  await register(annPage, ann);
+  await call(annPage.request, "create_org", { name: "Del Co", slug });
+  const invite = await call(annPage.request, "create_invite", { slug });
+  await register(bobPage, bob);
+  await call(bobPage.request, "accept_invite", { token: invite.token });
+  for (const page of [annPage, bobPage]) {
+    await open(page, `/o/${slug}/c/general`);
+    await expect(page.getByRole("status")).toHaveText("Live");
+  }
+
+  await send(annPage, "welcome, everyone");
+  await send(bobPage, "my password is hunter2");
+  await expect(message(annPage, "hunter2")).toBeVisible();
+  await expect(message(bobPage, "welcome, everyone")).toBeVisible();
+
+  // Bob may delete his own message, not Ann's.
+  await expect(message(bobPage, "welcome, everyone").getByRole("button", { name: "Delete this message" })).toHaveCount(0);
+  const mine = message(bobPage, "hunter2");
+  await mine.hover();
+  await mine.getByRole("button", { name: "Delete this message" }).click();
+  for (const page of [bobPage, annPage]) {
+    await expect(page.getByText("hunter2")).toHaveCount(0);
+    await expect(page.locator("li.msg.deleted")).toHaveText(new RegExp(`${bob}.*This message was deleted\\.`));
+  }
+
+  // Ann, the owner, deletes a message of Bob's; it stays deleted after a reload.
+  await send(bobPage, "something rude");
+  const rude = message(annPage, "something rude");
+  await rude.hover();
+  await rude.getByRole("button", { name: "Delete this message" }).click();
+  await expect(message(bobPage, "something rude")).toHaveCount(0);
+  await open(bobPage, `/o/${slug}/c/general`);
+  await expect(bobPage.locator("li.msg.deleted")).toHaveCount(2);
+  await expect(message(bobPage, "welcome, everyone")).toBeVisible();
+
+  // Both deletions are in the audit log: who, in which channel, whose.
+  await open(annPage, `/o/${slug}/admin`);
+  const deletions = annPage.getByRole("region", { name: "Audit log" }).locator('tr[data-action="message_deleted"]');
+  await expect(deletions).toHaveCount(2);
+  await expect(deletions.first().getByRole("cell").nth(1)).toHaveText(ann);
+  await expect(deletions.first().getByRole("cell").nth(2)).toHaveText("deleted a message in #general");
+  await expect(deletions.first().getByRole("cell").nth(3)).toHaveText(new RegExp(`^message \\d+ by ${bob}$`));
+  await expect(deletions.last().getByRole("cell").nth(1)).toHaveText(bob);
+  expect(problems).toEqual([]);
+});

@@ -1,0 +1,48 @@
+//! Deleting a message: its author may, and so may the organization's owners
+//! and admins outside direct conversations. The text is wiped from the
+//! store, and the deletion is an event of the channel's stream (so every
+//! tab and device, live or catching up, hears of it in order); the audit
+//! log says who deleted whose message, never what it said.
+
+use std::net::IpAddr;
+
+use super::audit::Audited;
+use super::{ChannelAccess, Service, fail, server_event_id};
+use crate::access;
+use crate::channel_events::ChannelEvent;
+use crate::error::{CoreError, CoreResult};
+use crate::kinds::{AuditAction, EventKind};
+use crate::model::User;
+
+impl Service {
+    /// Deletes message `seq` of channel `name`. Deleting one that is
+    /// already deleted changes nothing and is no error.
+    pub async fn delete_message(&self, user: &User, slug: &str, name: &str, seq: i64, from: IpAddr) -> CoreResult<()> {
+        let (org, ChannelAccess { role, channel }) = self.channel_named(user, slug, name).await?;
+        let missing = || CoreError::not_found("There is no such message in this channel.");
+        let message = self.store.message_at(channel.id, seq).await.map_err(fail("looking up a message"))?;
+        let message = message.ok_or_else(missing)?;
+        if message.kind != EventKind::Message {
+            return Err(CoreError::invalid("Only messages can be deleted."));
+        }
+        access::delete_message(role, channel.kind, channel.joined, message.author_id == user.id)?;
+        if message.deleted {
+            return Ok(());
+        }
+        let (store, by) = (self.store.clone(), user.clone());
+        let write = async move { store.delete_message(channel.id, seq, &by, server_event_id()).await };
+        let event =
+            self.write_event_as(&org.slug, channel.id, "deleting a message", ChannelEvent::Message, write).await?;
+        let Some(event) = event else {
+            // Deleted by someone else meanwhile.
+            return Ok(());
+        };
+        tracing::info!(user_id = user.id, channel_id = channel.id, seq, event_seq = event.seq, "message deleted");
+        let subject = format!("#{}", channel.name);
+        let detail = format!("message {seq} by {}", message.author);
+        let what =
+            Audited { org_id: Some(org.id), action: AuditAction::MessageDeleted, subject: &subject, detail: &detail };
+        self.audit(user, from, what).await;
+        Ok(())
+    }
+}
