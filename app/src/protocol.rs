@@ -69,7 +69,7 @@ impl Channel {
     /// the others in a direct conversation (`names` maps user ids to names).
     pub fn title(&self, me: Option<UserId>, names: impl Fn(UserId) -> Option<String>) -> String {
         if self.kind != ChannelKind::Direct {
-            return format!("# {}", self.name);
+            return format!("# {}", confab_core::rules::channel_label(&self.name));
         }
         let others: Vec<String> = self
             .people

@@ -31,7 +31,8 @@ async fn call(script: &Script, name: &str, form: &[(&str, &str)]) -> (u16, serde
 async fn a_token_acts_as_its_owner_until_revoked() {
     let server = TestServer::start().await;
     let (owner, member) = org_with_two_members(&server).await;
-    owner.ok("create_channel", &[("slug", "acme"), ("name", "leads"), ("kind", "supervisor")]).await;
+    let leads = owner.ok("create_channel", &[("slug", "acme"), ("name", "leads"), ("kind", "supervisor")]).await;
+    let leads = leads["name"].as_str().unwrap().to_owned();
 
     let made = member.ok("create_api_token", &[("name", "deploy bot")]).await;
     let token = made["token"].as_str().unwrap().to_owned();
@@ -52,7 +53,7 @@ async fn a_token_acts_as_its_owner_until_revoked() {
     )
     .await;
     assert_eq!((status, sent["author"].as_str()), (200, Some("mark")));
-    let (status, e) = call(&script, "history", &[("slug", "acme"), ("channel", "leads")]).await;
+    let (status, e) = call(&script, "history", &[("slug", "acme"), ("channel", &leads)]).await;
     assert_eq!((status, e["code"].as_str()), (404, Some("not_found")), "a member's token sees no supervisor channel");
     let (status, e) = call(&script, "create_invite", &[("slug", "acme")]).await;
     assert_eq!((status, e["code"].as_str()), (403, Some("forbidden")));

@@ -32,10 +32,11 @@ async fn who_did_what_when_and_from_where() {
     let mark_elsewhere = server.client_from(away);
     mark_elsewhere.ok("login", &[("username", "mark"), ("password", support::PASSWORD)]).await;
     owner.ok("set_role", &[("slug", "acme"), ("username", "mark"), ("role", "supervisor")]).await;
-    owner.ok("create_channel", &[("slug", "acme"), ("name", "leads"), ("kind", "supervisor")]).await;
-    mark_elsewhere.ok("join_channel", &[("slug", "acme"), ("channel", "leads")]).await;
-    owner.ok("create_channel", &[("slug", "acme"), ("name", "plans"), ("kind", "private")]).await;
-    owner.ok("add_to_channel", &[("slug", "acme"), ("channel", "plans"), ("username", "mark")]).await;
+    let leads = owner.ok("create_channel", &[("slug", "acme"), ("name", "leads"), ("kind", "supervisor")]).await;
+    mark_elsewhere.ok("join_channel", &[("slug", "acme"), ("channel", leads["name"].as_str().unwrap())]).await;
+    let plans = owner.ok("create_channel", &[("slug", "acme"), ("name", "plans"), ("kind", "private")]).await;
+    let plans = plans["name"].as_str().unwrap();
+    owner.ok("add_to_channel", &[("slug", "acme"), ("channel", plans), ("username", "mark")]).await;
     let invite = owner.ok("create_invite", &[("slug", "acme")]).await;
     let tess = server.client();
     tess.register("tess").await;

@@ -16,7 +16,13 @@ const QUIET: Duration = Duration::from_millis(400);
 /// The names of the channels `api` sees in org `acme`.
 async fn seen(api: &Api) -> Vec<String> {
     let listed = api.ok("list_channels", &[("slug", "acme")]).await;
-    listed.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect()
+    // As people read them: a restricted channel's address without its tag.
+    let label = |c: &serde_json::Value| c["name"].as_str().unwrap().split('~').next().unwrap().to_owned();
+    listed.as_array().unwrap().iter().map(label).collect()
+}
+
+async fn create(api: &Api, name: &str, kind: &str) -> Result<serde_json::Value, support::CallError> {
+    api.call("create_channel", &[("slug", "acme"), ("name", name), ("kind", kind)]).await
 }
 
 /// A third person, `name`, invited into `acme` by `owner`.
@@ -83,21 +89,21 @@ async fn a_supervisor_channel_does_not_exist_for_members_until_they_are_promoted
     let (owner, member) = org_with_two_members(&server).await;
     let leads = owner.ok("create_channel", &[("slug", "acme"), ("name", "leads"), ("kind", "supervisor")]).await;
     assert_eq!(leads["kind"], "supervisor");
-    let leads_id = leads["id"].as_i64().unwrap();
+    let (leads_id, leads_at) = (leads["id"].as_i64().unwrap(), leads["name"].as_str().unwrap().to_owned());
     owner
-        .ok("send_message", &[("slug", "acme"), ("channel", "leads"), ("client_id", "s1"), ("body", "about mark")])
+        .ok("send_message", &[("slug", "acme"), ("channel", &*leads_at), ("client_id", "s1"), ("body", "about mark")])
         .await;
 
     // For the member it is exactly like a channel that does not exist.
     let absent = member.err("history", &[("slug", "acme"), ("channel", "no-such-channel")]).await;
     assert!(!seen(&member).await.contains(&"leads".to_owned()));
     for (name, form) in [
-        ("history", vec![("slug", "acme"), ("channel", "leads")]),
-        ("join_channel", vec![("slug", "acme"), ("channel", "leads")]),
-        ("leave_channel", vec![("slug", "acme"), ("channel", "leads")]),
-        ("mark_read", vec![("slug", "acme"), ("channel", "leads"), ("seq", "1")]),
-        ("send_message", vec![("slug", "acme"), ("channel", "leads"), ("client_id", "m1"), ("body", "hi")]),
-        ("add_to_channel", vec![("slug", "acme"), ("channel", "leads"), ("username", "mark")]),
+        ("history", vec![("slug", "acme"), ("channel", &*leads_at)]),
+        ("join_channel", vec![("slug", "acme"), ("channel", &*leads_at)]),
+        ("leave_channel", vec![("slug", "acme"), ("channel", &*leads_at)]),
+        ("mark_read", vec![("slug", "acme"), ("channel", &*leads_at), ("seq", "1")]),
+        ("send_message", vec![("slug", "acme"), ("channel", &*leads_at), ("client_id", "m1"), ("body", "hi")]),
+        ("add_to_channel", vec![("slug", "acme"), ("channel", &*leads_at), ("username", "mark")]),
     ] {
         let e = member.err(name, &form).await;
         assert_eq!((e.status, &e.code), (absent.status, &absent.code), "{name}: {e:?}");
@@ -122,9 +128,9 @@ async fn a_supervisor_channel_does_not_exist_for_members_until_they_are_promoted
     set_role(&owner, "mark", "supervisor").await.unwrap();
     assert!(live.closed_within(Duration::from_secs(2)).await, "the member's socket closed on promotion");
     assert!(seen(&member).await.contains(&"leads".to_owned()));
-    let page = member.ok("history", &[("slug", "acme"), ("channel", "leads")]).await;
+    let page = member.ok("history", &[("slug", "acme"), ("channel", &*leads_at)]).await;
     assert!(page["messages"].as_array().unwrap().iter().any(|m| m["body"] == "about mark"));
-    assert_eq!(member.ok("join_channel", &[("slug", "acme"), ("channel", "leads")]).await["joined"], true);
+    assert_eq!(member.ok("join_channel", &[("slug", "acme"), ("channel", &*leads_at)]).await["joined"], true);
     let mut live = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
     assert!(live.request("join", &json!({"channel_id": leads_id})).await.get("ok").is_some());
 
@@ -132,9 +138,9 @@ async fn a_supervisor_channel_does_not_exist_for_members_until_they_are_promoted
     set_role(&owner, "mark", "member").await.unwrap();
     assert!(live.closed_within(Duration::from_secs(2)).await, "the member's socket closed on demotion");
     assert!(!seen(&member).await.contains(&"leads".to_owned()));
-    let e = member.err("history", &[("slug", "acme"), ("channel", "leads")]).await;
+    let e = member.err("history", &[("slug", "acme"), ("channel", &*leads_at)]).await;
     assert_eq!(e.code, "not_found");
-    let page = owner.ok("history", &[("slug", "acme"), ("channel", "leads")]).await;
+    let page = owner.ok("history", &[("slug", "acme"), ("channel", &*leads_at)]).await;
     let last = page["messages"].as_array().unwrap().last().unwrap().clone();
     assert_eq!((last["kind"].as_str(), last["author"].as_str()), (Some("left"), Some("mark")), "{last}");
     let mut live = SioClient::connect(server.addr, "/acme", &member.cookie_header(), None).await.unwrap();
@@ -143,10 +149,46 @@ async fn a_supervisor_channel_does_not_exist_for_members_until_they_are_promoted
     // What is said there meanwhile reaches supervisors, never the member.
     let general = channel_id(&member, "acme", "general").await;
     assert!(live.request("join", &json!({"channel_id": general})).await.get("ok").is_some());
-    owner.ok("send_message", &[("slug", "acme"), ("channel", "leads"), ("client_id", "s2"), ("body", "secret")]).await;
+    owner
+        .ok("send_message", &[("slug", "acme"), ("channel", &*leads_at), ("client_id", "s2"), ("body", "secret")])
+        .await;
     while let Some((name, data)) = live.next_event(QUIET).await {
         assert!(!data.to_string().contains("secret") && !data.to_string().contains("leads"), "{name}: {data}");
     }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_hidden_channels_name_can_be_taken_and_so_tells_nothing() {
+    let server = TestServer::start().await;
+    let (owner, member) = org_with_two_members(&server).await;
+    let leads = create(&owner, "leads", "supervisor").await.unwrap();
+    let hidden = leads["name"].as_str().unwrap().to_owned();
+    assert!(hidden.starts_with("leads~") && hidden.len() > "leads~".len(), "{hidden}");
+
+    // The member may take the name, as if no channel had it (a private
+    // channel of their own), and so may another (a public one).
+    let private = create(&member, "leads", "private").await.unwrap();
+    let tess = invite(&server, &owner, "tess").await;
+    let public = create(&tess, "leads", "public").await.unwrap();
+    assert_eq!(public["name"], "leads");
+    for made in [&private, &public] {
+        assert!(!made.to_string().contains(&hidden), "{made}");
+    }
+    assert!(private["name"] != leads["name"] && private["name"] != "leads");
+    // What they see is theirs and the public one, and now taken to them.
+    assert_eq!(seen(&member).await.iter().filter(|n| *n == "leads").count(), 2);
+    let e = create(&member, "leads", "public").await.unwrap_err();
+    assert_eq!((e.code.as_str(), e.message.as_str()), ("conflict", "The name #leads is taken; choose another."));
+
+    // The owner sees all three, each at its own address; a name they see is taken.
+    let owner_sees = owner.ok("list_channels", &[("slug", "acme")]).await;
+    let theirs: Vec<&str> = owner_sees.as_array().unwrap().iter().filter_map(|c| c["name"].as_str()).collect();
+    assert!(theirs.contains(&"leads") && theirs.contains(&&*hidden), "{theirs:?}");
+    assert_eq!(create(&owner, "leads", "supervisor").await.unwrap_err().code, "conflict");
+    assert_eq!(create(&owner, "general", "private").await.unwrap_err().code, "conflict");
+    let page = owner.ok("history", &[("slug", "acme"), ("channel", &hidden)]).await;
+    assert_eq!(page["channel"]["kind"], "supervisor");
     server.stop().await;
 }
 
@@ -156,19 +198,20 @@ async fn a_private_channel_is_seen_only_by_the_people_added_to_it() {
     let (owner, member) = org_with_two_members(&server).await;
     let third = invite(&server, &owner, "tess").await;
     let plans = member.ok("create_channel", &[("slug", "acme"), ("name", "plans"), ("kind", "private")]).await;
+    let plans_at = plans["name"].as_str().unwrap().to_owned();
     assert_eq!((plans["kind"].as_str(), plans["joined"].as_bool()), (Some("private"), Some(true)));
 
     // Not even the owner sees it, nor can add themselves.
     for api in [&owner, &third] {
         assert!(!seen(api).await.contains(&"plans".to_owned()));
-        assert_eq!(api.err("join_channel", &[("slug", "acme"), ("channel", "plans")]).await.code, "not_found");
-        let e = api.err("add_to_channel", &[("slug", "acme"), ("channel", "plans"), ("username", "olivia")]).await;
+        assert_eq!(api.err("join_channel", &[("slug", "acme"), ("channel", &*plans_at)]).await.code, "not_found");
+        let e = api.err("add_to_channel", &[("slug", "acme"), ("channel", &*plans_at), ("username", "olivia")]).await;
         assert_eq!(e.code, "not_found");
     }
 
     // A member of it adds tess: her live connection hears of it at once.
     let mut tess_live = SioClient::connect(server.addr, "/acme", &third.cookie_header(), None).await.unwrap();
-    member.ok("add_to_channel", &[("slug", "acme"), ("channel", "plans"), ("username", "tess")]).await;
+    member.ok("add_to_channel", &[("slug", "acme"), ("channel", &*plans_at), ("username", "tess")]).await;
     let mut announced = None;
     while let Some((name, data)) = tess_live.next_event(Duration::from_secs(2)).await {
         if name == "channel_added" {
@@ -177,29 +220,31 @@ async fn a_private_channel_is_seen_only_by_the_people_added_to_it() {
         }
     }
     let announced = announced.expect("channel_added reached tess");
-    assert_eq!((announced["name"].as_str(), announced["joined"].as_bool()), (Some("plans"), Some(true)));
+    assert_eq!((announced["name"].as_str(), announced["joined"].as_bool()), (Some(&*plans_at), Some(true)));
     assert!(seen(&third).await.contains(&"plans".to_owned()));
-    third.ok("send_message", &[("slug", "acme"), ("channel", "plans"), ("client_id", "t1"), ("body", "in")]).await;
+    third.ok("send_message", &[("slug", "acme"), ("channel", &*plans_at), ("client_id", "t1"), ("body", "in")]).await;
     assert!(!seen(&owner).await.contains(&"plans".to_owned()), "still hidden from the owner");
 
     // Adding someone twice changes nothing; a stranger is not found.
-    member.ok("add_to_channel", &[("slug", "acme"), ("channel", "plans"), ("username", "tess")]).await;
-    let e = member.err("add_to_channel", &[("slug", "acme"), ("channel", "plans"), ("username", "nobody")]).await;
+    member.ok("add_to_channel", &[("slug", "acme"), ("channel", &*plans_at), ("username", "tess")]).await;
+    let e = member.err("add_to_channel", &[("slug", "acme"), ("channel", &*plans_at), ("username", "nobody")]).await;
     assert_eq!(e.code, "not_found");
     // Her open connection follows it; once she leaves, it is hidden from
     // her again, and nothing said there after reaches that connection.
     let plans_id = plans["id"].as_i64().unwrap();
     assert!(tess_live.request("join", &json!({"channel_id": plans_id})).await.get("ok").is_some());
-    third.ok("leave_channel", &[("slug", "acme"), ("channel", "plans")]).await;
+    third.ok("leave_channel", &[("slug", "acme"), ("channel", &*plans_at)]).await;
     assert!(!seen(&third).await.contains(&"plans".to_owned()));
-    member.ok("send_message", &[("slug", "acme"), ("channel", "plans"), ("client_id", "m9"), ("body", "after")]).await;
+    member
+        .ok("send_message", &[("slug", "acme"), ("channel", &*plans_at), ("client_id", "m9"), ("body", "after")])
+        .await;
     let mut heard = Vec::new();
     while let Some((name, data)) = tess_live.next_event(QUIET).await {
         heard.push(format!("{name} {data}"));
     }
     assert!(heard.iter().any(|e| e.contains(r#""kind":"left""#)), "her leaving came first: {heard:?}");
     assert!(!heard.iter().any(|e| e.contains(r#""body":"after""#)), "nothing after it: {heard:?}");
-    let e = third.err("history", &[("slug", "acme"), ("channel", "plans")]).await;
+    let e = third.err("history", &[("slug", "acme"), ("channel", &*plans_at)]).await;
     assert_eq!(e.code, "not_found");
     server.stop().await;
 }

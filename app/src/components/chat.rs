@@ -187,7 +187,9 @@ pub fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView 
             let title = use_context::<Workspace>().map(|ws| ws.title(&channel)).unwrap_or_default();
             format!("Message {title}")
         }
-        ChannelKind::Public | ChannelKind::Private | ChannelKind::Supervisor => format!("Message #{}", channel.name),
+        ChannelKind::Public | ChannelKind::Private | ChannelKind::Supervisor => {
+            format!("Message #{}", confab_core::rules::channel_label(&channel.name))
+        }
     };
 
     #[cfg(feature = "hydrate")]

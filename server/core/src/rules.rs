@@ -136,6 +136,39 @@ pub fn channel_name(raw: &str) -> Result<String, RuleError> {
     Ok(name)
 }
 
+/// What parts a restricted channel's address: `<name>~<tag>`.
+pub const ADDRESS_TAG: char = '~';
+
+/// The address of a private or supervisor channel named `name`: the name
+/// and a random tag. Restricted channels live in no shared namespace, so
+/// whether some hidden channel has a name can never be learnt by trying to
+/// take it (a `~` is never in a name people choose).
+pub fn restricted_address(name: &str, tag: &str) -> String {
+    format!("{name}{ADDRESS_TAG}{tag}")
+}
+
+/// A channel's name as people read it: its address without the tag.
+pub fn channel_label(address: &str) -> &str {
+    address.split_once(ADDRESS_TAG).map_or(address, |(name, _)| name)
+}
+
+/// A channel's address as typed (in a link or a request): a name, maybe
+/// with a restricted channel's tag; normalized like [`channel_name`].
+pub fn channel_address(raw: &str) -> Result<String, RuleError> {
+    let (name, tag) = match raw.trim().split_once(ADDRESS_TAG) {
+        Some((name, tag)) => (name, Some(tag)),
+        None => (raw, None),
+    };
+    let name = channel_name(name)?;
+    match tag {
+        None => Ok(name),
+        Some(tag) if (1..=16).contains(&tag.len()) && tag.chars().all(|c| c.is_ascii_hexdigit()) => {
+            Ok(restricted_address(&name, &tag.to_ascii_lowercase()))
+        }
+        Some(_) => Err(RuleError::invalid("That is not a channel's address.")),
+    }
+}
+
 /// Most people in a direct conversation, its starter included.
 pub const MAX_DIRECT_PEOPLE: usize = 8;
 
@@ -260,6 +293,20 @@ mod tests {
         ] {
             assert_eq!(local_path(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn restricted_addresses() {
+        let address = restricted_address("leads", "0a1b2c3d");
+        assert_eq!(address, "leads~0a1b2c3d");
+        assert_eq!(channel_label(&address), "leads");
+        assert_eq!(channel_label("general"), "general");
+        assert_eq!(channel_address(" #Leads~0A1B2C3D").unwrap(), address);
+        assert_eq!(channel_address("general").unwrap(), "general");
+        for bad in ["leads~", "leads~xyz", "~0a1b", "leads~0a~1b", "leads~0123456789abcdef0"] {
+            assert!(channel_address(bad).is_err(), "{bad:?}");
+        }
+        assert!(channel_name("leads~0a1b").is_err(), "a chosen name never has a tag");
     }
 
     #[test]

@@ -249,7 +249,7 @@ impl Service {
         // A direct conversation goes by its stored name; others as typed.
         let name = match rules::direct_people(name) {
             Some(_) => name.to_owned(),
-            None => rules::channel_name(name)?,
+            None => rules::channel_address(name)?,
         };
         let missing = || CoreError::not_found(format!("There is no channel #{name} here."));
         let channel = self
@@ -748,15 +748,30 @@ impl Service {
         let (org, role) = self.org_for(user, slug).await?;
         access::create_channel(role, kind)?;
         let name = rules::channel_name(name)?;
-        let row = match self.store.create_channel(org.id, &name, kind, user.id).await {
-            Ok(row) => row,
-            Err(StoreError::Conflict(_)) => {
-                return Err(CoreError::conflict(format!("The name #{name} is taken; choose another.")));
+        let taken = || CoreError::conflict(format!("The name #{name} is taken; choose another."));
+        // Only a name the creator sees is taken to them: a hidden channel's
+        // name neither blocks nor shows (restricted channels' addresses are
+        // tagged, so they never meet another's).
+        let seen = self.store.channels_of(org.id, user.id).await.map_err(fail("listing channels"))?;
+        let visible = |c: &&Channel| access::read_channel(role, c.kind, c.joined).is_ok();
+        if seen.iter().filter(visible).any(|c| c.kind != ChannelKind::Direct && rules::channel_label(&c.name) == name) {
+            return Err(taken());
+        }
+        let row = loop {
+            let address = match kind {
+                ChannelKind::Public => name.clone(),
+                _ => rules::restricted_address(&name, &auth::new_token()[..8]),
+            };
+            match self.store.create_channel(org.id, &address, kind, user.id).await {
+                Ok(row) => break row,
+                // A public name taken meanwhile; a tag drawn twice: draw again.
+                Err(StoreError::Conflict(_)) if kind == ChannelKind::Public => return Err(taken()),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(fail("creating channel")(e)),
             }
-            Err(e) => return Err(fail("creating channel")(e)),
         };
         tracing::info!(user_id = user.id, org = %org.slug, channel_id = row.id, kind = kind.as_str(), "channel created");
-        let subject = format!("#{}", row.name);
+        let subject = format!("#{name}");
         let what = Audited {
             org_id: Some(org.id),
             action: AuditAction::ChannelCreated,
@@ -800,7 +815,7 @@ impl Service {
         let was_in = channel.joined;
         let channel = self.change_membership(user, &org.slug, channel, true).await?;
         if !was_in {
-            let subject = format!("#{}", channel.name);
+            let subject = format!("#{}", rules::channel_label(&channel.name));
             let (action, detail) = (AuditAction::ChannelJoined, channel.kind.as_str());
             self.audit(user, from, Audited { org_id: Some(org.id), action, subject: &subject, detail }).await;
         }
@@ -814,7 +829,7 @@ impl Service {
         let was_in = channel.joined;
         let channel = self.change_membership(user, &org.slug, channel, false).await?;
         if was_in {
-            let subject = format!("#{}", channel.name);
+            let subject = format!("#{}", rules::channel_label(&channel.name));
             let (action, detail) = (AuditAction::ChannelLeft, channel.kind.as_str());
             self.audit(user, from, Audited { org_id: Some(org.id), action, subject: &subject, detail }).await;
         }
