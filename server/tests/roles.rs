@@ -158,6 +158,43 @@ async fn a_supervisor_channel_does_not_exist_for_members_until_they_are_promoted
     server.stop().await;
 }
 
+/// How many owners `acme` has, as `api` (a member) sees it.
+async fn owners(api: &Api) -> usize {
+    let members = api.ok("members", &[("slug", "acme")]).await;
+    members.as_array().unwrap().iter().filter(|m| m["role"] == "owner").count()
+}
+
+/// Whichever of olivia and mark owns `acme` makes the other an owner too.
+async fn both_owners(witness: &Api, olivia: &Api, mark: &Api) {
+    let members = witness.ok("members", &[("slug", "acme")]).await;
+    let olivia_owns = members.as_array().unwrap().iter().any(|m| m["username"] == "olivia" && m["role"] == "owner");
+    let (owner, other) = if olivia_owns { (olivia, "mark") } else { (mark, "olivia") };
+    set_role(owner, other, "owner").await.unwrap();
+    assert_eq!(owners(witness).await, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_owners_demoting_each_other_at_once_leave_one() {
+    let server = TestServer::start().await;
+    let (olivia, mark) = org_with_two_members(&server).await;
+    let witness = invite(&server, &olivia, "tess").await;
+    for round in 0..20 {
+        // Whoever is the owner makes the other one an owner too; then each
+        // demotes the other at the same moment.
+        both_owners(&witness, &olivia, &mark).await;
+        let (x, y) = tokio::join!(set_role(&olivia, "mark", "member"), set_role(&mark, "olivia", "member"));
+        assert!(x.is_ok() != y.is_ok(), "exactly one wins, round {round}: {x:?} {y:?}");
+        assert_eq!(owners(&witness).await, 1, "round {round}");
+    }
+    // Both leaving at once: one of them stays.
+    both_owners(&witness, &olivia, &mark).await;
+    let (x, y) =
+        tokio::join!(olivia.call("leave_org", &[("slug", "acme")]), mark.call("leave_org", &[("slug", "acme")]));
+    assert!(x.is_ok() != y.is_ok(), "{x:?} {y:?}");
+    assert_eq!(owners(&witness).await, 1);
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn a_hidden_channels_name_can_be_taken_and_so_tells_nothing() {
     let server = TestServer::start().await;

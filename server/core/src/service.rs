@@ -731,8 +731,17 @@ impl Service {
         if self.store.remove_membership(org.id, removed.id).await.map_err(fail("removing member"))? {
             tracing::info!(user_id = remover, removed_user_id = removed.id, org = %org.slug, "member removed");
             self.revoke(Revoked::Membership { user_id: removed.id, org_slug: org.slug });
+            return Ok(());
         }
-        Ok(())
+        // Refused by the store: the last owner (another owner left or was
+        // demoted since the count was read; they keep the channels left
+        // above), or gone already.
+        match self.store.role_in(org.id, removed.id).await.map_err(fail("looking up membership"))? {
+            Some(Role::Owner) => {
+                Err(CoreError::forbidden("An organization keeps at least one owner: make someone else an owner first."))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Creates a channel of `kind` (public, private or supervisor) its

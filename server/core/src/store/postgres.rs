@@ -202,6 +202,8 @@ pub async fn owner_count(pool: &Pool, org_id: i64) -> sqlx::Result<i64> {
 /// they are not a member, or when that would leave the organization
 /// without an owner: checked in the same statement).
 pub async fn set_role(pool: &Pool, org_id: i64, user_id: i64, role: &str) -> sqlx::Result<u64> {
+    let mut tx = pool.begin().await?;
+    lock_owners(&mut tx, org_id).await?;
     let done = sqlx::query!(
         "UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2
            AND (role <> 'owner' OR $3 = 'owner'
@@ -210,9 +212,19 @@ pub async fn set_role(pool: &Pool, org_id: i64, user_id: i64, role: &str) -> sql
         user_id,
         role
     )
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(done.rows_affected())
+}
+
+/// Takes the organization's row lock until the transaction ends, so that
+/// changes which may take away an owner run one at a time: under READ
+/// COMMITTED two of them would each count the other's owner and both go
+/// through, leaving none. (SQLite runs one write at a time anyway.)
+async fn lock_owners(conn: &mut Conn, org_id: i64) -> sqlx::Result<()> {
+    sqlx::query!("SELECT id FROM orgs WHERE id = $1 FOR UPDATE", org_id).fetch_optional(&mut *conn).await?;
+    Ok(())
 }
 
 pub async fn create_invite(
@@ -306,6 +318,7 @@ pub async fn add_member(
 /// of memberships removed: 0 when not a member, or when it is the last owner's.
 pub async fn remove_membership(pool: &Pool, org_id: i64, user_id: i64) -> sqlx::Result<u64> {
     let mut tx = pool.begin().await?;
+    lock_owners(&mut tx, org_id).await?;
     // Never the last owner (checked in the statement itself).
     let done = sqlx::query!(
         "DELETE FROM memberships WHERE org_id = $1 AND user_id = $2
