@@ -32,7 +32,7 @@ use app::api::{cookie_value, session_cookie_name};
 use app::errors::{ApiError, ErrorCode};
 use app::protocol::{Ack, Channel, ChatMessage, events};
 use confab_core::auth;
-use confab_core::channel_events::{ChannelEvent, Feed, Published, Step};
+use confab_core::channel_events::{ChannelEvent, Feed, OutOfSight, Published, Step};
 use confab_core::held_counts::{HeldCounts, Pass};
 use confab_core::kinds::Role;
 use confab_core::model::User;
@@ -524,6 +524,16 @@ pub async fn deliver_events(io: SocketIo, mut feed: mpsc::Receiver<Feed>) {
             // A socket joining a room (and being answered) at this point.
             Feed::Step(step) => {
                 step.run();
+                continue;
+            }
+            // Someone who may no longer see the channel: their sockets
+            // hear nothing of it from this point on.
+            Feed::OutOfSight(OutOfSight { org_slug, channel_id, user_id }) => {
+                if let Some(ns) = io.of(format!("/{org_slug}")) {
+                    for socket in ns.to(user_room(user_id)).sockets() {
+                        socket.leave(channel_room(channel_id));
+                    }
+                }
                 continue;
             }
         };

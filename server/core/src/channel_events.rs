@@ -86,6 +86,19 @@ impl std::fmt::Debug for Step {
 pub enum Feed {
     Event(Published),
     Step(Step),
+    /// From this point of the channel's stream on, a person's live
+    /// connections are out of its room: they may no longer see it.
+    OutOfSight(OutOfSight),
+}
+
+/// Someone who lost sight of a channel with no event of theirs in it (they
+/// had not joined it, only read it: a supervisor channel after a demotion,
+/// any channel after leaving the organization).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutOfSight {
+    pub org_slug: String,
+    pub channel_id: i64,
+    pub user_id: i64,
 }
 
 /// A write whose task ended without an answer: it panicked, or the runtime
@@ -183,6 +196,33 @@ impl ChannelEvents {
         value
     }
 
+    /// Runs `change` holding the turns of all of `channel_ids` at once, then
+    /// puts the feeds it returns into the streams at that point: nothing is
+    /// published to those channels between the change and its feeds (a
+    /// change of who may see them, and its consequences for live
+    /// connections, land at one point of each stream). The turns are taken
+    /// in id order, so two such calls never wait for each other; `change`
+    /// must not take a turn itself.
+    pub async fn across<T, F>(&self, channel_ids: &[i64], change: F) -> T
+    where
+        F: Future<Output = (T, Vec<Feed>)>,
+    {
+        let mut ids = channel_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let turns: Vec<Turn> = ids.into_iter().map(|id| self.turn(id)).collect();
+        let mut held = Vec::with_capacity(turns.len());
+        for turn in &turns {
+            held.push(turn.lock().lock().await);
+        }
+        let (value, feeds) = change.await;
+        for feed in feeds {
+            self.send_all(feed).await;
+        }
+        drop(held);
+        value
+    }
+
     /// The channel's turn, for as long as the returned value lives (the map
     /// forgets it when nobody holds or waits for it any more, however the
     /// holder ends: finished, or dropped half-way).
@@ -231,7 +271,7 @@ mod tests {
     fn seq_of(feed: Feed) -> i64 {
         match feed {
             Feed::Event(p) => p.event.seq(),
-            Feed::Step(_) => panic!("a step where an event was expected"),
+            Feed::Step(_) | Feed::OutOfSight(_) => panic!("a step where an event was expected"),
         }
     }
 
@@ -256,6 +296,51 @@ mod tests {
         step.run();
         assert!(ran.load(std::sync::atomic::Ordering::SeqCst));
         assert_eq!(seq_of(rx.try_recv().unwrap()), 2);
+    }
+
+    /// A change across channels holds each of their turns: a write to any
+    /// of them waits for it, and its feeds come before that write's event;
+    /// channels outside it go on meanwhile.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_change_across_channels_lands_at_one_point_of_each() {
+        let events = ChannelEvents::default();
+        let mut rx = events.subscribe();
+        let (release, wait) = tokio::sync::oneshot::channel::<()>();
+        let (entered, inside) = tokio::sync::oneshot::channel::<()>();
+        let across = {
+            let events = events.clone();
+            tokio::spawn(async move {
+                events
+                    .across(&[5, 4, 5], async move {
+                        entered.send(()).unwrap();
+                        wait.await.unwrap();
+                        let gone = |channel_id| OutOfSight { org_slug: "acme".into(), channel_id, user_id: 9 };
+                        ("changed", vec![Feed::OutOfSight(gone(4)), Feed::OutOfSight(gone(5))])
+                    })
+                    .await
+            })
+        };
+        inside.await.unwrap();
+        let write = |channel_id, seq| {
+            let events = events.clone();
+            tokio::spawn(async move {
+                events.write("acme", channel_id, async move { Ok::<_, ()>(((), Some(message(channel_id, seq)))) }).await
+            })
+        };
+        let held = write(5, 1);
+        write(6, 1).await.unwrap().unwrap().unwrap();
+        assert_eq!(seq_of(rx.recv().await.unwrap()), 1, "another channel goes on");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(rx.try_recv().is_err() && !held.is_finished(), "a held channel waits");
+        release.send(()).unwrap();
+        assert_eq!(across.await.unwrap(), "changed");
+        held.await.unwrap().unwrap().unwrap();
+        for channel_id in [4, 5] {
+            let Feed::OutOfSight(gone) = rx.recv().await.unwrap() else { panic!("expected out of sight") };
+            assert_eq!((gone.channel_id, gone.user_id), (channel_id, 9));
+        }
+        assert_eq!(seq_of(rx.recv().await.unwrap()), 1, "then the write that waited");
+        assert!(events.turns.lock().unwrap().is_empty(), "turns are forgotten when unused");
     }
 
     /// Writers that commit in `seq` order but would publish in any order

@@ -15,7 +15,7 @@ use tokio::sync::broadcast;
 
 use crate::access;
 use crate::auth::{self, Hasher};
-use crate::channel_events::{ChannelEvent, ChannelEvents, Feed, Step};
+use crate::channel_events::{ChannelEvent, ChannelEvents, Feed, OutOfSight, Step};
 use crate::error::{CoreError, CoreResult};
 use crate::hash_pool::{HashPool, PoolError};
 use crate::kinds::{AuditAction, ChannelKind, Role};
@@ -728,7 +728,16 @@ impl Service {
             let leave = async move { store.leave_channel(channel_id, &removed, server_event_id()).await };
             self.write_event_as(&org.slug, channel_id, "leaving channel", ChannelEvent::LostSight, leave).await?;
         }
-        if self.store.remove_membership(org.id, removed.id).await.map_err(fail("removing member"))? {
+        // Public and supervisor channels are read without being joined: the
+        // removed person's connections leave their rooms as the membership ends.
+        let read_unjoined =
+            self.channels_read_unjoined(&org, removed.id, &[ChannelKind::Public, ChannelKind::Supervisor]);
+        let remove = self.store.remove_membership(org.id, removed.id);
+        let removed_now = self
+            .out_of_sight_of(&org.slug, removed.id, read_unjoined.await?, remove)
+            .await
+            .map_err(fail("removing member"))?;
+        if removed_now {
             tracing::info!(user_id = remover, removed_user_id = removed.id, org = %org.slug, "member removed");
             self.revoke(Revoked::Membership { user_id: removed.id, org_slug: org.slug });
             return Ok(());
@@ -742,6 +751,34 @@ impl Service {
             }
             _ => Ok(()),
         }
+    }
+
+    /// The ids of the channels of `org` of these kinds: those someone may
+    /// read (and have live connections in the rooms of) without joining.
+    async fn channels_read_unjoined(&self, org: &Org, user_id: i64, kinds: &[ChannelKind]) -> CoreResult<Vec<i64>> {
+        let channels = self.store.channels_of(org.id, user_id).await.map_err(fail("listing channels"))?;
+        Ok(channels.into_iter().filter(|c| kinds.contains(&c.kind)).map(|c| c.id).collect())
+    }
+
+    /// Runs `change` (one that takes `channel_ids` out of `user_id`'s sight)
+    /// in the turns of those channels; if it changed anything, from that
+    /// point of each channel's stream on, the person's live connections are
+    /// out of its room, so nothing said there after the change reaches them.
+    async fn out_of_sight_of(
+        &self,
+        org_slug: &str,
+        user_id: i64,
+        channel_ids: Vec<i64>,
+        change: impl Future<Output = StoreResult<bool>>,
+    ) -> StoreResult<bool> {
+        let change = async {
+            let changed = change.await;
+            let gone = |channel_id| Feed::OutOfSight(OutOfSight { org_slug: org_slug.to_owned(), channel_id, user_id });
+            let feeds =
+                if matches!(changed, Ok(true)) { channel_ids.iter().copied().map(gone).collect() } else { vec![] };
+            (changed, feeds)
+        };
+        self.events.across(&channel_ids, change).await
     }
 
     /// Creates a channel of `kind` (public, private or supervisor) its

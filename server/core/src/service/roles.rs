@@ -46,7 +46,14 @@ impl Service {
     }
 
     async fn change_role(&self, actor: i64, org: Org, target: User, from: Role, to: Role) -> CoreResult<Member> {
-        if !self.store.set_role(org.id, target.id, to).await.map_err(fail("changing a role"))? {
+        // Out of sight of supervisor channels it was reading, at the change.
+        let unseen = if from.sees_supervisor_rooms() && !to.sees_supervisor_rooms() {
+            self.channels_read_unjoined(&org, target.id, &[ChannelKind::Supervisor]).await?
+        } else {
+            Vec::new()
+        };
+        let set = self.store.set_role(org.id, target.id, to);
+        if !self.out_of_sight_of(&org.slug, target.id, unseen, set).await.map_err(fail("changing a role"))? {
             // Another owner was demoted or left meanwhile.
             return Err(CoreError::forbidden("The last owner must stay an owner; make someone else an owner first."));
         }
