@@ -655,10 +655,15 @@ async fn on_join(
     let service = rt.service.clone();
     rt.service
         .at_channel_point(channel_id, async move {
-            // Again, in the channel's turn: a `leave` or a removal published
-            // since the first look (its socket out of the room from there)
-            // must not be undone by this step.
-            if let Err(e) = service.readable_channel(&m.user, m.org_id, role, channel_id).await {
+            // Again, in the channel's turn, with the role as it is now: a
+            // `leave`, a demotion or a removal published since the first look
+            // (its sockets out of the room from there) must not be undone by
+            // this step.
+            let now = match service.session_role(&m.token_hash, m.org_id).await {
+                Ok(now) => service.readable_channel(&m.user, m.org_id, now, channel_id).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = now {
                 return (reply::<()>(ack, Err(e)), None);
             }
             let last_seq = match service.last_seq(channel_id).await {

@@ -37,6 +37,9 @@ pub struct Entry {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Timeline {
     pub entries: Vec<Entry>,
+    /// The `seq`s of the messages known to be deleted: a copy of one that
+    /// arrives late (a page fetched before the deletion) shows it deleted too.
+    deleted: std::collections::BTreeSet<i64>,
 }
 
 impl Timeline {
@@ -104,11 +107,15 @@ impl Timeline {
     /// Puts a stored message in its place. A message already shown (same
     /// `client_id`, or same `seq`) is replaced, never duplicated; a pending one
     /// of this tab becomes `delivery`.
-    pub fn merge(&mut self, message: ChatMessage, delivery: Delivery) {
+    pub fn merge(&mut self, mut message: ChatMessage, delivery: Delivery) {
         if message.kind == EventKind::Deleted
             && let Some(seq) = message.refers_to
         {
             self.mark_deleted(seq);
+        }
+        if message.kind == EventKind::Message && self.deleted.contains(&message.seq) {
+            message.deleted = true;
+            message.body.clear();
         }
         if let Some(i) = self.entries.iter().position(|e| {
             e.message.client_id == message.client_id || (e.message.seq > 0 && e.message.seq == message.seq)
@@ -125,6 +132,7 @@ impl Timeline {
 
     /// Shows message `seq` as deleted: its text is gone.
     pub fn mark_deleted(&mut self, seq: i64) {
+        self.deleted.insert(seq);
         for e in self.entries.iter_mut().filter(|e| e.message.seq == seq && e.message.kind == EventKind::Message) {
             e.message.deleted = true;
             e.message.body.clear();
@@ -168,6 +176,7 @@ pub fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView 
         .find(|m| {
             channel.joined
                 && m.kind == EventKind::Message
+                && !m.deleted
                 && m.seq > channel.last_read_seq
                 && Some(m.author_id) != me_id
         })
@@ -269,8 +278,11 @@ pub fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView 
                                 });
                                 match m.kind {
                                     EventKind::Message => {}
-                                    // Shown on the message it deleted.
-                                    EventKind::Deleted => return ().into_any(),
+                                    // Shown on the message it deleted; a node all the
+                                    // same, so the list knows where the rows around it go.
+                                    EventKind::Deleted => {
+                                        return view! { <li class="event-deleted" hidden data-seq=m.seq></li> }.into_any();
+                                    }
                                     EventKind::Joined | EventKind::Left => {
                                         return (marker, member_event(m, tz_offset)).into_any();
                                     }
@@ -963,6 +975,15 @@ mod tests {
         // Heard again (another tab's echo, a catch-up): nothing more changes.
         t.merge(deletion, Delivery::Stored);
         assert_eq!(seqs(&t), vec![1, 2, 3]);
+        // A copy fetched before the deletion, arriving after it, stays deleted.
+        t.merge(msg(1, "a"), Delivery::Stored);
+        assert!(t.entries[0].message.deleted && t.entries[0].message.body.is_empty());
+        // A deletion heard before its message (a page loaded later) too.
+        let mut t = Timeline::from_history(vec![msg(5, "e")]);
+        t.merge(ChatMessage { kind: EventKind::Deleted, refers_to: Some(4), ..msg(6, "s:2") }, Delivery::Stored);
+        t.merge(msg(4, "d"), Delivery::Stored);
+        assert_eq!(seqs(&t), vec![4, 5, 6]);
+        assert!(t.entries[0].message.deleted && !t.entries[1].message.deleted);
     }
 
     #[test]

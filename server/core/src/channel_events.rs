@@ -201,8 +201,8 @@ impl ChannelEvents {
     /// published to those channels between the change and its feeds (a
     /// change of who may see them, and its consequences for live
     /// connections, land at one point of each stream). The turns are taken
-    /// in id order, so two such calls never wait for each other; `change`
-    /// must not take a turn itself.
+    /// in id order, so two such calls cannot deadlock (one waits for the
+    /// other); `change` must not take a turn itself.
     pub async fn across<T, F>(&self, channel_ids: &[i64], change: F) -> T
     where
         F: Future<Output = (T, Vec<Feed>)>,

@@ -728,13 +728,15 @@ impl Service {
             let leave = async move { store.leave_channel(channel_id, &removed, server_event_id()).await };
             self.write_event_as(&org.slug, channel_id, "leaving channel", ChannelEvent::LostSight, leave).await?;
         }
-        // Public and supervisor channels are read without being joined: the
-        // removed person's connections leave their rooms as the membership ends.
-        let read_unjoined =
-            self.channels_read_unjoined(&org, removed.id, &[ChannelKind::Public, ChannelKind::Supervisor]);
+        // Public and supervisor channels are read without being joined, and
+        // they may have been put in others since: the removed person's
+        // connections leave all of their rooms as the membership ends.
+        let in_sight = self.channels_where(&org, removed.id, |c| {
+            c.joined || matches!(c.kind, ChannelKind::Public | ChannelKind::Supervisor)
+        });
         let remove = self.store.remove_membership(org.id, removed.id);
         let removed_now = self
-            .out_of_sight_of(&org.slug, removed.id, read_unjoined.await?, remove)
+            .out_of_sight_of(&org.slug, removed.id, in_sight.await?, remove)
             .await
             .map_err(fail("removing member"))?;
         if removed_now {
@@ -753,11 +755,10 @@ impl Service {
         }
     }
 
-    /// The ids of the channels of `org` of these kinds: those someone may
-    /// read (and have live connections in the rooms of) without joining.
-    async fn channels_read_unjoined(&self, org: &Org, user_id: i64, kinds: &[ChannelKind]) -> CoreResult<Vec<i64>> {
+    /// The ids of the channels of `org`, as `user_id` stands in them, that `keep`.
+    async fn channels_where(&self, org: &Org, user_id: i64, keep: impl Fn(&Channel) -> bool) -> CoreResult<Vec<i64>> {
         let channels = self.store.channels_of(org.id, user_id).await.map_err(fail("listing channels"))?;
-        Ok(channels.into_iter().filter(|c| kinds.contains(&c.kind)).map(|c| c.id).collect())
+        Ok(channels.into_iter().filter(|c| keep(c)).map(|c| c.id).collect())
     }
 
     /// Runs `change` (one that takes `channel_ids` out of `user_id`'s sight)

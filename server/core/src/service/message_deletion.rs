@@ -20,6 +20,9 @@ impl Service {
     pub async fn delete_message(&self, user: &User, slug: &str, name: &str, seq: i64, from: IpAddr) -> CoreResult<()> {
         let (org, ChannelAccess { role, channel }) = self.channel_named(user, slug, name).await?;
         let missing = || CoreError::not_found("There is no such message in this channel.");
+        if seq < 1 {
+            return Err(missing());
+        }
         let message = self.store.message_at(channel.id, seq).await.map_err(fail("looking up a message"))?;
         let message = message.ok_or_else(missing)?;
         if message.kind != EventKind::Message {

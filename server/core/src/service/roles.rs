@@ -48,7 +48,7 @@ impl Service {
     async fn change_role(&self, actor: i64, org: Org, target: User, from: Role, to: Role) -> CoreResult<Member> {
         // Out of sight of supervisor channels it was reading, at the change.
         let unseen = if from.sees_supervisor_rooms() && !to.sees_supervisor_rooms() {
-            self.channels_read_unjoined(&org, target.id, &[ChannelKind::Supervisor]).await?
+            self.channels_where(&org, target.id, |c| c.kind == ChannelKind::Supervisor).await?
         } else {
             Vec::new()
         };
