@@ -53,6 +53,14 @@ pub struct Channel {
     pub unread: i64,
 }
 
+impl Channel {
+    /// `#name` as people read it (a restricted channel's address without its
+    /// tag), for the audit log.
+    pub fn subject(&self) -> String {
+        format!("#{}", crate::rules::channel_label(&self.name))
+    }
+}
+
 /// An event of a channel's stream: a message, or a member joining or leaving.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {

@@ -818,7 +818,7 @@ impl Service {
             }
         };
         tracing::info!(user_id = user.id, org = %org.slug, channel_id = row.id, kind = kind.as_str(), "channel created");
-        let subject = format!("#{name}");
+        let subject = row.subject();
         let what = Audited {
             org_id: Some(org.id),
             action: AuditAction::ChannelCreated,
@@ -862,7 +862,7 @@ impl Service {
         let was_in = channel.joined;
         let channel = self.change_membership(user, &org.slug, channel, true).await?;
         if !was_in {
-            let subject = format!("#{}", rules::channel_label(&channel.name));
+            let subject = channel.subject();
             let (action, detail) = (AuditAction::ChannelJoined, channel.kind.as_str());
             self.audit(user, from, Audited { org_id: Some(org.id), action, subject: &subject, detail }).await;
         }
@@ -876,7 +876,7 @@ impl Service {
         let was_in = channel.joined;
         let channel = self.change_membership(user, &org.slug, channel, false).await?;
         if was_in {
-            let subject = format!("#{}", rules::channel_label(&channel.name));
+            let subject = channel.subject();
             let (action, detail) = (AuditAction::ChannelLeft, channel.kind.as_str());
             self.audit(user, from, Audited { org_id: Some(org.id), action, subject: &subject, detail }).await;
         }

@@ -36,7 +36,7 @@ impl Service {
         }
         let theirs = self.change_membership(&target, &org.slug, theirs, true).await?;
         tracing::info!(user_id = user.id, added_user_id = target.id, channel_id = channel.id, "added to channel");
-        let detail = format!("#{} ({})", crate::rules::channel_label(&channel.name), channel.kind.as_str());
+        let detail = format!("{} ({})", channel.subject(), channel.kind.as_str());
         let (action, subject) = (AuditAction::AddedToChannel, target.username.as_str());
         self.audit(user, from, Audited { org_id: Some(org.id), action, subject, detail: &detail }).await;
         self.notify(UserNotice::ChannelAdded {

@@ -41,7 +41,7 @@ impl Service {
             return Ok(());
         };
         tracing::info!(user_id = user.id, channel_id = channel.id, seq, event_seq = event.seq, "message deleted");
-        let subject = format!("#{}", crate::rules::channel_label(&channel.name));
+        let subject = channel.subject();
         let detail = format!("message {seq} by {}", message.author);
         let what =
             Audited { org_id: Some(org.id), action: AuditAction::MessageDeleted, subject: &subject, detail: &detail };
