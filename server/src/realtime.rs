@@ -529,11 +529,7 @@ pub async fn deliver_events(io: SocketIo, mut feed: mpsc::Receiver<Feed>) {
             // Someone who may no longer see the channel: their sockets
             // hear nothing of it from this point on.
             Feed::OutOfSight(OutOfSight { org_slug, channel_id, user_id }) => {
-                if let Some(ns) = io.of(format!("/{org_slug}")) {
-                    for socket in ns.to(user_room(user_id)).sockets() {
-                        socket.leave(channel_room(channel_id));
-                    }
-                }
+                out_of_room(&io, &org_slug, user_id, channel_id);
                 continue;
             }
         };
@@ -565,9 +561,17 @@ pub async fn deliver_events(io: SocketIo, mut feed: mpsc::Receiver<Feed>) {
         // Their own leaving was the last event of the channel the leaver's
         // sockets get: out of the room from here on.
         if let Some(leaver) = lost_sight {
-            for socket in ns.to(user_room(leaver)).sockets() {
-                socket.leave(channel_room(channel_id));
-            }
+            out_of_room(&io, &org_slug, leaver, channel_id);
+        }
+    }
+}
+
+/// Takes every socket of `user_id` in organization `org_slug` out of the
+/// channel's room.
+fn out_of_room(io: &SocketIo, org_slug: &str, user_id: i64, channel_id: i64) {
+    if let Some(ns) = io.of(format!("/{org_slug}")) {
+        for socket in ns.to(user_room(user_id)).sockets() {
+            socket.leave(channel_room(channel_id));
         }
     }
 }
@@ -638,6 +642,9 @@ async fn on_join(
     Extension(m): Extension<Member>,
 ) {
     let Some(InFlight { _token, role, ack }) = start_event(&socket, &rt, &m, ack).await else { return };
+    // A first look outside the channel's turn, so that a join for a channel
+    // the socket may not read (another organization's) never holds up its
+    // writers; the look that counts is taken again in the turn, below.
     let channel = match payload(data, "join") {
         Ok(req) => match rt.service.readable_channel(&m.user, m.org_id, role, req.channel_id).await {
             Ok(c) => Ok((c.id, req)),
