@@ -159,13 +159,59 @@ impl From<confab_core::CoreError> for ApiError {
 impl FromServerFnError for ApiError {
     type Encoder = JsonEncoding;
 
+    /// The framework's own failures, in sentences of ours: its text (which
+    /// may name types, quote input or carry a server's error) is logged here
+    /// and never shown.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        #[cfg(feature = "ssr")]
+        tracing::info!(error = %value, "server function failed in the framework");
+        #[cfg(not(feature = "ssr"))]
+        leptos::logging::debug_warn!("server function failed: {value}");
         match value {
             ServerFnErrorErr::Request(_) => Self::transport(),
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
                 Self::invalid("The form was incomplete or malformed.")
             }
-            other => Self::new(ErrorCode::Transport, other.to_string()),
+            ServerFnErrorErr::Deserialization(_) | ServerFnErrorErr::Response(_) => Self::new(
+                ErrorCode::Transport,
+                "The server's answer could not be read. Please reload the page and try again.",
+            ),
+            ServerFnErrorErr::Serialization(_) | ServerFnErrorErr::UnsupportedRequestMethod(_) => {
+                Self::new(ErrorCode::Transport, "This page could not send the request. Please reload it and try again.")
+            }
+            ServerFnErrorErr::Registration(_)
+            | ServerFnErrorErr::ServerError(_)
+            | ServerFnErrorErr::MiddlewareError(_) => Self::internal(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whatever the framework's error says, the person reads one of our
+    /// sentences: none of its text (type names, input, a server's detail).
+    #[test]
+    fn framework_errors_never_show_their_text() {
+        let detail = || "SECRET detail: missing field `body` at line 1, sqlx error".to_owned();
+        let all = [
+            ServerFnErrorErr::Registration(detail()),
+            ServerFnErrorErr::UnsupportedRequestMethod(detail()),
+            ServerFnErrorErr::Request(detail()),
+            ServerFnErrorErr::ServerError(detail()),
+            ServerFnErrorErr::MiddlewareError(detail()),
+            ServerFnErrorErr::Deserialization(detail()),
+            ServerFnErrorErr::Serialization(detail()),
+            ServerFnErrorErr::Args(detail()),
+            ServerFnErrorErr::MissingArg(detail()),
+            ServerFnErrorErr::Response(detail()),
+        ];
+        for e in all {
+            let shown = ApiError::from_server_fn_error(e.clone());
+            assert!(!shown.message.contains("SECRET") && !shown.message.contains("sqlx"), "{e:?} shows {shown:?}");
+            assert!(shown.message.ends_with('.'), "a sentence for {e:?}: {shown:?}");
+        }
+        assert_eq!(ApiError::from_server_fn_error(ServerFnErrorErr::ServerError(detail())), ApiError::internal());
     }
 }
