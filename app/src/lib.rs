@@ -5,7 +5,8 @@
 //!   (the core crate without its `server` feature builds for the browser).
 //! - [`api`]: server functions (fixed paths under `/api/`).
 //! - [`pages`] and [`components`]: what a person sees; rendered on the server,
-//!   hydrated in the browser.
+//!   hydrated in the browser. [`state`]: what the views show, apart from
+//!   them (a channel's timeline, unread counts, an organization's workspace).
 //! - [`live`] (browser only): the Socket.IO v5 client over the browser's WebSocket.
 //! - [`csp`] (server only): each page's Content-Security-Policy. The server
 //!   functions call the service core (`confab_core::Service`) directly,
@@ -23,6 +24,7 @@ pub mod live;
 pub mod outbox;
 pub mod pages;
 pub mod protocol;
+pub mod state;
 pub mod time;
 
 use leptos::prelude::*;

@@ -1,112 +1,14 @@
 //! The sidebar's channels and direct conversations, with their unread
-//! counts, and the form to add a channel.
-
-use std::collections::HashMap;
+//! counts (kept by the workspace's state), and the form to add a channel.
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use super::error_note::{ActionError, action_result};
-use super::workspace::Workspace;
 use crate::api::channels::CreateChannel;
-use crate::protocol::{Channel, ChannelId, ChannelKind, ChatMessage, EventKind, UserId};
-
-/// Where each joined channel stands for the signed-in person: kept by the
-/// workspace from its live connection, shown by the sidebar, cleared by the
-/// open channel as it is read.
-#[derive(Clone, Copy)]
-pub struct Unread(RwSignal<HashMap<ChannelId, Place>>);
-
-/// A channel's newest `seq` as last seen, and how many messages of others
-/// come after the person's read cursor.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Place {
-    last_seq: i64,
-    unread: i64,
-}
-
-/// Counts above this show as "99+" (the server counts up to 100).
-const MOST_COUNTED: i64 = 100;
-
-impl Unread {
-    pub fn new(channels: &[Channel]) -> Self {
-        let places = channels
-            .iter()
-            .filter(|c| c.joined)
-            .map(|c| (c.id, Place { last_seq: c.last_seq, unread: c.unread }))
-            .collect();
-        Unread(RwSignal::new(places))
-    }
-
-    /// Unread messages in a channel (0 where none, or not joined).
-    pub fn count(&self, channel_id: ChannelId) -> i64 {
-        self.0.with(|p| p.get(&channel_id).map_or(0, |p| p.unread))
-    }
-
-    /// Unread messages in every channel but `except` (the open one).
-    pub fn total(&self, except: Option<ChannelId>) -> i64 {
-        self.0.with(|p| p.iter().filter(|(id, _)| Some(**id) != except).map(|(_, p)| p.unread).sum())
-    }
-
-    /// The newest `seq` known of a joined channel (`None` if not joined, or
-    /// the page is gone).
-    pub fn last_seq(&self, channel_id: ChannelId) -> Option<i64> {
-        self.0.try_with_untracked(|p| p.get(&channel_id).map(|p| p.last_seq)).flatten()
-    }
-
-    /// Follows a channel joined meanwhile (a conversation that appeared).
-    pub fn follow(&self, channel: &Channel) {
-        self.0.update(|places| {
-            places.entry(channel.id).or_insert(Place { last_seq: channel.last_seq, unread: channel.unread });
-        });
-    }
-
-    /// The person has read the channel up to `seq` (here or on another
-    /// device): its count is 0 if that reaches the newest `seq` known, and
-    /// at most the events after it otherwise.
-    pub fn read(&self, channel_id: ChannelId, seq: i64) {
-        self.0.update(|places| {
-            if let Some(p) = places.get_mut(&channel_id) {
-                p.unread = p.unread.min((p.last_seq - seq).max(0));
-            }
-        });
-    }
-
-    /// An event reached the open channel: the newest `seq` known moves on.
-    pub fn seen(&self, channel_id: ChannelId, seq: i64) {
-        self.0.update(|places| {
-            if let Some(p) = places.get_mut(&channel_id) {
-                p.last_seq = p.last_seq.max(seq);
-            }
-        });
-    }
-
-    /// An event of a channel that is not open arrived (live, or caught up
-    /// after a reconnect): a message of someone else, not seen before,
-    /// counts. Each `seq` counts once, however often it arrives.
-    pub fn arrived(&self, event: &ChatMessage, me: Option<UserId>) {
-        self.0.update(|places| {
-            if let Some(p) = places.get_mut(&event.channel_id)
-                && event.seq > p.last_seq
-            {
-                p.last_seq = event.seq;
-                if event.kind == EventKind::Message && Some(event.author_id) != me {
-                    p.unread = (p.unread + 1).min(MOST_COUNTED);
-                }
-            }
-        });
-    }
-
-    /// Whether a channel has as many unread as are counted.
-    pub fn full(&self, channel_id: ChannelId) -> bool {
-        self.0.try_with_untracked(|p| p.get(&channel_id).is_some_and(|p| p.unread >= MOST_COUNTED)).unwrap_or(true)
-    }
-}
-
-/// A count as the badge shows it.
-pub fn shown(count: i64) -> String {
-    if count >= MOST_COUNTED { "99+".to_owned() } else { count.to_string() }
-}
+use crate::protocol::{Channel, ChannelKind};
+use crate::state::unread::badge;
+use crate::state::workspace::Workspace;
 
 /// One channel or conversation of the sidebar, with its unread count.
 #[component]
@@ -143,8 +45,8 @@ fn ChannelLink(channel: Channel) -> impl IntoView {
                 {restriction}
                 <span class="channel-name">{label}</span>
                 <Show when=move || has_unread.get()>
-                    <span class="unread-count" aria-label=move || format!("{} unread", shown(count()))>
-                        {move || shown(count())}
+                    <span class="unread-count" aria-label=move || format!("{} unread", badge(count()))>
+                        {move || badge(count())}
                     </span>
                 </Show>
             </a>

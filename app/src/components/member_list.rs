@@ -5,9 +5,9 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use super::error_note::{ActionError, action_result};
-use super::workspace::Workspace;
 use crate::api::channels::OpenDirect;
 use crate::protocol::{MAX_DIRECT_PEOPLE, Role};
+use crate::state::workspace::Workspace;
 
 #[component]
 pub fn MemberList() -> impl IntoView {

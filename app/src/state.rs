@@ -1,0 +1,11 @@
+//! What the views show, kept apart from them: plain data and the signals
+//! that hold it, unit-tested without a browser.
+//!
+//! - [`timeline`]: a channel's messages as this tab shows them.
+//! - [`unread`]: where each joined channel stands (unread counts).
+//! - [`workspace`]: an organization's channels, members, presence and, in
+//!   the browser, its live connection.
+
+pub mod timeline;
+pub mod unread;
+pub mod workspace;

@@ -1,0 +1,364 @@
+//! A channel's timeline as this tab shows it: stored messages in `seq`
+//! order, each shown once (merged by `client_id` and `seq`, whether it came
+//! live, in a resume page, in a history page or as this tab's own
+//! acknowledgement), then this tab's messages still on their way. Plain
+//! data: the chat's view shows it, the chat's browser actions change it.
+
+use crate::protocol::{ChatMessage, EventKind};
+
+/// Where a message shown in the list stands.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Delivery {
+    /// Stored on the server (history, or someone else's live message).
+    Stored,
+    /// Sent from this tab, waiting for the server's acknowledgement.
+    Sending,
+    /// Sent from this tab and acknowledged: stored with its `seq`.
+    Sent,
+    /// Sent from this tab and not acknowledged; the reason, for the person.
+    Failed(String),
+}
+
+/// One row of the list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// The message; `seq == 0` until the server has stored it.
+    pub message: ChatMessage,
+    pub delivery: Delivery,
+}
+
+/// The rows of a channel, in display order: stored messages by `seq`, then the
+/// ones still on their way, in the order they were sent.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Timeline {
+    entries: Vec<Entry>,
+    /// The `seq`s of the messages known to be deleted: a copy of one that
+    /// arrives late (a page fetched before the deletion) shows it deleted too.
+    deleted: std::collections::BTreeSet<i64>,
+}
+
+impl Timeline {
+    pub fn from_history(messages: Vec<ChatMessage>) -> Self {
+        let mut t = Timeline::default();
+        for m in messages {
+            t.merge(m, Delivery::Stored);
+        }
+        t
+    }
+
+    /// The rows, in display order.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Whether nothing is shown.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The row of the message with this client id, if it is shown.
+    pub fn find(&self, client_id: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.message.client_id == client_id)
+    }
+
+    /// Newest stored `seq` shown (0 if none).
+    pub fn last_seq(&self) -> i64 {
+        self.entries.iter().map(|e| e.message.seq).max().unwrap_or(0)
+    }
+
+    /// Where to resume from: the newest `seq` below which nothing is missing
+    /// (counting from the oldest shown), 0 if none is shown. A message that
+    /// arrived past a gap, or this tab's own acknowledged message that came
+    /// before the ones preceding it, does not move it.
+    pub fn resume_point(&self) -> i64 {
+        let mut seqs: Vec<i64> = self.entries.iter().map(|e| e.message.seq).filter(|s| *s > 0).collect();
+        seqs.sort_unstable();
+        let Some(&first) = seqs.first() else { return 0 };
+        seqs.iter()
+            .skip(1)
+            .try_fold(first, |prev, &s| if s == prev + 1 { Ok(s) } else { Err(prev) })
+            .unwrap_or_else(|p| p)
+    }
+
+    /// Oldest stored `seq` shown, for "load older".
+    pub fn first_seq(&self) -> Option<i64> {
+        self.entries.iter().map(|e| e.message.seq).filter(|s| *s > 0).min()
+    }
+
+    /// Adds a message this tab is sending.
+    pub fn push_pending(&mut self, message: ChatMessage) {
+        self.entries.push(Entry { message, delivery: Delivery::Sending });
+    }
+
+    /// Takes a message that was never stored off the list (deleted by the
+    /// person after the server refused it).
+    pub fn remove_unsent(&mut self, client_id: &str) {
+        self.entries.retain(|e| e.message.seq > 0 || e.message.client_id != client_id);
+    }
+
+    /// Whether a message is shown stored (`Some(true)`), shown on its way
+    /// (`Some(false)`), or not shown.
+    pub fn stored(&self, client_id: &str) -> Option<bool> {
+        self.entries.iter().find(|e| e.message.client_id == client_id).map(|e| e.message.seq > 0)
+    }
+
+    /// The messages of this tab still on their way (not refused).
+    pub fn sending(&self) -> Vec<String> {
+        self.entries.iter().filter(|e| e.delivery == Delivery::Sending).map(|e| e.message.client_id.clone()).collect()
+    }
+
+    /// Marks a message this tab sent.
+    pub fn set_delivery(&mut self, client_id: &str, delivery: Delivery) {
+        if let Some(e) = self.entries.iter_mut().find(|e| e.message.client_id == client_id) {
+            e.delivery = delivery;
+        }
+    }
+
+    /// Puts a stored message in its place. A message already shown (same
+    /// `client_id`, or same `seq`) is replaced, never duplicated; a pending one
+    /// of this tab becomes `delivery`.
+    pub fn merge(&mut self, mut message: ChatMessage, delivery: Delivery) {
+        if message.kind == EventKind::Deleted
+            && let Some(seq) = message.refers_to
+        {
+            self.mark_deleted(seq);
+        }
+        if message.kind == EventKind::Message && self.deleted.contains(&message.seq) {
+            message.deleted = true;
+            message.body.clear();
+        }
+        if let Some(i) = self.entries.iter().position(|e| {
+            e.message.client_id == message.client_id || (e.message.seq > 0 && e.message.seq == message.seq)
+        }) {
+            let keep_sent =
+                matches!(self.entries[i].delivery, Delivery::Sending | Delivery::Sent | Delivery::Failed(_));
+            self.entries.remove(i);
+            let delivery = if keep_sent { Delivery::Sent } else { delivery };
+            self.insert_stored(Entry { message, delivery });
+        } else {
+            self.insert_stored(Entry { message, delivery });
+        }
+    }
+
+    /// Shows message `seq` as deleted: its text is gone.
+    pub fn mark_deleted(&mut self, seq: i64) {
+        self.deleted.insert(seq);
+        for e in self.entries.iter_mut().filter(|e| e.message.seq == seq && e.message.kind == EventKind::Message) {
+            e.message.deleted = true;
+            e.message.body.clear();
+        }
+    }
+
+    /// Merges the newest page fetched after time away. If it does not reach
+    /// back to what was shown, the stored messages shown are dropped, so the
+    /// list never has a silent hole; "load older" brings them back in order.
+    /// This tab's messages still on their way stay. Returns whether a hole was
+    /// closed that way (older messages exist again).
+    pub fn catch_up(&mut self, newest: Vec<ChatMessage>) -> bool {
+        let known = self.last_seq();
+        let oldest_fetched = newest.iter().map(|m| m.seq).min();
+        let hole = oldest_fetched.is_some_and(|oldest| oldest > known + 1);
+        if hole {
+            self.entries.retain(|e| e.message.seq == 0);
+        }
+        for m in newest {
+            self.merge(m, Delivery::Stored);
+        }
+        hole
+    }
+
+    /// Forgets every stored message shown, and which were deleted: the
+    /// channel does not continue from what was shown (its store was reset
+    /// or restored), so its `seq`s may come again as other messages. This
+    /// tab's messages still on their way stay.
+    pub fn reset(&mut self) {
+        self.entries.retain(|e| e.message.seq == 0);
+        self.deleted.clear();
+    }
+
+    fn insert_stored(&mut self, entry: Entry) {
+        let seq = entry.message.seq;
+        let at =
+            self.entries.iter().position(|e| e.message.seq == 0 || e.message.seq > seq).unwrap_or(self.entries.len());
+        self.entries.insert(at, entry);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(seq: i64, client_id: &str) -> ChatMessage {
+        ChatMessage {
+            id: seq,
+            channel_id: 1,
+            seq,
+            kind: EventKind::Message,
+            client_id: client_id.into(),
+            author_id: 1,
+            author: "a".into(),
+            body: "hi".into(),
+            sent_at: 0,
+            refers_to: None,
+            deleted: false,
+        }
+    }
+
+    fn seqs(t: &Timeline) -> Vec<i64> {
+        t.entries.iter().map(|e| e.message.seq).collect()
+    }
+
+    #[test]
+    fn catching_up_never_leaves_a_hole() {
+        // Away for a few messages: the newest page reaches back; all kept.
+        let mut t = Timeline::from_history(vec![msg(1, "a"), msg(2, "b")]);
+        assert!(!t.catch_up(vec![msg(2, "b"), msg(3, "c"), msg(4, "d")]));
+        assert_eq!(seqs(&t), vec![1, 2, 3, 4]);
+
+        // Away for longer than a page: what was shown goes (it is older than
+        // the gap), this tab's unsent message stays, "load older" refills.
+        t.push_pending(msg(0, "mine"));
+        assert!(t.catch_up(vec![msg(500, "x"), msg(501, "y")]));
+        assert_eq!(seqs(&t), vec![500, 501, 0]);
+        assert_eq!(t.first_seq(), Some(500));
+
+        // Nothing new: nothing changes.
+        assert!(!t.catch_up(vec![]));
+        assert_eq!(seqs(&t), vec![500, 501, 0]);
+    }
+
+    #[test]
+    fn a_deletion_wipes_the_message_it_names_and_keeps_its_place() {
+        let mut t = Timeline::from_history(vec![msg(1, "a"), msg(2, "b")]);
+        let deletion =
+            ChatMessage { kind: EventKind::Deleted, refers_to: Some(1), body: String::new(), ..msg(3, "s:1") };
+        t.merge(deletion.clone(), Delivery::Stored);
+        let first = &t.entries[0].message;
+        assert!(first.deleted && first.body.is_empty());
+        assert!(!t.entries[1].message.deleted, "only the one it names");
+        assert_eq!((seqs(&t), t.resume_point()), (vec![1, 2, 3], 3), "the deletion is in the stream too");
+        // Heard again (another tab's echo, a catch-up): nothing more changes.
+        t.merge(deletion, Delivery::Stored);
+        assert_eq!(seqs(&t), vec![1, 2, 3]);
+        // A copy fetched before the deletion, arriving after it, stays deleted.
+        t.merge(msg(1, "a"), Delivery::Stored);
+        assert!(t.entries[0].message.deleted && t.entries[0].message.body.is_empty());
+        // A deletion heard before its message (a page loaded later) too.
+        let mut t = Timeline::from_history(vec![msg(5, "e")]);
+        t.merge(ChatMessage { kind: EventKind::Deleted, refers_to: Some(4), ..msg(6, "s:2") }, Delivery::Stored);
+        t.merge(msg(4, "d"), Delivery::Stored);
+        assert_eq!(seqs(&t), vec![4, 5, 6]);
+        assert!(t.entries[0].message.deleted && !t.entries[1].message.deleted);
+    }
+
+    /// After a reset (the server's channel does not continue from what was
+    /// shown), a new message under the `seq` of one deleted before is not
+    /// shown deleted: nothing of the old stream is remembered.
+    #[test]
+    fn a_reset_forgets_what_was_deleted() {
+        let mut t = Timeline::from_history(vec![msg(1, "a"), msg(2, "b")]);
+        t.merge(ChatMessage { kind: EventKind::Deleted, refers_to: Some(2), ..msg(3, "s:1") }, Delivery::Stored);
+        t.push_pending(msg(0, "mine"));
+        t.reset();
+        assert_eq!(seqs(&t), vec![0], "only this tab's message on its way stays");
+        t.merge(msg(2, "new"), Delivery::Stored);
+        let again = &t.entries[0].message;
+        assert!(!again.deleted && again.body == "hi", "a new message with an old seq is shown as it is: {again:?}");
+    }
+
+    #[test]
+    fn merges_in_order_without_duplicates() {
+        let mut t = Timeline::from_history(vec![msg(1, "a"), msg(2, "b")]);
+        t.merge(msg(4, "d"), Delivery::Stored);
+        t.merge(msg(3, "c"), Delivery::Stored);
+        t.merge(msg(3, "c"), Delivery::Stored);
+        assert_eq!(seqs(&t), vec![1, 2, 3, 4]);
+        assert_eq!(t.last_seq(), 4);
+        assert_eq!(t.first_seq(), Some(1));
+    }
+
+    #[test]
+    fn resumes_from_before_the_first_gap() {
+        let mut t = Timeline::default();
+        assert_eq!(t.resume_point(), 0);
+        t = Timeline::from_history(vec![msg(3, "a"), msg(4, "b")]);
+        assert_eq!(t.resume_point(), 4);
+        // A live message past a gap, or an own ack ahead of others: not yet.
+        t.merge(msg(7, "g"), Delivery::Stored);
+        t.push_pending(msg(0, "mine"));
+        assert_eq!(t.resume_point(), 4);
+        t.merge(msg(5, "e"), Delivery::Stored);
+        t.merge(msg(6, "f"), Delivery::Stored);
+        assert_eq!(t.resume_point(), 7);
+    }
+
+    #[test]
+    fn pending_becomes_sent_in_place() {
+        let mut t = Timeline::from_history(vec![msg(1, "a")]);
+        t.push_pending(msg(0, "mine"));
+        t.merge(msg(2, "other"), Delivery::Stored);
+        assert_eq!(seqs(&t), vec![1, 2, 0]);
+        t.merge(msg(3, "mine"), Delivery::Sent);
+        assert_eq!(seqs(&t), vec![1, 2, 3]);
+        assert_eq!(t.entries[2].delivery, Delivery::Sent);
+        // The echo of our own message from another tab changes nothing.
+        t.merge(msg(3, "mine"), Delivery::Stored);
+        assert_eq!(seqs(&t), vec![1, 2, 3]);
+        assert_eq!(t.entries[2].delivery, Delivery::Sent);
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// A channel of `n` messages, each delivered at least once and some
+        /// several times (live, in a resume page, as this tab's own ack), in
+        /// any order; some were sent from this tab and shown as pending first.
+        fn deliveries() -> impl Strategy<Value = (i64, Vec<i64>, Vec<bool>)> {
+            (1i64..60).prop_flat_map(|n| {
+                (proptest::collection::vec(1..=n, 0..60), proptest::collection::vec(any::<bool>(), n as usize))
+                    .prop_flat_map(move |(again, mine)| {
+                        let mut all: Vec<i64> = (1..=n).collect();
+                        all.extend(again);
+                        (Just(n), Just(all).prop_shuffle(), Just(mine))
+                    })
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn each_message_shows_once_in_order((n, order, mine) in deliveries()) {
+                let is_mine = |seq: i64| mine[(seq - 1) as usize];
+                let mut t = Timeline::default();
+                for seq in (1..=n).filter(|s| is_mine(*s)) {
+                    t.push_pending(msg(0, &format!("c{seq}")));
+                }
+                for seq in order {
+                    let delivery = if is_mine(seq) { Delivery::Sent } else { Delivery::Stored };
+                    t.merge(msg(seq, &format!("c{seq}")), delivery);
+                }
+                prop_assert_eq!(seqs(&t), (1..=n).collect::<Vec<_>>());
+                for e in &t.entries {
+                    let expected = if is_mine(e.message.seq) { Delivery::Sent } else { Delivery::Stored };
+                    prop_assert_eq!(&e.delivery, &expected);
+                }
+                prop_assert_eq!(t.last_seq(), n);
+            }
+
+            /// Pages merged after a reconnect, whatever was shown before and
+            /// however they overlap, never leave a hole below the newest shown.
+            #[test]
+            fn catching_up_never_leaves_a_silent_hole(shown in 0i64..40, newest_from in 1i64..80, len in 0i64..30) {
+                let mut t = Timeline::from_history((1..=shown).map(|s| msg(s, &format!("c{s}"))).collect());
+                let page: Vec<ChatMessage> =
+                    (newest_from..newest_from + len).map(|s| msg(s, &format!("c{s}"))).collect();
+                t.catch_up(page);
+                let got = seqs(&t);
+                if let (Some(first), Some(last)) = (got.first(), got.last()) {
+                    prop_assert_eq!(got.clone(), (*first..=*last).collect::<Vec<_>>(), "contiguous");
+                }
+            }
+        }
+    }
+}

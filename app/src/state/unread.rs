@@ -1,0 +1,217 @@
+//! Where each joined channel stands for the signed-in person: its newest
+//! `seq` as last seen, and how many messages of others come after their
+//! read cursor. Kept by the workspace from its live connection, cleared by
+//! the open channel as it is read, shown by the sidebar.
+
+use std::collections::HashMap;
+
+use leptos::prelude::*;
+
+use crate::protocol::{Channel, ChannelId, ChatMessage, EventKind, UserId};
+
+/// Counts above this show as "99+" (the server counts up to 100).
+const MOST_COUNTED: i64 = 100;
+
+/// A count as the badge shows it.
+pub fn badge(count: i64) -> String {
+    if count >= MOST_COUNTED { "99+".to_owned() } else { count.to_string() }
+}
+
+/// A channel's newest `seq` as last seen, and how many messages of others
+/// come after the person's read cursor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Place {
+    last_seq: i64,
+    unread: i64,
+}
+
+/// Every joined channel's place: plain data, changed by [`Unread`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Places(HashMap<ChannelId, Place>);
+
+impl Places {
+    /// The joined channels of a list, as the server counted them.
+    pub fn of(channels: &[Channel]) -> Self {
+        let joined = channels.iter().filter(|c| c.joined);
+        Places(joined.map(|c| (c.id, Place { last_seq: c.last_seq, unread: c.unread })).collect())
+    }
+
+    /// Unread messages in a channel (0 where none, or not joined).
+    pub fn count(&self, channel_id: ChannelId) -> i64 {
+        self.0.get(&channel_id).map_or(0, |p| p.unread)
+    }
+
+    /// Unread messages in every channel but `except` (the open one).
+    pub fn total(&self, except: Option<ChannelId>) -> i64 {
+        self.0.iter().filter(|(id, _)| Some(**id) != except).map(|(_, p)| p.unread).sum()
+    }
+
+    /// The newest `seq` known of a joined channel.
+    pub fn last_seq(&self, channel_id: ChannelId) -> Option<i64> {
+        self.0.get(&channel_id).map(|p| p.last_seq)
+    }
+
+    /// Whether a channel has as many unread as are counted.
+    pub fn full(&self, channel_id: ChannelId) -> bool {
+        self.0.get(&channel_id).is_some_and(|p| p.unread >= MOST_COUNTED)
+    }
+
+    /// Follows a channel joined meanwhile (a conversation that appeared).
+    pub fn follow(&mut self, channel: &Channel) {
+        self.0.entry(channel.id).or_insert(Place { last_seq: channel.last_seq, unread: channel.unread });
+    }
+
+    /// The person has read the channel up to `seq` (here or on another
+    /// device): its count is 0 if that reaches the newest `seq` known, and
+    /// at most the events after it otherwise.
+    pub fn read(&mut self, channel_id: ChannelId, seq: i64) {
+        if let Some(p) = self.0.get_mut(&channel_id) {
+            p.unread = p.unread.min((p.last_seq - seq).max(0));
+        }
+    }
+
+    /// An event reached the open channel: the newest `seq` known moves on.
+    pub fn seen(&mut self, channel_id: ChannelId, seq: i64) {
+        if let Some(p) = self.0.get_mut(&channel_id) {
+            p.last_seq = p.last_seq.max(seq);
+        }
+    }
+
+    /// An event of a channel that is not open arrived (live, or caught up
+    /// after a reconnect): a message of someone else, not seen before,
+    /// counts. Each `seq` counts once, however often it arrives.
+    pub fn arrived(&mut self, event: &ChatMessage, me: Option<UserId>) {
+        if let Some(p) = self.0.get_mut(&event.channel_id)
+            && event.seq > p.last_seq
+        {
+            p.last_seq = event.seq;
+            if event.kind == EventKind::Message && Some(event.author_id) != me {
+                p.unread = (p.unread + 1).min(MOST_COUNTED);
+            }
+        }
+    }
+}
+
+/// [`Places`] as the page shares it: a signal, so the sidebar's counts follow.
+#[derive(Clone, Copy)]
+pub struct Unread(RwSignal<Places>);
+
+impl Unread {
+    pub fn new(channels: &[Channel]) -> Self {
+        Unread(RwSignal::new(Places::of(channels)))
+    }
+
+    /// Unread messages in a channel (0 where none, or not joined).
+    pub fn count(&self, channel_id: ChannelId) -> i64 {
+        self.0.with(|p| p.count(channel_id))
+    }
+
+    /// Unread messages in every channel but `except` (the open one).
+    pub fn total(&self, except: Option<ChannelId>) -> i64 {
+        self.0.with(|p| p.total(except))
+    }
+
+    /// The newest `seq` known of a joined channel (`None` if not joined, or
+    /// the page is gone).
+    pub fn last_seq(&self, channel_id: ChannelId) -> Option<i64> {
+        self.0.try_with_untracked(|p| p.last_seq(channel_id)).flatten()
+    }
+
+    /// Whether a channel has as many unread as are counted (or the page is gone).
+    pub fn full(&self, channel_id: ChannelId) -> bool {
+        self.0.try_with_untracked(|p| p.full(channel_id)).unwrap_or(true)
+    }
+
+    pub fn follow(&self, channel: &Channel) {
+        self.0.update(|p| p.follow(channel));
+    }
+
+    pub fn read(&self, channel_id: ChannelId, seq: i64) {
+        self.0.update(|p| p.read(channel_id, seq));
+    }
+
+    pub fn seen(&self, channel_id: ChannelId, seq: i64) {
+        self.0.update(|p| p.seen(channel_id, seq));
+    }
+
+    pub fn arrived(&self, event: &ChatMessage, me: Option<UserId>) {
+        self.0.update(|p| p.arrived(event, me));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::ChannelKind;
+
+    fn channel(id: ChannelId, joined: bool, last_seq: i64, unread: i64) -> Channel {
+        Channel {
+            id,
+            name: format!("c{id}"),
+            kind: ChannelKind::Public,
+            joined,
+            last_seq,
+            last_read_seq: last_seq - unread,
+            unread,
+            people: Vec::new(),
+        }
+    }
+
+    fn event(channel_id: ChannelId, seq: i64, author_id: UserId, kind: EventKind) -> ChatMessage {
+        ChatMessage {
+            id: seq,
+            channel_id,
+            seq,
+            kind,
+            client_id: format!("m{seq}"),
+            author_id,
+            author: "someone".into(),
+            body: "hi".into(),
+            sent_at: 0,
+            refers_to: None,
+            deleted: false,
+        }
+    }
+
+    #[test]
+    fn each_message_of_others_counts_once() {
+        let mut p = Places::of(&[channel(1, true, 10, 2), channel(2, false, 5, 0)]);
+        assert_eq!((p.count(1), p.count(2)), (2, 0), "only joined channels are followed");
+        p.arrived(&event(1, 11, 7, EventKind::Message), Some(3));
+        p.arrived(&event(1, 11, 7, EventKind::Message), Some(3));
+        p.arrived(&event(1, 12, 3, EventKind::Message), Some(3));
+        p.arrived(&event(1, 13, 7, EventKind::Joined), Some(3));
+        p.arrived(&event(2, 6, 7, EventKind::Message), Some(3));
+        assert_eq!(p.count(1), 3, "a repeat, one's own message and a join do not count");
+        assert_eq!((p.count(2), p.last_seq(1)), (0, Some(13)));
+    }
+
+    #[test]
+    fn reading_clears_what_it_reaches() {
+        let mut p = Places::of(&[channel(1, true, 10, 4), channel(2, true, 3, 1)]);
+        assert_eq!(p.total(None), 5);
+        assert_eq!(p.total(Some(1)), 1, "the open channel is left out");
+        p.read(1, 8);
+        assert_eq!(p.count(1), 2, "two events after the cursor at most");
+        p.read(1, 10);
+        assert_eq!(p.count(1), 0);
+        p.seen(2, 9);
+        p.read(2, 3);
+        assert_eq!(p.count(2), 1, "newer events seen keep the count");
+    }
+
+    #[test]
+    fn counts_stop_at_the_badge_s_most() {
+        let mut p = Places::of(&[channel(1, true, 0, 99)]);
+        for seq in 1..5 {
+            p.arrived(&event(1, seq, 7, EventKind::Message), None);
+        }
+        assert!(p.full(1));
+        assert_eq!(badge(p.count(1)), "99+");
+        assert_eq!(badge(7), "7");
+        let mut late = Places::default();
+        late.follow(&channel(4, true, 2, 1));
+        late.follow(&channel(4, true, 9, 9));
+        assert_eq!(late.count(4), 1, "following twice keeps the first place");
+    }
+}

@@ -1,0 +1,202 @@
+//! The workspace in the browser: the organization's one live connection,
+//! and what the workspace does with it. It follows every joined channel on
+//! it (`join` from the last `seq` known, so counts go up live and after
+//! reconnects, each `seq` counted once), adds channels announced by
+//! `channel_added`, keeps who is online, and passes every event on to the
+//! open channel's chat; after a reconnect (a change of role closes the
+//! connection) it reads the role, members and channels again.
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::{Workspace, apply_presence};
+use crate::api::orgs::org;
+use crate::errors::ErrorCode;
+use crate::live::{LiveClient, LiveEvent};
+use crate::outbox;
+use crate::protocol::{Channel, ChannelId, ChatMessage, events};
+
+/// How long a `join` waits for its acknowledgement.
+const ACK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Where the open channel's chat hears live events.
+pub type Listener = Rc<dyn Fn(LiveEvent)>;
+
+/// The connection, and the open channel's chat that hears it too.
+#[derive(Clone, Copy)]
+pub struct Live {
+    pub client: StoredValue<LiveClient, LocalStorage>,
+    pub chat: StoredValue<Option<Listener>, LocalStorage>,
+    /// How many times it has connected.
+    connections: StoredValue<u32>,
+}
+
+impl Live {
+    pub fn connect(slug: &str) -> Live {
+        Live {
+            client: StoredValue::new_local(LiveClient::connect(&format!("/{slug}"))),
+            chat: StoredValue::new_local(None),
+            connections: StoredValue::new(0),
+        }
+    }
+}
+
+/// Listens to the connection for as long as the page lives.
+pub fn follow_all(ws: Workspace) {
+    ws.live().on_event(move |event| {
+        on_event(ws, &event);
+        if let Some(chat) = ws.live.chat.get_value() {
+            chat(event);
+        }
+    });
+    on_cleanup(move || {
+        ws.live.chat.set_value(None);
+        ws.live.client.with_value(|c| c.close());
+    });
+}
+
+fn on_event(ws: Workspace, event: &LiveEvent) {
+    let LiveEvent::Event { name, data } = event else {
+        if matches!(event, LiveEvent::Connected) {
+            // Every joined channel but the open one (its chat resumes it).
+            let joined: Vec<ChannelId> = ws
+                .channels
+                .with_untracked(|all| all.iter().filter(|c| c.joined && Some(c.id) != ws.open).map(|c| c.id).collect());
+            for id in joined {
+                follow(ws, id);
+            }
+            ws.live.connections.update_value(|n| *n += 1);
+            if ws.live.connections.get_value() > 1 {
+                refresh_after_reconnect(ws);
+            }
+            send_waiting(ws);
+        }
+        return;
+    };
+    let data = data.clone();
+    match name.as_str() {
+        events::MESSAGE => {
+            if let Ok(m) = serde_json::from_value::<ChatMessage>(data)
+                && Some(m.channel_id) != ws.open
+            {
+                ws.unread.arrived(&m, ws.me);
+            }
+        }
+        // Read on another device (or this one): counts follow.
+        events::READ => {
+            if let Ok(cursor) = serde_json::from_value::<events::ReadCursor>(data) {
+                ws.unread.read(cursor.channel_id, cursor.last_read_seq);
+            }
+        }
+        events::CHANNEL_ADDED => {
+            if let Ok(channel) = serde_json::from_value::<Channel>(data) {
+                let (id, joined) = (channel.id, channel.joined);
+                if joined {
+                    ws.unread.follow(&channel);
+                }
+                ws.add_channel(channel);
+                if joined && Some(id) != ws.open {
+                    follow(ws, id);
+                }
+            }
+        }
+        events::ONLINE => {
+            if let Ok(list) = serde_json::from_value::<events::Online>(data) {
+                ws.online.set(list.user_ids.into_iter().collect());
+            }
+        }
+        events::PRESENCE => {
+            if let Ok(batch) = serde_json::from_value::<events::PresenceChanges>(data) {
+                ws.online.update(|set| apply_presence(set, batch));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// What changed while the connection was down (its notices were lost
+/// with it), or made it close (a new role): the role, the members, the
+/// channels now seen (new ones listed and followed, those no longer
+/// seen dropped).
+fn refresh_after_reconnect(ws: Workspace) {
+    let slug = ws.slug.get_value();
+    spawn_local(async move {
+        let Ok(view) = org(slug).await else { return };
+        let _ = ws.role.try_set(view.org.role);
+        let _ = ws.members.try_set(view.members);
+        let seen: Vec<ChannelId> = view.channels.iter().map(|c| c.id).collect();
+        ws.channels.try_update(|all| all.retain(|c| seen.contains(&c.id)));
+        for channel in view.channels {
+            let known = ws.channels.try_with_untracked(|all| all.iter().any(|c| c.id == channel.id));
+            if known != Some(false) {
+                continue;
+            }
+            let (id, joined) = (channel.id, channel.joined);
+            if joined {
+                ws.unread.follow(&channel);
+            }
+            ws.add_channel(channel);
+            if joined {
+                follow(ws, id);
+            }
+        }
+    });
+}
+
+/// Sends what waits in the outbox for the channels that are not open
+/// (written there before the connection went; the open channel's chat
+/// sends its own, and shows them): each once, by its client id.
+fn send_waiting(ws: Workspace) {
+    let Some(me) = ws.me else { return };
+    let slug = ws.slug.get_value();
+    let client = ws.live();
+    for parcel in outbox::storage::load(me, &slug).waiting() {
+        if Some(parcel.message.channel_id) == ws.open {
+            continue;
+        }
+        let (client, slug) = (client.clone(), slug.clone());
+        spawn_local(async move {
+            let m = parcel.message;
+            let req = events::SendRequest { channel_id: m.channel_id, client_id: m.client_id, body: m.body };
+            let answer: Result<ChatMessage, _> = client.request(events::SEND, &req, ACK_TIMEOUT).await;
+            match answer {
+                Ok(_) => outbox::storage::update(me, &slug, |o| o.remove(&req.client_id)),
+                // Tried again at the next connection.
+                Err(e) if matches!(e.code, ErrorCode::Transport | ErrorCode::RateLimited) => {}
+                Err(e) => outbox::storage::update(me, &slug, |o| o.refuse(&req.client_id, &e.message)),
+            }
+        });
+    }
+}
+
+/// Subscribes to a joined channel's room, counting what came since the
+/// page was loaded: a page of missed events at a time, until it is in the
+/// room (then its events arrive live), or until as many are unread as are
+/// counted (then it enters the room from the newest one).
+fn follow(ws: Workspace, channel_id: ChannelId) {
+    spawn_local(async move {
+        let client = ws.live();
+        let mut after = ws.unread.last_seq(channel_id);
+        loop {
+            let request = events::JoinRequest { channel_id, after_seq: after };
+            let joined: events::Joined = match client.request(events::JOIN, &request, ACK_TIMEOUT).await {
+                Ok(j) => j,
+                Err(e) => {
+                    leptos::logging::debug_warn!("following channel {channel_id} failed: {}", e.message);
+                    return;
+                }
+            };
+            for m in &joined.missed {
+                ws.unread.arrived(m, ws.me);
+            }
+            if !joined.more {
+                ws.unread.seen(channel_id, joined.last_seq);
+                return;
+            }
+            after = if ws.unread.full(channel_id) { None } else { joined.missed.last().map(|m| m.seq) };
+        }
+    });
+}
