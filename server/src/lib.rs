@@ -10,9 +10,9 @@
 //!   [`request_head`]: a live connection's head copied out of the read buffer.
 //! - [`listener`], [`client_addr`]: connections per client address, and who
 //!   a request comes from.
-//! - [`realtime`]: Socket.IO namespaces, middleware and events; [`presence`]:
-//!   who is online in each organization; [`send_order`]: a socket's sends
-//!   stored in the order it sent them.
+//! - [`realtime`]: the live side over Socket.IO: admission, joining and
+//!   resuming, the other client events, delivery in `seq` order, closing
+//!   sockets whose access ended, presence.
 //! - [`http`]: the router and its layers.
 //! - [`shutdown`], [`telemetry`]: signals and logs.
 
@@ -22,11 +22,9 @@ pub mod client_addr;
 pub mod config;
 pub mod http;
 pub mod listener;
-pub mod presence;
 pub mod realtime;
 pub mod request_guard;
 pub mod request_head;
-pub mod send_order;
 pub mod shutdown;
 pub mod site;
 pub mod telemetry;
@@ -38,7 +36,7 @@ use std::time::Duration;
 
 use axum::serve::Listener;
 use confab_core::Service;
-use confab_core::store::{Store, StoreError};
+use confab_core::{Store, StoreError};
 use leptos::prelude::LeptosOptions;
 use tokio::net::TcpListener;
 
@@ -152,11 +150,7 @@ async fn serve(
         presence_grace: Duration::from_millis(config.presence_grace_ms),
         cut_off_linger: Duration::from_millis(config.cut_off_linger_ms),
     };
-    let (socket_layer, live) = realtime::layer(service.clone(), site.clone(), settings);
-    let closer = tokio::spawn(realtime::close_revoked(live.io.clone(), service.clone(), service.revocations()));
-    let delivery = tokio::spawn(realtime::deliver_events(live.io.clone(), service.channel_events()));
-    let notices = tokio::spawn(realtime::forward_notices(live.io.clone(), service.user_notices()));
-    let presence = tokio::spawn(live.presence.clone().push_changes(live.io.clone()));
+    let (socket_layer, live) = realtime::start(service.clone(), site.clone(), settings);
     let sweeper = tokio::spawn({
         let (service, every) = (service.clone(), Duration::from_secs(config.session_sweep_secs.max(1)));
         async move {
@@ -171,15 +165,11 @@ async fn serve(
     let (draining_tx, draining) = tokio::sync::oneshot::channel::<()>();
     let shutdown = async move {
         stop.await;
-        closer.abort();
         sweeper.abort();
-        notices.abort();
-        presence.abort();
         // Answer the live events in flight, refuse new ones, then tell every
         // live client the server is going away and close it; axum then
         // finishes the HTTP requests in flight, and the database closes last.
         live.shut_down(SHUTDOWN_GRACE).await;
-        delivery.abort();
         let _ = draining_tx.send(());
     };
     let serving = axum::serve(listener, app.into_make_service_with_connect_info::<ClientAddr>())

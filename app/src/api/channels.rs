@@ -10,8 +10,8 @@ use crate::protocol::{Channel, ChatMessage, HistoryPage};
 pub async fn list_channels(slug: String) -> Result<Vec<Channel>, ApiError> {
     super::request::with_status(
         async move {
-            let (ctx, user) = super::request::require_user().await?;
-            Ok(ctx.core.list_channels(&user, &slug).await?.into_iter().map(Into::into).collect())
+            let (ctx, standing) = super::request::require_member(&slug).await?;
+            Ok(ctx.core.list_channels(&standing).await?.into_iter().map(Into::into).collect())
         }
         .await,
     )
@@ -23,10 +23,10 @@ pub async fn list_channels(slug: String) -> Result<Vec<Channel>, ApiError> {
 pub async fn create_channel(slug: String, name: String, kind: Option<String>) -> Result<Channel, ApiError> {
     super::request::with_status(
         async move {
-            let (ctx, user) = super::request::require_user().await?;
+            let (ctx, standing) = super::request::require_member(&slug).await?;
             let kind = confab_core::rules::new_channel_kind(kind.as_deref())?;
             let channel =
-                Channel::from(ctx.core.create_channel(&user, &slug, &name, kind, super::request::client_ip()).await?);
+                Channel::from(ctx.core.create_channel(&standing, &name, kind, super::request::client_ip()).await?);
             leptos_axum::redirect(&format!("/o/{slug}/c/{}", channel.name));
             Ok(channel)
         }
@@ -42,8 +42,8 @@ pub async fn create_channel(slug: String, name: String, kind: Option<String>) ->
 pub async fn open_direct(slug: String, usernames: Vec<String>) -> Result<Channel, ApiError> {
     super::request::with_status(
         async move {
-            let (ctx, user) = super::request::require_user().await?;
-            let channel = Channel::from(ctx.core.open_direct(&user, &slug, &usernames).await?);
+            let (ctx, standing) = super::request::require_member(&slug).await?;
+            let channel = Channel::from(ctx.core.open_direct(&standing, &usernames).await?);
             leptos_axum::redirect(&format!("/o/{slug}/c/{}", channel.name));
             Ok(channel)
         }
@@ -58,8 +58,8 @@ pub async fn open_direct(slug: String, usernames: Vec<String>) -> Result<Channel
 pub async fn add_to_channel(slug: String, channel: String, username: String) -> Result<Channel, ApiError> {
     super::request::with_status(
         async move {
-            let (ctx, user) = super::request::require_user().await?;
-            Ok(ctx.core.add_to_channel(&user, &slug, &channel, &username, super::request::client_ip()).await?.into())
+            let (ctx, access) = super::request::require_channel(&slug, &channel).await?;
+            Ok(ctx.core.add_to_channel(&access, &username, super::request::client_ip()).await?.into())
         }
         .await,
     )
@@ -70,8 +70,8 @@ pub async fn add_to_channel(slug: String, channel: String, username: String) -> 
 pub async fn join_channel(slug: String, channel: String) -> Result<Channel, ApiError> {
     super::request::with_status(
         async move {
-            let (ctx, user) = super::request::require_user().await?;
-            Ok(ctx.core.join_channel(&user, &slug, &channel, super::request::client_ip()).await?.into())
+            let (ctx, access) = super::request::require_channel(&slug, &channel).await?;
+            Ok(ctx.core.join_channel(&access, super::request::client_ip()).await?.into())
         }
         .await,
     )
@@ -82,8 +82,8 @@ pub async fn join_channel(slug: String, channel: String) -> Result<Channel, ApiE
 pub async fn leave_channel(slug: String, channel: String) -> Result<Channel, ApiError> {
     super::request::with_status(
         async move {
-            let (ctx, user) = super::request::require_user().await?;
-            Ok(ctx.core.leave_channel(&user, &slug, &channel, super::request::client_ip()).await?.into())
+            let (ctx, access) = super::request::require_channel(&slug, &channel).await?;
+            Ok(ctx.core.leave_channel(&access, super::request::client_ip()).await?.into())
         }
         .await,
     )
@@ -100,9 +100,9 @@ pub async fn history(
 ) -> Result<HistoryPage, ApiError> {
     super::request::with_status(
         async move {
-            let (ctx, user) = super::request::require_user().await?;
+            let (ctx, access) = super::request::require_channel(&slug, &channel).await?;
             let limit = limit.unwrap_or(crate::protocol::HISTORY_PAGE_SIZE);
-            Ok(ctx.core.history(&user, &slug, &channel, before_seq, limit).await?.into())
+            Ok(ctx.core.history(&access, before_seq, limit).await?.into())
         }
         .await,
     )
@@ -120,8 +120,9 @@ pub async fn send_message(
 ) -> Result<ChatMessage, ApiError> {
     super::request::with_status(
         async move {
-            let (ctx, user) = super::request::require_user().await?;
-            Ok(ctx.core.send_message(&user, &slug, &channel, &client_id, &body).await?.into())
+            let (ctx, access) = super::request::require_channel(&slug, &channel).await?;
+            let draft = ctx.core.draft(&access.standing.user, &client_id, &body)?;
+            Ok(ctx.core.post(&access, draft).await?.message.into())
         }
         .await,
     )
@@ -134,8 +135,8 @@ pub async fn send_message(
 pub async fn delete_message(slug: String, channel: String, seq: i64) -> Result<(), ApiError> {
     super::request::with_status(
         async move {
-            let (ctx, user) = super::request::require_user().await?;
-            Ok(ctx.core.delete_message(&user, &slug, &channel, seq, super::request::client_ip()).await?)
+            let (ctx, access) = super::request::require_channel(&slug, &channel).await?;
+            Ok(ctx.core.delete_message(&access, seq, super::request::client_ip()).await?)
         }
         .await,
     )
@@ -147,8 +148,8 @@ pub async fn delete_message(slug: String, channel: String, seq: i64) -> Result<(
 pub async fn mark_read(slug: String, channel: String, seq: i64) -> Result<i64, ApiError> {
     super::request::with_status(
         async move {
-            let (ctx, user) = super::request::require_user().await?;
-            Ok(ctx.core.mark_read_named(&user, &slug, &channel, seq).await?)
+            let (ctx, access) = super::request::require_channel(&slug, &channel).await?;
+            Ok(ctx.core.mark_read(&access, seq).await?)
         }
         .await,
     )

@@ -36,8 +36,8 @@ pub async fn create_org(name: String, slug: String) -> Result<OrgSummary, ApiErr
 pub async fn org(slug: String) -> Result<OrgView, ApiError> {
     super::request::with_status(
         async move {
-            let (ctx, user) = super::request::require_user().await?;
-            Ok(ctx.core.org_view(&user, &slug).await?.into())
+            let (ctx, standing) = super::request::require_member(&slug).await?;
+            Ok(ctx.core.org_view(&standing).await?.into())
         }
         .await,
     )
@@ -48,8 +48,8 @@ pub async fn org(slug: String) -> Result<OrgView, ApiError> {
 pub async fn members(slug: String) -> Result<Vec<Member>, ApiError> {
     super::request::with_status(
         async move {
-            let (ctx, user) = super::request::require_user().await?;
-            Ok(ctx.core.members(&user, &slug).await?.into_iter().map(Into::into).collect())
+            let (ctx, standing) = super::request::require_member(&slug).await?;
+            Ok(ctx.core.members(&standing).await?.into_iter().map(Into::into).collect())
         }
         .await,
     )
@@ -62,8 +62,8 @@ pub async fn members(slug: String) -> Result<Vec<Member>, ApiError> {
 pub async fn create_invite(slug: String) -> Result<Invite, ApiError> {
     super::request::with_status(
         async move {
-            let (ctx, user) = super::request::require_user().await?;
-            let new = ctx.core.create_invite(&user, &slug, super::request::client_ip()).await?;
+            let (ctx, standing) = super::request::require_member(&slug).await?;
+            let new = ctx.core.create_invite(&standing, super::request::client_ip()).await?;
             let invite = super::wire::invite(new, &super::request::site_origin(&ctx));
             leptos_axum::redirect(&format!("/o/{slug}?invite={}", invite.token));
             Ok(invite)
@@ -78,8 +78,8 @@ pub async fn create_invite(slug: String) -> Result<Invite, ApiError> {
 pub async fn list_invites(slug: String, made: Option<String>) -> Result<InviteList, ApiError> {
     super::request::with_status(
         async move {
-            let (ctx, user) = super::request::require_user().await?;
-            let links = ctx.core.list_invites(&user, &slug, made.as_deref()).await?;
+            let (ctx, standing) = super::request::require_member(&slug).await?;
+            let links = ctx.core.list_invites(&standing, made.as_deref()).await?;
             Ok(super::wire::invite_list(links, &super::request::site_origin(&ctx)))
         }
         .await,
@@ -91,8 +91,8 @@ pub async fn list_invites(slug: String, made: Option<String>) -> Result<InviteLi
 pub async fn revoke_invite(slug: String, id: String) -> Result<(), ApiError> {
     super::request::with_status(
         async move {
-            let (ctx, user) = super::request::require_user().await?;
-            ctx.core.revoke_invite(&user, &slug, &id, super::request::client_ip()).await?;
+            let (ctx, standing) = super::request::require_member(&slug).await?;
+            ctx.core.revoke_invite(&standing, &id, super::request::client_ip()).await?;
             leptos_axum::redirect(&format!("/o/{slug}"));
             Ok(())
         }
@@ -133,8 +133,8 @@ pub async fn accept_invite(token: String) -> Result<OrgSummary, ApiError> {
 pub async fn remove_member(slug: String, username: String) -> Result<(), ApiError> {
     super::request::with_status(
         async move {
-            let (ctx, user) = super::request::require_user().await?;
-            Ok(ctx.core.remove_member(&user, &slug, &username, super::request::client_ip()).await?)
+            let (ctx, standing) = super::request::require_member(&slug).await?;
+            Ok(ctx.core.remove_member(&standing, &username, super::request::client_ip()).await?)
         }
         .await,
     )
@@ -147,9 +147,9 @@ pub async fn remove_member(slug: String, username: String) -> Result<(), ApiErro
 pub async fn set_role(slug: String, username: String, role: String) -> Result<Member, ApiError> {
     super::request::with_status(
         async move {
-            let (ctx, user) = super::request::require_user().await?;
+            let (ctx, standing) = super::request::require_member(&slug).await?;
             let role = confab_core::rules::role(&role)?;
-            Ok(ctx.core.set_role(&user, &slug, &username, role, super::request::client_ip()).await?.into())
+            Ok(ctx.core.set_role(&standing, &username, role, super::request::client_ip()).await?.into())
         }
         .await,
     )
@@ -161,8 +161,8 @@ pub async fn set_role(slug: String, username: String, role: String) -> Result<Me
 pub async fn leave_org(slug: String) -> Result<(), ApiError> {
     super::request::with_status(
         async move {
-            let (ctx, user) = super::request::require_user().await?;
-            ctx.core.leave_org(&user, &slug, super::request::client_ip()).await?;
+            let (ctx, standing) = super::request::require_member(&slug).await?;
+            ctx.core.leave_org(&standing, super::request::client_ip()).await?;
             leptos_axum::redirect("/");
             Ok(())
         }
@@ -176,8 +176,8 @@ pub async fn leave_org(slug: String) -> Result<(), ApiError> {
 pub async fn audit_log(slug: String, before: Option<i64>, limit: Option<usize>) -> Result<Vec<AuditEntry>, ApiError> {
     super::request::with_status(
         async move {
-            let (ctx, user) = super::request::require_user().await?;
-            let entries = ctx.core.audit_log(&user, &slug, before, limit.unwrap_or(50)).await?;
+            let (ctx, standing) = super::request::require_member(&slug).await?;
+            let entries = ctx.core.audit_log(&standing, before, limit.unwrap_or(50)).await?;
             Ok(entries.into_iter().map(Into::into).collect())
         }
         .await,

@@ -6,6 +6,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use confab_core::Service;
 use confab_core::model::{NewSession, User};
+use confab_core::service::{ChannelAccess, Standing};
 use http::HeaderValue;
 use http::header::SET_COOKIE;
 use leptos::prelude::use_context;
@@ -115,6 +116,21 @@ pub async fn require_signed_in_browser() -> Result<(ServerContext, User), ApiErr
 pub async fn require_user() -> Result<(ServerContext, User), ApiError> {
     let user = current_user().await?.ok_or_else(ApiError::unauthenticated)?;
     Ok((server()?, user))
+}
+
+/// Where the signed-in user stands in organization `slug`, or the answer an
+/// organization that does not exist gets.
+pub async fn require_member(slug: &str) -> Result<(ServerContext, Standing), ApiError> {
+    let (ctx, user) = require_user().await?;
+    let standing = ctx.core.standing(&user, slug).await?;
+    Ok((ctx, standing))
+}
+
+/// Channel `channel` of organization `slug`, as the signed-in user may read it.
+pub async fn require_channel(slug: &str, channel: &str) -> Result<(ServerContext, ChannelAccess), ApiError> {
+    let (ctx, standing) = require_member(slug).await?;
+    let access = ctx.core.channel_named(&standing, channel).await?;
+    Ok((ctx, access))
 }
 
 /// Sets the session cookie (or clears it with `None`).

@@ -61,6 +61,13 @@ pub fn read_channel(role: Role, kind: ChannelKind, joined: bool) -> Result<(), C
     if visible { Ok(()) } else { Err(CoreError::not_found("There is no such channel in this organization.")) }
 }
 
+/// Whether someone with `role` sees a channel of `kind` (`joined`: they are
+/// in it): [`read_channel`] as a yes or no, for lists, notices, and working
+/// out who loses sight of what when a role or a membership changes.
+pub fn sees(role: Role, kind: ChannelKind, joined: bool) -> bool {
+    read_channel(role, kind, joined).is_ok()
+}
+
 /// May join a channel (and so post to it): a public one, or a supervisor one
 /// for those who see it. People are added to a private channel by its
 /// members, and are in a direct conversation from its start.

@@ -8,8 +8,9 @@
 //!
 //! - [`service`]: the use cases, over the store, the credentials and the
 //!   access rules; the one entry point.
-//! - [`store`]: the database (SQLite by default, PostgreSQL by URL), its
-//!   migrations and its queries.
+//! - `store` (private): the database (SQLite by default, PostgreSQL by URL),
+//!   its migrations and its queries; only [`Store::connect`] is public, so
+//!   every query goes through the service and its access rules.
 //! - [`channel_events`]: each channel as an ordered event stream, published
 //!   after commit to the in-process bus the live layer subscribes to.
 //! - [`access`]: who may see, join, post, invite or remove people.
@@ -45,9 +46,11 @@ pub mod model;
 #[cfg(feature = "server")]
 pub mod service;
 #[cfg(feature = "server")]
-pub mod store;
+mod store;
 
 #[cfg(feature = "server")]
 pub use error::{CoreError, CoreResult};
 #[cfg(feature = "server")]
 pub use service::Service;
+#[cfg(feature = "server")]
+pub use store::{Store, StoreError};

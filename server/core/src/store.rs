@@ -1,72 +1,50 @@
 //! Storage: the schema, its migrations and every query. SQLite (WAL) by default,
-//! PostgreSQL through a `postgres://` URL. Each query is written in each
-//! dialect (`sqlite.rs`, `postgres.rs`) and checked at compile time by sqlx's
-//! macros against that dialect's schema; the modules named after what they
-//! store (`users`, `orgs`, …) call whichever the pool speaks and turn rows
-//! into the model, once for both.
+//! PostgreSQL through a `postgres://` URL. Each entity's queries are in one
+//! module (`users`, `sessions`, `orgs`, `members`, `invites`, `channels`,
+//! `read_cursors`, `messages`, `audit`), written once in SQL both databases
+//! speak and checked at compile time against each dialect's schema
+//! ([`dialect`], where the few differences between the two are named); rows
+//! are turned into the model there, once for both.
 //!
 //! Invariants kept here:
 //! - a channel's message `seq` is gapless: it is taken from `channels.last_seq`
 //!   inside the transaction that inserts the message;
 //! - `(channel_id, client_id)` is unique, so a retried send returns the stored
 //!   message instead of a second copy;
-//! - secrets (session and invite tokens) are stored only as SHA-256 hashes.
+//! - secrets (session and invite tokens) are stored only as SHA-256 hashes;
+//! - a stored role, channel kind or event kind this build does not know is
+//!   an error (`StoreError::Unknown`), never read as another one.
 
 mod audit;
 mod channels;
+mod dialect;
 mod group_commit;
+mod invites;
+mod members;
+mod message_batch;
 mod messages;
 mod orgs;
+mod read_cursors;
 mod records;
 mod sessions;
 mod users;
 
-// `scripts/sqlx-prepare.sh` checks one dialect at a time against a live
-// database, leaving the other out (`--cfg sqlx_prepare="…"`).
-#[cfg(not(sqlx_prepare = "sqlite"))]
-mod postgres;
-#[cfg(not(sqlx_prepare = "postgres"))]
-mod sqlite;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+pub(crate) use audit::NewAuditEntry;
+pub(crate) use orgs::DEFAULT_CHANNEL;
+pub(crate) use records::{InviteListRow, InviteRow, UserRow};
 
-use sqlx::Executor;
-use sqlx::pool::PoolOptions;
-
-pub use audit::NewAuditEntry;
-pub use messages::Stored;
-pub use orgs::DEFAULT_CHANNEL;
-pub use records::{InviteListRow, InviteRow, UserRow};
-
-/// Calls the query function `$f` of the dialect the store's pool speaks,
-/// with the pool and the arguments, and awaits it.
-macro_rules! on_db {
-    ($store:expr, $f:ident($($arg:expr),* $(,)?)) => {
-        match &$store.pool {
-            #[cfg(not(sqlx_prepare = "postgres"))]
-            $crate::store::Pool::Sqlite(pool) => $crate::store::sqlite::$f(pool, $($arg),*).await,
-            #[cfg(not(sqlx_prepare = "sqlite"))]
-            $crate::store::Pool::Postgres(pool) => $crate::store::postgres::$f(pool, $($arg),*).await,
-        }
-    };
-}
-use on_db;
-
-/// A connection pool, in the dialect of its database.
-#[derive(Clone, Debug)]
-enum Pool {
-    #[cfg(not(sqlx_prepare = "postgres"))]
-    Sqlite(sqlx::SqlitePool),
-    #[cfg(not(sqlx_prepare = "sqlite"))]
-    Postgres(sqlx::PgPool),
-}
+use dialect::Pool;
 
 /// A failure of the storage layer.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The database cannot be reached (down, pool exhausted, closed).
+    /// The database cannot be reached (down, pool exhausted, closed). Shared,
+    /// so that every write waiting on the same attempt is told the same.
     #[error("database unavailable: {0}")]
-    Unavailable(#[source] sqlx::Error),
+    Unavailable(#[source] Arc<sqlx::Error>),
     /// A unique constraint refused the write; the payload names the constraint.
     #[error("unique constraint violated: {0}")]
     Conflict(String),
@@ -88,12 +66,22 @@ impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
-                StoreError::Unavailable(e)
+                StoreError::Unavailable(Arc::new(e))
             }
             sqlx::Error::Database(db) if db.is_unique_violation() => {
                 StoreError::Conflict(db.constraint().map(str::to_owned).unwrap_or_else(|| db.message().to_owned()))
             }
             _ => StoreError::Database(e),
+        }
+    }
+}
+
+impl StoreError {
+    /// The same failure again, if it is that the database cannot be reached.
+    pub(crate) fn unavailable_again(&self) -> Option<StoreError> {
+        match self {
+            StoreError::Unavailable(e) => Some(StoreError::Unavailable(e.clone())),
+            _ => None,
         }
     }
 }
@@ -110,96 +98,26 @@ pub struct Store {
 }
 
 impl Store {
-    /// Connects to `url`, creating the SQLite file if needed, and runs migrations.
+    /// Connects to `url` (`sqlite:`, the file made if needed, or
+    /// `postgres:`) and brings its schema up to date.
     pub async fn connect(url: &str) -> StoreResult<Store> {
-        let pool = if url.starts_with("sqlite:") {
-            Self::sqlite(url).await?
-        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Self::postgres(url).await?
-        } else {
-            return Err(StoreError::UnsupportedUrl(url.to_owned()));
-        };
-        let store = Store { writer: group_commit::MessageWriter::start(pool.clone()), pool };
-        store.migrate().await?;
-        Ok(store)
-    }
-
-    #[cfg(not(sqlx_prepare = "postgres"))]
-    async fn sqlite(url: &str) -> StoreResult<Pool> {
-        let pool = PoolOptions::<sqlx::Sqlite>::new()
-            .max_connections(8)
-            .acquire_timeout(Duration::from_secs(5))
-            .after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    // secure_delete FAST: a deleted message's text is zeroed
-                    // in its page, not left in free space (at no extra I/O).
-                    conn.execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
-                         PRAGMA secure_delete = FAST;",
-                    )
-                    .await?;
-                    Ok(())
-                })
-            })
-            .connect(url)
-            .await?;
-        Ok(Pool::Sqlite(pool))
-    }
-
-    #[cfg(not(sqlx_prepare = "sqlite"))]
-    async fn postgres(url: &str) -> StoreResult<Pool> {
-        let pool = PoolOptions::<sqlx::Postgres>::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect(url)
-            .await?;
-        Ok(Pool::Postgres(pool))
-    }
-
-    #[cfg(sqlx_prepare = "sqlite")]
-    async fn postgres(url: &str) -> StoreResult<Pool> {
-        Err(StoreError::UnsupportedUrl(url.to_owned()))
-    }
-
-    #[cfg(sqlx_prepare = "postgres")]
-    async fn sqlite(url: &str) -> StoreResult<Pool> {
-        Err(StoreError::UnsupportedUrl(url.to_owned()))
-    }
-
-    async fn migrate(&self) -> StoreResult<()> {
-        match &self.pool {
-            #[cfg(not(sqlx_prepare = "postgres"))]
-            Pool::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
-            #[cfg(not(sqlx_prepare = "sqlite"))]
-            Pool::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
-        }
-        Ok(())
+        let pool = Pool::connect(url).await?;
+        pool.migrate().await?;
+        Ok(Store { writer: group_commit::MessageWriter::start(pool.clone()), pool })
     }
 
     /// Answers whether the database responds (for health checks).
     pub async fn ping(&self) -> StoreResult<()> {
-        match &self.pool {
-            #[cfg(not(sqlx_prepare = "postgres"))]
-            Pool::Sqlite(pool) => pool.execute("SELECT 1").await.map(drop)?,
-            #[cfg(not(sqlx_prepare = "sqlite"))]
-            Pool::Postgres(pool) => pool.execute("SELECT 1").await.map(drop)?,
-        };
-        Ok(())
+        self.pool.ping().await
     }
 
     /// Waits for in-flight queries and closes every connection.
     pub async fn close(&self) {
-        match &self.pool {
-            #[cfg(not(sqlx_prepare = "postgres"))]
-            Pool::Sqlite(pool) => pool.close().await,
-            #[cfg(not(sqlx_prepare = "sqlite"))]
-            Pool::Postgres(pool) => pool.close().await,
-        }
+        self.pool.close().await
     }
 }
 
 /// Milliseconds since the Unix epoch, the unit of every stored time.
-pub fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }

@@ -3,8 +3,8 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
+use confab_core::Store;
 use confab_core::kinds::ChannelKind;
-use confab_core::store::Store;
 use confab_core::{CoreError, Service};
 
 const HOME: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -21,6 +21,7 @@ async fn a_closed_database_is_reported_plainly() {
     let service = new_service(store.clone());
     let (user, _session) = service.register("dora", "correct horse battery", HOME).await.unwrap();
     service.create_org(&user, "Acme", "acme").await.unwrap();
+    let standing = service.standing(&user, "acme").await.unwrap();
 
     store.close().await;
 
@@ -28,7 +29,8 @@ async fn a_closed_database_is_reported_plainly() {
         service.register("eve", "correct horse battery", HOME).await.map(|_| ()),
         service.login("dora", "correct horse battery", HOME).await.map(|_| ()),
         service.list_orgs(user.id).await.map(|_| ()),
-        service.create_channel(&user, "acme", "design", ChannelKind::Public, HOME).await.map(|_| ()),
+        service.standing(&user, "acme").await.map(|_| ()),
+        service.create_channel(&standing, "design", ChannelKind::Public, HOME).await.map(|_| ()),
     ] {
         assert_eq!(result.expect_err("no database, no success"), CoreError::Unavailable);
     }
@@ -39,7 +41,8 @@ async fn a_closed_database_is_reported_plainly() {
     let service = new_service(store);
     service.login("dora", "correct horse battery", HOME).await.unwrap();
     assert!(service.login("eve", "correct horse battery", HOME).await.is_err());
-    let channels = service.list_channels(&user, "acme").await.unwrap();
+    let standing = service.standing(&user, "acme").await.unwrap();
+    let channels = service.list_channels(&standing).await.unwrap();
     assert_eq!(channels.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), vec!["general"]);
 }
 

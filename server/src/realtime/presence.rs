@@ -8,8 +8,10 @@
 //! per person.
 //!
 //! Every change says where someone stands now ("online", "offline"), so
-//! hearing one twice changes nothing; lists and batches are made under one
-//! lock, so a socket never hears anything older than its list.
+//! hearing one twice changes nothing; an organization's lists and batches
+//! are made under its own lock, so a socket never hears anything older than
+//! its list. Each organization has a lock of its own: pushing a batch to one
+//! organization's sockets holds up nobody in another.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,11 +19,14 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use app::protocol::events;
+use serde_json::value::RawValue;
 use socketioxide::SocketIo;
 use socketioxide::extract::SocketRef;
 
+use super::rooms::namespace;
+
 /// How often at most the changes are pushed.
-pub const FLUSH_EVERY: Duration = Duration::from_millis(500);
+const FLUSH_EVERY: Duration = Duration::from_millis(500);
 
 /// Where one person stands in one organization.
 #[derive(Debug, Default)]
@@ -38,98 +43,156 @@ struct Standing {
 struct OrgPresence {
     online: HashMap<i64, Standing>,
     changed: HashMap<i64, bool>,
+    /// Taken out of the map (nobody online): whoever still holds it looks
+    /// the organization up again.
+    retired: bool,
+}
+
+type Shared<T> = Arc<Mutex<T>>;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The presence of everyone, on this node; clones share it.
 #[derive(Clone)]
-pub struct Presence {
-    orgs: Arc<Mutex<HashMap<String, OrgPresence>>>,
+pub(super) struct Presence {
+    /// Each organization's presence, under a lock of its own; this map's
+    /// lock is held only to find one.
+    orgs: Shared<HashMap<String, Shared<OrgPresence>>>,
     grace: Duration,
 }
 
 /// Whether a socket counts towards its person's presence: set once it does,
 /// so it is taken away exactly once.
 #[derive(Debug, Default)]
-pub struct Counted(AtomicBool);
+pub(super) struct Counted(AtomicBool);
+
+/// A socket arriving, as presence needs it: whether it is still connected,
+/// and telling it who is online.
+pub(super) trait Arriving {
+    fn still_connected(&self) -> bool;
+    fn hear_online(&self, online: &events::Online);
+}
+
+impl Arriving for SocketRef {
+    fn still_connected(&self) -> bool {
+        self.connected()
+    }
+    fn hear_online(&self, online: &events::Online) {
+        if let Err(e) = self.emit(events::ONLINE, online) {
+            tracing::debug!(socket_id = %self.id, error = %e, "online list not sent");
+        }
+    }
+}
 
 impl Presence {
     /// `grace`: how long someone stays online after their last socket went.
-    pub fn new(grace: Duration) -> Self {
+    pub(super) fn new(grace: Duration) -> Self {
         Presence { orgs: Arc::default(), grace }
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, OrgPresence>> {
-        self.orgs.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Runs `f` on organization `org_slug`'s presence, under its lock
+    /// (made if there is none).
+    fn with_org<T>(&self, org_slug: &str, f: impl FnOnce(&mut OrgPresence) -> T) -> T {
+        loop {
+            let org = lock(&self.orgs).entry(org_slug.to_owned()).or_default().clone();
+            let mut org = lock(&org);
+            if !org.retired {
+                return f(&mut org);
+            }
+        }
     }
 
     /// A socket of `user_id` connected to `org_slug`'s namespace: it hears who
     /// is online, and if its person was offline, the next push says they came.
-    pub fn arrive(&self, socket: &SocketRef, org_slug: &str, user_id: i64, counted: &Counted) {
-        let mut orgs = self.lock();
-        // Gone already (its disconnect ran first): it must not count.
-        if !socket.connected() || counted.0.swap(true, Ordering::SeqCst) {
-            return;
-        }
-        let org = orgs.entry(org_slug.to_owned()).or_default();
-        // Not online before, nor within a grace period: news.
-        if !org.online.contains_key(&user_id) {
-            org.changed.insert(user_id, true);
-        }
-        let standing = org.online.entry(user_id).or_default();
-        standing.sockets += 1;
-        standing.generation += 1;
-        let user_ids: Vec<i64> = org.online.keys().copied().collect();
-        if let Err(e) = socket.emit(events::ONLINE, &events::Online { user_ids }) {
-            tracing::debug!(socket_id = %socket.id, error = %e, "online list not sent");
-        }
+    pub(super) fn arrive(&self, socket: &impl Arriving, org_slug: &str, user_id: i64, counted: &Counted) {
+        self.with_org(org_slug, |org| {
+            // Gone already (its disconnect ran first): it must not count.
+            if !socket.still_connected() || counted.0.swap(true, Ordering::SeqCst) {
+                return;
+            }
+            // Not online before, nor within a grace period: news.
+            if !org.online.contains_key(&user_id) {
+                org.changed.insert(user_id, true);
+            }
+            let standing = org.online.entry(user_id).or_default();
+            standing.sockets += 1;
+            standing.generation += 1;
+            socket.hear_online(&events::Online { user_ids: org.online.keys().copied().collect() });
+        });
     }
 
     /// A socket that [`Presence::arrive`] counted is gone: if it was its
     /// person's last, they go offline once the grace period ends without a
     /// new one.
-    pub fn depart(&self, org_slug: &str, user_id: i64, counted: &Counted) {
-        let generation = {
-            // Under the lock, like `arrive`: a socket is counted and taken
-            // away in one order, whichever of the two runs first.
-            let mut orgs = self.lock();
+    pub(super) fn depart(&self, org_slug: &str, user_id: i64, counted: &Counted) {
+        // Under the organization's lock, like `arrive`: a socket is counted
+        // and taken away in one order, whichever of the two runs first.
+        let generation = self.with_org(org_slug, |org| {
             if !counted.0.swap(false, Ordering::SeqCst) {
-                return;
+                return None;
             }
-            let Some(standing) = orgs.get_mut(org_slug).and_then(|o| o.online.get_mut(&user_id)) else { return };
+            let standing = org.online.get_mut(&user_id)?;
             standing.sockets = standing.sockets.saturating_sub(1);
             if standing.sockets > 0 {
-                return;
+                return None;
             }
             standing.generation += 1;
-            standing.generation
-        };
+            Some(standing.generation)
+        });
+        let Some(generation) = generation else { return };
         let (this, org_slug) = (self.clone(), org_slug.to_owned());
         tokio::spawn(async move {
             tokio::time::sleep(this.grace).await;
-            let mut orgs = this.lock();
-            let Some(org) = orgs.get_mut(&org_slug) else { return };
-            let gone = org.online.get(&user_id).is_some_and(|s| s.sockets == 0 && s.generation == generation);
-            if gone {
-                org.online.remove(&user_id);
-                org.changed.insert(user_id, false);
-            }
+            this.with_org(&org_slug, |org| {
+                let gone = org.online.get(&user_id).is_some_and(|s| s.sockets == 0 && s.generation == generation);
+                if gone {
+                    org.online.remove(&user_id);
+                    org.changed.insert(user_id, false);
+                }
+            });
         });
     }
 
     /// Pushes each organization's changes to its sockets, every
     /// [`FLUSH_EVERY`], until the server stops.
-    pub async fn push_changes(self, io: SocketIo) {
+    pub(super) async fn push_changes(self, io: SocketIo) {
         let mut ticks = tokio::time::interval(FLUSH_EVERY);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            let mut orgs = self.lock();
-            for (slug, org) in orgs.iter_mut().filter(|(_, o)| !o.changed.is_empty()) {
-                let changes =
-                    org.changed.drain().map(|(user_id, online)| events::Presence { user_id, online }).collect();
-                tell_everyone(&io, slug, &events::PresenceChanges { changes });
+            self.push(|org_slug, changes| tell_everyone(&io, org_slug, changes));
+        }
+    }
+
+    /// Hands each organization's changes since the last push, serialized
+    /// once, to `tell`, holding only that organization's lock meanwhile
+    /// (its sockets must not hear a list newer than a batch before the
+    /// batch); forgets the organizations where nobody is online.
+    fn push(&self, tell: impl Fn(&str, &RawValue)) {
+        let orgs: Vec<(String, Shared<OrgPresence>)> =
+            lock(&self.orgs).iter().map(|(slug, org)| (slug.clone(), org.clone())).collect();
+        for (slug, shared) in orgs {
+            let mut org = lock(&shared);
+            if !org.changed.is_empty() {
+                let changes = org.changed.drain().map(|(user_id, online)| events::Presence { user_id, online });
+                let batch = events::PresenceChanges { changes: changes.collect() };
+                match serde_json::value::to_raw_value(&batch) {
+                    Ok(json) => tell(&slug, &json),
+                    Err(e) => tracing::error!(error = %e, "presence changes not serialized"),
+                }
             }
-            orgs.retain(|_, o| !o.online.is_empty());
+            if org.online.is_empty() && org.changed.is_empty() {
+                // Retired under both locks (the map's taken while holding
+                // the organization's: `with_org` never holds them the other
+                // way round), so nobody changes it after it left the map.
+                let mut all = lock(&self.orgs);
+                if all.get(&slug).is_some_and(|o| Arc::ptr_eq(o, &shared)) {
+                    all.remove(&slug);
+                }
+                org.retired = true;
+            }
         }
     }
 }
@@ -137,11 +200,91 @@ impl Presence {
 /// Sends presence changes to every socket of the namespace, as it can take
 /// them now (a socket whose queue is full misses them, and has them right
 /// again when it reconnects).
-fn tell_everyone(io: &SocketIo, org_slug: &str, changes: &events::PresenceChanges) {
-    let Some(ns) = io.of(format!("/{org_slug}")) else { return };
+fn tell_everyone(io: &SocketIo, org_slug: &str, changes: &RawValue) {
+    let Some(ns) = io.of(namespace(org_slug)) else { return };
     for socket in ns.sockets() {
         if let Err(e) = socket.emit(events::PRESENCE, changes) {
             tracing::debug!(socket_id = %socket.id, error = %e, "presence changes not sent");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+
+    use super::*;
+
+    /// A connected socket that keeps what it heard.
+    #[derive(Default)]
+    struct Heard(Mutex<Vec<Vec<i64>>>);
+
+    impl Arriving for Heard {
+        fn still_connected(&self) -> bool {
+            true
+        }
+        fn hear_online(&self, online: &events::Online) {
+            let mut ids = online.user_ids.clone();
+            ids.sort_unstable();
+            lock(&self.0).push(ids);
+        }
+    }
+
+    /// While a batch is being pushed to one organization's sockets (as long
+    /// as that takes with tens of thousands of them), someone arriving in
+    /// another organization is not held up.
+    #[test]
+    fn a_push_to_one_organization_holds_up_no_other() {
+        let presence = Presence::new(Duration::from_secs(5));
+        let heard = Heard::default();
+        presence.arrive(&heard, "big", 1, &Counted::default());
+        presence.arrive(&heard, "small", 2, &Counted::default());
+        let (inside, entered) = mpsc::channel();
+        let (release, released) = mpsc::channel::<()>();
+        let pusher = {
+            let presence = presence.clone();
+            std::thread::spawn(move || {
+                presence.push(|slug, _| {
+                    if slug == "big" {
+                        inside.send(()).unwrap();
+                        released.recv().unwrap();
+                    }
+                })
+            })
+        };
+        entered.recv().unwrap();
+        let (arrived, done) = mpsc::channel();
+        let arriving = {
+            let presence = presence.clone();
+            std::thread::spawn(move || {
+                presence.arrive(&Heard::default(), "small", 3, &Counted::default());
+                arrived.send(()).unwrap();
+            })
+        };
+        let in_time = done.recv_timeout(Duration::from_secs(5)).is_ok();
+        release.send(()).unwrap();
+        pusher.join().unwrap();
+        arriving.join().unwrap();
+        assert!(in_time, "an arrival in another organization waited for the push");
+    }
+
+    /// A socket hears a list no older than the batches after it: an arrival
+    /// in an organization being pushed to waits for the push, and the next
+    /// batch says who came.
+    #[test]
+    fn lists_and_batches_of_one_organization_never_contradict() {
+        let presence = Presence::new(Duration::from_secs(5));
+        let heard = Heard::default();
+        presence.arrive(&heard, "acme", 1, &Counted::default());
+        presence.arrive(&heard, "acme", 2, &Counted::default());
+        assert_eq!(*lock(&heard.0), vec![vec![1], vec![1, 2]]);
+        let batches = Mutex::new(Vec::new());
+        presence.push(|slug, json| lock(&batches).push((slug.to_owned(), json.get().to_owned())));
+        let batches = lock(&batches).clone();
+        assert_eq!(batches.len(), 1);
+        assert!(batches[0].1.contains(r#""user_id":1"#) && batches[0].1.contains(r#""user_id":2"#), "{batches:?}");
+        let again = Mutex::new(0);
+        presence.push(|_, _| *lock(&again) += 1);
+        assert_eq!(*lock(&again), 0, "nothing new, nothing pushed");
     }
 }

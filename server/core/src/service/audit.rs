@@ -5,7 +5,7 @@
 
 use std::net::IpAddr;
 
-use super::{Service, fail};
+use super::{Service, Standing, fail};
 use crate::access;
 use crate::error::CoreResult;
 use crate::kinds::AuditAction;
@@ -27,7 +27,9 @@ pub(super) struct Audited<'a> {
 impl Service {
     /// Records `what` `actor` did from `from`. It has been done already: a
     /// failure to record it is logged as an error, and the use case still
-    /// answers as it happened.
+    /// answers as it happened. Called in the task that made the change
+    /// ([`Service::to_the_end`]), so a caller that stops waiting cannot
+    /// leave the change without its entry.
     pub(super) async fn audit(&self, actor: &User, from: IpAddr, what: Audited<'_>) {
         let address = from.to_string();
         let entry = NewAuditEntry {
@@ -43,18 +45,16 @@ impl Service {
         }
     }
 
-    /// Organization `slug`'s audit log, newest first: up to `limit` entries
+    /// The caller's organization's audit log, newest first: up to `limit` entries
     /// older than entry `before` (owners and admins).
     pub async fn audit_log(
         &self,
-        user: &User,
-        slug: &str,
+        standing: &Standing,
         before: Option<i64>,
         limit: usize,
     ) -> CoreResult<Vec<AuditEntry>> {
-        let (org, role) = self.org_for(user, slug).await?;
-        access::read_audit_log(role)?;
+        access::read_audit_log(standing.role)?;
         let limit = limit.clamp(1, MAX_AUDIT_PAGE) as i64;
-        self.store.audit_log(org.id, before, limit).await.map_err(fail("reading the audit log"))
+        self.store.audit_log(standing.org.id, before, limit).await.map_err(fail("reading the audit log"))
     }
 }

@@ -5,45 +5,49 @@
 use std::net::IpAddr;
 
 use super::audit::Audited;
-use super::{Audience, ChannelAccess, Service, UserNotice};
+use super::{Audience, ChannelAccess, Service, UserNotice, fail};
 use crate::access;
-use crate::error::CoreResult;
+use crate::error::{CoreError, CoreResult};
 use crate::kinds::AuditAction;
-use crate::model::{Channel, User};
+use crate::model::Channel;
 
 impl Service {
-    /// Adds the member named `username` to channel `name`; the channel as
-    /// the signed-in user sees it.
-    pub async fn add_to_channel(
-        &self,
-        user: &User,
-        slug: &str,
-        name: &str,
-        username: &str,
-        from: IpAddr,
-    ) -> CoreResult<Channel> {
-        let (org, ChannelAccess { role, channel }) = self.channel_named(user, slug, name).await?;
-        let (target, target_role) = self.member_named(org.id, username).await?;
-        access::add_to_channel(role, channel.kind, channel.joined, target_role)?;
+    /// Adds the member named `username` to the channel; the channel as the
+    /// caller sees it.
+    pub async fn add_to_channel(&self, access: &ChannelAccess, username: &str, from: IpAddr) -> CoreResult<Channel> {
+        let ChannelAccess { standing, channel } = access;
+        let target = self.member_named(standing, username).await?;
+        access::add_to_channel(standing.role, channel.kind, channel.joined, target.role)?;
         let theirs = self
             .store
-            .channel_by_id(channel.id, target.id)
+            .channel_by_id(channel.id, target.user.id)
             .await
-            .map_err(super::fail("looking up channel"))?
-            .ok_or_else(|| crate::error::CoreError::not_found("There is no such channel in this organization."))?;
+            .map_err(fail("looking up channel"))?
+            .ok_or_else(|| CoreError::not_found("There is no such channel in this organization."))?;
         if theirs.joined {
-            return Ok(channel);
+            return Ok(channel.clone());
         }
-        let theirs = self.change_membership(&target, &org.slug, theirs, true).await?;
-        tracing::info!(user_id = user.id, added_user_id = target.id, channel_id = channel.id, "added to channel");
-        let detail = format!("{} ({})", channel.subject(), channel.kind.as_str());
-        let (action, subject) = (AuditAction::AddedToChannel, target.username.as_str());
-        self.audit(user, from, Audited { org_id: Some(org.id), action, subject, detail: &detail }).await;
-        self.notify(UserNotice::ChannelAdded {
-            to: Audience::People(vec![target.id]),
-            org_slug: org.slug,
-            channel: theirs,
-        });
-        Ok(channel)
+        let (this, access) = (self.clone(), access.clone());
+        self.to_the_end("adding someone to a channel", async move {
+            let ChannelAccess { standing, channel } = access;
+            let theirs = this.change_membership(&target, theirs, true).await?;
+            tracing::info!(
+                user_id = standing.user.id,
+                added_user_id = target.user.id,
+                channel_id = channel.id,
+                "added to channel"
+            );
+            let detail = format!("{} ({})", channel.subject(), channel.kind.as_str());
+            let (action, subject) = (AuditAction::AddedToChannel, target.user.username.as_str());
+            let what = Audited { org_id: Some(standing.org.id), action, subject, detail: &detail };
+            this.audit(&standing.user, from, what).await;
+            this.notify(UserNotice::ChannelAdded {
+                to: Audience::People(vec![target.user.id]),
+                org_slug: standing.org.slug.clone(),
+                channel: theirs,
+            });
+            Ok(channel)
+        })
+        .await
     }
 }

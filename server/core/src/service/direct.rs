@@ -2,19 +2,20 @@
 //! organization, found again by its people (the same people always meet in
 //! the same conversation) and seen by them alone.
 
-use super::{Audience, Service, UserNotice, fail};
+use super::{Audience, Service, Standing, UserNotice, fail};
 use crate::access;
 use crate::error::{CoreError, CoreResult};
-use crate::model::{Channel, User};
+use crate::model::Channel;
 use crate::rules;
 
 impl Service {
-    /// The direct conversation of `user` with the members named `usernames`
-    /// (1:1, or a group of up to [`rules::MAX_DIRECT_PEOPLE`] people, `user`
-    /// included), started if it does not exist. Whoever was not in it yet is
-    /// put in it, and their devices are told (`ChannelAdded`).
-    pub async fn open_direct(&self, user: &User, slug: &str, usernames: &[String]) -> CoreResult<Channel> {
-        let (org, _role) = self.org_for(user, slug).await?;
+    /// The direct conversation of the caller with the members named
+    /// `usernames` (1:1, or a group of up to [`rules::MAX_DIRECT_PEOPLE`]
+    /// people, the caller included), started if it does not exist. Whoever
+    /// was not in it yet is put in it, and their devices are told
+    /// (`ChannelAdded`).
+    pub async fn open_direct(&self, standing: &Standing, usernames: &[String]) -> CoreResult<Channel> {
+        let (user, org) = (&standing.user, &standing.org);
         let members = self.store.members_of(org.id).await.map_err(fail("listing members"))?;
         let mut people = vec![user.id];
         for name in usernames {
@@ -41,7 +42,8 @@ impl Service {
             tracing::info!(user_id = user.id, org = %org.slug, channel_id = id, people = people.len(), "direct conversation opened");
             // Newcomers have read what it holds so far.
             let seen = Channel { last_read_seq: channel.last_seq, unread: 0, ..channel.clone() };
-            self.notify(UserNotice::ChannelAdded { to: Audience::People(added), org_slug: org.slug, channel: seen });
+            let org_slug = org.slug.clone();
+            self.notify(UserNotice::ChannelAdded { to: Audience::People(added), org_slug, channel: seen });
         }
         Ok(channel)
     }

@@ -9,16 +9,14 @@ use std::net::IpAddr;
 use super::audit::Audited;
 use super::{ChannelAccess, Service, fail, server_event_id};
 use crate::access;
-use crate::channel_events::ChannelEvent;
 use crate::error::{CoreError, CoreResult};
 use crate::kinds::{AuditAction, EventKind};
-use crate::model::User;
 
 impl Service {
-    /// Deletes message `seq` of channel `name`. Deleting one that is
-    /// already deleted changes nothing and is no error.
-    pub async fn delete_message(&self, user: &User, slug: &str, name: &str, seq: i64, from: IpAddr) -> CoreResult<()> {
-        let (org, ChannelAccess { role, channel }) = self.channel_named(user, slug, name).await?;
+    /// Deletes message `seq` of the channel. Deleting one that is already
+    /// deleted changes nothing and is no error.
+    pub async fn delete_message(&self, access: &ChannelAccess, seq: i64, from: IpAddr) -> CoreResult<()> {
+        let ChannelAccess { standing, channel } = access;
         let missing = || CoreError::not_found("There is no such message in this channel.");
         if seq < 1 {
             return Err(missing());
@@ -28,24 +26,33 @@ impl Service {
         if message.kind != EventKind::Message {
             return Err(CoreError::invalid("Only messages can be deleted."));
         }
-        access::delete_message(role, channel.kind, channel.joined, message.author_id == user.id)?;
+        access::delete_message(standing.role, channel.kind, channel.joined, message.author_id == standing.user.id)?;
         if message.deleted {
             return Ok(());
         }
-        let (store, by) = (self.store.clone(), user.clone());
-        let write = async move { store.delete_message(channel.id, seq, &by, server_event_id()).await };
-        let event =
-            self.write_event_as(&org.slug, channel.id, "deleting a message", ChannelEvent::Message, write).await?;
-        let Some(event) = event else {
-            // Deleted by someone else meanwhile.
-            return Ok(());
-        };
-        tracing::info!(user_id = user.id, channel_id = channel.id, seq, event_seq = event.seq, "message deleted");
-        let subject = channel.subject();
-        let detail = format!("message {seq} by {}", message.author);
-        let what =
-            Audited { org_id: Some(org.id), action: AuditAction::MessageDeleted, subject: &subject, detail: &detail };
-        self.audit(user, from, what).await;
-        Ok(())
+        let (this, access) = (self.clone(), access.clone());
+        self.to_the_end("deleting a message", async move {
+            let ChannelAccess { standing, channel } = access;
+            let (store, by) = (this.store.clone(), standing.user.clone());
+            let write = async move { store.delete_message(channel.id, seq, &by, server_event_id()).await };
+            let event = this.write_event(&standing.org.slug, channel.id, "deleting a message", write).await?;
+            let Some(event) = event else {
+                // Deleted by someone else meanwhile.
+                return Ok(());
+            };
+            tracing::info!(
+                user_id = standing.user.id,
+                channel_id = channel.id,
+                seq,
+                event_seq = event.seq,
+                "message deleted"
+            );
+            let subject = channel.subject();
+            let detail = format!("message {seq} by {}", message.author);
+            let (org_id, action) = (Some(standing.org.id), AuditAction::MessageDeleted);
+            this.audit(&standing.user, from, Audited { org_id, action, subject: &subject, detail: &detail }).await;
+            Ok(())
+        })
+        .await
     }
 }

@@ -1,9 +1,14 @@
-//! A channel's events (messages, members joining and leaving): the
-//! per-channel sequence and idempotent inserts.
+//! A channel's events (messages, members joining and leaving, deletions):
+//! each stored under the channel's next `seq`, taken from
+//! `channels.last_seq` in the inserting transaction, so a channel's `seq`
+//! is gapless; a message's `client_id` is unique in its channel, so a retry
+//! finds the original instead of storing a copy.
 
-use super::group_commit::NewMessage;
+use super::dialect::{Pool, Tx, sql};
+use super::group_commit::MessageSink;
+use super::message_batch::{NewMessage, Written, insert_batch};
 use super::records::MessageRecord;
-use super::{Store, StoreError, StoreResult, now_ms, on_db};
+use super::{Store, StoreError, StoreResult, now_ms};
 use crate::kinds::EventKind;
 use crate::model::{Message, User};
 
@@ -53,16 +58,16 @@ pub(super) fn event(
 
 /// The outcome of storing a message.
 #[derive(Debug)]
-pub struct Stored {
-    pub message: Message,
+pub(crate) struct Stored {
+    pub(crate) message: Message,
     /// False when `client_id` had been stored before: `message` is that original.
-    pub created: bool,
+    pub(crate) created: bool,
 }
 
 impl Store {
     /// Stores a message with the channel's next `seq`, or returns the message
     /// already stored under the same `client_id` (a retry).
-    pub async fn insert_message(
+    pub(crate) async fn insert_message(
         &self,
         channel_id: i64,
         client_id: &str,
@@ -102,17 +107,34 @@ impl Store {
     }
 
     /// Deletes message `seq` of a channel as `by`: its text is wiped and a
-    /// `deleted` event (`client_id` names it) takes the channel's next `seq`.
-    /// `None` when there is no such message or it was deleted before.
-    pub async fn delete_message(
+    /// `deleted` event (`client_id` names it) takes the channel's next `seq`,
+    /// in one transaction. `None` when there is no such message or it was
+    /// deleted before.
+    pub(crate) async fn delete_message(
         &self,
         channel_id: i64,
         seq: i64,
         by: &User,
         client_id: String,
     ) -> StoreResult<Option<Message>> {
-        let now = now_ms();
-        let stored = on_db!(self, delete_message(channel_id, seq, by.id, &client_id, now))?;
+        let (mut tx, now) = (self.pool.begin().await?, now_ms());
+        let wiped = sql!(
+            &mut tx,
+            execute,
+            query!(
+                "UPDATE messages SET body = '', deleted_at = $3
+             WHERE channel_id = $1 AND seq = $2 AND kind = 'message' AND deleted_at IS NULL",
+                channel_id,
+                seq,
+                now
+            )
+        )?;
+        let stored = if wiped > 0 {
+            Some(append_event(&mut tx, channel_id, EventKind::Deleted, &client_id, by.id, "", Some(seq), now).await?)
+        } else {
+            None
+        };
+        tx.commit().await?;
         Ok(stored.map(|ids| Message {
             refers_to: Some(seq),
             ..event(ids, channel_id, EventKind::Deleted, client_id, by, now)
@@ -120,32 +142,160 @@ impl Store {
     }
 
     /// The event of a channel at `seq`, if there is one.
-    pub async fn message_at(&self, channel_id: i64, seq: i64) -> StoreResult<Option<Message>> {
+    pub(crate) async fn message_at(&self, channel_id: i64, seq: i64) -> StoreResult<Option<Message>> {
         let found = self.messages_after(channel_id, seq - 1, 1).await?;
         Ok(found.into_iter().find(|m| m.seq == seq))
     }
 
     async fn message_by_client_id(&self, channel_id: i64, client_id: &str) -> StoreResult<Option<Message>> {
-        on_db!(self, message_by_client_id(channel_id, client_id))?.map(message).transpose()
+        let db = &mut self.db().await?;
+        let row = sql!(
+            db,
+            fetch_optional,
+            query_as!(
+                MessageRecord,
+                r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.kind, m.client_id, m.author_id, u.username AS "author!", m.body,
+                      m.created_at AS sent_at, m.refers_to, m.deleted_at
+               FROM messages m JOIN users u ON u.id = m.author_id
+               WHERE m.channel_id = $1 AND m.client_id = $2"#,
+                channel_id,
+                client_id
+            )
+        )?;
+        row.map(message).transpose()
     }
 
-    /// Up to `limit` messages after `after_seq`, oldest first.
-    pub async fn messages_after(&self, channel_id: i64, after_seq: i64, limit: i64) -> StoreResult<Vec<Message>> {
-        on_db!(self, messages_after(channel_id, after_seq, limit))?.into_iter().map(message).collect()
+    /// Up to `limit` events after `after_seq`, oldest first.
+    pub(crate) async fn messages_after(
+        &self,
+        channel_id: i64,
+        after_seq: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<Message>> {
+        let db = &mut self.db().await?;
+        let rows = sql!(
+            db,
+            fetch_all,
+            query_as!(
+                MessageRecord,
+                r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.kind, m.client_id, m.author_id, u.username AS "author!", m.body,
+                      m.created_at AS sent_at, m.refers_to, m.deleted_at
+               FROM messages m JOIN users u ON u.id = m.author_id
+               WHERE m.channel_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3"#,
+                channel_id,
+                after_seq,
+                limit
+            )
+        )?;
+        rows.into_iter().map(message).collect()
     }
 
-    /// Up to `limit` messages before `before_seq` (the newest when `None`),
+    /// Up to `limit` events before `before_seq` (the newest when `None`),
     /// oldest first, and whether older ones exist.
-    pub async fn history(
+    pub(crate) async fn history(
         &self,
         channel_id: i64,
         before_seq: Option<i64>,
         limit: i64,
     ) -> StoreResult<(Vec<Message>, bool)> {
-        let rows = on_db!(self, messages_before(channel_id, before_seq.unwrap_or(i64::MAX), limit + 1))?;
+        let (db, before_seq, fetched) = (&mut self.db().await?, before_seq.unwrap_or(i64::MAX), limit + 1);
+        let rows = sql!(
+            db,
+            fetch_all,
+            query_as!(
+                MessageRecord,
+                r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.kind, m.client_id, m.author_id, u.username AS "author!", m.body,
+                      m.created_at AS sent_at, m.refers_to, m.deleted_at
+               FROM messages m JOIN users u ON u.id = m.author_id
+               WHERE m.channel_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3"#,
+                channel_id,
+                before_seq,
+                fetched
+            )
+        )?;
         let has_more = rows.len() as i64 > limit;
         let mut messages = rows.into_iter().take(limit as usize).map(message).collect::<StoreResult<Vec<_>>>()?;
         messages.reverse();
         Ok((messages, has_more))
+    }
+}
+
+/// Takes the channel's next `seq` and stores an event under it (`refers_to`:
+/// the `seq` of the event it is about); its id and `seq`. The UPDATE comes
+/// first, so the channel's row is locked before anything is read and the
+/// `seq` is this event's until commit.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn append_event(
+    tx: &mut Tx,
+    channel_id: i64,
+    kind: EventKind,
+    client_id: &str,
+    author_id: i64,
+    body: &str,
+    refers_to: Option<i64>,
+    now: i64,
+) -> StoreResult<(i64, i64)> {
+    let seq = sql!(
+        tx,
+        fetch_one,
+        query_scalar!(
+            r#"UPDATE channels SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq AS "last_seq!""#,
+            channel_id
+        )
+    )?;
+    let kind = kind.as_str();
+    let id = sql!(
+        tx,
+        fetch_one,
+        query_scalar!(
+            r#"INSERT INTO messages (channel_id, seq, kind, client_id, author_id, body, refers_to, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id AS "id!""#,
+            channel_id,
+            seq,
+            kind,
+            client_id,
+            author_id,
+            body,
+            refers_to,
+            now
+        )
+    )?;
+    Ok((id, seq))
+}
+
+/// The group-commit writer stores messages in the pool's dialect: a batch
+/// in one transaction of four statements ([`insert_batch`]), a message
+/// alone in a transaction of its own.
+impl MessageSink for Pool {
+    async fn store_batch(&self, messages: &[NewMessage]) -> StoreResult<Vec<Written>> {
+        let mut tx = self.begin_write().await?;
+        let written = insert_batch(&mut tx, messages).await?;
+        tx.commit().await?;
+        Ok(written)
+    }
+
+    async fn store_one(&self, m: &NewMessage) -> StoreResult<Written> {
+        let stored = async {
+            let mut tx = self.begin().await?;
+            let stored = append_event(
+                &mut tx,
+                m.channel_id,
+                EventKind::Message,
+                &m.client_id,
+                m.author_id,
+                &m.body,
+                None,
+                m.created_at,
+            )
+            .await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(stored)
+        };
+        match stored.await {
+            Ok(stored) => Ok(Some(stored)),
+            // Stored before: a retry (told by the unique index).
+            Err(StoreError::Conflict(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 }

@@ -19,6 +19,13 @@ pub struct ChannelRecord {
     pub unread: i64,
 }
 
+/// A channel's id and newest `seq`.
+#[derive(Debug)]
+pub(crate) struct ChannelSeqRecord {
+    pub(crate) id: i64,
+    pub(crate) last_seq: i64,
+}
+
 /// A session's stored role in an organization, and one of its channels if
 /// it exists there (the columns are empty otherwise).
 #[derive(Debug)]
@@ -97,7 +104,6 @@ pub struct InviteRow {
     pub org_slug: String,
     pub org_name: String,
     pub invited_by: String,
-    pub expires_at: i64,
 }
 
 /// An audit log entry as stored (its action checked when read).

@@ -1,0 +1,91 @@
+//! Messages: the one way to post (a message's input checked and within its
+//! sender's rate, then stored in a channel its sender reads and published to
+//! the channel's stream), and reading a channel's history and what a
+//! returning connection missed.
+
+use super::{ChannelAccess, Service, fail};
+use crate::access;
+use crate::channel_events::ChannelEvent;
+use crate::error::{CoreError, CoreResult};
+use crate::model::{History, Message, User};
+use crate::rules;
+
+/// Most messages a history page holds.
+pub const MAX_HISTORY_PAGE: i64 = 200;
+
+/// A message's input, checked and within its sender's rate: what
+/// [`Service::post`] stores. Made by [`Service::draft`], before any
+/// database is asked, so a flood costs no query.
+#[derive(Debug)]
+pub struct Draft {
+    client_id: String,
+    body: String,
+}
+
+/// A message posted: the one stored, and whether this post stored it
+/// (false for a retry with the same `client_id`, which returns the
+/// original and publishes nothing).
+#[derive(Clone, Debug)]
+pub struct Posted {
+    pub message: Message,
+    pub created: bool,
+}
+
+impl Service {
+    /// Checks a message's id and body and counts it against its sender's rate.
+    pub fn draft(&self, sender: &User, client_id: &str, body: &str) -> CoreResult<Draft> {
+        let client_id = rules::client_id(client_id)?.to_owned();
+        let body = rules::message_body(body)?;
+        if self.message_rate.check_key(&sender.id).is_err() {
+            tracing::info!(user_id = sender.id, "message refused: sending too fast");
+            return Err(CoreError::rate_limited("You are sending messages too fast; wait a moment and send again."));
+        }
+        Ok(Draft { client_id, body })
+    }
+
+    /// Stores a drafted message in the channel, if its holder may post
+    /// there, and publishes it to the channel's stream; a retry with the
+    /// same `client_id` returns the stored original and publishes nothing.
+    pub async fn post(&self, access: &ChannelAccess, draft: Draft) -> CoreResult<Posted> {
+        let ChannelAccess { standing, channel } = access;
+        access::post(standing.role, channel.kind, channel.joined)?;
+        let (store, channel_id, author) = (self.store.clone(), channel.id, standing.user.clone());
+        let Draft { client_id, body } = draft;
+        let stored = self
+            .events
+            .write(&standing.org.slug, channel_id, async move {
+                let stored = store.insert_message(channel_id, &client_id, &author, &body).await?;
+                let event = stored.created.then(|| ChannelEvent::Message(stored.message.clone()));
+                Ok((stored, event))
+            })
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "storing message");
+                CoreError::Internal
+            })?
+            .map_err(fail("storing message"))?;
+        Ok(Posted { message: stored.message, created: stored.created })
+    }
+
+    /// Up to `limit` messages with `seq < before_seq` (the newest when
+    /// `None`), oldest first.
+    pub async fn history(&self, access: &ChannelAccess, before_seq: Option<i64>, limit: i64) -> CoreResult<History> {
+        let channel = access.channel.clone();
+        let limit = limit.clamp(1, MAX_HISTORY_PAGE);
+        let (messages, has_more) =
+            self.store.history(channel.id, before_seq, limit).await.map_err(fail("reading history"))?;
+        Ok(History { channel, messages, has_more })
+    }
+
+    /// Up to `limit` events of a channel the caller reads after `after_seq`,
+    /// oldest first (what a returning connection missed).
+    pub async fn messages_after(
+        &self,
+        access: &ChannelAccess,
+        after_seq: i64,
+        limit: usize,
+    ) -> CoreResult<Vec<Message>> {
+        let channel_id = access.channel.id;
+        self.store.messages_after(channel_id, after_seq, limit as i64).await.map_err(fail("reading missed messages"))
+    }
+}

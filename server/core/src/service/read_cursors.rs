@@ -1,0 +1,23 @@
+//! Read cursors: per person and joined channel, the newest `seq` they have
+//! read. Reading on one device moves it for all of them: every live
+//! connection of that person hears it (`UserNotice::Read`).
+
+use super::{ChannelAccess, Service, UserNotice, fail};
+use crate::error::{CoreError, CoreResult};
+
+impl Service {
+    /// Moves the caller's read cursor in a channel they joined forward to
+    /// `seq` (never back, never past the channel's newest event) and tells
+    /// their other devices; where it is now.
+    pub async fn mark_read(&self, access: &ChannelAccess, seq: i64) -> CoreResult<i64> {
+        let ChannelAccess { standing, channel } = access;
+        if !channel.joined {
+            return Err(CoreError::forbidden("Join the channel to keep your place in it."));
+        }
+        let user_id = standing.user.id;
+        let last_read_seq = self.store.mark_read(user_id, channel.id, seq).await.map_err(fail("marking read"))?;
+        let org_slug = standing.org.slug.clone();
+        self.notify(UserNotice::Read { user_id, org_slug, channel_id: channel.id, last_read_seq });
+        Ok(last_read_seq)
+    }
+}

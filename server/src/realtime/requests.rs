@@ -1,0 +1,217 @@
+//! The client events other than joining and leaving a room: `send`, `read`,
+//! `typing` and `open_direct`, and what every event's handling shares: a
+//! stopping server answers "restarting", access is looked up as it is now
+//! (a socket whose session or membership ended is answered why and
+//! closed), and every answer is an `Ack`.
+
+use std::sync::atomic::Ordering;
+
+use app::errors::ApiError;
+use app::protocol::{Ack, Channel, ChatMessage, events};
+use confab_core::CoreError;
+use confab_core::service::{ChannelAccess, Standing};
+use socketioxide::extract::{AckSender, Extension, SocketRef, State, TryData};
+use tokio_util::task::task_tracker::TaskTrackerToken;
+
+use super::Realtime;
+use super::connection::Connection;
+use super::rooms::channel_room;
+use super::send_order::SendTicket;
+
+/// The least time between two "typing" signs of one socket that are relayed.
+const TYPING_EVERY_MS: u64 = 1000;
+
+/// When this process started: the clock "typing" is timed by.
+static STARTED: std::sync::LazyLock<std::time::Instant> = std::sync::LazyLock::new(std::time::Instant::now);
+
+/// An event being handled: the server waits for it before it stops.
+pub(super) struct InFlight {
+    pub(super) _token: TaskTrackerToken,
+    pub(super) ack: AckSender,
+}
+
+/// Starts handling an event: `None` (and answered "restarting") when the
+/// server is stopping.
+pub(super) fn begin(rt: &Realtime, ack: AckSender) -> Option<InFlight> {
+    // Taken before looking, so a stop that comes after the look waits for it.
+    let token = rt.in_flight.token();
+    if rt.in_flight.is_closed() {
+        reply::<()>(ack, Err(CoreError::Stopping));
+        return None;
+    }
+    Some(InFlight { _token: token, ack })
+}
+
+/// Where the connection stands now; `None` (and answered) when its access
+/// has ended (the socket is then closed) or cannot be checked.
+pub(super) async fn standing_now(
+    socket: &SocketRef,
+    rt: &Realtime,
+    c: &Connection,
+    event: InFlight,
+) -> Option<(Standing, InFlight)> {
+    match rt.service.standing_by_session(&c.seat).await {
+        Ok(standing) => Some((standing, event)),
+        Err(e) => refuse(socket, c, event, e),
+    }
+}
+
+/// Channel `channel_id` as the connection may read it now, looked up with
+/// its session and membership in one query; `None` (and answered) when it
+/// may not, or when its access has ended (the socket is then closed).
+pub(super) async fn channel_now(
+    socket: &SocketRef,
+    rt: &Realtime,
+    c: &Connection,
+    event: InFlight,
+    channel_id: i64,
+) -> Option<(ChannelAccess, InFlight)> {
+    match rt.service.session_channel(&c.seat, channel_id).await {
+        Ok(looked) => match looked.reading() {
+            Ok(access) => Some((access, event)),
+            Err(e) => {
+                reply::<()>(event.ack, Err(e));
+                None
+            }
+        },
+        Err(e) => refuse(socket, c, event, e),
+    }
+}
+
+/// Answers a failed look-up of access; a socket whose access has ended is
+/// closed after it is told.
+fn refuse<T>(socket: &SocketRef, c: &Connection, event: InFlight, e: CoreError) -> Option<T> {
+    let ended = e.is_access_ended();
+    reply::<()>(event.ack, Err(e));
+    if ended {
+        close_ended(socket, c);
+    }
+    None
+}
+
+/// Closes a socket whose session or membership has ended (it was answered why).
+fn close_ended(socket: &SocketRef, c: &Connection) {
+    let (user_id, org) = (c.seat.user.id, &c.seat.org.slug);
+    tracing::info!(user_id, %org, socket_id = %socket.id, "closing a socket whose session or membership ended");
+    let _ = socket.clone().disconnect();
+}
+
+/// Replies to a request that asked for an acknowledgement.
+pub(super) fn reply<T: serde::Serialize>(ack: AckSender, result: Result<T, impl Into<ApiError>>) {
+    // A client that did not ask for an ack gets none; nothing to do then.
+    let _ = ack.send(&Ack::from(result.map_err(Into::into)));
+}
+
+/// A request whose payload does not have the expected shape. The parser's
+/// details (which may quote the input) are logged, not sent.
+pub(super) fn payload<T>(data: Result<T, socketioxide::ParserError>, what: &str) -> Result<T, ApiError> {
+    data.map_err(|e| {
+        tracing::debug!(error = %e, "malformed {what} request");
+        ApiError::invalid(format!("Malformed {what} request: see docs/API.md for its fields."))
+    })
+}
+
+/// Stores a message (checked, within its sender's rate) in a channel the
+/// connection may post to; the channel's room hears it from the delivery
+/// task, this socket included, in order.
+pub(super) async fn on_send(
+    socket: SocketRef,
+    ticket: SendTicket,
+    TryData(data): TryData<events::SendRequest>,
+    ack: AckSender,
+    State(rt): State<Realtime>,
+    Extension(c): Extension<Connection>,
+) {
+    // Stored in the order this socket sent them.
+    let _turn = ticket.turn().await;
+    let Some(event) = begin(&rt, ack) else { return };
+    let req = match payload(data, "send") {
+        Ok(req) => req,
+        Err(e) => return reply::<()>(event.ack, Err(e)),
+    };
+    // The message's own checks first: a flood costs no query.
+    let draft = match rt.service.draft(&c.seat.user, &req.client_id, &req.body) {
+        Ok(draft) => draft,
+        Err(e) => return reply::<()>(event.ack, Err(e)),
+    };
+    let Some((access, event)) = channel_now(&socket, &rt, &c, event, req.channel_id).await else { return };
+    let result = rt.service.post(&access, draft).await.map(|posted| {
+        let message = posted.message;
+        tracing::info!(
+            message_id = message.id,
+            seq = message.seq,
+            channel_id = message.channel_id,
+            user_id = c.seat.user.id,
+            size = message.body.len(),
+            retry = !posted.created,
+            "message stored"
+        );
+        ChatMessage::from(message)
+    });
+    reply(event.ack, result);
+}
+
+/// Moves the person's read cursor in a channel; all their devices hear it.
+pub(super) async fn on_read(
+    socket: SocketRef,
+    TryData(data): TryData<events::ReadRequest>,
+    ack: AckSender,
+    State(rt): State<Realtime>,
+    Extension(c): Extension<Connection>,
+) {
+    let Some(event) = begin(&rt, ack) else { return };
+    let req = match payload(data, "read") {
+        Ok(req) => req,
+        Err(e) => return reply::<()>(event.ack, Err(e)),
+    };
+    let Some((access, event)) = channel_now(&socket, &rt, &c, event, req.channel_id).await else { return };
+    let result = rt.service.mark_read(&access, req.seq).await;
+    reply(event.ack, result.map(|last_read_seq| events::ReadCursor { channel_id: req.channel_id, last_read_seq }));
+}
+
+/// Someone is typing: the other sockets in the channel's room hear it, if
+/// they can take it at once (volatile). Only a socket in the room (so one
+/// whose `join` the access rules allowed) may say so; nothing is stored and
+/// nothing is answered, so it costs no query per keystroke.
+pub(super) async fn on_typing(
+    socket: SocketRef,
+    TryData(data): TryData<events::TypingRequest>,
+    Extension(c): Extension<Connection>,
+) {
+    let Ok(req) = data else { return };
+    // At most one sign a second per socket, whatever a script sends.
+    let now = STARTED.elapsed().as_millis() as u64 + 1;
+    let last = c.typing_at.load(Ordering::Relaxed);
+    if last != 0 && now.saturating_sub(last) < TYPING_EVERY_MS {
+        return;
+    }
+    c.typing_at.store(now, Ordering::Relaxed);
+    let room = channel_room(req.channel_id);
+    if !socket.rooms().iter().any(|r| *r == room) {
+        return;
+    }
+    let user = &c.seat.user;
+    let typing = events::Typing { channel_id: req.channel_id, user_id: user.id, username: user.username.clone() };
+    if let Err(e) = socket.to(room).volatile().emit(events::TYPING, &typing).await {
+        tracing::debug!(error = %e, "typing not sent to everyone");
+    }
+}
+
+/// Finds or starts a direct conversation (for bots; the browser uses the
+/// server function): its people other than the sender hear `channel_added`.
+pub(super) async fn on_open_direct(
+    socket: SocketRef,
+    TryData(data): TryData<events::OpenDirect>,
+    ack: AckSender,
+    State(rt): State<Realtime>,
+    Extension(c): Extension<Connection>,
+) {
+    let Some(event) = begin(&rt, ack) else { return };
+    let Some((standing, event)) = standing_now(&socket, &rt, &c, event).await else { return };
+    let result = async {
+        let req = payload(data, "open_direct")?;
+        Ok::<_, ApiError>(Channel::from(rt.service.open_direct(&standing, &req.usernames).await?))
+    }
+    .await;
+    reply(event.ack, result);
+}
