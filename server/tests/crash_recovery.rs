@@ -1,6 +1,10 @@
 //! The real binary killed with SIGKILL in the middle of a stream of sends,
 //! then started again on the same data: every acknowledged message is there,
 //! once, and the channel's `seq` has no gap.
+//!
+//! In a test binary of its own (not with the others in `it/`): it runs the
+//! server as a child process under a stream of sends, kills and restarts
+//! it, and that load is not to be shared with the timing of other tests.
 
 mod support;
 

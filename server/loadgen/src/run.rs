@@ -154,7 +154,7 @@ async fn read(
                     w.add_permits(1);
                 }
             }
-            Incoming::Closed => return tally,
+            Incoming::Closed | Incoming::Disconnected => return tally,
         }
     }
 }
@@ -204,16 +204,16 @@ async fn join(
     source: Option<IpAddr>,
     channel_id: i64,
 ) -> Result<(Writer, Reader), RunError> {
-    let (writer, mut reader) = sio::connect(addr, NAMESPACE, cookie.as_deref(), source)
-        .await
-        .map_err(|source| RunError::Connect { index, source })?;
+    let options = sio::Options { cookie: cookie.as_deref(), local: source, deliveries: true, ..Default::default() };
+    let (writer, mut reader) =
+        sio::connect(addr, NAMESPACE, options).await.map_err(|source| RunError::Connect { index, source })?;
     let fail = |answer: String| RunError::Join { index, answer };
     writer.emit("join", &json!({ "channel_id": channel_id }), Some(0)).await.map_err(|e| fail(e.to_string()))?;
     loop {
         match reader.next().await {
             Incoming::Ack(0, answer) if answer.get("ok").is_some() => return Ok((writer, reader)),
             Incoming::Ack(0, answer) => return Err(fail(answer.to_string())),
-            Incoming::Closed => return Err(fail("closed".into())),
+            Incoming::Closed | Incoming::Disconnected => return Err(fail("closed".into())),
             _ => {}
         }
     }

@@ -1,8 +1,9 @@
-//! One Socket.IO v5 connection over Engine.IO v4's WebSocket transport, as
-//! the load generator needs it: connect to a namespace (with a session
-//! cookie, from a chosen source address), answer pings, emit with ack ids,
-//! and read what the server sends. Packets are encoded and decoded with
-//! socketioxide's common parser, as Confab's own clients do.
+//! Confab's one Rust Socket.IO v5 client, over Engine.IO v4's WebSocket
+//! transport, for the load generator and the server's tests alike: connect
+//! to a namespace (with a session cookie or an `auth` payload, an Origin,
+//! from a chosen source address), answer pings, emit with ack ids, and read
+//! what the server sends. Packets are encoded and decoded with
+//! socketioxide's common parser, as Confab's browser client does.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -30,6 +31,7 @@ pub enum SioError {
     Connect { addr: SocketAddr, source: std::io::Error },
     #[error("websocket: {0}")]
     WebSocket(Box<tokio_tungstenite::tungstenite::Error>),
+    /// The namespace's `connect_error`, with its `message`.
     #[error("the server refused the namespace: {0}")]
     Refused(String),
     #[error("the connection closed during the handshake")]
@@ -53,7 +55,9 @@ pub enum Incoming {
     Event(String, Value),
     /// The acknowledgement of the request with this id: its first argument.
     Ack(i64, Value),
-    /// The server disconnected the namespace, or the connection closed.
+    /// The server disconnected this socket from the namespace.
+    Disconnected,
+    /// The connection closed (or failed).
     Closed,
 }
 
@@ -123,6 +127,9 @@ impl Writer {
 pub struct Reader {
     stream: SplitStream<Ws>,
     writer: Writer,
+    /// Whether `message` events sent by a load generator are read in one
+    /// pass ([`Incoming::Message`]) instead of as JSON trees.
+    deliveries: bool,
 }
 
 impl Reader {
@@ -145,7 +152,9 @@ impl Reader {
                 continue;
             }
             let Some(body) = text.strip_prefix('4') else { continue };
-            if let Some(delivery) = Delivery::read(body, &self.writer.ns) {
+            if self.deliveries
+                && let Some(delivery) = Delivery::read(body, &self.writer.ns)
+            {
                 return Incoming::Message(delivery);
             }
             let Ok(packet) = decode(body) else { continue };
@@ -162,7 +171,7 @@ impl Reader {
                     let data = CommonParser.decode_value::<Value>(&mut value, false).unwrap_or_default();
                     return Incoming::Ack(id, data);
                 }
-                PacketData::Disconnect => return Incoming::Closed,
+                PacketData::Disconnect => return Incoming::Disconnected,
                 _ => {}
             }
         }
@@ -182,24 +191,36 @@ fn decode(body: &str) -> Result<Packet, String> {
         .map_err(|e| format!("{e:?}"))
 }
 
-/// Connects to namespace `ns` of the server at `addr`, from `local` if given,
-/// sending `cookie` with the handshake.
-pub async fn connect(
-    addr: SocketAddr,
-    ns: &str,
-    cookie: Option<&str>,
-    local: Option<IpAddr>,
-) -> Result<(Writer, Reader), SioError> {
+/// How to connect, beyond the address and namespace.
+#[derive(Clone, Debug, Default)]
+pub struct Options<'a> {
+    /// Sent as the handshake's `Cookie` header (a session cookie).
+    pub cookie: Option<&'a str>,
+    /// Sent as the handshake's `Origin` header, as a browser's page would.
+    pub origin: Option<&'a str>,
+    /// The CONNECT packet's `auth` payload, as `io(url, { auth })` sends it.
+    pub auth: Option<&'a Value>,
+    /// The source address to connect from.
+    pub local: Option<IpAddr>,
+    /// Read load-generator deliveries in one pass ([`Incoming::Message`]).
+    pub deliveries: bool,
+}
+
+/// Connects to namespace `ns` of the server at `addr`.
+pub async fn connect(addr: SocketAddr, ns: &str, options: Options<'_>) -> Result<(Writer, Reader), SioError> {
     let socket = if addr.is_ipv4() { TcpSocket::new_v4() } else { TcpSocket::new_v6() }
         .map_err(|source| SioError::Connect { addr, source })?;
-    if let Some(ip) = local {
+    if let Some(ip) = options.local {
         socket.bind(SocketAddr::new(ip, 0)).map_err(|source| SioError::Connect { addr, source })?;
     }
     let stream = socket.connect(addr).await.map_err(|source| SioError::Connect { addr, source })?;
     let _ = stream.set_nodelay(true);
     let mut request = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket").into_client_request()?;
-    if let Some(cookie) = cookie {
-        request.headers_mut().insert("Cookie", cookie.parse().map_err(|_| SioError::Unexpected("cookie".into()))?);
+    for (name, value) in [("Cookie", options.cookie), ("Origin", options.origin)] {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            let value = value.parse().map_err(|_| SioError::Unexpected(format!("a bad {name} header")))?;
+            request.headers_mut().insert(name, value);
+        }
     }
     // tungstenite zeroes its whole read buffer before each read (128 KiB by
     // default, most of the client's CPU at a thousand connections); a
@@ -218,18 +239,24 @@ pub async fn connect(
                 return Err(SioError::Unexpected(text.chars().take(80).collect()));
             }
             opened = true;
-            writer.send(encode(Packet::connect(ns.to_owned(), None))).await?;
+            let auth = options.auth.map(|a| socketioxide_core::Value::Str(Str::from(a.to_string()), None));
+            writer.send(encode(Packet::connect(ns.to_owned(), auth))).await?;
             continue;
         }
         if text == "2" {
             writer.send("3".into()).await?;
             continue;
         }
+        // The common parser decodes only what a server receives; a
+        // CONNECT_ERROR (`44/ns,{"message":...}`) is read here.
         if let Some(rest) = text.strip_prefix("44") {
-            return Err(SioError::Refused(rest.chars().take(200).collect()));
+            let json = rest.strip_prefix(ns).and_then(|r| r.strip_prefix(',')).unwrap_or(rest);
+            let message =
+                serde_json::from_str::<Value>(json).ok().and_then(|v| v["message"].as_str().map(str::to_owned));
+            return Err(SioError::Refused(message.unwrap_or_else(|| json.chars().take(200).collect())));
         }
         if text.starts_with("40") {
-            return Ok((writer.clone(), Reader { stream, writer }));
+            return Ok((writer.clone(), Reader { stream, writer, deliveries: options.deliveries }));
         }
     }
 }

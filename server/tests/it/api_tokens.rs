@@ -2,13 +2,11 @@
 //! scripts and as `auth: { token }` by Socket.IO clients, carrying exactly
 //! their owner's rights, and revoked at once.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::sio::SioClient;
+use crate::support::{Api, TestServer, channel_id, org_with_two_members};
 use serde_json::json;
-use support::sio::SioClient;
-use support::{Api, TestServer, channel_id, org_with_two_members};
 
 /// A script with nothing but a token (no cookie).
 struct Script {

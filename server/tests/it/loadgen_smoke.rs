@@ -2,13 +2,11 @@
 //! in two rooms, each delivered exactly once to every member of its room, in
 //! each sender's order. (Speed is measured by `make bench`, never here.)
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::TestServer;
 use confab_loadgen::run::{Plan, run};
 use confab_loadgen::setup::{Target, prepare};
-use support::TestServer;
 
 #[tokio::test]
 async fn the_load_generator_counts_every_delivery_exactly() {

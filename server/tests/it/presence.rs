@@ -2,12 +2,10 @@
 //! is connected to it, and a grace period after the last one went (so a
 //! reload does not flicker); changes are pushed to the organization only.
 
-mod support;
-
 use std::time::Duration;
 
-use support::sio::SioClient;
-use support::{Api, TestServer, org_with_two_members};
+use crate::support::sio::SioClient;
+use crate::support::{Api, TestServer, org_with_two_members};
 
 const SOON: Duration = Duration::from_secs(3);
 const QUIET: Duration = Duration::from_millis(300);

@@ -1,9 +1,7 @@
 //! The site's built files under `/pkg`: sent as compressed at build time when
 //! the browser accepts that encoding, never compressed a second time.
 
-mod support;
-
-use support::TestServer;
+use crate::support::TestServer;
 
 /// A site folder as `cargo leptos build --precompress` leaves it: each file
 /// with a `.br` and a `.gz` beside it (here with contents that tell them apart).

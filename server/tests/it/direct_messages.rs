@@ -2,13 +2,11 @@
 //! other; each participant's every socket gets them, devices that were away
 //! catch up by `seq`, and nobody else sees them or learns they exist.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::sio::SioClient;
+use crate::support::{Api, TestServer, org_with_two_members};
 use serde_json::{Value, json};
-use support::sio::SioClient;
-use support::{Api, TestServer, org_with_two_members};
 
 const SOON: Duration = Duration::from_secs(3);
 const QUIET: Duration = Duration::from_millis(300);

@@ -1,8 +1,6 @@
 //! Accounts and sessions through the server functions, against a real server.
 
-mod support;
-
-use support::TestServer;
+use crate::support::TestServer;
 
 #[tokio::test]
 async fn register_sign_in_sign_out() {

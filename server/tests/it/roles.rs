@@ -3,13 +3,11 @@
 //! people added to them, and a change of role taking effect at once on the
 //! live stream.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::sio::SioClient;
+use crate::support::{Api, TestServer, channel_id, org_with_two_members};
 use serde_json::{Value, json};
-use support::sio::SioClient;
-use support::{Api, TestServer, channel_id, org_with_two_members};
 
 const QUIET: Duration = Duration::from_millis(400);
 
@@ -21,7 +19,7 @@ async fn seen(api: &Api) -> Vec<String> {
     listed.as_array().unwrap().iter().map(label).collect()
 }
 
-async fn create(api: &Api, name: &str, kind: &str) -> Result<serde_json::Value, support::CallError> {
+async fn create(api: &Api, name: &str, kind: &str) -> Result<serde_json::Value, crate::support::CallError> {
     api.call("create_channel", &[("slug", "acme"), ("name", name), ("kind", kind)]).await
 }
 
@@ -34,7 +32,7 @@ async fn invite(server: &TestServer, owner: &Api, name: &str) -> Api {
     person
 }
 
-async fn set_role(api: &Api, username: &str, role: &str) -> Result<Value, support::CallError> {
+async fn set_role(api: &Api, username: &str, role: &str) -> Result<Value, crate::support::CallError> {
     api.call("set_role", &[("slug", "acme"), ("username", username), ("role", role)]).await
 }
 

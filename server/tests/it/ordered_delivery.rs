@@ -1,13 +1,11 @@
 //! A channel is an ordered event stream: every socket in its room gets each
 //! message once, in `seq` order, with no gap, or is cut off and told so.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::sio::SioClient;
+use crate::support::{Api, TestServer, channel_id, org_with_two_members};
 use serde_json::{Value, json};
-use support::sio::SioClient;
-use support::{Api, TestServer, channel_id, org_with_two_members};
 
 const QUIET: Duration = Duration::from_millis(500);
 

@@ -3,13 +3,11 @@
 //! that catches up hears of it too, and the audit log says who deleted
 //! whose message.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::sio::SioClient;
+use crate::support::{Api, TestServer, channel_id, org_with_two_members};
 use serde_json::{Value, json};
-use support::sio::SioClient;
-use support::{Api, TestServer, channel_id, org_with_two_members};
 
 const WAIT: Duration = Duration::from_secs(5);
 
@@ -20,7 +18,7 @@ async fn send(api: &Api, client_id: &str, body: &str) -> i64 {
     m["seq"].as_i64().unwrap()
 }
 
-async fn delete(api: &Api, seq: i64) -> Result<Value, support::CallError> {
+async fn delete(api: &Api, seq: i64) -> Result<Value, crate::support::CallError> {
     api.call("delete_message", &[("slug", "acme"), ("channel", "general"), ("seq", &seq.to_string())]).await
 }
 

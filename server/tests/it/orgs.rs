@@ -1,10 +1,8 @@
 //! Organizations, invites, channels and history through the server functions.
 
-mod support;
-
+use crate::support::sio::SioClient;
+use crate::support::{TestServer, channel_id, org_with_two_members};
 use serde_json::json;
-use support::sio::SioClient;
-use support::{TestServer, channel_id, org_with_two_members};
 
 #[tokio::test]
 async fn create_org_invite_and_join() {
@@ -146,7 +144,8 @@ async fn history_pages_newest_first_oldest_on_top() {
     let server = TestServer::start_with(|c| c.messages_per_second = 10_000).await;
     let (owner, member) = org_with_two_members(&server).await;
     let general = channel_id(&owner, "acme", "general").await;
-    let mut sock = support::sio::SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+    let mut sock =
+        crate::support::sio::SioClient::connect(server.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
     // Seq 1 is Mark joining #general; 119 messages follow.
     for i in 1..=119 {
         let ack = sock

@@ -11,14 +11,12 @@
 //! is registered that the list does not name, so a new one cannot be
 //! forgotten.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use crate::support::sio::SioClient;
+use crate::support::{Api, TestServer, org_with_two_members};
 use serde_json::{Value, json};
-use support::sio::SioClient;
-use support::{Api, TestServer, org_with_two_members};
 
 /// What a server function is about, which says what a refusal looks like.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -1,12 +1,10 @@
 //! The Socket.IO live stream: namespace admission, rooms, delivery, bad input.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::sio::SioClient;
+use crate::support::{TestServer, channel_id, org_with_two_members};
 use serde_json::json;
-use support::sio::SioClient;
-use support::{TestServer, channel_id, org_with_two_members};
 
 const QUIET: Duration = Duration::from_millis(300);
 const SOON: Duration = Duration::from_secs(3);

@@ -3,15 +3,13 @@
 //!
 //! Needs Node and `end2end/node_modules` (`make test` installs both).
 
-mod support;
-
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
+use crate::support::sio::SioClient;
+use crate::support::{TestServer, channel_id, org_with_two_members};
 use serde_json::{Value, json};
-use support::sio::SioClient;
-use support::{TestServer, channel_id, org_with_two_members};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 

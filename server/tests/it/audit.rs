@@ -1,12 +1,10 @@
 //! The audit log: who did what in an organization, when and from where,
 //! for its owners and admins only.
 
-mod support;
-
 use std::net::{IpAddr, Ipv4Addr};
 
+use crate::support::{Api, TestServer, org_with_two_members};
 use serde_json::Value;
-use support::{Api, TestServer, org_with_two_members};
 
 /// The owner's view of `acme`'s log, newest first.
 async fn log(api: &Api, extra: &[(&str, &str)]) -> Vec<Value> {
@@ -30,7 +28,7 @@ async fn who_did_what_when_and_from_where() {
 
     // Mark signs in again from another address.
     let mark_elsewhere = server.client_from(away);
-    mark_elsewhere.ok("login", &[("username", "mark"), ("password", support::PASSWORD)]).await;
+    mark_elsewhere.ok("login", &[("username", "mark"), ("password", crate::support::PASSWORD)]).await;
     owner.ok("set_role", &[("slug", "acme"), ("username", "mark"), ("role", "supervisor")]).await;
     let leads = owner.ok("create_channel", &[("slug", "acme"), ("name", "leads"), ("kind", "supervisor")]).await;
     mark_elsewhere.ok("join_channel", &[("slug", "acme"), ("channel", leads["name"].as_str().unwrap())]).await;
@@ -52,7 +50,7 @@ async fn who_did_what_when_and_from_where() {
     let stranger = server.client();
     stranger.register("sven").await;
     stranger.ok("create_org", &[("name", "Other"), ("slug", "other")]).await;
-    stranger.ok("login", &[("username", "sven"), ("password", support::PASSWORD)]).await;
+    stranger.ok("login", &[("username", "sven"), ("password", crate::support::PASSWORD)]).await;
 
     let entries = log(&owner, &[]).await;
     let signed_in = find(&entries, "signed_in", "mark");

@@ -12,15 +12,13 @@
 //! 8. sockets per user and messages per second are limited
 //! 9. chunked bodies over the limit, invisible characters, forged form errors
 
-mod support;
-
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
+use crate::support::sio::SioClient;
+use crate::support::{TestServer, channel_id, org_with_two_members};
 use base64::Engine;
 use serde_json::json;
-use support::sio::SioClient;
-use support::{TestServer, channel_id, org_with_two_members};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

@@ -2,13 +2,11 @@
 //! they have read; reading on one device marks it read on all of them, and
 //! the channel list counts what is unread.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::sio::SioClient;
+use crate::support::{Api, TestServer, channel_id, org_with_two_members};
 use serde_json::{Value, json};
-use support::sio::SioClient;
-use support::{Api, TestServer, channel_id, org_with_two_members};
 
 const SOON: Duration = Duration::from_secs(3);
 const QUIET: Duration = Duration::from_millis(300);
