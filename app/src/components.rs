@@ -1,10 +1,10 @@
 //! Reusable pieces of the pages.
 
-pub mod auth_forms;
-pub mod channel_list;
-pub mod chat;
-pub mod error_note;
-pub mod layout;
-pub mod member_list;
-pub mod session;
-pub mod workspace;
+pub(crate) mod auth_forms;
+pub(crate) mod channel_list;
+pub(crate) mod chat;
+pub(crate) mod error_note;
+pub(crate) mod layout;
+pub(crate) mod member_list;
+pub(crate) mod session;
+pub(crate) mod workspace;

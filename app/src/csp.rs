@@ -11,7 +11,7 @@ use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 
 /// Sets the policy on the response being rendered.
-pub fn set_page_policy() {
+pub(crate) fn set_page_policy() {
     let (Some(response), Some(nonce)) = (use_context::<ResponseOptions>(), use_nonce()) else { return };
     let policy = format!(
         "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \

@@ -15,17 +15,25 @@
 #![recursion_limit = "256"]
 
 pub mod api;
-pub mod components;
+// Leptos's `#[component]` makes the props it generates `pub`, whatever the
+// component's own visibility.
+#[allow(unreachable_pub)]
+mod components;
 #[cfg(feature = "ssr")]
-pub mod csp;
+mod csp;
 pub mod errors;
 #[cfg(feature = "hydrate")]
-pub mod live;
-pub mod outbox;
-pub mod pages;
+mod live;
+// The outbox and the views' state are the browser's; the server compiles
+// them too (for their tests), and uses only part of them.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+mod outbox;
+#[allow(unreachable_pub)]
+mod pages;
 pub mod protocol;
-pub mod state;
-pub mod time;
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+mod state;
+mod time;
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};

@@ -35,7 +35,7 @@ use crate::protocol::Ack;
 
 /// What the connection reports to its owner.
 #[derive(Clone, Debug)]
-pub enum LiveEvent {
+pub(crate) enum LiveEvent {
     /// Connected to the namespace (first time or after a reconnect).
     Connected,
     /// The connection was lost; reconnecting on its own.
@@ -48,7 +48,7 @@ pub enum LiveEvent {
 
 /// A handle to one namespace connection; clones share it.
 #[derive(Clone)]
-pub struct LiveClient {
+pub(crate) struct LiveClient {
     inner: Rc<RefCell<Inner>>,
 }
 
@@ -108,7 +108,7 @@ fn transport_error(message: &str) -> ApiError {
 
 impl LiveClient {
     /// Starts connecting to `namespace` on the page's own host.
-    pub fn connect(namespace: &str) -> LiveClient {
+    pub(crate) fn connect(namespace: &str) -> LiveClient {
         let client = LiveClient {
             inner: Rc::new(RefCell::new(Inner {
                 namespace: namespace.to_owned(),
@@ -158,18 +158,18 @@ impl LiveClient {
     }
 
     /// Whether the namespace is connected now.
-    pub fn is_connected(&self) -> bool {
+    pub(crate) fn is_connected(&self) -> bool {
         self.inner.borrow().connected
     }
 
     /// Sets where events go (replacing any earlier handler).
-    pub fn on_event(&self, f: impl Fn(LiveEvent) + 'static) {
+    pub(crate) fn on_event(&self, f: impl Fn(LiveEvent) + 'static) {
         self.inner.borrow_mut().on_event = Some(Rc::new(f));
     }
 
     /// Emits `event` with `data` and waits for the acknowledgement, which is an
     /// [`Ack`]: `{"ok": R}` or `{"error": ApiError}`.
-    pub async fn request<T: Serialize, R: DeserializeOwned>(
+    pub(crate) async fn request<T: Serialize, R: DeserializeOwned>(
         &self,
         event: &str,
         data: &T,
@@ -206,7 +206,7 @@ impl LiveClient {
 
     /// Emits `event` now if connected, without an acknowledgement; dropped
     /// otherwise (for what is worth nothing later, like "typing").
-    pub fn emit_volatile<T: Serialize>(&self, event: &str, data: &T) {
+    pub(crate) fn emit_volatile<T: Serialize>(&self, event: &str, data: &T) {
         let frame = {
             let inner = self.inner.borrow();
             if !inner.connected {
@@ -220,7 +220,7 @@ impl LiveClient {
     }
 
     /// Disconnects for good and fails whatever is still waiting.
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         let waiting = {
             let mut inner = self.inner.borrow_mut();
             inner.stopped = true;
@@ -485,7 +485,7 @@ fn socket_url() -> Option<String> {
 
 /// Delay before reconnect attempt `attempt` (1-based): 0.5 s doubling to 10 s,
 /// with up to half of it random so clients do not return all at once.
-pub fn backoff_ms(attempt: u32, random: f64) -> u32 {
+pub(crate) fn backoff_ms(attempt: u32, random: f64) -> u32 {
     let base = 500u32.saturating_mul(1 << attempt.saturating_sub(1).min(5)).min(10_000);
     (base as f64 * (0.5 + random.clamp(0.0, 1.0) * 0.5)) as u32
 }

@@ -11,7 +11,7 @@ use crate::protocol::{ChannelId, ChatMessage, UserId};
 
 /// A message waiting in the outbox.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Parcel {
+pub(crate) struct Parcel {
     /// As shown while it is on its way (`seq` 0).
     pub message: ChatMessage,
     /// Why the server refused it, if it did: then it waits for the person.
@@ -21,44 +21,44 @@ pub struct Parcel {
 
 /// The messages of one person in one organization still on their way.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Outbox {
+pub(crate) struct Outbox {
     parcels: Vec<Parcel>,
 }
 
 impl Outbox {
     /// Keeps a message until it is acknowledged (once, by its client id).
-    pub fn put(&mut self, message: ChatMessage) {
+    pub(crate) fn put(&mut self, message: ChatMessage) {
         if !self.parcels.iter().any(|p| p.message.client_id == message.client_id) {
             self.parcels.push(Parcel { message, refused: None });
         }
     }
 
     /// Forgets a message: stored by the server, or deleted by the person.
-    pub fn remove(&mut self, client_id: &str) {
+    pub(crate) fn remove(&mut self, client_id: &str) {
         self.parcels.retain(|p| p.message.client_id != client_id);
     }
 
     /// The server refused a message, saying why.
-    pub fn refuse(&mut self, client_id: &str, why: &str) {
+    pub(crate) fn refuse(&mut self, client_id: &str, why: &str) {
         if let Some(p) = self.parcels.iter_mut().find(|p| p.message.client_id == client_id) {
             p.refused = Some(why.to_owned());
         }
     }
 
     /// The person sends a refused message again.
-    pub fn retry(&mut self, client_id: &str) {
+    pub(crate) fn retry(&mut self, client_id: &str) {
         if let Some(p) = self.parcels.iter_mut().find(|p| p.message.client_id == client_id) {
             p.refused = None;
         }
     }
 
     /// The messages still to send (not refused), in the order written.
-    pub fn waiting(&self) -> Vec<Parcel> {
+    pub(crate) fn waiting(&self) -> Vec<Parcel> {
         self.parcels.iter().filter(|p| p.refused.is_none()).cloned().collect()
     }
 
     /// The messages for one channel, in the order they were written.
-    pub fn of_channel(&self, channel_id: ChannelId) -> Vec<Parcel> {
+    pub(crate) fn of_channel(&self, channel_id: ChannelId) -> Vec<Parcel> {
         self.parcels.iter().filter(|p| p.message.channel_id == channel_id).cloned().collect()
     }
 }
@@ -67,14 +67,14 @@ impl Outbox {
 const KEY_PREFIX: &str = "confab.outbox.v1.";
 
 /// Where the outbox of person `user_id` in organization `slug` is kept.
-pub fn storage_key(user_id: UserId, slug: &str) -> String {
+pub(crate) fn storage_key(user_id: UserId, slug: &str) -> String {
     format!("{KEY_PREFIX}{user_id}.{slug}")
 }
 
 /// The browser's local storage (hydrate only). Every change reads the
 /// outbox again first: other tabs of the same browser share it.
 #[cfg(feature = "hydrate")]
-pub mod storage {
+pub(crate) mod storage {
     use super::{Outbox, storage_key};
     use crate::protocol::UserId;
 
@@ -83,7 +83,7 @@ pub mod storage {
     }
 
     /// The outbox as stored (empty if there is none, or storage is off).
-    pub fn load(user_id: UserId, slug: &str) -> Outbox {
+    pub(crate) fn load(user_id: UserId, slug: &str) -> Outbox {
         local()
             .and_then(|s| s.get_item(&storage_key(user_id, slug)).ok().flatten())
             .and_then(|json| serde_json::from_str(&json).ok())
@@ -92,7 +92,7 @@ pub mod storage {
 
     /// Forgets every outbox kept in this browser (on signing out: a shared
     /// computer keeps nobody's unsent messages).
-    pub fn forget_all() {
+    pub(crate) fn forget_all() {
         let Some(storage) = local() else { return };
         let keys: Vec<String> = (0..storage.length().unwrap_or(0))
             .filter_map(|i| storage.key(i).ok().flatten())
@@ -105,7 +105,7 @@ pub mod storage {
 
     /// Changes the stored outbox. Without storage (private mode, full) the
     /// message still goes out; it just does not survive a reload.
-    pub fn update(user_id: UserId, slug: &str, change: impl FnOnce(&mut Outbox)) {
+    pub(crate) fn update(user_id: UserId, slug: &str, change: impl FnOnce(&mut Outbox)) {
         let Some(storage) = local() else { return };
         let mut outbox = load(user_id, slug);
         change(&mut outbox);

@@ -1,9 +1,9 @@
 //! One module per route.
 
-pub mod admin;
-pub mod channel;
-pub mod home;
-pub mod invite;
-pub mod not_found;
-pub mod org;
-pub mod tokens;
+pub(crate) mod admin;
+pub(crate) mod channel;
+pub(crate) mod home;
+pub(crate) mod invite;
+pub(crate) mod not_found;
+pub(crate) mod org;
+pub(crate) mod tokens;

@@ -6,6 +6,6 @@
 //! - [`workspace`]: an organization's channels, members, presence and, in
 //!   the browser, its live connection.
 
-pub mod timeline;
-pub mod unread;
-pub mod workspace;
+pub(crate) mod timeline;
+pub(crate) mod unread;
+pub(crate) mod workspace;

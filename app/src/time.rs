@@ -3,13 +3,13 @@
 
 /// `HH:MM` of a time in milliseconds since the epoch, shifted by `offset_min`
 /// minutes east of UTC.
-pub fn clock(ms: i64, offset_min: i32) -> String {
+pub(crate) fn clock(ms: i64, offset_min: i32) -> String {
     let mins = (ms.div_euclid(60_000) + offset_min as i64).rem_euclid(24 * 60);
     format!("{:02}:{:02}", mins / 60, mins % 60)
 }
 
 /// `YYYY-MM-DD HH:MM UTC`, for tooltips and `datetime` attributes.
-pub fn iso_utc(ms: i64) -> String {
+pub(crate) fn iso_utc(ms: i64) -> String {
     let days = ms.div_euclid(86_400_000);
     let (y, m, d) = civil_from_days(days);
     format!("{y:04}-{m:02}-{d:02} {} UTC", clock(ms, 0))

@@ -58,7 +58,7 @@ fn site_package(options: &LeptosOptions) -> SetResponseHeader<ServeDir, HeaderVa
 }
 
 /// The whole HTTP application.
-pub fn router(state: HttpState, site: Arc<Site>, socket_layer: SocketIoLayer) -> Router {
+pub(crate) fn router(state: HttpState, site: Arc<Site>, socket_layer: SocketIoLayer) -> Router {
     let routes = generate_route_list(app::App);
     let server = ServerContext { core: state.service.clone(), https: site.https() };
     let context = move || provide_context(server.clone());

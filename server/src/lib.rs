@@ -18,15 +18,15 @@
 
 #![recursion_limit = "256"]
 
-pub mod client_addr;
+mod client_addr;
 pub mod config;
-pub mod http;
-pub mod listener;
+mod http;
+mod listener;
 pub mod realtime;
-pub mod request_guard;
-pub mod request_head;
-pub mod shutdown;
-pub mod site;
+mod request_guard;
+mod request_head;
+mod shutdown;
+mod site;
 pub mod telemetry;
 
 use std::future::{Future, IntoFuture};

@@ -26,7 +26,7 @@ connection: close\r\ncontent-length: 57\r\n\r\nToo many open connections from yo
 
 /// A TCP listener with a cap on open connections per client address (0: none)
 /// and a write timeout (none: writes may wait forever).
-pub struct LimitedListener {
+pub(crate) struct LimitedListener {
     inner: TcpListener,
     per_address: usize,
     write_timeout: Option<Duration>,
@@ -34,13 +34,13 @@ pub struct LimitedListener {
 }
 
 impl LimitedListener {
-    pub fn new(inner: TcpListener, per_address: usize, write_timeout: Option<Duration>) -> Self {
+    pub(crate) fn new(inner: TcpListener, per_address: usize, write_timeout: Option<Duration>) -> Self {
         LimitedListener { inner, per_address, write_timeout, open: HeldCounts::default() }
     }
 }
 
 /// An accepted connection; gives its place back when closed.
-pub struct CountedStream {
+pub(crate) struct CountedStream {
     stream: Pin<Box<TimeoutStream<TcpStream>>>,
     /// A write timed out: the connection is dead for good.
     broken: bool,

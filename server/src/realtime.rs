@@ -96,20 +96,20 @@ struct Realtime {
 
 /// How the live side behaves.
 #[derive(Clone, Copy, Debug)]
-pub struct LiveSettings {
+pub(crate) struct LiveSettings {
     /// The most sockets one user may hold.
-    pub max_sockets_per_user: usize,
+    pub(crate) max_sockets_per_user: usize,
     /// Packets waiting for one socket before it counts as fallen behind.
-    pub socket_queue: usize,
+    pub(crate) socket_queue: usize,
     /// How long someone stays online after their last socket went.
-    pub presence_grace: Duration,
+    pub(crate) presence_grace: Duration,
     /// How long a socket cut off for falling behind is kept after its
     /// notice was queued, for the client to read it and reconnect.
-    pub cut_off_linger: Duration,
+    pub(crate) cut_off_linger: Duration,
 }
 
 /// The live side as a whole, for stopping it in order.
-pub struct Live {
+pub(crate) struct Live {
     io: SocketIo,
     in_flight: TaskTracker,
     /// The tasks that run until the server stops: delivery last.
@@ -120,7 +120,7 @@ pub struct Live {
 /// Builds the Socket.IO layer (it serves `/socket.io/`) and starts the
 /// tasks behind it: delivering channel events, closing the sockets of ended
 /// access, forwarding notices, pushing presence.
-pub fn start(service: Service, site: Arc<Site>, settings: LiveSettings) -> (SocketIoLayer, Live) {
+pub(crate) fn start(service: Service, site: Arc<Site>, settings: LiveSettings) -> (SocketIoLayer, Live) {
     let in_flight = TaskTracker::new();
     let presence = Presence::new(settings.presence_grace);
     let (layer, io) = SocketIo::builder()
@@ -157,7 +157,7 @@ impl Live {
     /// `unavailable` ("restarting"); those in flight finish and are answered
     /// (for at most `grace`), their messages still delivered; then every
     /// client is told the server is going away and its connection closed.
-    pub async fn shut_down(self, grace: Duration) {
+    pub(crate) async fn shut_down(self, grace: Duration) {
         for task in &self.tasks {
             task.abort();
         }

@@ -16,7 +16,7 @@ use http::{HeaderMap, Method, StatusCode, header};
 use crate::site::Site;
 
 /// Largest request body accepted (forms and server-function calls are small).
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
 
 fn refuse(status: StatusCode, error: ApiError) -> Response {
     (status, [(header::CACHE_CONTROL, "no-store")], axum::Json(error)).into_response()
@@ -36,7 +36,7 @@ fn changes_state(method: &Method) -> bool {
 /// no browser). Browsers send `Origin` with every such request; where it is
 /// missing, their `Sec-Fetch-Site` tells. A request with neither comes from a
 /// script, which carries its own credentials and cannot be forged by a page.
-pub fn same_site_request(site: &Site, headers: &HeaderMap, host: Option<&str>) -> bool {
+pub(crate) fn same_site_request(site: &Site, headers: &HeaderMap, host: Option<&str>) -> bool {
     if let Some(origin) = headers.get(header::ORIGIN) {
         return origin.to_str().is_ok_and(|o| site.origin_allowed(o, host));
     }
@@ -47,7 +47,7 @@ pub fn same_site_request(site: &Site, headers: &HeaderMap, host: Option<&str>) -
 }
 
 /// The guard itself, as axum middleware.
-pub async fn guard(State(site): State<Arc<Site>>, req: Request, next: Next) -> Response {
+pub(crate) async fn guard(State(site): State<Arc<Site>>, req: Request, next: Next) -> Response {
     let host = requested_host(&req);
     if !host.is_some_and(|h| site.host_allowed(h)) {
         tracing::info!(host = host.unwrap_or_default(), path = %req.uri().path(), "refused: unknown host");

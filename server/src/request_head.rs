@@ -12,12 +12,12 @@ use axum::extract::{OriginalUri, Request};
 use http::{HeaderMap, HeaderValue, Uri};
 
 /// Whether `path` is Socket.IO's (whose requests' heads live on).
-pub fn is_live_path(path: &str) -> bool {
+pub(crate) fn is_live_path(path: &str) -> bool {
     path.starts_with("/socket.io/")
 }
 
 /// `request` with its URI and header values in allocations of their own.
-pub fn detach(mut request: Request) -> Request {
+pub(crate) fn detach(mut request: Request) -> Request {
     let mut headers = HeaderMap::with_capacity(request.headers().len());
     for (name, value) in request.headers() {
         // A value that was valid stays valid as a copy of its bytes.

@@ -1,7 +1,7 @@
 //! Waiting for the signal to stop: Ctrl-C, or SIGTERM on Unix.
 
 /// Resolves when the process is asked to stop.
-pub async fn signal() {
+pub(crate) async fn signal() {
     let ctrl_c = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %e, "cannot listen for Ctrl-C");

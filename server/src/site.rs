@@ -9,7 +9,7 @@ pub struct BadPublicUrl(String);
 
 /// This site's identity; cheap to share behind an `Arc`.
 #[derive(Clone, Debug)]
-pub struct Site {
+pub(crate) struct Site {
     /// `scheme://host[:port]` of the configured public URL, lower case.
     public_origin: Option<String>,
     /// `host[:port]` of the configured public URL, lower case.
@@ -21,7 +21,7 @@ pub struct Site {
 }
 
 impl Site {
-    pub fn new(
+    pub(crate) fn new(
         public_url: Option<&str>,
         allowed_origins: &[String],
         secure_cookies: bool,
@@ -47,14 +47,14 @@ impl Site {
     }
 
     /// Whether the site is served over HTTPS.
-    pub fn https(&self) -> bool {
+    pub(crate) fn https(&self) -> bool {
         self.https
     }
 
     /// Whether a request naming `host` (its `Host` header) is meant for this
     /// site. Without a public URL only names that cannot be rebound to another
     /// server are taken: `localhost` and IP addresses.
-    pub fn host_allowed(&self, host: &str) -> bool {
+    pub(crate) fn host_allowed(&self, host: &str) -> bool {
         match &self.public_host {
             Some(public) => host.eq_ignore_ascii_case(public),
             None => {
@@ -75,7 +75,7 @@ impl Site {
     /// Whether a page from `origin` may act on this site, in a request that
     /// named `host`: the public origin (or, without one, the same host), or
     /// one the operator allowed.
-    pub fn origin_allowed(&self, origin: &str, host: Option<&str>) -> bool {
+    pub(crate) fn origin_allowed(&self, origin: &str, host: Option<&str>) -> bool {
         let origin = origin.trim_end_matches('/').to_ascii_lowercase();
         if self.allowed_origins.contains(&origin) {
             return true;

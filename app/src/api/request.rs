@@ -52,7 +52,7 @@ pub fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
 }
 
 /// The server's context.
-pub fn server() -> Result<ServerContext, ApiError> {
+pub(super) fn server() -> Result<ServerContext, ApiError> {
     use_context::<ServerContext>().ok_or_else(|| {
         tracing::error!("server function called without the server context");
         ApiError::internal()
@@ -60,13 +60,13 @@ pub fn server() -> Result<ServerContext, ApiError> {
 }
 
 /// The session token from the request's cookie, if any.
-pub fn session_token(ctx: &ServerContext) -> Option<String> {
+pub(super) fn session_token(ctx: &ServerContext) -> Option<String> {
     let parts = use_context::<http::request::Parts>()?;
     cookie_value(&parts.headers, session_cookie_name(ctx.https))
 }
 
 /// The address of the client that sent the request.
-pub fn client_ip() -> IpAddr {
+pub(super) fn client_ip() -> IpAddr {
     use_context::<http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<ClientIp>().copied())
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ip| ip.0)
@@ -74,7 +74,7 @@ pub fn client_ip() -> IpAddr {
 
 /// `http(s)://host` of this site as the request named it (its `Host` header,
 /// which the server has checked), for links meant to be shared.
-pub fn site_origin(ctx: &ServerContext) -> String {
+pub(super) fn site_origin(ctx: &ServerContext) -> String {
     let scheme = if ctx.https { "https" } else { "http" };
     let host = use_context::<http::request::Parts>()
         .and_then(|p| p.headers.get(http::header::HOST)?.to_str().ok().map(str::to_owned))
@@ -85,7 +85,7 @@ pub fn site_origin(ctx: &ServerContext) -> String {
 /// A personal API token sent as `Authorization: Bearer <token>` (scripts
 /// and bots; browsers never send one on their own, so it needs no
 /// cross-site check).
-pub fn bearer_token() -> Option<String> {
+pub(super) fn bearer_token() -> Option<String> {
     let parts = use_context::<http::request::Parts>()?;
     let value = parts.headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.trim().split_once(' ')?;
@@ -94,7 +94,7 @@ pub fn bearer_token() -> Option<String> {
 
 /// The signed-in user, if the request carries a valid session: the
 /// session cookie, or else an API token.
-pub async fn current_user() -> Result<Option<User>, ApiError> {
+pub(super) async fn current_user() -> Result<Option<User>, ApiError> {
     let ctx = server()?;
     match session_token(&ctx).or_else(bearer_token) {
         Some(token) => Ok(ctx.core.session_user(&token).await?),
@@ -105,7 +105,7 @@ pub async fn current_user() -> Result<Option<User>, ApiError> {
 /// The user signed in with the session cookie (a browser), never by an API
 /// token: for managing tokens, so that a leaked token cannot make more of
 /// itself or outlive its revocation.
-pub async fn require_signed_in_browser() -> Result<(ServerContext, User), ApiError> {
+pub(super) async fn require_signed_in_browser() -> Result<(ServerContext, User), ApiError> {
     let ctx = server()?;
     let token = session_token(&ctx).ok_or_else(ApiError::unauthenticated)?;
     let user = ctx.core.session_user(&token).await?.ok_or_else(ApiError::unauthenticated)?;
@@ -113,28 +113,28 @@ pub async fn require_signed_in_browser() -> Result<(ServerContext, User), ApiErr
 }
 
 /// The signed-in user, or "please sign in".
-pub async fn require_user() -> Result<(ServerContext, User), ApiError> {
+pub(super) async fn require_user() -> Result<(ServerContext, User), ApiError> {
     let user = current_user().await?.ok_or_else(ApiError::unauthenticated)?;
     Ok((server()?, user))
 }
 
 /// Where the signed-in user stands in organization `slug`, or the answer an
 /// organization that does not exist gets.
-pub async fn require_member(slug: &str) -> Result<(ServerContext, Standing), ApiError> {
+pub(super) async fn require_member(slug: &str) -> Result<(ServerContext, Standing), ApiError> {
     let (ctx, user) = require_user().await?;
     let standing = ctx.core.standing(&user, slug).await?;
     Ok((ctx, standing))
 }
 
 /// Channel `channel` of organization `slug`, as the signed-in user may read it.
-pub async fn require_channel(slug: &str, channel: &str) -> Result<(ServerContext, ChannelAccess), ApiError> {
+pub(super) async fn require_channel(slug: &str, channel: &str) -> Result<(ServerContext, ChannelAccess), ApiError> {
     let (ctx, standing) = require_member(slug).await?;
     let access = ctx.core.channel_named(&standing, channel).await?;
     Ok((ctx, access))
 }
 
 /// Sets the session cookie (or clears it with `None`).
-pub fn set_session_cookie(ctx: &ServerContext, session: Option<&NewSession>) {
+pub(super) fn set_session_cookie(ctx: &ServerContext, session: Option<&NewSession>) {
     let Some(response) = use_context::<ResponseOptions>() else { return };
     let name = session_cookie_name(ctx.https);
     let secure = if ctx.https { "; Secure" } else { "" };
@@ -148,7 +148,7 @@ pub fn set_session_cookie(ctx: &ServerContext, session: Option<&NewSession>) {
 }
 
 /// A redirect target from a form, if it is a plain path on this site; else `fallback`.
-pub fn local_path(next: Option<String>, fallback: &str) -> String {
+pub(super) fn local_path(next: Option<String>, fallback: &str) -> String {
     next.as_deref().and_then(confab_core::rules::local_path).unwrap_or(fallback).to_owned()
 }
 
@@ -156,7 +156,7 @@ pub fn local_path(next: Option<String>, fallback: &str) -> String {
 /// a blanket 500), so scripts and logs can tell a typo from a fault.
 /// Plain HTML form posts (no wasm yet) are left alone: they are answered with
 /// a redirect back to the form, which a status would override.
-pub fn with_status<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
+pub(super) fn with_status<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
     let form_post = use_context::<http::request::Parts>()
         .and_then(|p| p.headers.get(http::header::ACCEPT)?.to_str().ok().map(|a| a.contains("text/html")))
         .unwrap_or(false);

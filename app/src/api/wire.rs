@@ -125,13 +125,13 @@ impl From<model::InviteLink> for InviteSummary {
 }
 
 /// An invite link as its maker sees it: `origin` is `http(s)://host` of this site.
-pub fn invite(new: model::NewInvite, origin: &str) -> Invite {
+pub(super) fn invite(new: model::NewInvite, origin: &str) -> Invite {
     let path = format!("/invite/{}", new.token);
     Invite { url: format!("{origin}{path}"), path, token: new.token, expires_at: new.expires_at }
 }
 
 /// An organization's invite links; `origin` as for [`invite`].
-pub fn invite_list(links: model::InviteLinks, origin: &str) -> InviteList {
+pub(super) fn invite_list(links: model::InviteLinks, origin: &str) -> InviteList {
     InviteList {
         invites: links.links.into_iter().map(Into::into).collect(),
         new_link: links.new_link.map(|new| invite(new, origin)),

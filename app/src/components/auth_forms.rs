@@ -9,7 +9,7 @@ use super::session::use_session;
 
 /// Both forms side by side; after success the browser goes to `next` or `/`.
 #[component]
-pub fn AuthForms(#[prop(optional, into)] next: Option<String>) -> impl IntoView {
+pub(crate) fn AuthForms(#[prop(optional, into)] next: Option<String>) -> impl IntoView {
     let session = use_session();
     let next_field = next.map(|n| view! { <input type="hidden" name="next" value=n /> });
     let next_field2 = next_field.clone();

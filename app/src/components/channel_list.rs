@@ -66,7 +66,7 @@ fn links(ws: Workspace, direct: bool) -> impl IntoView {
 
 /// The organization's channels the person sees, and the form to add one.
 #[component]
-pub fn ChannelList() -> impl IntoView {
+pub(crate) fn ChannelList() -> impl IntoView {
     let ws = expect_context::<Workspace>();
     let create = ServerAction::<CreateChannel>::new();
     let items = move || links(ws, false);
@@ -97,7 +97,7 @@ pub fn ChannelList() -> impl IntoView {
 
 /// The person's direct conversations.
 #[component]
-pub fn DirectList() -> impl IntoView {
+pub(crate) fn DirectList() -> impl IntoView {
     let ws = expect_context::<Workspace>();
     let items = move || links(ws, true);
     let none = move || ws.channels.with(|all| !all.iter().any(|c| c.kind == ChannelKind::Direct));

@@ -13,7 +13,7 @@ use crate::state::workspace::Workspace;
 use crate::time;
 
 #[component]
-pub fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView {
+pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView {
     let HistoryPage { channel, messages, has_more } = page;
     let me_id = me.as_ref().map(|u| u.id);
     // "New" goes before the first message of others past the read cursor,
@@ -207,7 +207,7 @@ pub fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView 
 
 /// Someone typing in the open channel, until `until` (ms since the epoch).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Typist {
+pub(crate) struct Typist {
     pub user_id: i64,
     pub name: String,
     pub until: f64,
@@ -261,9 +261,10 @@ fn delivery_label(
     }
 }
 
-/// The live connection as shown to the person.
+/// The live connection as shown to the person (set in the browser only).
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LinkStatus {
+pub(crate) enum LinkStatus {
     Connecting,
     Live,
     /// Lost; reconnecting on its own.

@@ -9,7 +9,9 @@ use crate::errors::ApiError;
 
 /// Shows the error of the latest run of an action, if it failed.
 #[component]
-pub fn ActionError<T: Clone + Send + Sync + 'static>(result: Signal<Option<Result<T, ApiError>>>) -> impl IntoView {
+pub(crate) fn ActionError<T: Clone + Send + Sync + 'static>(
+    result: Signal<Option<Result<T, ApiError>>>,
+) -> impl IntoView {
     move || {
         result.get().and_then(|r| r.err()).map(|e| {
             view! { <p class="form-error" role="alert">{e.message}</p> }
@@ -29,7 +31,7 @@ fn redirected_error<S: ServerFn<Error = ApiError>>() -> Option<ApiError> {
 /// The latest result of `action`, or else the error a plain form post of it
 /// was redirected back with. Anyone can write such a URL, so of that error
 /// only the code is believed, and its own sentence shown.
-pub fn action_result<S>(action: ServerAction<S>) -> Signal<Option<Result<S::Output, ApiError>>>
+pub(crate) fn action_result<S>(action: ServerAction<S>) -> Signal<Option<Result<S::Output, ApiError>>>
 where
     S: ServerFn<Error = ApiError> + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,
@@ -44,7 +46,7 @@ where
 
 /// A whole-page error, such as "no such organization".
 #[component]
-pub fn PageError(error: ApiError) -> impl IntoView {
+pub(crate) fn PageError(error: ApiError) -> impl IntoView {
     view! {
         <section class="page-error" role="alert">
             <h1>"Sorry"</h1>

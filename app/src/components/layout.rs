@@ -10,7 +10,7 @@ use crate::api::orgs::list_orgs;
 use crate::protocol::OrgSummary;
 
 #[component]
-pub fn Header() -> impl IntoView {
+pub(crate) fn Header() -> impl IntoView {
     let session = use_session();
     // Signing out leaves no unsent messages behind in this browser.
     #[cfg(feature = "hydrate")]

@@ -10,7 +10,7 @@ use crate::protocol::{MAX_DIRECT_PEOPLE, Role};
 use crate::state::workspace::Workspace;
 
 #[component]
-pub fn MemberList() -> impl IntoView {
+pub(crate) fn MemberList() -> impl IntoView {
     let ws = expect_context::<Workspace>();
     let open = ServerAction::<OpenDirect>::new();
     let group = ServerAction::<OpenDirect>::new();

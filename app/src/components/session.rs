@@ -9,7 +9,7 @@ use crate::protocol::User;
 
 /// Provided once by [`crate::App`]; read with [`use_session`].
 #[derive(Clone, Copy)]
-pub struct Session {
+pub(crate) struct Session {
     pub login: ServerAction<Login>,
     pub register: ServerAction<Register>,
     pub logout: ServerAction<Logout>,
@@ -19,7 +19,7 @@ pub struct Session {
 
 impl Session {
     /// Creates the actions and the resource and provides them as context.
-    pub fn provide() -> Session {
+    pub(crate) fn provide() -> Session {
         let login = ServerAction::<Login>::new();
         let register = ServerAction::<Register>::new();
         let logout = ServerAction::<Logout>::new();
@@ -31,6 +31,6 @@ impl Session {
     }
 }
 
-pub fn use_session() -> Session {
+pub(crate) fn use_session() -> Session {
     expect_context::<Session>()
 }

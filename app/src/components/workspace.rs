@@ -14,7 +14,7 @@ use crate::state::workspace::Workspace;
 /// The workspace of organization `view.org` around `children` (the page's
 /// pane), with `open` the channel shown there, if any.
 #[component]
-pub fn OrgWorkspace(
+pub(crate) fn OrgWorkspace(
     view: OrgView,
     me: Option<User>,
     #[prop(optional)] open: Option<ChannelId>,

@@ -20,7 +20,7 @@ use crate::time::iso_utc;
 const ROLES: [Role; 4] = [Role::Owner, Role::Admin, Role::Supervisor, Role::Member];
 
 #[component]
-pub fn AdminPage() -> impl IntoView {
+pub(crate) fn AdminPage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
     let session = use_session();

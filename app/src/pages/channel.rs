@@ -14,7 +14,7 @@ use crate::components::workspace::OrgWorkspace;
 use crate::protocol::ChannelKind;
 
 #[component]
-pub fn ChannelPage() -> impl IntoView {
+pub(crate) fn ChannelPage() -> impl IntoView {
     let session = use_session();
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();

@@ -13,7 +13,7 @@ use crate::errors::ApiError;
 use crate::protocol::OrgSummary;
 
 #[component]
-pub fn HomePage() -> impl IntoView {
+pub(crate) fn HomePage() -> impl IntoView {
     let session = use_session();
     // Made here, not inside the Suspend below: a resource made while the
     // page hydrates reads what the server sent, one made after it fetches

@@ -10,7 +10,7 @@ use crate::components::error_note::{ActionError, PageError, action_result};
 use crate::components::session::use_session;
 
 #[component]
-pub fn InvitePage() -> impl IntoView {
+pub(crate) fn InvitePage() -> impl IntoView {
     let session = use_session();
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();

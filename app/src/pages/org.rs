@@ -15,7 +15,7 @@ use crate::protocol::{InviteList, OrgView, Role, User};
 use crate::time::iso_utc;
 
 #[component]
-pub fn OrgPage() -> impl IntoView {
+pub(crate) fn OrgPage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
     let session = use_session();

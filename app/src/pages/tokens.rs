@@ -12,7 +12,7 @@ use crate::protocol::ApiToken;
 use crate::time::iso_utc;
 
 #[component]
-pub fn TokensPage() -> impl IntoView {
+pub(crate) fn TokensPage() -> impl IntoView {
     let create = ServerAction::<CreateApiToken>::new();
     let revoke = ServerAction::<RevokeApiToken>::new();
     let list = Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_api_tokens());

@@ -8,7 +8,7 @@ use crate::protocol::{ChatMessage, EventKind};
 
 /// Where a message shown in the list stands.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Delivery {
+pub(crate) enum Delivery {
     /// Stored on the server (history, or someone else's live message).
     Stored,
     /// Sent from this tab, waiting for the server's acknowledgement.
@@ -21,7 +21,7 @@ pub enum Delivery {
 
 /// One row of the list.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// The message; `seq == 0` until the server has stored it.
     pub message: ChatMessage,
     pub delivery: Delivery,
@@ -30,7 +30,7 @@ pub struct Entry {
 /// The rows of a channel, in display order: stored messages by `seq`, then the
 /// ones still on their way, in the order they were sent.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Timeline {
+pub(crate) struct Timeline {
     entries: Vec<Entry>,
     /// The `seq`s of the messages known to be deleted: a copy of one that
     /// arrives late (a page fetched before the deletion) shows it deleted too.
@@ -38,7 +38,7 @@ pub struct Timeline {
 }
 
 impl Timeline {
-    pub fn from_history(messages: Vec<ChatMessage>) -> Self {
+    pub(crate) fn from_history(messages: Vec<ChatMessage>) -> Self {
         let mut t = Timeline::default();
         for m in messages {
             t.merge(m, Delivery::Stored);
@@ -47,22 +47,22 @@ impl Timeline {
     }
 
     /// The rows, in display order.
-    pub fn entries(&self) -> &[Entry] {
+    pub(crate) fn entries(&self) -> &[Entry] {
         &self.entries
     }
 
     /// Whether nothing is shown.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 
     /// The row of the message with this client id, if it is shown.
-    pub fn find(&self, client_id: &str) -> Option<&Entry> {
+    pub(crate) fn find(&self, client_id: &str) -> Option<&Entry> {
         self.entries.iter().find(|e| e.message.client_id == client_id)
     }
 
     /// Newest stored `seq` shown (0 if none).
-    pub fn last_seq(&self) -> i64 {
+    pub(crate) fn last_seq(&self) -> i64 {
         self.entries.iter().map(|e| e.message.seq).max().unwrap_or(0)
     }
 
@@ -70,7 +70,7 @@ impl Timeline {
     /// (counting from the oldest shown), 0 if none is shown. A message that
     /// arrived past a gap, or this tab's own acknowledged message that came
     /// before the ones preceding it, does not move it.
-    pub fn resume_point(&self) -> i64 {
+    pub(crate) fn resume_point(&self) -> i64 {
         let mut seqs: Vec<i64> = self.entries.iter().map(|e| e.message.seq).filter(|s| *s > 0).collect();
         seqs.sort_unstable();
         let Some(&first) = seqs.first() else { return 0 };
@@ -81,34 +81,34 @@ impl Timeline {
     }
 
     /// Oldest stored `seq` shown, for "load older".
-    pub fn first_seq(&self) -> Option<i64> {
+    pub(crate) fn first_seq(&self) -> Option<i64> {
         self.entries.iter().map(|e| e.message.seq).filter(|s| *s > 0).min()
     }
 
     /// Adds a message this tab is sending.
-    pub fn push_pending(&mut self, message: ChatMessage) {
+    pub(crate) fn push_pending(&mut self, message: ChatMessage) {
         self.entries.push(Entry { message, delivery: Delivery::Sending });
     }
 
     /// Takes a message that was never stored off the list (deleted by the
     /// person after the server refused it).
-    pub fn remove_unsent(&mut self, client_id: &str) {
+    pub(crate) fn remove_unsent(&mut self, client_id: &str) {
         self.entries.retain(|e| e.message.seq > 0 || e.message.client_id != client_id);
     }
 
     /// Whether a message is shown stored (`Some(true)`), shown on its way
     /// (`Some(false)`), or not shown.
-    pub fn stored(&self, client_id: &str) -> Option<bool> {
+    pub(crate) fn stored(&self, client_id: &str) -> Option<bool> {
         self.entries.iter().find(|e| e.message.client_id == client_id).map(|e| e.message.seq > 0)
     }
 
     /// The messages of this tab still on their way (not refused).
-    pub fn sending(&self) -> Vec<String> {
+    pub(crate) fn sending(&self) -> Vec<String> {
         self.entries.iter().filter(|e| e.delivery == Delivery::Sending).map(|e| e.message.client_id.clone()).collect()
     }
 
     /// Marks a message this tab sent.
-    pub fn set_delivery(&mut self, client_id: &str, delivery: Delivery) {
+    pub(crate) fn set_delivery(&mut self, client_id: &str, delivery: Delivery) {
         if let Some(e) = self.entries.iter_mut().find(|e| e.message.client_id == client_id) {
             e.delivery = delivery;
         }
@@ -117,7 +117,7 @@ impl Timeline {
     /// Puts a stored message in its place. A message already shown (same
     /// `client_id`, or same `seq`) is replaced, never duplicated; a pending one
     /// of this tab becomes `delivery`.
-    pub fn merge(&mut self, mut message: ChatMessage, delivery: Delivery) {
+    pub(crate) fn merge(&mut self, mut message: ChatMessage, delivery: Delivery) {
         if message.kind == EventKind::Deleted
             && let Some(seq) = message.refers_to
         {
@@ -141,7 +141,7 @@ impl Timeline {
     }
 
     /// Shows message `seq` as deleted: its text is gone.
-    pub fn mark_deleted(&mut self, seq: i64) {
+    pub(crate) fn mark_deleted(&mut self, seq: i64) {
         self.deleted.insert(seq);
         for e in self.entries.iter_mut().filter(|e| e.message.seq == seq && e.message.kind == EventKind::Message) {
             e.message.deleted = true;
@@ -154,7 +154,7 @@ impl Timeline {
     /// list never has a silent hole; "load older" brings them back in order.
     /// This tab's messages still on their way stay. Returns whether a hole was
     /// closed that way (older messages exist again).
-    pub fn catch_up(&mut self, newest: Vec<ChatMessage>) -> bool {
+    pub(crate) fn catch_up(&mut self, newest: Vec<ChatMessage>) -> bool {
         let known = self.last_seq();
         let oldest_fetched = newest.iter().map(|m| m.seq).min();
         let hole = oldest_fetched.is_some_and(|oldest| oldest > known + 1);
@@ -171,7 +171,7 @@ impl Timeline {
     /// channel does not continue from what was shown (its store was reset
     /// or restored), so its `seq`s may come again as other messages. This
     /// tab's messages still on their way stay.
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.entries.retain(|e| e.message.seq == 0);
         self.deleted.clear();
     }

@@ -13,7 +13,7 @@ use crate::protocol::{Channel, ChannelId, ChatMessage, EventKind, UserId};
 const MOST_COUNTED: i64 = 100;
 
 /// A count as the badge shows it.
-pub fn badge(count: i64) -> String {
+pub(crate) fn badge(count: i64) -> String {
     if count >= MOST_COUNTED { "99+".to_owned() } else { count.to_string() }
 }
 
@@ -27,51 +27,51 @@ struct Place {
 
 /// Every joined channel's place: plain data, changed by [`Unread`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Places(HashMap<ChannelId, Place>);
+pub(crate) struct Places(HashMap<ChannelId, Place>);
 
 impl Places {
     /// The joined channels of a list, as the server counted them.
-    pub fn of(channels: &[Channel]) -> Self {
+    pub(crate) fn of(channels: &[Channel]) -> Self {
         let joined = channels.iter().filter(|c| c.joined);
         Places(joined.map(|c| (c.id, Place { last_seq: c.last_seq, unread: c.unread })).collect())
     }
 
     /// Unread messages in a channel (0 where none, or not joined).
-    pub fn count(&self, channel_id: ChannelId) -> i64 {
+    pub(crate) fn count(&self, channel_id: ChannelId) -> i64 {
         self.0.get(&channel_id).map_or(0, |p| p.unread)
     }
 
     /// Unread messages in every channel but `except` (the open one).
-    pub fn total(&self, except: Option<ChannelId>) -> i64 {
+    pub(crate) fn total(&self, except: Option<ChannelId>) -> i64 {
         self.0.iter().filter(|(id, _)| Some(**id) != except).map(|(_, p)| p.unread).sum()
     }
 
     /// The newest `seq` known of a joined channel.
-    pub fn last_seq(&self, channel_id: ChannelId) -> Option<i64> {
+    pub(crate) fn last_seq(&self, channel_id: ChannelId) -> Option<i64> {
         self.0.get(&channel_id).map(|p| p.last_seq)
     }
 
     /// Whether a channel has as many unread as are counted.
-    pub fn full(&self, channel_id: ChannelId) -> bool {
+    pub(crate) fn full(&self, channel_id: ChannelId) -> bool {
         self.0.get(&channel_id).is_some_and(|p| p.unread >= MOST_COUNTED)
     }
 
     /// Follows a channel joined meanwhile (a conversation that appeared).
-    pub fn follow(&mut self, channel: &Channel) {
+    pub(crate) fn follow(&mut self, channel: &Channel) {
         self.0.entry(channel.id).or_insert(Place { last_seq: channel.last_seq, unread: channel.unread });
     }
 
     /// The person has read the channel up to `seq` (here or on another
     /// device): its count is 0 if that reaches the newest `seq` known, and
     /// at most the events after it otherwise.
-    pub fn read(&mut self, channel_id: ChannelId, seq: i64) {
+    pub(crate) fn read(&mut self, channel_id: ChannelId, seq: i64) {
         if let Some(p) = self.0.get_mut(&channel_id) {
             p.unread = p.unread.min((p.last_seq - seq).max(0));
         }
     }
 
     /// An event reached the open channel: the newest `seq` known moves on.
-    pub fn seen(&mut self, channel_id: ChannelId, seq: i64) {
+    pub(crate) fn seen(&mut self, channel_id: ChannelId, seq: i64) {
         if let Some(p) = self.0.get_mut(&channel_id) {
             p.last_seq = p.last_seq.max(seq);
         }
@@ -80,7 +80,7 @@ impl Places {
     /// An event of a channel that is not open arrived (live, or caught up
     /// after a reconnect): a message of someone else, not seen before,
     /// counts. Each `seq` counts once, however often it arrives.
-    pub fn arrived(&mut self, event: &ChatMessage, me: Option<UserId>) {
+    pub(crate) fn arrived(&mut self, event: &ChatMessage, me: Option<UserId>) {
         if let Some(p) = self.0.get_mut(&event.channel_id)
             && event.seq > p.last_seq
         {
@@ -94,47 +94,47 @@ impl Places {
 
 /// [`Places`] as the page shares it: a signal, so the sidebar's counts follow.
 #[derive(Clone, Copy)]
-pub struct Unread(RwSignal<Places>);
+pub(crate) struct Unread(RwSignal<Places>);
 
 impl Unread {
-    pub fn new(channels: &[Channel]) -> Self {
+    pub(crate) fn new(channels: &[Channel]) -> Self {
         Unread(RwSignal::new(Places::of(channels)))
     }
 
     /// Unread messages in a channel (0 where none, or not joined).
-    pub fn count(&self, channel_id: ChannelId) -> i64 {
+    pub(crate) fn count(&self, channel_id: ChannelId) -> i64 {
         self.0.with(|p| p.count(channel_id))
     }
 
     /// Unread messages in every channel but `except` (the open one).
-    pub fn total(&self, except: Option<ChannelId>) -> i64 {
+    pub(crate) fn total(&self, except: Option<ChannelId>) -> i64 {
         self.0.with(|p| p.total(except))
     }
 
     /// The newest `seq` known of a joined channel (`None` if not joined, or
     /// the page is gone).
-    pub fn last_seq(&self, channel_id: ChannelId) -> Option<i64> {
+    pub(crate) fn last_seq(&self, channel_id: ChannelId) -> Option<i64> {
         self.0.try_with_untracked(|p| p.last_seq(channel_id)).flatten()
     }
 
     /// Whether a channel has as many unread as are counted (or the page is gone).
-    pub fn full(&self, channel_id: ChannelId) -> bool {
+    pub(crate) fn full(&self, channel_id: ChannelId) -> bool {
         self.0.try_with_untracked(|p| p.full(channel_id)).unwrap_or(true)
     }
 
-    pub fn follow(&self, channel: &Channel) {
+    pub(crate) fn follow(&self, channel: &Channel) {
         self.0.update(|p| p.follow(channel));
     }
 
-    pub fn read(&self, channel_id: ChannelId, seq: i64) {
+    pub(crate) fn read(&self, channel_id: ChannelId, seq: i64) {
         self.0.update(|p| p.read(channel_id, seq));
     }
 
-    pub fn seen(&self, channel_id: ChannelId, seq: i64) {
+    pub(crate) fn seen(&self, channel_id: ChannelId, seq: i64) {
         self.0.update(|p| p.seen(channel_id, seq));
     }
 
-    pub fn arrived(&self, event: &ChatMessage, me: Option<UserId>) {
+    pub(crate) fn arrived(&self, event: &ChatMessage, me: Option<UserId>) {
         self.0.update(|p| p.arrived(event, me));
     }
 }

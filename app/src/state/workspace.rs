@@ -16,7 +16,7 @@ mod following;
 
 /// What the pages of an organization share; in context for the workspace's view.
 #[derive(Clone, Copy)]
-pub struct Workspace {
+pub(crate) struct Workspace {
     pub slug: StoredValue<String>,
     /// The signed-in person.
     pub me: Option<UserId>,
@@ -39,7 +39,7 @@ impl Workspace {
     /// channel shown in the pane, put in context; in the browser it
     /// connects and follows every joined channel for as long as the page
     /// lives.
-    pub fn provide(view: OrgView, me: Option<&User>, open: Option<ChannelId>) -> Workspace {
+    pub(crate) fn provide(view: OrgView, me: Option<&User>, open: Option<ChannelId>) -> Workspace {
         let OrgView { org, channels, members } = view;
         let ws = Workspace {
             slug: StoredValue::new(org.slug.clone()),
@@ -60,29 +60,29 @@ impl Workspace {
     }
 
     /// A member's name by id (`None` for someone no longer in it).
-    pub fn name_of(&self, id: UserId) -> Option<String> {
+    pub(crate) fn name_of(&self, id: UserId) -> Option<String> {
         self.members.with(|ms| ms.iter().find(|m| m.id == id).map(|m| m.username.clone()))
     }
 
     /// What to call a channel or conversation here.
-    pub fn title(&self, channel: &Channel) -> String {
+    pub(crate) fn title(&self, channel: &Channel) -> String {
         channel.title(self.me, |id| self.name_of(id))
     }
 
     /// Adds a channel that appeared to the list, once, in its place.
-    pub fn add_channel(&self, channel: Channel) {
+    pub(crate) fn add_channel(&self, channel: Channel) {
         self.channels.update(|all| add_in_place(all, channel));
     }
 
     /// The organization's live connection.
     #[cfg(feature = "hydrate")]
-    pub fn live(&self) -> crate::live::LiveClient {
+    pub(crate) fn live(&self) -> crate::live::LiveClient {
         self.live.client.get_value()
     }
 
     /// Has the open channel's chat hear every live event, after the workspace.
     #[cfg(feature = "hydrate")]
-    pub fn on_live(&self, f: impl Fn(crate::live::LiveEvent) + 'static) {
+    pub(crate) fn on_live(&self, f: impl Fn(crate::live::LiveEvent) + 'static) {
         self.live.chat.set_value(Some(std::rc::Rc::new(f)));
     }
 }

@@ -9,13 +9,13 @@ use crate::error::CoreError;
 use crate::kinds::{ChannelKind, Role};
 
 /// Anyone in the organization: reading its channel list, creating channels.
-pub fn member(role: Option<Role>) -> Result<Role, CoreError> {
+pub(crate) fn member(role: Option<Role>) -> Result<Role, CoreError> {
     // Not telling outsiders whether the organization exists.
     role.ok_or_else(|| CoreError::not_found("No such organization, or you are not a member of it."))
 }
 
 /// May invite people to the organization.
-pub fn invite(role: Role) -> Result<(), CoreError> {
+pub(crate) fn invite(role: Role) -> Result<(), CoreError> {
     match role {
         Role::Owner | Role::Admin => Ok(()),
         _ => Err(CoreError::forbidden("Only the organization's owner and admins can invite people.")),
@@ -23,7 +23,7 @@ pub fn invite(role: Role) -> Result<(), CoreError> {
 }
 
 /// May read the organization's audit log.
-pub fn read_audit_log(role: Role) -> Result<(), CoreError> {
+pub(crate) fn read_audit_log(role: Role) -> Result<(), CoreError> {
     if role.manages_people() {
         Ok(())
     } else {
@@ -34,7 +34,7 @@ pub fn read_audit_log(role: Role) -> Result<(), CoreError> {
 /// May `actor` take `target` out of the organization? Owners and admins
 /// remove people, an admin never an owner, and an organization always keeps
 /// an owner (`owners` is how many it has now).
-pub fn remove_member(actor: Role, target: Role, owners: i64) -> Result<(), CoreError> {
+pub(crate) fn remove_member(actor: Role, target: Role, owners: i64) -> Result<(), CoreError> {
     match (actor, target) {
         (Role::Owner | Role::Admin, Role::Owner) if actor != Role::Owner => {
             Err(CoreError::forbidden("Only an owner can remove an owner."))
@@ -52,7 +52,7 @@ pub fn remove_member(actor: Role, target: Role, owners: i64) -> Result<(), CoreE
 /// only its people a private channel or a direct conversation. To anyone
 /// else a restricted channel does not exist, in the same words as one that
 /// does not.
-pub fn read_channel(role: Role, kind: ChannelKind, joined: bool) -> Result<(), CoreError> {
+pub(crate) fn read_channel(role: Role, kind: ChannelKind, joined: bool) -> Result<(), CoreError> {
     let visible = match kind {
         ChannelKind::Public => true,
         ChannelKind::Supervisor => role.sees_supervisor_rooms(),
@@ -64,14 +64,14 @@ pub fn read_channel(role: Role, kind: ChannelKind, joined: bool) -> Result<(), C
 /// Whether someone with `role` sees a channel of `kind` (`joined`: they are
 /// in it): [`read_channel`] as a yes or no, for lists, notices, and working
 /// out who loses sight of what when a role or a membership changes.
-pub fn sees(role: Role, kind: ChannelKind, joined: bool) -> bool {
+pub(crate) fn sees(role: Role, kind: ChannelKind, joined: bool) -> bool {
     read_channel(role, kind, joined).is_ok()
 }
 
 /// May join a channel (and so post to it): a public one, or a supervisor one
 /// for those who see it. People are added to a private channel by its
 /// members, and are in a direct conversation from its start.
-pub fn join_channel(role: Role, kind: ChannelKind, joined: bool) -> Result<(), CoreError> {
+pub(crate) fn join_channel(role: Role, kind: ChannelKind, joined: bool) -> Result<(), CoreError> {
     read_channel(role, kind, joined)?;
     match kind {
         ChannelKind::Public | ChannelKind::Supervisor => Ok(()),
@@ -83,7 +83,7 @@ pub fn join_channel(role: Role, kind: ChannelKind, joined: bool) -> Result<(), C
 
 /// May leave a channel: any but a direct conversation, which is kept by all
 /// of its people.
-pub fn leave_channel(role: Role, kind: ChannelKind, joined: bool) -> Result<(), CoreError> {
+pub(crate) fn leave_channel(role: Role, kind: ChannelKind, joined: bool) -> Result<(), CoreError> {
     read_channel(role, kind, joined)?;
     match kind {
         ChannelKind::Public | ChannelKind::Private | ChannelKind::Supervisor => Ok(()),
@@ -92,7 +92,7 @@ pub fn leave_channel(role: Role, kind: ChannelKind, joined: bool) -> Result<(), 
 }
 
 /// May post to a channel: must see it and have joined it.
-pub fn post(role: Role, kind: ChannelKind, joined: bool) -> Result<(), CoreError> {
+pub(crate) fn post(role: Role, kind: ChannelKind, joined: bool) -> Result<(), CoreError> {
     read_channel(role, kind, joined)?;
     if joined { Ok(()) } else { Err(CoreError::forbidden("Join the channel to post in it.")) }
 }
@@ -101,7 +101,7 @@ pub fn post(role: Role, kind: ChannelKind, joined: bool) -> Result<(), CoreError
 /// posted)? Everyone their own; owners and admins anyone's, to keep the
 /// organization's channels clean, except in direct conversations, which
 /// belong to the people in them.
-pub fn delete_message(role: Role, kind: ChannelKind, joined: bool, own: bool) -> Result<(), CoreError> {
+pub(crate) fn delete_message(role: Role, kind: ChannelKind, joined: bool, own: bool) -> Result<(), CoreError> {
     read_channel(role, kind, joined)?;
     if own || (role.manages_people() && kind != ChannelKind::Direct) {
         Ok(())
@@ -113,7 +113,7 @@ pub fn delete_message(role: Role, kind: ChannelKind, joined: bool, own: bool) ->
 /// May create a channel of `kind`: public and private ones every member,
 /// supervisor ones only those who see them. Direct conversations are
 /// started, not created ([`start_direct`]).
-pub fn create_channel(role: Role, kind: ChannelKind) -> Result<(), CoreError> {
+pub(crate) fn create_channel(role: Role, kind: ChannelKind) -> Result<(), CoreError> {
     match kind {
         ChannelKind::Public | ChannelKind::Private => Ok(()),
         ChannelKind::Supervisor if role.sees_supervisor_rooms() => Ok(()),
@@ -127,7 +127,7 @@ pub fn create_channel(role: Role, kind: ChannelKind) -> Result<(), CoreError> {
 /// May someone who sees a channel (`role`, `joined`) add `target` (their
 /// role) to it? Its members add people to a private channel, and anyone who
 /// may join a supervisor channel adds those who may see it.
-pub fn add_to_channel(role: Role, kind: ChannelKind, joined: bool, target: Role) -> Result<(), CoreError> {
+pub(crate) fn add_to_channel(role: Role, kind: ChannelKind, joined: bool, target: Role) -> Result<(), CoreError> {
     read_channel(role, kind, joined)?;
     match kind {
         ChannelKind::Private if joined => Ok(()),
@@ -145,7 +145,7 @@ pub fn add_to_channel(role: Role, kind: ChannelKind, joined: bool, target: Role)
 /// anyone's; admins change those who are not owners, to anything but
 /// owner. An organization always keeps an owner (`owners` is how many it
 /// has now).
-pub fn set_role(actor: Role, from: Role, to: Role, owners: i64) -> Result<(), CoreError> {
+pub(crate) fn set_role(actor: Role, from: Role, to: Role, owners: i64) -> Result<(), CoreError> {
     if !actor.manages_people() {
         return Err(CoreError::forbidden("Only the organization's owners and admins can change roles."));
     }
@@ -159,7 +159,7 @@ pub fn set_role(actor: Role, from: Role, to: Role, owners: i64) -> Result<(), Co
 }
 
 /// May someone with `role` leave the organization? Anyone but its last owner.
-pub fn leave_org(role: Role, owners: i64) -> Result<(), CoreError> {
+pub(crate) fn leave_org(role: Role, owners: i64) -> Result<(), CoreError> {
     if role == Role::Owner && owners <= 1 {
         return Err(CoreError::forbidden("The last owner cannot leave; make someone else an owner first."));
     }
@@ -168,7 +168,7 @@ pub fn leave_org(role: Role, owners: i64) -> Result<(), CoreError> {
 
 /// May start a direct conversation with `people` members (the starter
 /// included, duplicates removed).
-pub fn start_direct(people: usize) -> Result<(), CoreError> {
+pub(crate) fn start_direct(people: usize) -> Result<(), CoreError> {
     if people < 2 {
         return Err(CoreError::invalid("Choose at least one other member to write to."));
     }

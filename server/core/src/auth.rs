@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 /// Hashing failed (a bug in parameters, not a wrong password).
 #[derive(Debug, thiserror::Error)]
 #[error("password hashing failed: {0}")]
-pub struct HashError(String);
+pub(crate) struct HashError(String);
 
 /// The most memory a stored hash may ask for (64 MiB): a hash needing more is
 /// refused rather than allowed to grow the server.
@@ -23,7 +23,7 @@ const MAX_BLOCKS: usize = 64 * 1024;
 /// instead of allocating 19 MiB each time. Slow on purpose: keep one per
 /// hashing thread.
 #[derive(Default)]
-pub struct Hasher {
+pub(crate) struct Hasher {
     memory: Vec<Block>,
 }
 
@@ -41,7 +41,7 @@ impl Hasher {
     }
 
     /// A new PHC-format hash of `password` with a random salt.
-    pub fn hash_password(&mut self, password: &str) -> Result<String, HashError> {
+    pub(crate) fn hash_password(&mut self, password: &str) -> Result<String, HashError> {
         let err = |e: &dyn std::fmt::Display| HashError(e.to_string());
         let params = Params::default();
         let salt = SaltString::generate(&mut OsRng);
@@ -64,7 +64,7 @@ impl Hasher {
 
     /// Checks a password against a stored hash (in constant time); a
     /// malformed or unsupported hash never matches.
-    pub fn verify_password(&mut self, password: &str, hash: &str) -> bool {
+    pub(crate) fn verify_password(&mut self, password: &str, hash: &str) -> bool {
         self.try_verify(password, hash).unwrap_or_else(|e| {
             tracing::warn!(error = %e, "a stored password hash cannot be checked");
             false
@@ -93,7 +93,7 @@ impl Hasher {
 
     /// A hash to verify against when the user does not exist, so that a
     /// wrong username takes as long as a wrong password.
-    pub fn dummy_hash(&mut self) -> &'static str {
+    pub(crate) fn dummy_hash(&mut self) -> &'static str {
         static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
         if let Some(hash) = DUMMY.get() {
             return hash;
@@ -104,7 +104,7 @@ impl Hasher {
 }
 
 /// A new random token: 32 bytes from the OS, hex-encoded.
-pub fn new_token() -> String {
+pub(crate) fn new_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     hex::encode(bytes)

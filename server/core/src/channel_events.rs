@@ -105,8 +105,8 @@ pub struct OutOfSight {
 /// is shutting down.
 #[derive(Debug, thiserror::Error)]
 #[error("the write to channel {channel_id} did not finish")]
-pub struct WriteAborted {
-    pub channel_id: i64,
+pub(crate) struct WriteAborted {
+    pub(crate) channel_id: i64,
 }
 
 /// One user of a channel's turn (holding it or waiting for it).
@@ -139,7 +139,7 @@ impl Drop for Turn {
 
 /// The publisher side: cheap to clone.
 #[derive(Clone, Default)]
-pub struct ChannelEvents {
+pub(crate) struct ChannelEvents {
     /// Each channel's turn, while anyone is writing to it.
     turns: Arc<Mutex<HashMap<i64, Arc<TurnLock<()>>>>>,
     subscribers: Arc<Mutex<Vec<mpsc::Sender<Feed>>>>,
@@ -147,7 +147,7 @@ pub struct ChannelEvents {
 
 impl ChannelEvents {
     /// Every event published from now on, in order per channel.
-    pub fn subscribe(&self) -> mpsc::Receiver<Feed> {
+    pub(crate) fn subscribe(&self) -> mpsc::Receiver<Feed> {
         let (tx, rx) = mpsc::channel(SUBSCRIBER_QUEUE);
         self.subscribers.lock().unwrap_or_else(PoisonError::into_inner).push(tx);
         rx
@@ -156,7 +156,12 @@ impl ChannelEvents {
     /// Runs `write` in the channel's turn and publishes the event it returns
     /// (none: nothing changed, e.g. a retried message) before the next write
     /// to that channel starts.
-    pub async fn write<T, E, F>(&self, org_slug: &str, channel_id: i64, write: F) -> Result<Result<T, E>, WriteAborted>
+    pub(crate) async fn write<T, E, F>(
+        &self,
+        org_slug: &str,
+        channel_id: i64,
+        write: F,
+    ) -> Result<Result<T, E>, WriteAborted>
     where
         F: Future<Output = Result<(T, Option<ChannelEvent>), E>> + Send + 'static,
         T: Send + 'static,
@@ -183,7 +188,7 @@ impl ChannelEvents {
     /// Runs `read` in the channel's turn: nothing is published to the channel
     /// meanwhile, so it sees the channel as of one point of its stream; the
     /// step it returns goes into the stream at that point.
-    pub async fn at_point<T, F>(&self, channel_id: i64, read: F) -> T
+    pub(crate) async fn at_point<T, F>(&self, channel_id: i64, read: F) -> T
     where
         F: Future<Output = (T, Option<Step>)>,
     {
@@ -203,7 +208,7 @@ impl ChannelEvents {
     /// connections, land at one point of each stream). The turns are taken
     /// in id order, so two such calls cannot deadlock (one waits for the
     /// other); `change` must not take a turn itself.
-    pub async fn across<T, F>(&self, channel_ids: &[i64], change: F) -> T
+    pub(crate) async fn across<T, F>(&self, channel_ids: &[i64], change: F) -> T
     where
         F: Future<Output = (T, Vec<Feed>)>,
     {

@@ -19,7 +19,7 @@ use crate::held_counts::HeldCounts;
 
 /// Why a hash did not run.
 #[derive(Debug, thiserror::Error)]
-pub enum PoolError {
+pub(crate) enum PoolError {
     #[error("too many password checks are waiting already")]
     Busy,
     #[error("this client has too many password checks waiting already")]
@@ -33,7 +33,7 @@ type Job = Box<dyn FnOnce(&mut Hasher) + Send>;
 /// Cheap to clone; clones share the threads and limits. The threads end
 /// when the last clone is dropped.
 #[derive(Clone)]
-pub struct HashPool {
+pub(crate) struct HashPool {
     jobs: SyncSender<Job>,
     per_client: HeldCounts<ClientKey>,
     per_client_limit: usize,
@@ -42,7 +42,7 @@ pub struct HashPool {
 impl HashPool {
     /// `threads` hashing threads, `queue` hashes waiting, `per_client`
     /// hashes queued or running for one client address.
-    pub fn new(threads: usize, queue: usize, per_client: usize) -> Self {
+    pub(crate) fn new(threads: usize, queue: usize, per_client: usize) -> Self {
         let (jobs, receiver) = std::sync::mpsc::sync_channel::<Job>(queue);
         let receiver = Arc::new(Mutex::new(receiver));
         for i in 0..threads.max(1) {
@@ -57,13 +57,13 @@ impl HashPool {
 
     /// One thread per core, a queue a few seconds long, and a fair share of
     /// it per client.
-    pub fn for_this_machine() -> Self {
+    pub(crate) fn for_this_machine() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Self::new(cores, 16 * cores, cores + 2)
     }
 
     /// Runs `hash` on a hashing thread for `client`, once one is free.
-    pub async fn run<T: Send + 'static>(
+    pub(crate) async fn run<T: Send + 'static>(
         &self,
         client: IpAddr,
         hash: impl FnOnce(&mut Hasher) -> T + Send + 'static,

@@ -26,7 +26,7 @@ pub mod kinds;
 pub mod rules;
 
 #[cfg(feature = "server")]
-pub mod access;
+mod access;
 #[cfg(feature = "server")]
 pub mod auth;
 #[cfg(feature = "server")]
@@ -34,13 +34,13 @@ pub mod channel_events;
 #[cfg(feature = "server")]
 pub mod client_key;
 #[cfg(feature = "server")]
-pub mod error;
+mod error;
 #[cfg(feature = "server")]
-pub mod hash_pool;
+mod hash_pool;
 #[cfg(feature = "server")]
 pub mod held_counts;
 #[cfg(feature = "server")]
-pub mod login_throttle;
+mod login_throttle;
 #[cfg(feature = "server")]
 pub mod model;
 #[cfg(feature = "server")]

@@ -56,7 +56,7 @@ impl Failures {
 
 /// The counts; share it behind the service.
 #[derive(Debug, Default)]
-pub struct LoginThrottle {
+pub(crate) struct LoginThrottle {
     failures: Mutex<HashMap<Key, Failures>>,
 }
 
@@ -68,7 +68,7 @@ fn keys(username: &str, client: IpAddr) -> [Key; 3] {
 
 impl LoginThrottle {
     /// `Err(wait)` when a sign-in to `username` from `client` must wait that long.
-    pub fn check(&self, username: &str, client: IpAddr) -> Result<(), Duration> {
+    pub(crate) fn check(&self, username: &str, client: IpAddr) -> Result<(), Duration> {
         self.check_at(username, client, Instant::now())
     }
 
@@ -84,7 +84,7 @@ impl LoginThrottle {
     }
 
     /// Counts a wrong password (or unknown name).
-    pub fn failed(&self, username: &str, client: IpAddr) {
+    pub(crate) fn failed(&self, username: &str, client: IpAddr) {
         self.failed_at(username, client, Instant::now());
     }
 
@@ -112,7 +112,7 @@ impl LoginThrottle {
 
     /// A right password: this account's failures from this client are
     /// forgotten (the client's and the account's totals stay).
-    pub fn succeeded(&self, username: &str, client: IpAddr) {
+    pub(crate) fn succeeded(&self, username: &str, client: IpAddr) {
         let [from_client, ..] = keys(username, client);
         self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(&from_client);
     }

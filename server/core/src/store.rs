@@ -86,7 +86,7 @@ impl StoreError {
     }
 }
 
-pub type StoreResult<T> = Result<T, StoreError>;
+pub(crate) type StoreResult<T> = Result<T, StoreError>;
 
 /// The database handle; cheap to clone.
 #[derive(Clone)]

@@ -19,7 +19,7 @@ use tokio::sync::watch;
 /// The tickets of one socket's sends: issued in arrival order, served one at
 /// a time. Kept in the socket's extensions.
 #[derive(Debug)]
-pub struct SendQueue {
+pub(super) struct SendQueue {
     issued: AtomicU64,
     /// The ticket being served, and the tickets given up before their turn
     /// (skipped when it comes). Both change only in `send_modify`, under the
@@ -60,7 +60,7 @@ impl SendQueue {
 /// Dropped without taking its turn (its handler never ran: an extractor
 /// after it failed, the socket went), it is skipped, so the sends after it
 /// still go.
-pub struct SendTicket(Option<(Arc<SendQueue>, u64)>);
+pub(super) struct SendTicket(Option<(Arc<SendQueue>, u64)>);
 
 impl<A: Adapter> FromMessageParts<A> for SendTicket {
     type Error = Infallible;
@@ -70,12 +70,12 @@ impl<A: Adapter> FromMessageParts<A> for SendTicket {
 }
 
 /// It is this send's turn until dropped; the next one goes then.
-pub struct Turn(Option<(Arc<SendQueue>, u64)>);
+pub(super) struct Turn(Option<(Arc<SendQueue>, u64)>);
 
 impl SendTicket {
     /// Waits until every send before this one is done. A handler takes its
     /// turn first thing, whatever it does after, so the queue always moves.
-    pub async fn turn(mut self) -> Turn {
+    pub(super) async fn turn(mut self) -> Turn {
         let place = self.0.take();
         if let Some((queue, ticket)) = &place {
             let mut serving = queue.serving.subscribe();

@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-pub mod sio;
+pub(crate) mod sio;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +14,7 @@ use serde_json::Value;
 
 /// This process's resident memory, in MiB (Linux): the memory tests run
 /// in test binaries of their own, so it is the server's and its clients'.
-pub fn rss_mib() -> f64 {
+pub(crate) fn rss_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").expect("Linux /proc");
     let kib: f64 = status
         .lines()
@@ -25,10 +25,10 @@ pub fn rss_mib() -> f64 {
 }
 
 /// The password every test account is registered with.
-pub const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
 /// A server with its own empty database, stopped when dropped.
-pub struct TestServer {
+pub(crate) struct TestServer {
     pub addr: std::net::SocketAddr,
     running: Option<server::Running>,
     database_url: String,
@@ -39,7 +39,7 @@ pub struct TestServer {
 /// or a database of its own on the PostgreSQL server that
 /// `CONFAB_TEST_POSTGRES` names (`make test` runs the suite a second time
 /// that way, with `scripts/with-postgres.sh`).
-pub async fn fresh_database_url(data: &std::path::Path) -> String {
+pub(crate) async fn fresh_database_url(data: &std::path::Path) -> String {
     let Ok(admin) = std::env::var("CONFAB_TEST_POSTGRES") else {
         return format!("sqlite://{}?mode=rwc", data.join("confab.db").display());
     };
@@ -54,12 +54,12 @@ pub async fn fresh_database_url(data: &std::path::Path) -> String {
 }
 
 impl TestServer {
-    pub async fn start() -> TestServer {
+    pub(crate) async fn start() -> TestServer {
         Self::start_with(|_| {}).await
     }
 
     /// A server with some settings changed from the defaults.
-    pub async fn start_with(configure: impl FnOnce(&mut server::config::Config)) -> TestServer {
+    pub(crate) async fn start_with(configure: impl FnOnce(&mut server::config::Config)) -> TestServer {
         server::telemetry::init(&std::env::var("CONFAB_TEST_LOG").unwrap_or_else(|_| "warn".into()));
         let data = tempfile::tempdir().expect("temp dir");
         let mut config = server::config::Config::for_tests(data.path());
@@ -72,7 +72,7 @@ impl TestServer {
 
     /// Runs SQL on the server's database behind its back, as an operator (or
     /// the passing of time) would.
-    pub async fn sql(&self, statement: &str) {
+    pub(crate) async fn sql(&self, statement: &str) {
         sqlx::any::install_default_drivers();
         let pool = sqlx::AnyPool::connect(&self.database_url).await.expect("open the test database");
         sqlx::query(statement).execute(&pool).await.expect("statement runs");
@@ -81,7 +81,7 @@ impl TestServer {
 
     /// Stores `kind` as channel `name`'s kind past the schema's check, as a
     /// newer version of Confab with a kind this one does not know would.
-    pub async fn store_channel_kind(&self, name: &str, kind: &str) {
+    pub(crate) async fn store_channel_kind(&self, name: &str, kind: &str) {
         let update = format!("UPDATE channels SET kind = '{kind}' WHERE name = '{name}'");
         if self.database_url.starts_with("sqlite:") {
             // One connection for both: the pragma holds for its connection only.
@@ -93,16 +93,16 @@ impl TestServer {
     }
 
     /// A new person whose requests come from `ip` (any 127.0.0.0/8 address).
-    pub fn client_from(&self, ip: std::net::IpAddr) -> Api {
+    pub(crate) fn client_from(&self, ip: std::net::IpAddr) -> Api {
         self.build_client(Some(ip))
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
 
     /// A new person with their own cookie jar.
-    pub fn client(&self) -> Api {
+    pub(crate) fn client(&self) -> Api {
         self.build_client(None)
     }
 
@@ -110,7 +110,7 @@ impl TestServer {
         Api::new(self.url(""), local)
     }
 
-    pub async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         if let Some(r) = self.running.take() {
             let stopped = tokio::time::timeout(Duration::from_secs(30), r.stop()).await;
             stopped.expect("the server stops within 30 s").expect("clean stop");
@@ -120,14 +120,14 @@ impl TestServer {
 
 /// A failed server-function call: the HTTP status and the error body.
 #[derive(Debug)]
-pub struct CallError {
+pub(crate) struct CallError {
     pub status: u16,
     pub code: String,
     pub message: String,
 }
 
 /// One person's HTTP session.
-pub struct Api {
+pub(crate) struct Api {
     pub http: reqwest::Client,
     jar: Arc<Jar>,
     pub base: String,
@@ -135,7 +135,7 @@ pub struct Api {
 
 impl Api {
     /// A new person talking to the server at `base` (`http://host:port`).
-    pub fn new(base: String, local: Option<std::net::IpAddr>) -> Api {
+    pub(crate) fn new(base: String, local: Option<std::net::IpAddr>) -> Api {
         let jar = Arc::new(Jar::default());
         let http = reqwest::Client::builder()
             .cookie_provider(jar.clone())
@@ -147,7 +147,7 @@ impl Api {
     }
 
     /// Calls `/api/<name>` with form fields, as a script would.
-    pub async fn call(&self, name: &str, form: &[(&str, &str)]) -> Result<Value, CallError> {
+    pub(crate) async fn call(&self, name: &str, form: &[(&str, &str)]) -> Result<Value, CallError> {
         let res = self
             .http
             .post(format!("{}/api/{name}", self.base))
@@ -171,7 +171,7 @@ impl Api {
     }
 
     /// Like [`Api::call`], for calls that must succeed.
-    pub async fn ok(&self, name: &str, form: &[(&str, &str)]) -> Value {
+    pub(crate) async fn ok(&self, name: &str, form: &[(&str, &str)]) -> Value {
         match self.call(name, form).await {
             Ok(v) => v,
             Err(e) => panic!("/api/{name} failed: {e:?}"),
@@ -179,7 +179,7 @@ impl Api {
     }
 
     /// Like [`Api::call`], for calls that must fail; returns the error code.
-    pub async fn err(&self, name: &str, form: &[(&str, &str)]) -> CallError {
+    pub(crate) async fn err(&self, name: &str, form: &[(&str, &str)]) -> CallError {
         match self.call(name, form).await {
             Ok(v) => panic!("/api/{name} should have failed, returned {v}"),
             Err(e) => e,
@@ -187,17 +187,22 @@ impl Api {
     }
 
     /// The `Cookie` header this person's browser would send.
-    pub fn cookie_header(&self) -> String {
+    pub(crate) fn cookie_header(&self) -> String {
         let url = self.base.parse().expect("url");
         self.jar.cookies(&url).map(|h| h.to_str().unwrap_or_default().to_owned()).unwrap_or_default()
     }
 
-    pub async fn register(&self, username: &str) -> Value {
+    pub(crate) async fn register(&self, username: &str) -> Value {
         self.ok("register", &[("username", username), ("password", PASSWORD)]).await
     }
 
     /// Posts form fields to `/api/<name>` with extra headers; the raw response.
-    pub async fn post_with(&self, name: &str, form: &[(&str, &str)], headers: &[(&str, &str)]) -> reqwest::Response {
+    pub(crate) async fn post_with(
+        &self,
+        name: &str,
+        form: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
         let mut req = self.http.post(format!("{}/api/{name}", self.base)).form(form);
         for (k, v) in headers {
             req = req.header(*k, *v);
@@ -207,7 +212,7 @@ impl Api {
 }
 
 /// Two people: `owner` made org `acme` (with `#general`), `member` joined it by invite.
-pub async fn org_with_two_members(server: &TestServer) -> (Api, Api) {
+pub(crate) async fn org_with_two_members(server: &TestServer) -> (Api, Api) {
     let owner = server.client();
     owner.register("olivia").await;
     owner.ok("create_org", &[("name", "Acme"), ("slug", "acme")]).await;
@@ -219,7 +224,7 @@ pub async fn org_with_two_members(server: &TestServer) -> (Api, Api) {
 }
 
 /// The id of channel `name` in org `slug`, as `api` sees it.
-pub async fn channel_id(api: &Api, slug: &str, name: &str) -> i64 {
+pub(crate) async fn channel_id(api: &Api, slug: &str, name: &str) -> i64 {
     let channels = api.ok("list_channels", &[("slug", slug)]).await;
     channels.as_array().unwrap().iter().find(|c| c["name"] == name).expect("channel exists")["id"].as_i64().unwrap()
 }

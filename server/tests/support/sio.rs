@@ -9,7 +9,7 @@ use std::time::Duration;
 use confab_loadgen::sio::{self, Incoming, Reader, SioError, Writer};
 use serde_json::Value;
 
-pub struct SioClient {
+pub(crate) struct SioClient {
     writer: Writer,
     reader: Reader,
     next_ack: i64,
@@ -32,7 +32,7 @@ const PRESENCE_EVENTS: [&str; 2] = ["online", "presence"];
 impl SioClient {
     /// Connects to namespace `ns`; `Err` carries the `connect_error` message,
     /// or says the server could not be reached.
-    pub async fn connect(
+    pub(crate) async fn connect(
         addr: std::net::SocketAddr,
         ns: &str,
         cookie: &str,
@@ -43,7 +43,7 @@ impl SioClient {
 
     /// [`SioClient::connect`] with an `auth` payload in the CONNECT packet,
     /// as `io(url, { auth })` sends it.
-    pub async fn connect_with_auth(
+    pub(crate) async fn connect_with_auth(
         addr: std::net::SocketAddr,
         ns: &str,
         cookie: &str,
@@ -68,12 +68,12 @@ impl SioClient {
     }
 
     /// From now on, `online` and `presence` events are kept like any other.
-    pub fn hear_presence(&mut self) {
+    pub(crate) fn hear_presence(&mut self) {
         self.presence = true;
     }
 
     /// Whether the connection is gone (closed, reset, or the server died).
-    pub fn is_closed(&self) -> bool {
+    pub(crate) fn is_closed(&self) -> bool {
         self.closed
     }
 
@@ -100,12 +100,12 @@ impl SioClient {
     }
 
     /// Emits without asking for an ack.
-    pub async fn emit(&mut self, event: &str, data: &Value) {
+    pub(crate) async fn emit(&mut self, event: &str, data: &Value) {
         self.writer.emit(event, data, None).await.expect("send frame");
     }
 
     /// Emits and waits (5 s at most) for the acknowledgement's first argument.
-    pub async fn request(&mut self, event: &str, data: &Value) -> Value {
+    pub(crate) async fn request(&mut self, event: &str, data: &Value) -> Value {
         let id = self.send_request(event, data).await;
         let answer = tokio::time::timeout(Duration::from_secs(5), async {
             loop {
@@ -123,12 +123,12 @@ impl SioClient {
 
     /// Emits asking for an acknowledgement, without waiting for it; returns
     /// the ack id to look for in [`SioClient::acks_until_closed`].
-    pub async fn send_request(&mut self, event: &str, data: &Value) -> i64 {
+    pub(crate) async fn send_request(&mut self, event: &str, data: &Value) -> i64 {
         self.try_send_request(event, data).await.expect("send frame")
     }
 
     /// [`SioClient::send_request`], or `None` if the connection is gone.
-    pub async fn try_send_request(&mut self, event: &str, data: &Value) -> Option<i64> {
+    pub(crate) async fn try_send_request(&mut self, event: &str, data: &Value) -> Option<i64> {
         self.next_ack += 1;
         self.writer.emit(event, data, Some(self.next_ack)).await.ok()?;
         Some(self.next_ack)
@@ -136,7 +136,7 @@ impl SioClient {
 
     /// The next acknowledgement (its id and first argument), or `None` if the
     /// socket is disconnected or `wait` passes first.
-    pub async fn next_ack(&mut self, wait: Duration) -> Option<(i64, Value)> {
+    pub(crate) async fn next_ack(&mut self, wait: Duration) -> Option<(i64, Value)> {
         if let Some(ack) = self.acks.pop_front() {
             return Some(ack);
         }
@@ -156,7 +156,7 @@ impl SioClient {
 
     /// Every acknowledgement that arrives until the server disconnects this
     /// socket or closes the connection (or `wait` passes), by ack id.
-    pub async fn acks_until_closed(&mut self, wait: Duration) -> HashMap<i64, Value> {
+    pub(crate) async fn acks_until_closed(&mut self, wait: Duration) -> HashMap<i64, Value> {
         let mut acks: HashMap<i64, Value> = self.acks.drain(..).collect();
         let _ = tokio::time::timeout(wait, async {
             while let Some(incoming) = self.incoming().await {
@@ -170,7 +170,7 @@ impl SioClient {
     }
 
     /// The next event, or `None` if none comes within `wait`.
-    pub async fn next_event(&mut self, wait: Duration) -> Option<(String, Value)> {
+    pub(crate) async fn next_event(&mut self, wait: Duration) -> Option<(String, Value)> {
         if let Some(e) = self.events.pop_front() {
             return Some(e);
         }
@@ -189,7 +189,7 @@ impl SioClient {
     }
 
     /// Waits until the server closes the connection (or `wait` passes); true if it did.
-    pub async fn closed_within(&mut self, wait: Duration) -> bool {
+    pub(crate) async fn closed_within(&mut self, wait: Duration) -> bool {
         tokio::time::timeout(wait, async { while self.incoming().await.is_some() {} }).await.is_ok()
     }
 }

@@ -103,7 +103,10 @@ pub fn start(
         }
         // Closed after falling behind: say so until it has caught up.
         LiveEvent::Disconnected(_) if status.get_untracked() == LinkStatus::FellBehind => {}
-        LiveEvent::Disconnected(_) => status.set(LinkStatus::Reconnecting),
+        LiveEvent::Disconnected(why) => {
+            leptos::logging::debug_warn!("live connection lost: {why}");
+            status.set(LinkStatus::Reconnecting);
+        }
         LiveEvent::Event { name, .. } if name == events::FELL_BEHIND => status.set(LinkStatus::FellBehind),
         LiveEvent::Refused(why) => status.set(LinkStatus::Refused(why)),
         LiveEvent::Event { name, data } if name == events::MESSAGE => {

@@ -23,11 +23,11 @@ use crate::protocol::{Channel, ChannelId, ChatMessage, events};
 const ACK_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where the open channel's chat hears live events.
-pub type Listener = Rc<dyn Fn(LiveEvent)>;
+pub(super) type Listener = Rc<dyn Fn(LiveEvent)>;
 
 /// The connection, and the open channel's chat that hears it too.
 #[derive(Clone, Copy)]
-pub struct Live {
+pub(super) struct Live {
     pub client: StoredValue<LiveClient, LocalStorage>,
     pub chat: StoredValue<Option<Listener>, LocalStorage>,
     /// How many times it has connected.
@@ -35,7 +35,7 @@ pub struct Live {
 }
 
 impl Live {
-    pub fn connect(slug: &str) -> Live {
+    pub(super) fn connect(slug: &str) -> Live {
         Live {
             client: StoredValue::new_local(LiveClient::connect(&format!("/{slug}"))),
             chat: StoredValue::new_local(None),
@@ -45,7 +45,7 @@ impl Live {
 }
 
 /// Listens to the connection for as long as the page lives.
-pub fn follow_all(ws: Workspace) {
+pub(super) fn follow_all(ws: Workspace) {
     ws.live().on_event(move |event| {
         on_event(ws, &event);
         if let Some(chat) = ws.live.chat.get_value() {

@@ -5,7 +5,7 @@
 /// A channel with how many times the user it was looked up for has joined
 /// it (0 or 1).
 #[derive(Debug)]
-pub struct ChannelRecord {
+pub(super) struct ChannelRecord {
     pub id: i64,
     pub org_id: i64,
     pub name: String,
@@ -29,7 +29,7 @@ pub(crate) struct ChannelSeqRecord {
 /// A session's stored role in an organization, and one of its channels if
 /// it exists there (the columns are empty otherwise).
 #[derive(Debug)]
-pub struct SessionChannelRecord {
+pub(super) struct SessionChannelRecord {
     pub role: String,
     pub id: Option<i64>,
     pub name: Option<String>,
@@ -41,7 +41,7 @@ pub struct SessionChannelRecord {
 
 /// An organization with a member's stored role.
 #[derive(Debug)]
-pub struct MembershipRecord {
+pub(super) struct MembershipRecord {
     pub id: i64,
     pub slug: String,
     pub name: String,
@@ -50,7 +50,7 @@ pub struct MembershipRecord {
 
 /// A member of an organization with their stored role.
 #[derive(Debug)]
-pub struct MemberRecord {
+pub(super) struct MemberRecord {
     pub id: i64,
     pub username: String,
     pub role: String,
@@ -58,7 +58,7 @@ pub struct MemberRecord {
 
 /// A stored event with its author's name.
 #[derive(Debug)]
-pub struct MessageRecord {
+pub(super) struct MessageRecord {
     pub id: i64,
     pub channel_id: i64,
     pub seq: i64,
@@ -74,14 +74,14 @@ pub struct MessageRecord {
 
 /// A session that has expired.
 #[derive(Debug)]
-pub struct ExpiredSession {
+pub(super) struct ExpiredSession {
     pub user_id: i64,
     pub token_hash: String,
 }
 
 /// An account with its password hash; never leaves the core.
 #[derive(Debug)]
-pub struct UserRow {
+pub(crate) struct UserRow {
     pub id: i64,
     pub username: String,
     pub password_hash: String,
@@ -89,7 +89,7 @@ pub struct UserRow {
 
 /// A working invite link of an organization.
 #[derive(Clone, Debug)]
-pub struct InviteListRow {
+pub(crate) struct InviteListRow {
     pub token_hash: String,
     pub created_by_id: i64,
     pub created_by: String,
@@ -99,7 +99,7 @@ pub struct InviteListRow {
 
 /// An invite link's target, as looked up by its token hash.
 #[derive(Clone, Debug)]
-pub struct InviteRow {
+pub(crate) struct InviteRow {
     pub org_id: i64,
     pub org_slug: String,
     pub org_name: String,
@@ -108,7 +108,7 @@ pub struct InviteRow {
 
 /// An audit log entry as stored (its action checked when read).
 #[derive(Debug)]
-pub struct AuditRecord {
+pub(super) struct AuditRecord {
     pub id: i64,
     pub at: i64,
     pub actor: String,
@@ -120,7 +120,7 @@ pub struct AuditRecord {
 
 /// A personal API token as stored (its hash is its id).
 #[derive(Debug)]
-pub struct ApiTokenRecord {
+pub(super) struct ApiTokenRecord {
     pub token_hash: String,
     pub name: String,
     pub created_at: i64,
