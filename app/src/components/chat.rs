@@ -28,15 +28,16 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
                 && Some(m.author_id) != me_id
         })
         .map(|m| m.seq);
-    let timeline = RwSignal::new(Timeline::from_history(messages));
-    let has_more = RwSignal::new(has_more);
-    // Minutes east of UTC: 0 while rendering on the server, the viewer's once hydrated.
-    let tz_offset = RwSignal::new(0i32);
-    let status = RwSignal::new(LinkStatus::Connecting);
-    // Who else is typing here, each until a few seconds after their last sign.
-    let typing = RwSignal::new(Vec::<Typist>::new());
+    let shown = Shown {
+        timeline: RwSignal::new(Timeline::from_history(messages)),
+        has_more: RwSignal::new(has_more),
+        tz_offset: RwSignal::new(0),
+        status: RwSignal::new(LinkStatus::Connecting),
+        typing: RwSignal::new(Vec::new()),
+        notice: RwSignal::new(None),
+    };
+    let Shown { timeline, has_more, tz_offset, status, typing, notice } = shown;
     let draft = RwSignal::new(String::new());
-    let notice = RwSignal::new(None::<String>);
     let joined = channel.joined;
     let placeholder = match channel.kind {
         ChannelKind::Direct => {
@@ -49,17 +50,7 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
     };
 
     #[cfg(feature = "hydrate")]
-    let actions = actions::start(
-        slug.clone(),
-        channel.clone(),
-        me.clone(),
-        timeline,
-        has_more,
-        tz_offset,
-        status,
-        notice,
-        typing,
-    );
+    let actions = actions::start(slug.clone(), channel.clone(), me.clone(), shown);
     #[cfg(not(feature = "hydrate"))]
     let _ = (&slug, &me);
 
@@ -203,6 +194,21 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
             }}
         </div>
     }
+}
+
+/// What the chat shows, which its browser actions change.
+#[derive(Clone, Copy)]
+struct Shown {
+    timeline: RwSignal<Timeline>,
+    /// Whether older messages exist ("Load older messages").
+    has_more: RwSignal<bool>,
+    /// Minutes east of UTC: 0 while rendering on the server, the viewer's once hydrated.
+    tz_offset: RwSignal<i32>,
+    status: RwSignal<LinkStatus>,
+    /// Who else is typing here, each until a few seconds after their last sign.
+    typing: RwSignal<Vec<Typist>>,
+    /// Why the last action failed, for the person.
+    notice: RwSignal<Option<String>>,
 }
 
 /// Someone typing in the open channel, until `until` (ms since the epoch).

@@ -12,7 +12,7 @@ use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{LinkStatus, Typist};
+use super::{LinkStatus, Shown, Typist};
 use crate::api::channels::{delete_message, history};
 use crate::errors::ErrorCode;
 use crate::live::{LiveClient, LiveEvent};
@@ -56,18 +56,8 @@ pub struct Actions {
     in_flight: StoredValue<HashSet<String>>,
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn start(
-    slug: String,
-    channel: Channel,
-    me: Option<User>,
-    timeline: RwSignal<Timeline>,
-    has_more: RwSignal<bool>,
-    tz_offset: RwSignal<i32>,
-    status: RwSignal<LinkStatus>,
-    notice: RwSignal<Option<String>>,
-    typing: RwSignal<Vec<Typist>>,
-) -> Actions {
+pub(super) fn start(slug: String, channel: Channel, me: Option<User>, shown: Shown) -> Actions {
+    let Shown { timeline, has_more, tz_offset, status, typing, notice } = shown;
     // `getTimezoneOffset` is minutes *west* of UTC.
     tz_offset.set(-(js_sys::Date::new_0().get_timezone_offset() as i32));
     let channel_id = channel.id;

@@ -2,7 +2,7 @@
 //! channel (each takes its next `seq`), stored with the change itself.
 
 use super::dialect::{Tx, sql};
-use super::messages::{append_event, event};
+use super::messages::{NewEvent, append_event, event};
 use super::read_cursors::set_cursor;
 use super::records::{ChannelRecord, ChannelSeqRecord};
 use super::{Store, StoreError, StoreResult, now_ms};
@@ -228,7 +228,10 @@ impl Store {
             query!("DELETE FROM channel_members WHERE channel_id = $1 AND user_id = $2", channel_id, user.id)
         )?;
         let stored = if left > 0 {
-            Some(append_event(&mut tx, channel_id, EventKind::Left, &client_id, user.id, "", None, now).await?)
+            let (kind, author_id) = (EventKind::Left, user.id);
+            let event =
+                NewEvent { channel_id, kind, client_id: &client_id, author_id, body: "", refers_to: None, at: now };
+            Some(append_event(&mut tx, event).await?)
         } else {
             None
         };
@@ -260,7 +263,9 @@ pub(super) async fn join(
     if joined == 0 {
         return Ok(None);
     }
-    let (id, seq) = append_event(tx, channel_id, EventKind::Joined, client_id, user_id, "", None, now).await?;
+    let (kind, author_id) = (EventKind::Joined, user_id);
+    let event = NewEvent { channel_id, kind, client_id, author_id, body: "", refers_to: None, at: now };
+    let (id, seq) = append_event(tx, event).await?;
     set_cursor(tx, user_id, channel_id, seq).await?;
     Ok(Some((id, seq)))
 }

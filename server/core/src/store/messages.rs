@@ -130,7 +130,10 @@ impl Store {
             )
         )?;
         let stored = if wiped > 0 {
-            Some(append_event(&mut tx, channel_id, EventKind::Deleted, &client_id, by.id, "", Some(seq), now).await?)
+            let (kind, refers_to) = (EventKind::Deleted, Some(seq));
+            let event =
+                NewEvent { channel_id, kind, client_id: &client_id, author_id: by.id, body: "", refers_to, at: now };
+            Some(append_event(&mut tx, event).await?)
         } else {
             None
         };
@@ -220,44 +223,48 @@ impl Store {
     }
 }
 
-/// Takes the channel's next `seq` and stores an event under it (`refers_to`:
-/// the `seq` of the event it is about); its id and `seq`. The UPDATE comes
-/// first, so the channel's row is locked before anything is read and the
-/// `seq` is this event's until commit.
-#[allow(clippy::too_many_arguments)]
-pub(super) async fn append_event(
-    tx: &mut Tx,
-    channel_id: i64,
-    kind: EventKind,
-    client_id: &str,
-    author_id: i64,
-    body: &str,
-    refers_to: Option<i64>,
-    now: i64,
-) -> StoreResult<(i64, i64)> {
+/// An event to store under its channel's next `seq`.
+pub(super) struct NewEvent<'a> {
+    pub(super) channel_id: i64,
+    pub(super) kind: EventKind,
+    /// Unique in the channel: a client's for its message, the server's for
+    /// the events it writes.
+    pub(super) client_id: &'a str,
+    pub(super) author_id: i64,
+    /// A message's text (empty for other events).
+    pub(super) body: &'a str,
+    /// The `seq` of the event it is about (a deletion's message).
+    pub(super) refers_to: Option<i64>,
+    pub(super) at: i64,
+}
+
+/// Takes the channel's next `seq` and stores `e` under it; its id and
+/// `seq`. The UPDATE comes first, so the channel's row is locked before
+/// anything is read and the `seq` is this event's until commit.
+pub(super) async fn append_event(tx: &mut Tx, e: NewEvent<'_>) -> StoreResult<(i64, i64)> {
     let seq = sql!(
         tx,
         fetch_one,
         query_scalar!(
             r#"UPDATE channels SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq AS "last_seq!""#,
-            channel_id
+            e.channel_id
         )
     )?;
-    let kind = kind.as_str();
+    let kind = e.kind.as_str();
     let id = sql!(
         tx,
         fetch_one,
         query_scalar!(
             r#"INSERT INTO messages (channel_id, seq, kind, client_id, author_id, body, refers_to, created_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id AS "id!""#,
-            channel_id,
+            e.channel_id,
             seq,
             kind,
-            client_id,
-            author_id,
-            body,
-            refers_to,
-            now
+            e.client_id,
+            e.author_id,
+            e.body,
+            e.refers_to,
+            e.at
         )
     )?;
     Ok((id, seq))
@@ -277,17 +284,16 @@ impl MessageSink for Pool {
     async fn store_one(&self, m: &NewMessage) -> StoreResult<Written> {
         let stored = async {
             let mut tx = self.begin().await?;
-            let stored = append_event(
-                &mut tx,
-                m.channel_id,
-                EventKind::Message,
-                &m.client_id,
-                m.author_id,
-                &m.body,
-                None,
-                m.created_at,
-            )
-            .await?;
+            let event = NewEvent {
+                channel_id: m.channel_id,
+                kind: EventKind::Message,
+                client_id: &m.client_id,
+                author_id: m.author_id,
+                body: &m.body,
+                refers_to: None,
+                at: m.created_at,
+            };
+            let stored = append_event(&mut tx, event).await?;
             tx.commit().await?;
             Ok::<_, StoreError>(stored)
         };
