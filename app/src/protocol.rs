@@ -223,6 +223,15 @@ pub mod events {
     use super::ChannelId;
     use serde::{Deserialize, Serialize};
 
+    /// What a client may send with its CONNECT packet (`io(url, { auth })`):
+    /// a personal API token, for bots and scripts that have no session
+    /// cookie. A refused connection gets a `connect_error` whose `message`
+    /// is a sentence for a person.
+    #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ConnectAuth {
+        pub token: Option<String>,
+    }
+
     /// Client → server, with ack: subscribe this socket to a channel's room.
     pub const JOIN: &str = "join";
     /// Client → server, with ack: unsubscribe this socket from a channel's room.

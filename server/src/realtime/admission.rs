@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use app::api::{cookie_value, session_cookie_name};
 use app::errors::ApiError;
-use app::protocol::events;
+use app::protocol::events::{self, ConnectAuth};
 use confab_core::service::Seat;
 use confab_core::{CoreError, auth};
 use socketioxide::SocketIo;
@@ -31,7 +31,8 @@ pub const CLIENT_EVENTS: [&str; 6] =
     [events::JOIN, events::LEAVE, events::SEND, events::READ, events::TYPING, events::OPEN_DIRECT];
 
 /// Why a connection to a namespace was refused; its text is the `message` of
-/// the `connect_error` the client receives.
+/// the `connect_error` the client receives (a sentence, like an
+/// [`ApiError`]'s).
 #[derive(Debug, thiserror::Error)]
 enum Refusal {
     #[error("This page's origin may not connect to this server.")]
@@ -48,13 +49,6 @@ impl From<CoreError> for Refusal {
     fn from(e: CoreError) -> Self {
         Refusal::Api(e.into())
     }
-}
-
-/// What a client may send with its CONNECT packet: a personal API token,
-/// for bots and scripts that have no session cookie.
-#[derive(Debug, serde::Deserialize)]
-struct ConnectAuth {
-    token: Option<String>,
 }
 
 /// Serves every organization's namespace (`/<slug>`), behind admission.
