@@ -35,11 +35,24 @@ async fn org() -> Org {
 }
 
 impl Org {
-    /// A new member of `acme`, where they stand.
-    async fn member(&self, name: &str) -> Standing {
-        let (user, _) = self.service.register(name, PASSWORD, HOME).await.unwrap();
-        self.service.accept_invite(&user, &self.invite, HOME).await.unwrap();
-        self.service.standing(&user, "acme").await.unwrap()
+    /// `n` new members of `acme` (`<prefix><i>`), where they stand.
+    async fn members(&self, prefix: &str, n: usize) -> Vec<Standing> {
+        let mut people = Vec::with_capacity(n);
+        for i in 0..n {
+            let (user, _) = self.service.register(&format!("{prefix}{i}"), PASSWORD, HOME).await.unwrap();
+            self.service.accept_invite(&user, &self.invite, HOME).await.unwrap();
+            people.push(self.service.standing(&user, "acme").await.unwrap());
+        }
+        people
+    }
+
+    /// Whether the change and its audit entries agree: done with one entry,
+    /// or not done with none.
+    fn agree(done: bool, audited: usize, what: &str) -> Result<(), String> {
+        match (done, audited) {
+            (true, 1) | (false, 0) => Ok(()),
+            _ => Err(format!("{what}: {done}, audit entries: {audited}")),
+        }
     }
 
     /// How many entries of `action` about `subject` the log has.
@@ -83,10 +96,7 @@ where
 async fn a_removal_is_audited_wherever_its_caller_gives_up() {
     let org = org().await;
     let rounds = 24;
-    let mut people = Vec::new();
-    for i in 0..rounds {
-        people.push(org.member(&format!("bob{i}")).await);
-    }
+    let people = org.members("bob", rounds).await;
     let (org, people) = (&org, &people);
     give_up_at_every_point(
         rounds,
@@ -94,10 +104,7 @@ async fn a_removal_is_audited_wherever_its_caller_gives_up() {
         |i| async move {
             let removed = org.is_member(&people[i].user).await.is_none();
             let audited = org.audited(AuditAction::MemberRemoved, &people[i].user.username).await;
-            match (removed, audited) {
-                (true, 1) | (false, 0) => Ok(()),
-                _ => Err(format!("removed: {removed}, audit entries: {audited}")),
-            }
+            Org::agree(removed, audited, "removed")
         },
     )
     .await;
@@ -107,10 +114,7 @@ async fn a_removal_is_audited_wherever_its_caller_gives_up() {
 async fn a_change_of_role_is_audited_wherever_its_caller_gives_up() {
     let org = org().await;
     let rounds = 24;
-    let mut people = Vec::new();
-    for i in 0..rounds {
-        people.push(org.member(&format!("cy{i}")).await);
-    }
+    let people = org.members("cy", rounds).await;
     let (org, people) = (&org, &people);
     give_up_at_every_point(
         rounds,
@@ -120,10 +124,7 @@ async fn a_change_of_role_is_audited_wherever_its_caller_gives_up() {
         |i| async move {
             let changed = org.is_member(&people[i].user).await == Some(Role::Supervisor);
             let audited = org.audited(AuditAction::RoleChanged, &people[i].user.username).await;
-            match (changed, audited) {
-                (true, 1) | (false, 0) => Ok(()),
-                _ => Err(format!("changed: {changed}, audit entries: {audited}")),
-            }
+            Org::agree(changed, audited, "changed")
         },
     )
     .await;
@@ -133,10 +134,7 @@ async fn a_change_of_role_is_audited_wherever_its_caller_gives_up() {
 async fn leaving_is_audited_wherever_the_caller_gives_up() {
     let org = org().await;
     let rounds = 24;
-    let mut people = Vec::new();
-    for i in 0..rounds {
-        people.push(org.member(&format!("dee{i}")).await);
-    }
+    let people = org.members("dee", rounds).await;
     let (org, people) = (&org, &people);
     give_up_at_every_point(
         rounds,
@@ -146,10 +144,7 @@ async fn leaving_is_audited_wherever_the_caller_gives_up() {
             let log = org.service.audit_log(&org.owner, None, 200).await.unwrap();
             let audited =
                 log.iter().filter(|e| e.action == AuditAction::LeftOrg && e.actor == people[i].user.username).count();
-            match (left, audited) {
-                (true, 1) | (false, 0) => Ok(()),
-                _ => Err(format!("left: {left}, audit entries: {audited}")),
-            }
+            Org::agree(left, audited, "left")
         },
     )
     .await;
@@ -171,10 +166,7 @@ async fn a_new_channel_is_audited_wherever_its_caller_gives_up() {
             let channels = org.service.list_channels(&org.owner).await.unwrap();
             let created = channels.iter().any(|c| c.name == name);
             let audited = org.audited(AuditAction::ChannelCreated, &format!("#{name}")).await;
-            match (created, audited) {
-                (true, 1) | (false, 0) => Ok(()),
-                _ => Err(format!("created: {created}, audit entries: {audited}")),
-            }
+            Org::agree(created, audited, "created")
         },
     )
     .await;
