@@ -120,8 +120,10 @@ pub struct AuditEntry {
     pub subject: String,
     /// More about it, e.g. `member → supervisor`.
     pub detail: String,
-    /// The address it came from.
-    pub address: String,
+    /// The address it came from: for the organization's owners only (absent
+    /// for admins, since an address is personal data).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
 }
 
 /// An organization with the channels the current user can see.

@@ -5,7 +5,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use confab_core::Service;
-use confab_core::model::{NewSession, User};
+use confab_core::model::{NewSession, SessionKind, User};
 use confab_core::service::{ChannelAccess, Standing};
 use http::HeaderValue;
 use http::header::SET_COOKIE;
@@ -102,14 +102,21 @@ pub(super) async fn current_user() -> Result<Option<User>, ApiError> {
     }
 }
 
-/// The user signed in with the session cookie (a browser), never by an API
-/// token: for managing tokens, so that a leaked token cannot make more of
-/// itself or outlive its revocation.
+/// The user signed in by a browser's sign-in, never by a personal API
+/// token, however it is sent (a bearer header, or the session cookie): for
+/// managing tokens, so that a leaked token cannot make more of itself or
+/// outlive its revocation. Told apart by what the session is, not by the
+/// header it came in.
 pub(super) async fn require_signed_in_browser() -> Result<(ServerContext, User), ApiError> {
     let ctx = server()?;
-    let token = session_token(&ctx).ok_or_else(ApiError::unauthenticated)?;
-    let user = ctx.core.session_user(&token).await?.ok_or_else(ApiError::unauthenticated)?;
-    Ok((ctx, user))
+    let token = session_token(&ctx).or_else(bearer_token).ok_or_else(ApiError::unauthenticated)?;
+    let session = ctx.core.session(&token).await?.ok_or_else(ApiError::unauthenticated)?;
+    if session.kind != SessionKind::Browser {
+        // Answered as no session at all: a token is not a sign-in here.
+        let why = "Sign in with your password to manage API tokens; a token cannot.";
+        return Err(ApiError::new(crate::errors::ErrorCode::Unauthenticated, why));
+    }
+    Ok((ctx, session.user))
 }
 
 /// The signed-in user, or "please sign in".

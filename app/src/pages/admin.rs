@@ -191,7 +191,7 @@ fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
                     <td>{e.actor}</td>
                     <td>{e.action.in_words()} " " {e.subject}</td>
                     <td>{e.detail}</td>
-                    <td>{e.address}</td>
+                    <td>{e.address.unwrap_or_else(|| "—".to_owned())}</td>
                 </tr>
             }
         })

@@ -31,6 +31,13 @@ pub(crate) fn read_audit_log(role: Role) -> Result<(), CoreError> {
     }
 }
 
+/// Whether the audit log shows `role` the addresses people acted from: to
+/// owners only, since an address is personal data (admins read the same
+/// entries without them).
+pub(crate) fn sees_addresses(role: Role) -> bool {
+    role == Role::Owner
+}
+
 /// May `actor` take `target` out of the organization? Owners and admins
 /// remove people, an admin never an owner, and an organization always keeps
 /// an owner (`owners` is how many it has now).

@@ -84,6 +84,21 @@ pub struct Message {
     pub deleted: bool,
 }
 
+/// Someone holding a session, and what kind of session it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub user: User,
+    pub kind: SessionKind,
+}
+
+/// A browser's sign-in, or a personal API token: told apart by what they
+/// are (a token is a session with a name), never by how they were sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionKind {
+    Browser,
+    ApiToken,
+}
+
 /// A session just started: the token goes to its holder once (a cookie) and
 /// is stored only as a hash.
 #[derive(Clone, Debug)]
@@ -156,8 +171,9 @@ pub struct AuditEntry {
     pub subject: String,
     /// More about it, e.g. `member → supervisor`.
     pub detail: String,
-    /// The address it came from.
-    pub address: String,
+    /// The address it came from: shown to the organization's owners only
+    /// (`None` for anyone else).
+    pub address: Option<String>,
 }
 
 /// A personal API token, as its owner sees it listed (the token itself is

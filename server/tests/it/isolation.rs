@@ -1,10 +1,15 @@
 //! Tenant isolation, tried against every endpoint: each server function and
 //! each Socket.IO event, as a member of another organization, as a plain
-//! member against a supervisor channel, as a removed member, signed out,
-//! and with a forged, expired or revoked session or token. Every attempt
-//! must be refused and reveal nothing: not the restricted channel's name,
-//! not what was said in it, not even whether it exists (the answer is the
-//! one a channel or organization that does not exist gets).
+//! member against a supervisor channel (in a browser, and through an API
+//! token sent as a bearer header or as the session cookie), as a removed
+//! member, signed out, and with a forged, expired or revoked session or
+//! token. Every attempt must be refused and reveal nothing: not the
+//! restricted channel's name, not what was said in it, not even whether it
+//! exists (the answer is the one a channel or organization that does not
+//! exist gets). Then, for every caller, the second round's rules: a token
+//! makes no tokens, a removal sticks, nobody reads what was said in a
+//! conversation while they were out of it, and the audit log holds only
+//! what happened while someone was a member, with addresses for owners.
 //!
 //! The endpoints are listed once, here ([`SERVER_FUNCTIONS`]) and in the
 //! server (`realtime::CLIENT_EVENTS`); the suite fails if a server function
@@ -26,6 +31,9 @@ enum Scope {
     Public,
     /// The caller's own account (their organizations, their tokens).
     Account,
+    /// The caller's own account, from a browser's sign-in only (managing
+    /// API tokens): a token is refused, however it is sent.
+    Browser,
     /// Organization `acme`.
     Org,
     /// The supervisor channel `leads` of `acme`.
@@ -45,9 +53,9 @@ const SERVER_FUNCTIONS: &[Endpoint] = &[
     ("accept_invite", Scope::Public, &[("token", "made-up-invite-token")]),
     ("list_orgs", Scope::Account, &[]),
     ("create_org", Scope::Account, &[("name", "Mine"), ("slug", "mine")]),
-    ("create_api_token", Scope::Account, &[("name", "bot")]),
+    ("create_api_token", Scope::Browser, &[("name", "bot")]),
     ("list_api_tokens", Scope::Account, &[]),
-    ("revoke_api_token", Scope::Account, &[("id", "made-up-id")]),
+    ("revoke_api_token", Scope::Browser, &[("id", "made-up-id")]),
     ("org", Scope::Org, &[("slug", "acme")]),
     ("members", Scope::Org, &[("slug", "acme")]),
     ("list_channels", Scope::Org, &[("slug", "acme")]),
@@ -83,6 +91,8 @@ struct Caller {
     cookie: Option<&'static str>,
     /// A member of `acme` in good standing (the plain member).
     in_org: bool,
+    /// It holds an API token (as a bearer header or as the session cookie).
+    token: bool,
 }
 
 /// An answer: the status and the body.
@@ -121,8 +131,22 @@ async fn no_endpoint_lets_anyone_past_the_walls() {
         || async { owner.ok("create_invite", &[("slug", "acme")]).await["token"].as_str().unwrap().to_owned() };
     let removed = server.client();
     removed.register("rita").await;
-    removed.ok("accept_invite", &[("token", &invite().await)]).await;
+    let ritas_link = invite().await;
+    removed.ok("accept_invite", &[("token", &ritas_link)]).await;
+    // A conversation she was in, and what was said there while she was out.
+    let group = owner.ok("open_direct", &[("slug", "acme"), ("usernames[0]", "mark"), ("usernames[1]", "rita")]).await;
+    let group = group["name"].as_str().unwrap().to_owned();
+    let say = |body: &'static str| {
+        let (owner, group) = (&owner, group.clone());
+        async move {
+            let id = body.replace(' ', "-");
+            let form = [("slug", "acme"), ("channel", group.as_str()), ("client_id", id.as_str()), ("body", body)];
+            owner.ok("send_message", &form).await;
+        }
+    };
+    say("said before").await;
     owner.ok("remove_member", &[("slug", "acme"), ("username", "rita")]).await;
+    say("said while she was out").await;
     let expired = server.client();
     expired.register("eddie").await;
     expired.ok("accept_invite", &[("token", &invite().await)]).await;
@@ -131,14 +155,19 @@ async fn no_endpoint_lets_anyone_past_the_walls() {
         .await;
     let revoked = member.ok("create_api_token", &[("name", "old bot")]).await;
     member.ok("revoke_api_token", &[("id", revoked["listed"]["id"].as_str().unwrap())]).await;
-    let person = |name, api, in_org| Caller { name, api, bearer: None, cookie: None, in_org };
+    let live = member.ok("create_api_token", &[("name", "live bot")]).await["token"].as_str().unwrap().to_owned();
+    let live_cookie: &'static str = Box::leak(format!("confab_session={live}").into_boxed_str());
+    let person = |name, api, in_org| Caller { name, api, bearer: None, cookie: None, in_org, token: false };
     let blank = |name, bearer: Option<&str>, cookie| Caller {
         name,
         api: server.client(),
         bearer: bearer.map(str::to_owned),
         cookie,
         in_org: false,
+        token: bearer.is_some(),
     };
+    let tokened =
+        |name, bearer: Option<&str>, cookie| Caller { in_org: true, token: true, ..blank(name, bearer, cookie) };
     let callers = vec![
         person("a member of another organization", outsider, false),
         person("a plain member", member, true),
@@ -148,6 +177,8 @@ async fn no_endpoint_lets_anyone_past_the_walls() {
         blank("a forged session", None, Some("confab_session=forged-session-token-000000000000")),
         blank("a revoked token", Some(revoked["token"].as_str().unwrap()), None),
         blank("a forged token", Some("confab_forged-token-0000000000000000000000"), None),
+        tokened("a member's API token as a bearer header", Some(&live), None),
+        tokened("a member's API token as the session cookie", None, Some(live_cookie)),
     ];
     const SIGNED_OUT: [&str; 5] =
         ["a signed-out visitor", "a forged session", "a revoked token", "a forged token", "an expired session"];
@@ -179,9 +210,25 @@ async fn no_endpoint_lets_anyone_past_the_walls() {
                 assert!(!text.contains(SECRETS[0]), "{name} as {}: {text}", caller.name);
             }
             let signed_in = !SIGNED_OUT.contains(&caller.name);
+            if *scope == Scope::Browser && caller.token {
+                // A token, however sent, is not a browser's sign-in.
+                assert_eq!(
+                    (status, body["code"].as_str()),
+                    (401, Some("unauthenticated")),
+                    "{name} as {}",
+                    caller.name
+                );
+                refused += 1;
+                continue;
+            }
             match scope {
-                Scope::Public | Scope::Account if signed_in => {
+                Scope::Public | Scope::Account | Scope::Browser if signed_in => {
                     // Their own account: allowed, and nothing of acme's room in it.
+                    refused += 1;
+                    continue;
+                }
+                Scope::Browser => {
+                    assert_eq!(body["code"], "unauthenticated", "{name} as {}: {text}", caller.name);
                     refused += 1;
                     continue;
                 }
@@ -283,6 +330,70 @@ async fn no_endpoint_lets_anyone_past_the_walls() {
             }
         }
     }
+    // The callers with a password signed out above (`logout`): in again.
+    for (i, name) in [(0, "oscar"), (2, "rita")] {
+        callers[i].api.ok("login", &[("username", name), ("password", crate::support::PASSWORD)]).await;
+    }
+    // The second round, for every caller. A removal sticks: the link the
+    // removed member joined by does not let her back (it still works for
+    // anyone else; members are members already).
+    for caller in &callers {
+        attempts += 1;
+        let (status, body) = call(caller, "accept_invite", &[("token", ritas_link.clone())]).await;
+        let expected = match caller.name {
+            "a removed member" => (403, Some("forbidden")),
+            name if SIGNED_OUT.contains(&name) => (401, Some("unauthenticated")),
+            _ => (200, None),
+        };
+        assert_eq!((status, body["code"].as_str()), expected, "accept_invite as {}: {body}", caller.name);
+        refused += 1;
+    }
+    // Invited again on purpose, she is back, and reads nothing of what was
+    // said in the conversation while she was out; nobody outside it reads
+    // any of it.
+    let again = invite().await;
+    callers[2].api.ok("accept_invite", &[("token", &again)]).await;
+    callers[2].api.ok("open_direct", &[("slug", "acme"), ("usernames[0]", "olivia"), ("usernames[1]", "mark")]).await;
+    say("said after she was back").await;
+    for caller in &callers {
+        attempts += 1;
+        let (status, body) = call(caller, "history", &[("slug", "acme".into()), ("channel", group.clone())]).await;
+        let said: Vec<&str> = body["messages"].as_array().map_or(Vec::new(), |m| {
+            m.iter().filter(|m| m["kind"] == "message").filter_map(|m| m["body"].as_str()).collect()
+        });
+        match caller.name {
+            "a removed member" => assert_eq!(said, ["said before", "said after she was back"], "{body}"),
+            _ if caller.in_org => assert_eq!(said.len(), 3, "{} was in it all along: {body}", caller.name),
+            name if SIGNED_OUT.contains(&name) => assert_eq!(status, 401, "{name}: {body}"),
+            name => assert_eq!((status, body["code"].as_str()), (404, Some("not_found")), "{name}: {body}"),
+        }
+        assert!(!body.to_string().contains("the secret plan"));
+        refused += 1;
+    }
+    // The audit log: owners and admins only; only sign-ins from while
+    // someone was a member (the outsider's, from before the link let him
+    // in, are not acme's); addresses for owners only.
+    owner.ok("set_role", &[("slug", "acme"), ("username", "mark"), ("role", "admin")]).await;
+    let owners_view = owner.ok("audit_log", &[("slug", "acme"), ("limit", "200")]).await;
+    assert!(
+        !owners_view.as_array().unwrap().iter().any(|e| e["action"] == "signed_in" && e["actor"] == "oscar"),
+        "{owners_view}"
+    );
+    for caller in &callers {
+        attempts += 1;
+        let (status, body) = call(caller, "audit_log", &[("slug", "acme".into()), ("limit", "200".into())]).await;
+        match caller.name {
+            // Mark is an admin now: the log, without addresses.
+            _ if caller.in_org => {
+                assert_eq!(status, 200, "{}: {body}", caller.name);
+                assert!(body.as_array().unwrap().iter().all(|e| e.get("address").is_none()), "{body}");
+            }
+            name if SIGNED_OUT.contains(&name) => assert_eq!(status, 401, "{name}: {body}"),
+            name => assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")), "{name}: {body}"),
+        }
+        refused += 1;
+    }
+
     // Each attempt above either asserted its refusal (or, for a caller's own
     // account, that nothing of the room is in it) or failed the test.
     println!("isolation: {attempts} attempts by {} callers, {refused} refused or holding nothing", callers.len());

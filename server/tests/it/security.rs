@@ -11,6 +11,14 @@
 //! 7. security headers, Host checking, `__Host-` cookies over HTTPS
 //! 8. sockets per user and messages per second are limited
 //! 9. chunked bodies over the limit, invisible characters, forged form errors
+//!
+//! Second round:
+//!
+//! 10. a token is never a browser's sign-in, however it is sent
+//! 11. a removal sticks: no way back with a link made before it
+//! 12. back in a conversation, nothing of what was said while away
+//! 13. an organization's audit log: its members' sign-ins since they
+//!     joined, and addresses for its owners only
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
@@ -512,5 +520,160 @@ async fn the_sign_in_form_shows_only_its_own_sentences() {
     let page = reqwest::get(url).await.unwrap().text().await.unwrap();
     assert!(!page.contains("Call +1 555"), "the page shows text from the URL");
     assert!(page.contains("Wrong username or password."), "the code's own sentence is shown");
+    server.stop().await;
+}
+
+// 10. A token is never a browser's sign-in, however it is sent. -----------
+
+#[tokio::test]
+async fn an_api_token_sent_as_the_session_cookie_makes_no_tokens() {
+    let server = TestServer::start().await;
+    let (_owner, member) = org_with_two_members(&server).await;
+    let made = member.ok("create_api_token", &[("name", "leaky bot")]).await;
+    let (token, id) = (made["token"].as_str().unwrap().to_owned(), made["listed"]["id"].as_str().unwrap().to_owned());
+    let thief = server.client();
+    let cookie = format!("confab_session={token}");
+    let as_cookie = [("Accept", "application/json"), ("Cookie", cookie.as_str())];
+    // It is still its owner's token for everything a token may do…
+    let me = thief.post_with("me", &[], &as_cookie).await;
+    assert_eq!(me.json::<serde_json::Value>().await.unwrap()["username"], "mark");
+    // …but it makes and revokes no tokens.
+    for (name, form) in
+        [("create_api_token", vec![("name", "second bot")]), ("revoke_api_token", vec![("id", id.as_str())])]
+    {
+        let res = thief.post_with(name, &form, &as_cookie).await;
+        let status = res.status().as_u16();
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!((status, body["code"].as_str()), (401, Some("unauthenticated")), "{name}: {body}");
+    }
+    member.ok("revoke_api_token", &[("id", &id)]).await;
+    assert_eq!(member.ok("list_api_tokens", &[]).await, json!([]), "nothing outlives the leaked token");
+    server.stop().await;
+}
+
+// 11. A removal sticks. ----------------------------------------------------
+
+#[tokio::test]
+async fn a_removed_member_cannot_come_back_with_an_earlier_link() {
+    let server = TestServer::start().await;
+    let (owner, _member) = org_with_two_members(&server).await;
+    let link = owner.ok("create_invite", &[("slug", "acme")]).await["token"].as_str().unwrap().to_owned();
+    let rita = server.client();
+    rita.register("rita").await;
+    rita.ok("accept_invite", &[("token", &link)]).await;
+    owner.ok("remove_member", &[("slug", "acme"), ("username", "rita")]).await;
+
+    let e = rita.err("accept_invite", &[("token", &link)]).await;
+    assert_eq!((e.status, e.code.as_str()), (403, "forbidden"), "{}", e.message);
+    assert!(e.message.contains("new one"), "{}", e.message);
+    assert_eq!(rita.ok("list_orgs", &[]).await, json!([]), "not a member again");
+    assert_eq!(rita.err("org", &[("slug", "acme")]).await.code, "not_found");
+    // The link still works for anyone else, and for someone who left on their own.
+    let tom = server.client();
+    tom.register("tom").await;
+    tom.ok("accept_invite", &[("token", &link)]).await;
+    tom.ok("leave_org", &[("slug", "acme")]).await;
+    tom.ok("accept_invite", &[("token", &link)]).await;
+    // Invited again on purpose, with a link made after the removal: back in.
+    let again = owner.ok("create_invite", &[("slug", "acme")]).await["token"].as_str().unwrap().to_owned();
+    rita.ok("accept_invite", &[("token", &again)]).await;
+    assert_eq!(rita.ok("list_orgs", &[]).await[0]["slug"], "acme");
+    server.stop().await;
+}
+
+// 12. Back in a conversation, nothing of what was said while away. --------
+
+fn bodies(page: &serde_json::Value) -> Vec<String> {
+    let messages = page["messages"].as_array().or(page["missed"].as_array()).unwrap();
+    messages.iter().filter(|m| m["kind"] == "message").map(|m| m["body"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn someone_back_in_a_conversation_does_not_read_what_was_said_while_away() {
+    let server = TestServer::start().await;
+    let (owner, member) = org_with_two_members(&server).await;
+    let invite =
+        || async { owner.ok("create_invite", &[("slug", "acme")]).await["token"].as_str().unwrap().to_owned() };
+    let rita = server.client();
+    rita.register("rita").await;
+    rita.ok("accept_invite", &[("token", &invite().await)]).await;
+    let group = owner.ok("open_direct", &[("slug", "acme"), ("usernames[0]", "mark"), ("usernames[1]", "rita")]).await;
+    let group = group["name"].as_str().unwrap().to_owned();
+    let plans = owner.ok("create_channel", &[("slug", "acme"), ("name", "plans"), ("kind", "private")]).await;
+    let plans = plans["name"].as_str().unwrap().to_owned();
+    owner.ok("add_to_channel", &[("slug", "acme"), ("channel", &plans), ("username", "rita")]).await;
+    let say = |channel: String, body: &'static str| {
+        let owner = &owner;
+        async move {
+            let id = uuid();
+            let form = [("slug", "acme"), ("channel", channel.as_str()), ("client_id", id.as_str()), ("body", body)];
+            owner.ok("send_message", &form).await
+        }
+    };
+    say(group.clone(), "before").await;
+    say(plans.clone(), "plans before").await;
+    let group_id = channel_id(&member, "acme", &group).await;
+    let before = rita.ok("history", &[("slug", "acme"), ("channel", &group)]).await;
+    let resume_from = before["channel"]["last_seq"].as_i64().unwrap();
+
+    owner.ok("remove_member", &[("slug", "acme"), ("username", "rita")]).await;
+    say(group.clone(), "said while rita was away").await;
+    say(plans.clone(), "plans while rita was away").await;
+
+    rita.ok("accept_invite", &[("token", &invite().await)]).await;
+    let back = rita.ok("open_direct", &[("slug", "acme"), ("usernames[0]", "olivia"), ("usernames[1]", "mark")]).await;
+    assert_eq!(back["name"], group.as_str(), "the same conversation");
+    owner.ok("add_to_channel", &[("slug", "acme"), ("channel", &plans), ("username", "rita")]).await;
+    say(group.clone(), "after").await;
+    say(plans.clone(), "plans after").await;
+
+    let page = rita.ok("history", &[("slug", "acme"), ("channel", &group)]).await;
+    assert_eq!(bodies(&page), vec!["before", "after"], "{page}");
+    let page = rita.ok("history", &[("slug", "acme"), ("channel", &plans)]).await;
+    assert_eq!(bodies(&page), vec!["plans before", "plans after"], "{page}");
+    // Resuming from where she was before: the same.
+    let mut socket = SioClient::connect(server.addr, "/acme", &rita.cookie_header(), None).await.unwrap();
+    let joined = socket.request("join", &json!({"channel_id": group_id, "after_seq": resume_from})).await;
+    assert_eq!(bodies(&joined["ok"]), vec!["after"], "{joined}");
+    // Mark, who never left, reads all of it.
+    let page = member.ok("history", &[("slug", "acme"), ("channel", &group)]).await;
+    assert_eq!(bodies(&page), vec!["before", "said while rita was away", "after"]);
+    // And nothing of it counts as unread for her.
+    let channels = rita.ok("list_channels", &[("slug", "acme")]).await;
+    let listed = channels.as_array().unwrap().iter().find(|c| c["name"] == group.as_str()).unwrap().clone();
+    assert_eq!(listed["unread"], 1, "only what came after she was back: {listed}");
+    server.stop().await;
+}
+
+// 13. An organization's audit log: sign-ins since joining, addresses for owners.
+
+#[tokio::test]
+async fn an_organization_sees_only_sign_ins_since_joining_and_only_owners_see_addresses() {
+    let server = TestServer::start().await;
+    let (owner, member) = org_with_two_members(&server).await;
+    let rita = server.client_from(ip(21));
+    rita.register("rita").await;
+    for _ in 0..2 {
+        rita.ok("login", &[("username", "rita"), ("password", crate::support::PASSWORD)]).await;
+    }
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let link = owner.ok("create_invite", &[("slug", "acme")]).await["token"].as_str().unwrap().to_owned();
+    rita.ok("accept_invite", &[("token", &link)]).await;
+    let signed_in = |log: &serde_json::Value| {
+        log.as_array().unwrap().iter().filter(|e| e["action"] == "signed_in" && e["actor"] == "rita").count()
+    };
+    let log = owner.ok("audit_log", &[("slug", "acme")]).await;
+    assert_eq!(signed_in(&log), 0, "her sign-ins from before she joined are not acme's: {log}");
+    rita.ok("login", &[("username", "rita"), ("password", crate::support::PASSWORD)]).await;
+    let log = owner.ok("audit_log", &[("slug", "acme")]).await;
+    assert_eq!(signed_in(&log), 1, "{log}");
+    let entry = log.as_array().unwrap().iter().find(|e| e["action"] == "signed_in" && e["actor"] == "rita").unwrap();
+    assert_eq!(entry["address"], "127.0.0.21", "owners see where from");
+    // An admin reads the same entries without addresses.
+    owner.ok("set_role", &[("slug", "acme"), ("username", "mark"), ("role", "admin")]).await;
+    let seen = member.ok("audit_log", &[("slug", "acme")]).await;
+    let seen = seen.as_array().unwrap();
+    assert_eq!(seen.len(), log.as_array().unwrap().len() + 1, "one more: the role change");
+    assert!(seen.iter().all(|e| e.get("address").is_none()), "{seen:?}");
     server.stop().await;
 }

@@ -45,8 +45,9 @@ impl Service {
         }
     }
 
-    /// The caller's organization's audit log, newest first: up to `limit` entries
-    /// older than entry `before` (owners and admins).
+    /// The caller's organization's audit log, newest first: up to `limit`
+    /// entries older than entry `before` (owners and admins). Addresses are
+    /// personal data: only owners see them.
     pub async fn audit_log(
         &self,
         standing: &Standing,
@@ -55,6 +56,11 @@ impl Service {
     ) -> CoreResult<Vec<AuditEntry>> {
         access::read_audit_log(standing.role)?;
         let limit = limit.clamp(1, MAX_AUDIT_PAGE) as i64;
-        self.store.audit_log(standing.org.id, before, limit).await.map_err(fail("reading the audit log"))
+        let mut entries =
+            self.store.audit_log(standing.org.id, before, limit).await.map_err(fail("reading the audit log"))?;
+        if !access::sees_addresses(standing.role) {
+            entries.iter_mut().for_each(|e| e.address = None);
+        }
+        Ok(entries)
     }
 }

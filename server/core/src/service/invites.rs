@@ -108,22 +108,27 @@ impl Service {
         let (this, user) = (self.clone(), user.clone());
         self.to_the_end("accepting an invite", async move {
             let (store, org_id, newcomer) = (this.store.clone(), invite.org_id, user.clone());
+            let invited_at = invite.created_at;
             let joined = this
                 .write_event(&invite.org_slug, general.id, "adding member", async move {
-                    store.add_member(org_id, &newcomer, Role::Member, general.id, server_event_id()).await
+                    store.add_member(org_id, &newcomer, Role::Member, general.id, server_event_id(), invited_at).await
                 })
                 .await?;
             let role = this.store.role_in(org_id, user.id).await.map_err(fail("looking up membership"))?;
+            let Some(role) = role else {
+                // Removed after this link was made: a removal sticks.
+                tracing::info!(user_id = user.id, org = %invite.org_slug, "invite refused: removed since it was made");
+                return Err(CoreError::forbidden(
+                    "You were removed from this organization after this link was made; ask its owners or admins for a new one.",
+                ));
+            };
             if joined.is_some() {
                 tracing::info!(user_id = user.id, org = %invite.org_slug, "joined organization by invite");
                 let by = format!("invited by {}", invite.invited_by);
                 let what = Audited { org_id: Some(org_id), action: AuditAction::JoinedOrg, subject: "", detail: &by };
                 this.audit(&user, from, what).await;
             }
-            Ok(Membership {
-                org: Org { id: org_id, slug: invite.org_slug, name: invite.org_name },
-                role: role.unwrap_or(Role::Member),
-            })
+            Ok(Membership { org: Org { id: org_id, slug: invite.org_slug, name: invite.org_name }, role })
         })
         .await
     }

@@ -21,7 +21,7 @@ impl Service {
         let (this, standing) = (self.clone(), standing.clone());
         self.to_the_end("removing a member", async move {
             let removed = target.user.username.clone();
-            this.take_out(standing.user.id, target).await?;
+            this.take_out(standing.user.id, target, true).await?;
             let what = Audited {
                 org_id: Some(standing.org.id),
                 action: AuditAction::MemberRemoved,
@@ -40,7 +40,7 @@ impl Service {
         access::leave_org(standing.role, owners)?;
         let (this, standing) = (self.clone(), standing.clone());
         self.to_the_end("leaving an organization", async move {
-            this.take_out(standing.user.id, standing.clone()).await?;
+            this.take_out(standing.user.id, standing.clone(), false).await?;
             let what = Audited { org_id: Some(standing.org.id), action: AuditAction::LeftOrg, subject: "", detail: "" };
             this.audit(&standing.user, from, what).await;
             Ok(())
@@ -52,8 +52,9 @@ impl Service {
     /// joined, each with its `left` event in that channel's turn, and then
     /// out of the organization. In that order, a failure half-way leaves
     /// them a member of fewer channels, never a non-member still in
-    /// channels; removing again finishes.
-    async fn take_out(&self, remover: i64, removed: Standing) -> CoreResult<()> {
+    /// channels; removing again finishes. A `removal` (not a leaving)
+    /// sticks: invite links made before it no longer let them back in.
+    async fn take_out(&self, remover: i64, removed: Standing, removal: bool) -> CoreResult<()> {
         let org = &removed.org;
         let channels =
             self.store.joined_channels(org.id, removed.user.id).await.map_err(fail("listing channels left"))?;
@@ -67,7 +68,7 @@ impl Service {
         // connections leave the rooms of all they could see as the
         // membership ends, with whatever role they held meanwhile.
         let in_sight = self.channels_where(org, removed.user.id, in_sight(Role::Owner)).await?;
-        let remove = self.store.remove_membership(org.id, removed.user.id);
+        let remove = self.store.remove_membership(org.id, removed.user.id, removal);
         let removed_now = self
             .out_of_sight_of(&org.slug, removed.user.id, in_sight, remove)
             .await

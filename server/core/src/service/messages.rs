@@ -67,13 +67,15 @@ impl Service {
         Ok(Posted { message: stored.message, created: stored.created })
     }
 
-    /// Up to `limit` messages with `seq < before_seq` (the newest when
-    /// `None`), oldest first.
+    /// Up to `limit` events with `seq < before_seq` (the newest when
+    /// `None`), oldest first: those the caller may read (none from when they
+    /// were out of a private channel or a direct conversation).
     pub async fn history(&self, access: &ChannelAccess, before_seq: Option<i64>, limit: i64) -> CoreResult<History> {
         let channel = access.channel.clone();
         let limit = limit.clamp(1, MAX_HISTORY_PAGE);
+        let reader = access.standing.user.id;
         let (messages, has_more) =
-            self.store.history(channel.id, before_seq, limit).await.map_err(fail("reading history"))?;
+            self.store.history(channel.id, before_seq, limit, reader).await.map_err(fail("reading history"))?;
         Ok(History { channel, messages, has_more })
     }
 
@@ -85,7 +87,8 @@ impl Service {
         after_seq: i64,
         limit: usize,
     ) -> CoreResult<Vec<Message>> {
-        let channel_id = access.channel.id;
-        self.store.messages_after(channel_id, after_seq, limit as i64).await.map_err(fail("reading missed messages"))
+        let (channel_id, reader) = (access.channel.id, access.standing.user.id);
+        let missed = self.store.messages_after(channel_id, after_seq, limit as i64, reader).await;
+        missed.map_err(fail("reading missed messages"))
     }
 }

@@ -9,7 +9,7 @@ use super::{Revoked, Service, fail};
 use crate::auth;
 use crate::error::{CoreError, CoreResult};
 use crate::kinds::AuditAction;
-use crate::model::{NewSession, User};
+use crate::model::{NewSession, Session, User};
 use crate::rules;
 use crate::store::StoreError;
 
@@ -105,12 +105,19 @@ impl Service {
         Ok(())
     }
 
-    /// The holder of a session token, if it is a session that has not ended.
+    /// The holder of a session token, if it is a session that has not ended
+    /// (a browser's sign-in or a personal API token).
     pub async fn session_user(&self, token: &str) -> CoreResult<Option<User>> {
+        Ok(self.session(token).await?.map(|s| s.user))
+    }
+
+    /// The holder of a session token and what kind of session it is, if it
+    /// has not ended.
+    pub async fn session(&self, token: &str) -> CoreResult<Option<Session>> {
         if token.is_empty() || token.len() > 128 {
             return Ok(None);
         }
-        self.store.session_user(&auth::token_hash(token)).await.map_err(fail("checking session"))
+        self.store.session(&auth::token_hash(token)).await.map_err(fail("checking session"))
     }
 
     async fn new_session(&self, user: User) -> CoreResult<(User, NewSession)> {

@@ -28,7 +28,7 @@ fn entry(r: AuditRecord) -> StoreResult<AuditEntry> {
         action,
         subject: r.subject,
         detail: r.detail,
-        address: r.address,
+        address: Some(r.address),
     })
 }
 
@@ -58,7 +58,7 @@ impl Store {
 
     /// Up to `limit` entries of organization `org_id` older than entry
     /// `before_id` (the newest when `None`), newest first: its own entries
-    /// and the sign-ins of its members.
+    /// and the sign-ins of its members since they joined it.
     pub(crate) async fn audit_log(
         &self,
         org_id: i64,
@@ -72,7 +72,8 @@ impl Store {
             query_as!(
                 AuditRecord,
                 r#"SELECT id AS "id!", at, actor, action, subject, detail, address FROM audit_events
-               WHERE (org_id = $1 OR (org_id IS NULL AND actor_id IN (SELECT user_id FROM memberships WHERE org_id = $1)))
+               WHERE (org_id = $1 OR (org_id IS NULL AND EXISTS (SELECT 1 FROM memberships m
+                        WHERE m.org_id = $1 AND m.user_id = audit_events.actor_id AND m.joined_at <= audit_events.at)))
                  AND id < $2
                ORDER BY id DESC LIMIT $3"#,
                 org_id,

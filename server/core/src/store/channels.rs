@@ -191,6 +191,7 @@ impl Store {
             )?;
             if new > 0 {
                 set_cursor(&mut tx, person, id, last_seq).await?;
+                back_in(&mut tx, id, person, last_seq).await?;
                 added.push(person);
             }
         }
@@ -231,13 +232,50 @@ impl Store {
             let (kind, author_id) = (EventKind::Left, user.id);
             let event =
                 NewEvent { channel_id, kind, client_id: &client_id, author_id, body: "", refers_to: None, at: now };
-            Some(append_event(&mut tx, event).await?)
+            let (id, seq) = append_event(&mut tx, event).await?;
+            out_from(&mut tx, channel_id, user.id, seq).await?;
+            Some((id, seq))
         } else {
             None
         };
         tx.commit().await?;
         Ok(stored.map(|ids| event(ids, channel_id, EventKind::Left, client_id, user, now)))
     }
+}
+
+/// Someone is out of a channel after `seq`: if it is a private channel or a
+/// direct conversation, what is said there from then on until they are
+/// back is not theirs to read ([`back_in`] ends it).
+async fn out_from(tx: &mut Tx, channel_id: i64, user_id: i64, seq: i64) -> StoreResult<()> {
+    sql!(
+        tx,
+        execute,
+        query!(
+            "INSERT INTO channel_absences (channel_id, user_id, from_seq)
+             SELECT id, $2, $3 FROM channels WHERE id = $1 AND kind IN ('private', 'direct')
+             ON CONFLICT (channel_id, user_id, from_seq) DO NOTHING",
+            channel_id,
+            user_id,
+            seq
+        )
+    )?;
+    Ok(())
+}
+
+/// Someone out of a channel is back in it after `seq`: their absence ends
+/// there (what came after is theirs to read).
+async fn back_in(tx: &mut Tx, channel_id: i64, user_id: i64, seq: i64) -> StoreResult<()> {
+    sql!(
+        tx,
+        execute,
+        query!(
+            "UPDATE channel_absences SET to_seq = $3 WHERE channel_id = $1 AND user_id = $2 AND to_seq IS NULL",
+            channel_id,
+            user_id,
+            seq
+        )
+    )?;
+    Ok(())
 }
 
 /// Joins `user_id` to a channel with its `joined` event; what came before
@@ -266,6 +304,8 @@ pub(super) async fn join(
     let (kind, author_id) = (EventKind::Joined, user_id);
     let event = NewEvent { channel_id, kind, client_id, author_id, body: "", refers_to: None, at: now };
     let (id, seq) = append_event(tx, event).await?;
+    // Their own joining is theirs to read again, and what follows.
+    back_in(tx, channel_id, user_id, seq - 1).await?;
     set_cursor(tx, user_id, channel_id, seq).await?;
     Ok(Some((id, seq)))
 }

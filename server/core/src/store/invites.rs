@@ -32,7 +32,7 @@ impl Store {
             query_as!(
                 InviteRow,
                 r#"SELECT i.org_id AS "org_id!", o.slug AS "org_slug!", o.name AS "org_name!",
-                      u.username AS "invited_by!"
+                      u.username AS "invited_by!", i.created_at AS "created_at!"
                FROM invites i JOIN orgs o ON o.id = i.org_id JOIN users u ON u.id = i.created_by
                WHERE i.token_hash = $1 AND i.expires_at > $2"#,
                 token_hash,

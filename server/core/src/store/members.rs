@@ -61,9 +61,11 @@ impl Store {
         )?)
     }
 
-    /// Adds a member and joins them to the channel `channel_id` (the default
-    /// one), with the channel's `joined` event, all or nothing. Adding an
-    /// existing member changes nothing (`None`).
+    /// Adds a member by an invite made at `invited_at` and joins them to
+    /// the channel `channel_id` (the default one), with the channel's
+    /// `joined` event, all or nothing. Nothing changes (`None`) for an
+    /// existing member, or for someone removed from the organization after
+    /// the invite was made (a removal sticks).
     pub(crate) async fn add_member(
         &self,
         org_id: i64,
@@ -71,18 +73,22 @@ impl Store {
         role: Role,
         channel_id: i64,
         client_id: String,
+        invited_at: i64,
     ) -> StoreResult<Option<Message>> {
         let (mut tx, now, role) = (self.pool.begin().await?, now_ms(), role.as_str());
         let added = sql!(
             &mut tx,
             execute,
             query!(
-                "INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (org_id, user_id) DO NOTHING",
+                "INSERT INTO memberships (org_id, user_id, role, joined_at)
+                 SELECT $1, $2, $3, $4 WHERE NOT EXISTS
+                   (SELECT 1 FROM removals r WHERE r.org_id = $1 AND r.user_id = $2 AND r.removed_at >= $5)
+                 ON CONFLICT (org_id, user_id) DO NOTHING",
                 org_id,
                 user.id,
                 role,
-                now
+                now,
+                invited_at
             )
         )?;
         let stored = if added > 0 { join(&mut tx, channel_id, user.id, &client_id, now).await? } else { None };
@@ -114,13 +120,27 @@ impl Store {
 
     /// Takes a member out of the organization, and out of any channel they
     /// were put in after theirs were left (the service leaves each before,
-    /// with its own event); false if they were not a member, or are the
-    /// last owner (checked in the statement, after taking the
-    /// organization's lock).
-    pub(crate) async fn remove_membership(&self, org_id: i64, user_id: i64) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+    /// with its own event); a `removal` (not a leaving) is recorded, so
+    /// that invite links made before it no longer let them in. False if
+    /// they were not a member, or are the last owner (checked in the
+    /// statement, after taking the organization's lock).
+    pub(crate) async fn remove_membership(&self, org_id: i64, user_id: i64, removal: bool) -> StoreResult<bool> {
+        let (mut tx, now) = (self.pool.begin().await?, now_ms());
         lock_org(&mut tx, org_id).await?;
         let removed = remove_membership(&mut tx, org_id, user_id).await?;
+        if removed && removal {
+            sql!(
+                &mut tx,
+                execute,
+                query!(
+                    "INSERT INTO removals (org_id, user_id, removed_at) VALUES ($1, $2, $3)
+                     ON CONFLICT (org_id, user_id) DO UPDATE SET removed_at = excluded.removed_at",
+                    org_id,
+                    user_id,
+                    now
+                )
+            )?;
+        }
         tx.commit().await?;
         Ok(removed)
     }
@@ -140,6 +160,19 @@ async fn remove_membership(tx: &mut Tx, org_id: i64, user_id: i64) -> StoreResul
     if done == 0 {
         return Ok(false);
     }
+    // Out of the restricted channels they were put in meanwhile from now on.
+    sql!(
+        tx,
+        execute,
+        query!(
+            "INSERT INTO channel_absences (channel_id, user_id, from_seq)
+             SELECT c.id, $2, c.last_seq FROM channels c JOIN channel_members m ON m.channel_id = c.id
+             WHERE c.org_id = $1 AND m.user_id = $2 AND c.kind IN ('private', 'direct')
+             ON CONFLICT (channel_id, user_id, from_seq) DO NOTHING",
+            org_id,
+            user_id
+        )
+    )?;
     sql!(
         tx,
         execute,

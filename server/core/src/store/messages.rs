@@ -144,9 +144,9 @@ impl Store {
         }))
     }
 
-    /// The event of a channel at `seq`, if there is one.
-    pub(crate) async fn message_at(&self, channel_id: i64, seq: i64) -> StoreResult<Option<Message>> {
-        let found = self.messages_after(channel_id, seq - 1, 1).await?;
+    /// The event of a channel at `seq`, if there is one that `reader` may read.
+    pub(crate) async fn message_at(&self, channel_id: i64, seq: i64, reader: i64) -> StoreResult<Option<Message>> {
+        let found = self.messages_after(channel_id, seq - 1, 1, reader).await?;
         Ok(found.into_iter().find(|m| m.seq == seq))
     }
 
@@ -168,12 +168,15 @@ impl Store {
         row.map(message).transpose()
     }
 
-    /// Up to `limit` events after `after_seq`, oldest first.
+    /// Up to `limit` events after `after_seq` that `reader` may read (none
+    /// from when they were out of a private channel or a direct
+    /// conversation), oldest first.
     pub(crate) async fn messages_after(
         &self,
         channel_id: i64,
         after_seq: i64,
         limit: i64,
+        reader: i64,
     ) -> StoreResult<Vec<Message>> {
         let db = &mut self.db().await?;
         let rows = sql!(
@@ -184,22 +187,27 @@ impl Store {
                 r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.kind, m.client_id, m.author_id, u.username AS "author!", m.body,
                       m.created_at AS sent_at, m.refers_to, m.deleted_at
                FROM messages m JOIN users u ON u.id = m.author_id
-               WHERE m.channel_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3"#,
+               WHERE m.channel_id = $1 AND m.seq > $2
+                 AND NOT EXISTS (SELECT 1 FROM channel_absences a WHERE a.channel_id = $1 AND a.user_id = $4
+                                 AND m.seq > a.from_seq AND (a.to_seq IS NULL OR m.seq <= a.to_seq))
+               ORDER BY m.seq LIMIT $3"#,
                 channel_id,
                 after_seq,
-                limit
+                limit,
+                reader
             )
         )?;
         rows.into_iter().map(message).collect()
     }
 
-    /// Up to `limit` events before `before_seq` (the newest when `None`),
-    /// oldest first, and whether older ones exist.
+    /// Up to `limit` events before `before_seq` (the newest when `None`)
+    /// that `reader` may read, oldest first, and whether older ones exist.
     pub(crate) async fn history(
         &self,
         channel_id: i64,
         before_seq: Option<i64>,
         limit: i64,
+        reader: i64,
     ) -> StoreResult<(Vec<Message>, bool)> {
         let (db, before_seq, fetched) = (&mut self.db().await?, before_seq.unwrap_or(i64::MAX), limit + 1);
         let rows = sql!(
@@ -210,10 +218,14 @@ impl Store {
                 r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.kind, m.client_id, m.author_id, u.username AS "author!", m.body,
                       m.created_at AS sent_at, m.refers_to, m.deleted_at
                FROM messages m JOIN users u ON u.id = m.author_id
-               WHERE m.channel_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3"#,
+               WHERE m.channel_id = $1 AND m.seq < $2
+                 AND NOT EXISTS (SELECT 1 FROM channel_absences a WHERE a.channel_id = $1 AND a.user_id = $4
+                                 AND m.seq > a.from_seq AND (a.to_seq IS NULL OR m.seq <= a.to_seq))
+               ORDER BY m.seq DESC LIMIT $3"#,
                 channel_id,
                 before_seq,
-                fetched
+                fetched,
+                reader
             )
         )?;
         let has_more = rows.len() as i64 > limit;

@@ -104,6 +104,17 @@ pub(crate) struct InviteRow {
     pub org_slug: String,
     pub org_name: String,
     pub invited_by: String,
+    /// When the link was made: a person removed after that cannot use it.
+    pub created_at: i64,
+}
+
+/// The holder of a session, and whether it is a personal API token (a
+/// session with a name) rather than a browser's sign-in.
+#[derive(Debug)]
+pub(super) struct SessionRecord {
+    pub(super) id: i64,
+    pub(super) username: String,
+    pub(super) api_token: i64,
 }
 
 /// An audit log entry as stored (its action checked when read).

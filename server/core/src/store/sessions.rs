@@ -2,10 +2,10 @@
 //! tokens, which are sessions with a name that last until revoked.
 
 use super::dialect::sql;
-use super::records::{ApiTokenRecord, ExpiredSession, SessionChannelRecord};
+use super::records::{ApiTokenRecord, ExpiredSession, SessionChannelRecord, SessionRecord};
 use super::{Store, StoreError, StoreResult, now_ms};
 use crate::kinds::{ChannelKind, Role};
-use crate::model::{ApiToken, Channel, User};
+use crate::model::{ApiToken, Channel, Session, SessionKind, User};
 
 impl Store {
     pub(crate) async fn create_session(&self, token_hash: &str, user_id: i64, ttl_ms: i64) -> StoreResult<()> {
@@ -78,18 +78,29 @@ impl Store {
 
     /// The user of an unexpired session.
     pub(crate) async fn session_user(&self, token_hash: &str) -> StoreResult<Option<User>> {
+        Ok(self.session(token_hash).await?.map(|s| s.user))
+    }
+
+    /// The holder of an unexpired session, and what kind of session it is.
+    pub(crate) async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>> {
         let (db, now) = (&mut self.db().await?, now_ms());
-        Ok(sql!(
+        let found = sql!(
             db,
             fetch_optional,
             query_as!(
-                User,
-                r#"SELECT u.id AS "id!", u.username AS "username!" FROM sessions s JOIN users u ON u.id = s.user_id
-               WHERE s.token_hash = $1 AND s.expires_at > $2"#,
+                SessionRecord,
+                r#"SELECT u.id AS "id!", u.username AS "username!",
+                          CAST(CASE WHEN s.name IS NULL THEN 0 ELSE 1 END AS BIGINT) AS "api_token!: i64"
+                   FROM sessions s JOIN users u ON u.id = s.user_id
+                   WHERE s.token_hash = $1 AND s.expires_at > $2"#,
                 token_hash,
                 now
             )
-        )?)
+        )?;
+        Ok(found.map(|r| {
+            let kind = if r.api_token != 0 { SessionKind::ApiToken } else { SessionKind::Browser };
+            Session { user: User { id: r.id, username: r.username }, kind }
+        }))
     }
 
     /// Ends a session; returns whose it was, if it existed.
