@@ -35,6 +35,11 @@ pub(crate) struct Timeline {
     /// The `seq`s of the messages known to be deleted: a copy of one that
     /// arrives late (a page fetched before the deletion) shows it deleted too.
     deleted: std::collections::BTreeSet<i64>,
+    /// The server said everything this person may read up to here has been
+    /// sent (a join's answer with nothing more): a gap below it is events
+    /// not theirs to read (from while they were out of a conversation), not
+    /// something missing.
+    complete_up_to: i64,
 }
 
 impl Timeline {
@@ -67,17 +72,30 @@ impl Timeline {
     }
 
     /// Where to resume from: the newest `seq` below which nothing is missing
-    /// (counting from the oldest shown), 0 if none is shown. A message that
-    /// arrived past a gap, or this tab's own acknowledged message that came
-    /// before the ones preceding it, does not move it.
+    /// (counting from the oldest shown, or from where the server said all
+    /// was sent), 0 if none is shown. A message that arrived past a gap, or
+    /// this tab's own acknowledged message that came before the ones
+    /// preceding it, does not move it.
     pub(crate) fn resume_point(&self) -> i64 {
         let mut seqs: Vec<i64> = self.entries.iter().map(|e| e.message.seq).filter(|s| *s > 0).collect();
         seqs.sort_unstable();
         let Some(&first) = seqs.first() else { return 0 };
-        seqs.iter()
+        let contiguous = seqs
+            .iter()
             .skip(1)
             .try_fold(first, |prev, &s| if s == prev + 1 { Ok(s) } else { Err(prev) })
+            .unwrap_or_else(|p| p);
+        // On from the newest of the two, as far as nothing is missing.
+        seqs.iter()
+            .filter(|s| **s > self.complete_up_to.max(contiguous))
+            .try_fold(self.complete_up_to.max(contiguous), |prev, &s| if s == prev + 1 { Ok(s) } else { Err(prev) })
             .unwrap_or_else(|p| p)
+    }
+
+    /// The server has sent everything this person may read up to `seq`
+    /// (a join answered with nothing more, or the newest page of history).
+    pub(crate) fn complete_up_to(&mut self, seq: i64) {
+        self.complete_up_to = self.complete_up_to.max(seq);
     }
 
     /// Oldest stored `seq` shown, for "load older".
@@ -174,6 +192,7 @@ impl Timeline {
     pub(crate) fn reset(&mut self) {
         self.entries.retain(|e| e.message.seq == 0);
         self.deleted.clear();
+        self.complete_up_to = 0;
     }
 
     fn insert_stored(&mut self, entry: Entry) {
@@ -290,6 +309,22 @@ mod tests {
         t.merge(msg(5, "e"), Delivery::Stored);
         t.merge(msg(6, "f"), Delivery::Stored);
         assert_eq!(t.resume_point(), 7);
+    }
+
+    /// Someone back in a conversation gets no events from while they were
+    /// out: once the server says all is sent up to a point, that gap is not
+    /// something missing, and resuming and marking read go on past it.
+    #[test]
+    fn a_gap_the_server_vouches_for_is_not_a_hole() {
+        let mut t = Timeline::from_history(vec![msg(1, "a"), msg(2, "b"), msg(6, "f"), msg(7, "g")]);
+        assert_eq!(t.resume_point(), 2, "a gap below 6: maybe missing");
+        t.complete_up_to(7);
+        assert_eq!(t.resume_point(), 7);
+        t.merge(msg(8, "h"), Delivery::Stored);
+        t.merge(msg(10, "j"), Delivery::Stored);
+        assert_eq!(t.resume_point(), 8, "a gap above what was vouched for still holds it");
+        t.reset();
+        assert_eq!(t.resume_point(), 0);
     }
 
     #[test]

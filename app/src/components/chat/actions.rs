@@ -215,6 +215,10 @@ impl Actions {
                             for m in j.missed {
                                 t.merge(m, Delivery::Stored);
                             }
+                            if !j.more {
+                                // All this person may read, up to the point it entered the room.
+                                t.complete_up_to(j.last_seq);
+                            }
                         });
                         if !j.more {
                             self.status.set(LinkStatus::Live);
