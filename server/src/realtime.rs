@@ -15,6 +15,7 @@
 //!   cutting off a socket that falls behind;
 //! - [`broadcasts`]: ended access closing sockets, and notices to all of a
 //!   person's devices;
+//! - [`limits`]: what one connection may ask, how fast;
 //! - [`presence`]: who is online; [`send_order`]: a socket's sends stored
 //!   in the order it sent them.
 //!
@@ -24,6 +25,9 @@
 //!   sockets its user holds;
 //! - every event runs with the session and membership as they are now: a
 //!   socket whose session or membership has ended is told so and closed;
+//! - every event costs a bounded amount: over its kind's rate, or with too
+//!   many of its socket's events in flight, it is answered `rate_limited`
+//!   at once, and a socket that keeps going past that is closed;
 //! - a socket lives no longer than its session and membership: signing out,
 //!   expiry and removal close it (checked again once it is connected, so a
 //!   sign-out while it was being admitted cannot leave it open);
@@ -42,6 +46,7 @@ mod broadcasts;
 mod connection;
 mod delivery;
 mod joining;
+mod limits;
 mod presence;
 mod requests;
 mod rooms;

@@ -110,6 +110,7 @@ async fn check(socket: &SocketRef, rt: &Realtime, api_token: Option<String>) -> 
         typing_at: Arc::default(),
         present: Arc::default(),
         cut_off_linger: rt.cut_off_linger,
+        limits: Arc::default(),
     })
 }
 
@@ -131,6 +132,8 @@ fn set_up(socket: &SocketRef, connection: Connection) {
             _ => unreachable!("every client event has its handler"),
         }
     }
+    // Any other event is answered (an unknown name is a mistake to tell).
+    socket.on_fallback(requests::on_unknown);
     // Only extractors that cannot fail here: a failing one would leave the
     // socket in its rooms (and its person online) for good.
     socket.on_disconnect(

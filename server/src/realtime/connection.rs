@@ -13,6 +13,7 @@ use socketioxide::adapter::Adapter;
 use socketioxide::handler::{FromMessageParts, Value};
 use socketioxide::socket::Socket;
 
+use super::limits::Limits;
 use super::presence::Counted;
 
 /// Who a socket is: set by admission, read by every handler.
@@ -30,6 +31,8 @@ pub(super) struct Connection {
     pub(super) present: Arc<Counted>,
     /// See [`super::LiveSettings::cut_off_linger`].
     pub(super) cut_off_linger: Duration,
+    /// What it may ask of the server, how fast.
+    pub(super) limits: Arc<Limits>,
 }
 
 /// When an event arrived, among all the events this process reads: taken as

@@ -19,6 +19,7 @@ use socketioxide::{SendError, SocketError};
 use super::Realtime;
 use super::connection::{Arrival, Connection};
 use super::delivery::{CutOff, cut_off};
+use super::limits::Kind;
 use super::requests::{begin, channel_now, payload, reply};
 use super::rooms::channel_room;
 
@@ -30,7 +31,7 @@ pub(super) async fn on_join(
     State(rt): State<Realtime>,
     Extension(c): Extension<Connection>,
 ) {
-    let Some(event) = begin(&rt, ack) else { return };
+    let Some(event) = begin(&socket, &rt, &c, ack, Kind::Rooms) else { return };
     let req = match payload(data, "join") {
         Ok(req) => req,
         Err(e) => return reply::<()>(event.ack, Err(e)),
@@ -132,7 +133,7 @@ pub(super) async fn on_leave(
     State(rt): State<Realtime>,
     Extension(c): Extension<Connection>,
 ) {
-    let Some(event) = begin(&rt, ack) else { return };
+    let Some(event) = begin(&socket, &rt, &c, ack, Kind::Rooms) else { return };
     let channel_id = match payload(data, "leave") {
         Ok(req) => req.channel_id,
         Err(e) => return reply::<()>(event.ack, Err(e)),

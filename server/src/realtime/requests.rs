@@ -10,11 +10,13 @@ use app::errors::ApiError;
 use app::protocol::{Ack, Channel, ChatMessage, events};
 use confab_core::CoreError;
 use confab_core::service::{ChannelAccess, Standing};
-use socketioxide::extract::{AckSender, Extension, SocketRef, State, TryData};
+use socketioxide::extract::{AckSender, Event, Extension, SocketRef, State, TryData};
+use tokio::sync::OwnedSemaphorePermit;
 use tokio_util::task::task_tracker::TaskTrackerToken;
 
 use super::Realtime;
 use super::connection::Connection;
+use super::limits::Kind;
 use super::rooms::channel_room;
 use super::send_order::SendTicket;
 
@@ -24,22 +26,42 @@ const TYPING_EVERY_MS: u64 = 1000;
 /// When this process started: the clock "typing" is timed by.
 static STARTED: std::sync::LazyLock<std::time::Instant> = std::sync::LazyLock::new(std::time::Instant::now);
 
-/// An event being handled: the server waits for it before it stops.
+/// An event being handled: the server waits for it before it stops, and it
+/// holds one of its connection's places for events in flight.
 pub(super) struct InFlight {
     pub(super) _token: TaskTrackerToken,
+    pub(super) _place: OwnedSemaphorePermit,
     pub(super) ack: AckSender,
 }
 
-/// Starts handling an event: `None` (and answered "restarting") when the
-/// server is stopping.
-pub(super) fn begin(rt: &Realtime, ack: AckSender) -> Option<InFlight> {
+/// Starts handling an event of `kind`: `None` (and answered) when the server
+/// is stopping ("restarting"), or when the connection is over its limits
+/// (`rate_limited`; one that keeps going is closed).
+pub(super) fn begin(socket: &SocketRef, rt: &Realtime, c: &Connection, ack: AckSender, kind: Kind) -> Option<InFlight> {
     // Taken before looking, so a stop that comes after the look waits for it.
     let token = rt.in_flight.token();
     if rt.in_flight.is_closed() {
         reply::<()>(ack, Err(CoreError::Stopping));
         return None;
     }
-    Some(InFlight { _token: token, ack })
+    match c.limits.admit(kind) {
+        Ok(place) => Some(InFlight { _token: token, _place: place, ack }),
+        Err(refusal) => {
+            reply::<()>(ack, Err(ApiError::rate_limited(refusal.sentence())));
+            over_limits(socket, c);
+            None
+        }
+    }
+}
+
+/// Counts a refusal of the connection's; one that has earned too many is
+/// closed.
+pub(super) fn over_limits(socket: &SocketRef, c: &Connection) {
+    if c.limits.refused() {
+        let (user_id, org) = (c.seat.user.id, &c.seat.org.slug);
+        tracing::warn!(user_id, %org, socket_id = %socket.id, "closing a connection that kept going past its limits");
+        let _ = socket.clone().disconnect();
+    }
 }
 
 /// Where the connection stands now; `None` (and answered) when its access
@@ -122,9 +144,11 @@ pub(super) async fn on_send(
     State(rt): State<Realtime>,
     Extension(c): Extension<Connection>,
 ) {
-    // Stored in the order this socket sent them.
+    // Within its limits first (a refused send gives its place in the order
+    // up), so that a flood never queues; then stored in the order this
+    // socket sent them.
+    let Some(event) = begin(&socket, &rt, &c, ack, Kind::Send) else { return };
     let _turn = ticket.turn().await;
-    let Some(event) = begin(&rt, ack) else { return };
     let req = match payload(data, "send") {
         Ok(req) => req,
         Err(e) => return reply::<()>(event.ack, Err(e)),
@@ -132,7 +156,14 @@ pub(super) async fn on_send(
     // The message's own checks first: a flood costs no query.
     let draft = match rt.service.draft(&c.seat.user, &req.client_id, &req.body) {
         Ok(draft) => draft,
-        Err(e) => return reply::<()>(event.ack, Err(e)),
+        Err(e) => {
+            let too_fast = matches!(e, CoreError::RateLimited(_));
+            reply::<()>(event.ack, Err(e));
+            if too_fast {
+                over_limits(&socket, &c);
+            }
+            return;
+        }
     };
     let Some((access, event)) = channel_now(&socket, &rt, &c, event, req.channel_id).await else { return };
     let result = rt.service.post(&access, draft).await.map(|posted| {
@@ -159,7 +190,7 @@ pub(super) async fn on_read(
     State(rt): State<Realtime>,
     Extension(c): Extension<Connection>,
 ) {
-    let Some(event) = begin(&rt, ack) else { return };
+    let Some(event) = begin(&socket, &rt, &c, ack, Kind::Read) else { return };
     let req = match payload(data, "read") {
         Ok(req) => req,
         Err(e) => return reply::<()>(event.ack, Err(e)),
@@ -178,8 +209,11 @@ pub(super) async fn on_typing(
     TryData(data): TryData<events::TypingRequest>,
     Extension(c): Extension<Connection>,
 ) {
+    if c.limits.admit(Kind::Typing).is_err() {
+        return over_limits(&socket, &c);
+    }
     let Ok(req) = data else { return };
-    // At most one sign a second per socket, whatever a script sends.
+    // At most one sign a second per socket is relayed, whatever a script sends.
     let now = STARTED.elapsed().as_millis() as u64 + 1;
     let last = c.typing_at.load(Ordering::Relaxed);
     if last != 0 && now.saturating_sub(last) < TYPING_EVERY_MS {
@@ -206,7 +240,7 @@ pub(super) async fn on_open_direct(
     State(rt): State<Realtime>,
     Extension(c): Extension<Connection>,
 ) {
-    let Some(event) = begin(&rt, ack) else { return };
+    let Some(event) = begin(&socket, &rt, &c, ack, Kind::OpenDirect) else { return };
     let Some((standing, event)) = standing_now(&socket, &rt, &c, event).await else { return };
     let result = async {
         let req = payload(data, "open_direct")?;
@@ -214,4 +248,21 @@ pub(super) async fn on_open_direct(
     }
     .await;
     reply(event.ack, result);
+}
+
+/// An event the server does not know: answered (`invalid`) when the client
+/// asked for an answer, so a bot does not wait for its own timeout.
+pub(super) async fn on_unknown(
+    socket: SocketRef,
+    Event(name): Event,
+    ack: AckSender,
+    State(rt): State<Realtime>,
+    Extension(c): Extension<Connection>,
+) {
+    let Some(event) = begin(&socket, &rt, &c, ack, Kind::Unknown) else { return };
+    tracing::debug!(socket_id = %socket.id, "unknown event");
+    let name: String = name.chars().take(40).filter(|ch| !ch.is_control()).collect();
+    let why = format!("There is no event named {name:?}; see docs/API.md for the events a client may send.");
+    reply::<()>(event.ack, Err(ApiError::invalid(why)));
+    over_limits(&socket, &c);
 }
