@@ -92,7 +92,10 @@ pub(crate) fn router(state: HttpState, site: Arc<Site>, socket_layer: SocketIoLa
                     let ip = ClientAddr::of(request.extensions());
                     request.extensions_mut().insert(ClientIp(ip));
                     match request_head::is_live_path(request.uri().path()) {
-                        true => request_head::detach(request),
+                        true => {
+                            ClientAddr::mark_live(request.extensions());
+                            request_head::detach(request)
+                        }
                         false => request,
                     }
                 })

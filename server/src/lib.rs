@@ -163,13 +163,15 @@ async fn serve(
     });
     let app = http::router(http::HttpState { leptos_options, service: service.clone() }, site, socket_layer);
     let (draining_tx, draining) = tokio::sync::oneshot::channel::<()>();
+    let pause = listener.read_pause();
     let shutdown = async move {
         stop.await;
         sweeper.abort();
-        // Answer the live events in flight, refuse new ones, then tell every
+        // Answer the live events in flight, refuse new ones, stop reading
+        // the live connections and answer what was read, then tell every
         // live client the server is going away and close it; axum then
         // finishes the HTTP requests in flight, and the database closes last.
-        live.shut_down(SHUTDOWN_GRACE).await;
+        live.shut_down(SHUTDOWN_GRACE, pause).await;
         let _ = draining_tx.send(());
     };
     let serving = axum::serve(listener, app.into_make_service_with_connect_info::<ClientAddr>())

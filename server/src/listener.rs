@@ -3,11 +3,15 @@
 //! limit is answered 429 and closed; everyone else is unaffected. A
 //! connection whose writes make no progress for the write timeout (the client
 //! stopped reading and the kernel's buffers are full) fails and is closed, so
-//! a stalled client cannot hold a live socket or a response forever.
+//! a stalled client cannot hold a live socket or a response forever. When
+//! the server stops, it stops reading its live connections before it closes
+//! them ([`ReadPause`]), so that every event it has read gets its answer.
 
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -17,7 +21,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_io_timeout::TimeoutStream;
 
-use crate::client_addr::ClientAddr;
+use crate::client_addr::{ClientAddr, LiveMark};
 use confab_core::client_key::ClientKey;
 use confab_core::held_counts::{HeldCounts, Pass};
 
@@ -31,11 +35,33 @@ pub(crate) struct LimitedListener {
     per_address: usize,
     write_timeout: Option<Duration>,
     open: HeldCounts<ClientKey>,
+    pause: ReadPause,
+}
+
+/// Stops every live connection's reading at once (a stopping server): what
+/// a client sends after it stays unread, and what was read is answered
+/// before the connections close. Plain HTTP connections read on.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ReadPause(Arc<AtomicBool>);
+
+impl ReadPause {
+    pub(crate) fn pause(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    fn paused(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
 }
 
 impl LimitedListener {
     pub(crate) fn new(inner: TcpListener, per_address: usize, write_timeout: Option<Duration>) -> Self {
-        LimitedListener { inner, per_address, write_timeout, open: HeldCounts::default() }
+        LimitedListener { inner, per_address, write_timeout, open: HeldCounts::default(), pause: ReadPause::default() }
+    }
+
+    /// What pauses the live connections' reading.
+    pub(crate) fn read_pause(&self) -> ReadPause {
+        self.pause.clone()
     }
 }
 
@@ -44,6 +70,9 @@ pub(crate) struct CountedStream {
     stream: Pin<Box<TimeoutStream<TcpStream>>>,
     /// A write timed out: the connection is dead for good.
     broken: bool,
+    /// It has carried a live (Socket.IO) request.
+    live: LiveMark,
+    pause: ReadPause,
     _pass: Pass<ClientKey>,
 }
 
@@ -80,7 +109,9 @@ impl Listener for LimitedListener {
             if let Some(pass) = self.open.claim(ClientKey::of(addr.ip()), self.per_address) {
                 let mut stream = TimeoutStream::new(stream);
                 stream.set_write_timeout(self.write_timeout);
-                return (CountedStream { stream: Box::pin(stream), broken: false, _pass: pass }, addr);
+                let (live, pause) = (LiveMark::default(), self.pause.clone());
+                let _ = stream.get_ref().set_nodelay(true);
+                return (CountedStream { stream: Box::pin(stream), broken: false, live, pause, _pass: pass }, addr);
             }
             tracing::info!(client = %addr.ip(), limit = self.per_address, "refused: too many open connections");
             // Best effort: a fresh socket's send buffer takes this at once.
@@ -95,7 +126,7 @@ impl Listener for LimitedListener {
 
 impl Connected<IncomingStream<'_, LimitedListener>> for ClientAddr {
     fn connect_info(stream: IncomingStream<'_, LimitedListener>) -> Self {
-        ClientAddr(*stream.remote_addr())
+        ClientAddr { addr: *stream.remote_addr(), live: stream.io().live.clone() }
     }
 }
 
@@ -103,6 +134,10 @@ impl AsyncRead for CountedStream {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         if let Some(broken) = self.broken() {
             return broken;
+        }
+        if self.live.is_live() && self.pause.paused() {
+            // Never woken: the server closes the connection next.
+            return Poll::Pending;
         }
         self.stream.as_mut().poll_read(cx, buf)
     }
@@ -139,5 +174,49 @@ impl AsyncWrite for CountedStream {
     }
     fn is_write_vectored(&self) -> bool {
         self.stream.is_write_vectored()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Nagle's algorithm is off on every accepted connection: a small write
+    /// (an acknowledgement, a notice) goes out at once instead of waiting
+    /// for the peer's delayed ACK of the one before.
+    #[tokio::test]
+    async fn accepted_connections_send_small_writes_at_once() {
+        let inner = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = inner.local_addr().unwrap();
+        let mut listener = LimitedListener::new(inner, 0, None);
+        let _client = TcpStream::connect(addr).await.unwrap();
+        let (accepted, _) = Listener::accept(&mut listener).await;
+        assert!(accepted.stream.get_ref().nodelay().unwrap(), "TCP_NODELAY is set");
+    }
+
+    /// A paused live connection reads no more; a plain one reads on.
+    #[tokio::test]
+    async fn a_pause_stops_live_connections_reading_only() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let inner = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = inner.local_addr().unwrap();
+        let mut listener = LimitedListener::new(inner, 0, None);
+        let pause = listener.read_pause();
+        let mut live_client = TcpStream::connect(addr).await.unwrap();
+        let (mut live, _) = Listener::accept(&mut listener).await;
+        let mut plain_client = TcpStream::connect(addr).await.unwrap();
+        let (mut plain, _) = Listener::accept(&mut listener).await;
+        live.live.0.store(true, Ordering::SeqCst);
+        pause.pause();
+        live_client.write_all(b"after the pause").await.unwrap();
+        plain_client.write_all(b"plain").await.unwrap();
+        let mut buf = [0u8; 16];
+        let wait = Duration::from_millis(200);
+        assert!(
+            tokio::time::timeout(wait, live.read(&mut buf)).await.is_err(),
+            "a paused live connection reads nothing"
+        );
+        let n = tokio::time::timeout(wait, plain.read(&mut buf)).await.unwrap().unwrap();
+        assert_eq!(&buf[..n], b"plain");
     }
 }

@@ -62,6 +62,7 @@ use socketioxide::layer::SocketIoLayer;
 use tokio::task::JoinHandle;
 use tokio_util::task::TaskTracker;
 
+use crate::listener::ReadPause;
 use crate::site::Site;
 use presence::Presence;
 
@@ -160,9 +161,12 @@ pub(crate) fn start(service: Service, site: Arc<Site>, settings: LiveSettings) -
 impl Live {
     /// Stops in order: events that arrive from now on are answered
     /// `unavailable` ("restarting"); those in flight finish and are answered
-    /// (for at most `grace`), their messages still delivered; then every
-    /// client is told the server is going away and its connection closed.
-    pub(crate) async fn shut_down(self, grace: Duration) {
+    /// (for at most `grace`), their messages still delivered; then the live
+    /// connections stop being read (`pause`), the events read until then
+    /// are answered too, and every client is told the server is going away
+    /// and its connection closed. So every event the server read has its
+    /// answer.
+    pub(crate) async fn shut_down(self, grace: Duration, pause: ReadPause) {
         for task in &self.tasks {
             task.abort();
         }
@@ -170,7 +174,15 @@ impl Live {
         // Events already on their way in are still read for a moment and
         // answered, so a client that sent just before the stop hears back.
         tokio::time::sleep(STOP_LINGER).await;
-        if tokio::time::timeout(grace, self.in_flight.wait()).await.is_err() {
+        let finished = async {
+            self.in_flight.wait().await;
+            pause.pause();
+            // Read before the pause: answered ("restarting") before closing.
+            tokio::time::sleep(STOP_LINGER).await;
+            self.in_flight.wait().await;
+        };
+        if tokio::time::timeout(grace, finished).await.is_err() {
+            pause.pause();
             tracing::warn!(left = self.in_flight.len(), "live events still running at shutdown; closing anyway");
         }
         self.io.close().await;

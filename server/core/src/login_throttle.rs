@@ -3,6 +3,11 @@
 //! try must wait, twice as long each time (up to 15 minutes). A right password
 //! that comes too early is refused like a wrong one, so guessing gains nothing
 //! by hurrying. Counts are forgotten an hour after the last failure.
+//!
+//! Nobody else can keep an account locked: the account's own total (its
+//! failures from anywhere) does not hold back a client it was signed in
+//! from in the last 30 days (a known address); that client's own failures,
+//! and its failures against any account, still do.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -17,6 +22,8 @@ const MAX_WAIT: Duration = Duration::from_secs(15 * 60);
 const FORGET_AFTER: Duration = Duration::from_secs(60 * 60);
 /// Most keys tracked; past it the oldest quiet ones are forgotten first.
 const MAX_KEYS: usize = 100_000;
+/// How long a client an account was signed in from stays known to it.
+const KNOWN_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Key {
@@ -58,6 +65,8 @@ impl Failures {
 #[derive(Debug, Default)]
 pub(crate) struct LoginThrottle {
     failures: Mutex<HashMap<Key, Failures>>,
+    /// The clients each account was signed in from, and when last.
+    known: Mutex<HashMap<(String, ClientKey), Instant>>,
 }
 
 fn keys(username: &str, client: IpAddr) -> [Key; 3] {
@@ -73,9 +82,12 @@ impl LoginThrottle {
     }
 
     fn check_at(&self, username: &str, client: IpAddr, now: Instant) -> Result<(), Duration> {
+        let known = self.is_known(username, client, now);
         let failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         let wait = keys(username, client)
             .iter()
+            // Failures from elsewhere do not hold back a known client.
+            .filter(|key| !(known && matches!(key, Key::Account(_))))
             .filter_map(|key| failures.get(key)?.next_try(key.free()))
             .map(|at| at.saturating_duration_since(now))
             .max()
@@ -111,10 +123,34 @@ impl LoginThrottle {
     }
 
     /// A right password: this account's failures from this client are
-    /// forgotten (the client's and the account's totals stay).
+    /// forgotten (the client's and the account's totals stay), and the
+    /// client is known to the account from now on.
     pub(crate) fn succeeded(&self, username: &str, client: IpAddr) {
+        self.succeeded_at(username, client, Instant::now());
+    }
+
+    fn succeeded_at(&self, username: &str, client: IpAddr, now: Instant) {
         let [from_client, ..] = keys(username, client);
         self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(&from_client);
+        let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        if known.len() >= MAX_KEYS {
+            known.retain(|_, at| now.duration_since(*at) < KNOWN_FOR);
+            if known.len() >= MAX_KEYS {
+                // Still full: forget the ones signed in longest ago.
+                let mut ats: Vec<Instant> = known.values().copied().collect();
+                let (_, median, _) = ats.select_nth_unstable(MAX_KEYS / 2);
+                let median = *median;
+                known.retain(|_, at| *at >= median);
+            }
+        }
+        known.insert((username.trim().to_lowercase(), ClientKey::of(client)), now);
+    }
+
+    /// Whether the account was signed in from this client lately.
+    fn is_known(&self, username: &str, client: IpAddr, now: Instant) -> bool {
+        let key = (username.trim().to_lowercase(), ClientKey::of(client));
+        let known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        known.get(&key).is_some_and(|at| now.duration_since(*at) < KNOWN_FOR)
     }
 }
 
@@ -155,9 +191,37 @@ mod tests {
             t.failed_at("ann", HOME, now);
         }
         assert_eq!(t.check_at("ann", HOME, now), Err(MAX_WAIT));
-        t.succeeded("ann", HOME);
-        // The account as a whole has had 40 failures: still waits.
-        assert!(t.check_at("ann", HOME, now).is_err());
+        t.succeeded_at("ann", HOME, now);
+        // The pair is cleared; the account as a whole has had 40 failures,
+        // which still hold back a client it was never signed in from.
+        assert!(t.check_at("ann", HOME, now).is_ok());
+        assert!(t.check_at("ann", OTHER, now).is_err());
+    }
+
+    /// Failures spread over other addresses lock the account for strangers,
+    /// not for a client its owner signed in from; that client's own
+    /// failures still count, and it is forgotten after 30 days.
+    #[test]
+    fn nobody_else_keeps_an_account_locked_for_its_owner() {
+        let t = LoginThrottle::default();
+        let now = Instant::now();
+        t.succeeded_at("ann", HOME, now);
+        for i in 0..21u8 {
+            let guesser = IpAddr::V4(std::net::Ipv4Addr::new(198, 51, 100, i % 5));
+            t.failed_at("ann", guesser, now);
+        }
+        assert!(t.check_at("ann", OTHER, now).is_err(), "a stranger waits");
+        assert!(t.check_at("ann", HOME, now).is_ok(), "the owner's known address does not");
+        for _ in 0..6 {
+            t.failed_at("ann", HOME, now);
+        }
+        assert!(t.check_at("ann", HOME, now).is_err(), "its own failures still count");
+        let later = LoginThrottle::default();
+        later.succeeded_at("ann", HOME, now);
+        for i in 0..21u8 {
+            later.failed_at("ann", IpAddr::V4(std::net::Ipv4Addr::new(198, 51, 100, i % 5)), now + KNOWN_FOR);
+        }
+        assert!(later.check_at("ann", HOME, now + KNOWN_FOR).is_err(), "known for 30 days only");
     }
 
     #[test]

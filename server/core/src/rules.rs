@@ -191,9 +191,12 @@ pub fn direct_people(name: &str) -> Option<Vec<i64>> {
 
 /// Message bodies: not blank, at most [`MAX_MESSAGE_CHARS`] characters, no
 /// control characters but line breaks and tabs (PostgreSQL cannot store NUL;
-/// the rest only garble the screen). Kept as typed apart from trailing white space.
+/// the rest only garble the screen). Characters that would disguise the
+/// text are taken out ([`disguises_text`]); the rest is kept as typed apart
+/// from trailing white space.
 pub fn message_body(raw: &str) -> Result<String, RuleError> {
-    let body = raw.trim_end();
+    let cleaned: String = raw.chars().filter(|c| !disguises_text(*c)).collect();
+    let body = cleaned.trim_end();
     if body.trim().is_empty() {
         return Err(RuleError::invalid("A message cannot be empty."));
     }
@@ -226,6 +229,21 @@ pub fn is_invisible(c: char) -> bool {
         | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
         | '\u{FFF0}'..='\u{FFF8}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}'
         | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// Characters taken out of message bodies, so that a message cannot
+/// disguise its text (or a link in it): the bidirectional embeddings,
+/// overrides and isolates, which reorder what follows them (`invoice`,
+/// U+202E, `fdp.exe` shows as `invoiceexe.pdf`), and the invisible spaces
+/// and format characters (zero-width space, word joiner, invisible
+/// operators, byte order mark), which split a word or a link without
+/// showing. Kept, because writing needs them: the zero-width joiner and
+/// non-joiner (emoji sequences, Persian and Indic scripts), the
+/// left-to-right and right-to-left marks, variation selectors and tag
+/// characters (emoji). Names refuse a wider set ([`is_invisible`]).
+pub fn disguises_text(c: char) -> bool {
+    matches!(c,
+        '\u{200B}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}')
 }
 
 /// Client-generated message ids: 1 to 64 printable ASCII characters.
@@ -331,6 +349,13 @@ mod tests {
         assert!(matches!(message_body("nul\0byte").unwrap_err(), RuleError::Invalid(_)));
         assert!(message_body("bell\u{7}").is_err());
         assert_eq!(message_body("two\r\nlines\tand a tab").unwrap(), "two\r\nlines\tand a tab");
+        // Nothing disguises the text; what writing needs stays.
+        assert_eq!(message_body("invoice\u{202E}fdp.exe").unwrap(), "invoicefdp.exe");
+        assert_eq!(message_body("exam\u{200B}ple.com/\u{2066}x\u{2069}").unwrap(), "example.com/x");
+        assert_eq!(message_body("\u{FEFF}hi\u{2060}").unwrap(), "hi");
+        assert!(message_body("\u{200B}\u{202E}").is_err(), "nothing left");
+        let kept = "\u{1F469}\u{200D}\u{1F4BB} \u{0645}\u{0631}\u{062D}\u{0628}\u{0627}\u{200F} \u{2764}\u{FE0F} \u{0645}\u{06CC}\u{200C}\u{062E}";
+        assert_eq!(message_body(kept).unwrap(), kept);
         assert!(client_id("").is_err());
         assert!(client_id("a b").is_err());
         assert!(client_id("0b7e-11").is_ok());

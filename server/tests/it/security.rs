@@ -19,6 +19,9 @@
 //! 12. back in a conversation, nothing of what was said while away
 //! 13. an organization's audit log: its members' sign-ins since they
 //!     joined, and addresses for its owners only
+//! 14. nobody else keeps an account locked for its owner
+//! 15. (a stopping server answers every event it read: `stop_answers.rs`;
+//!     a flood of any event: `event_flood_memory.rs`, their own processes)
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
@@ -511,6 +514,32 @@ async fn invisible_and_bidi_characters_are_refused_in_names() {
     server.stop().await;
 }
 
+/// A message cannot disguise its text: bidirectional overrides and
+/// isolates and invisible spaces are taken out as it is stored (and the
+/// browser shows each body isolated from the text around it); what writing
+/// needs (joiners for emoji and scripts, direction marks) stays.
+#[tokio::test]
+async fn a_message_cannot_disguise_its_text() {
+    let server = TestServer::start().await;
+    let (owner, _member) = org_with_two_members(&server).await;
+    let post = |body: &'static str| {
+        let owner = &owner;
+        async move {
+            let id = uuid();
+            let form = [("slug", "acme"), ("channel", "general"), ("client_id", id.as_str()), ("body", body)];
+            owner.ok("send_message", &form).await["body"].as_str().unwrap().to_owned()
+        }
+    };
+    assert_eq!(post("invoice\u{202E}fdp.exe").await, "invoicefdp.exe");
+    assert_eq!(post("see https://exam\u{200B}ple.com\u{2066}/x\u{2069}").await, "see https://example.com/x");
+    assert_eq!(post("\u{1F469}\u{200D}\u{1F4BB} done\u{200F}").await, "\u{1F469}\u{200D}\u{1F4BB} done\u{200F}");
+    let e = owner
+        .err("send_message", &[("slug", "acme"), ("channel", "general"), ("client_id", "z"), ("body", "\u{200B}")])
+        .await;
+    assert_eq!(e.code, "invalid");
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn the_sign_in_form_shows_only_its_own_sentences() {
     let server = TestServer::start().await;
@@ -675,5 +704,29 @@ async fn an_organization_sees_only_sign_ins_since_joining_and_only_owners_see_ad
     let seen = seen.as_array().unwrap();
     assert_eq!(seen.len(), log.as_array().unwrap().len() + 1, "one more: the role change");
     assert!(seen.iter().all(|e| e.get("address").is_none()), "{seen:?}");
+    server.stop().await;
+}
+
+// 14. Nobody else keeps an account locked for its owner. -------------------
+
+#[tokio::test]
+async fn guesses_from_elsewhere_do_not_lock_the_owner_out() {
+    let server = TestServer::start().await;
+    let ann = server.client_from(ip(30));
+    ann.register("ann").await;
+    // 21 wrong passwords from five other addresses: the account's total.
+    for i in 0..21u8 {
+        let guesser = server.client_from(ip(40 + i % 5));
+        let e = guesser.err("login", &[("username", "ann"), ("password", "a wrong guess")]).await;
+        assert!(matches!(e.code.as_str(), "bad_credentials" | "rate_limited"), "{e:?}");
+    }
+    // A stranger's right password now waits…
+    let stranger = server.client_from(ip(50));
+    assert_eq!(
+        stranger.err("login", &[("username", "ann"), ("password", crate::support::PASSWORD)]).await.code,
+        "rate_limited"
+    );
+    // …but Ann, from where she signed in before, is not held back.
+    ann.ok("login", &[("username", "ann"), ("password", crate::support::PASSWORD)]).await;
     server.stop().await;
 }

@@ -42,6 +42,8 @@ impl Service {
             Err(e) => return Err(fail("creating user")(e)),
         };
         tracing::info!(user_id = user.id, "account created");
+        // Signed in from here with a password: a known address from now on.
+        self.throttle.succeeded(&username, client);
         self.new_session(user).await
     }
 
