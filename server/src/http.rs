@@ -25,7 +25,7 @@ use confab_core::Service;
 
 use crate::client_addr::ClientAddr;
 use crate::site::Site;
-use crate::{request_guard, request_head};
+use crate::{error_status, request_guard, request_head};
 
 /// A header every response carries unless its handler set it: pages set
 /// their own `Content-Security-Policy`, with their scripts' nonce (`app::csp`).
@@ -99,7 +99,8 @@ pub(crate) fn router(state: HttpState, site: Arc<Site>, socket_layer: SocketIoLa
                         false => request,
                     }
                 })
-                .layer(CompressionLayer::new()),
+                .layer(CompressionLayer::new())
+                .layer(axum::middleware::from_fn(error_status::answer_with_its_status)),
         )
         .with_state(state)
 }

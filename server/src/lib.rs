@@ -13,13 +13,15 @@
 //! - [`realtime`]: the live side over Socket.IO: admission, joining and
 //!   resuming, the other client events, delivery in `seq` order, closing
 //!   sockets whose access ended, presence.
-//! - [`http`]: the router and its layers.
+//! - [`http`]: the router and its layers; [`error_status`]: a server
+//!   function's failure answered with its error's own status.
 //! - [`shutdown`], [`telemetry`]: signals and logs.
 
 #![recursion_limit = "256"]
 
 mod client_addr;
 pub mod config;
+mod error_status;
 mod http;
 mod listener;
 pub mod realtime;

@@ -17,6 +17,7 @@ mod accounts;
 mod api_tokens;
 mod audit;
 mod direct_messages;
+mod first_bot;
 mod isolation;
 mod live;
 mod loadgen_smoke;
