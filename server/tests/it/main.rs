@@ -7,7 +7,8 @@
 //!
 //! A few tests need a process of their own and are test binaries of their
 //! own, each saying why in its first lines: `pages.rs` (page rendering),
-//! `flood_memory.rs` and `stalled_memory.rs` (the process's memory),
+//! `flood_memory.rs`, `event_flood_memory.rs` and `stalled_memory.rs` (the
+//! process's memory), `stop_answers.rs` (the process's tracing subscriber),
 //! `crash_recovery.rs` (a server process killed under load).
 
 #[path = "../support/mod.rs"]
