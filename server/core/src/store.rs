@@ -27,6 +27,7 @@ mod orgs;
 mod read_cursors;
 mod records;
 mod sessions;
+mod single_process;
 mod users;
 
 use std::sync::Arc;
@@ -37,6 +38,7 @@ pub(crate) use orgs::DEFAULT_CHANNEL;
 pub(crate) use records::{InviteListRow, InviteRow, UserRow};
 
 use dialect::Pool;
+use single_process::DatabaseLock;
 
 /// A failure of the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +53,17 @@ pub enum StoreError {
     /// The URL names a database we do not support.
     #[error("unsupported database URL (use sqlite:// or postgres://): {0}")]
     UnsupportedUrl(String),
+    /// Another process serves this SQLite database (one process serves an
+    /// SQLite database; several serve one service on PostgreSQL).
+    #[error(
+        "another Confab process{} is serving the SQLite database {database}: one process serves an SQLite \
+         database, so stop that one first (or run several on PostgreSQL, with --database-url)",
+        holder.map(|pid| format!(" (process {pid})")).unwrap_or_default()
+    )]
+    InUse { database: String, holder: Option<u32> },
+    /// The lock beside an SQLite database could not be taken.
+    #[error("cannot lock {path}: {source}")]
+    Lock { path: String, source: std::io::Error },
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// A stored value this build does not know (e.g. a channel kind or role
@@ -95,15 +108,20 @@ pub struct Store {
     pool: Pool,
     /// Stores new messages, many to a transaction.
     writer: group_commit::MessageWriter,
+    /// An SQLite database's lock: this process serves it.
+    lock: Option<Arc<DatabaseLock>>,
 }
 
 impl Store {
     /// Connects to `url` (`sqlite:`, the file made if needed, or
     /// `postgres:`) and brings its schema up to date.
+    /// An SQLite database is served by one process: a second one is
+    /// refused (`StoreError::InUse`) until the first closes it or ends.
     pub async fn connect(url: &str) -> StoreResult<Store> {
+        let lock = if url.starts_with("sqlite:") { DatabaseLock::take(url)?.map(Arc::new) } else { None };
         let pool = Pool::connect(url).await?;
         pool.migrate().await?;
-        Ok(Store { writer: group_commit::MessageWriter::start(pool.clone()), pool })
+        Ok(Store { writer: group_commit::MessageWriter::start(pool.clone()), pool, lock })
     }
 
     /// Answers whether the database responds (for health checks).
@@ -112,8 +130,12 @@ impl Store {
     }
 
     /// Waits for in-flight queries and closes every connection.
+    /// An SQLite database is free for another process afterwards.
     pub async fn close(&self) {
-        self.pool.close().await
+        self.pool.close().await;
+        if let Some(lock) = &self.lock {
+            lock.release();
+        }
     }
 }
 

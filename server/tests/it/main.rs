@@ -29,5 +29,6 @@ mod presence;
 mod read_cursors;
 mod roles;
 mod security;
+mod single_process;
 mod static_files;
 mod stock_client;

@@ -70,6 +70,11 @@ impl TestServer {
         TestServer { addr: running.addr, running: Some(running), database_url, _data: data }
     }
 
+    /// The URL of the server's database.
+    pub(crate) fn database_url(&self) -> &str {
+        &self.database_url
+    }
+
     /// Runs SQL on the server's database behind its back, as an operator (or
     /// the passing of time) would.
     pub(crate) async fn sql(&self, statement: &str) {
@@ -110,11 +115,17 @@ impl TestServer {
         Api::new(self.url(""), local)
     }
 
-    pub(crate) async fn stop(mut self) {
+    pub(crate) async fn stop(self) {
+        self.stop_keeping_data().await;
+    }
+
+    /// Stops it and hands over its data folder, for another to serve.
+    pub(crate) async fn stop_keeping_data(mut self) -> tempfile::TempDir {
         if let Some(r) = self.running.take() {
             let stopped = tokio::time::timeout(Duration::from_secs(30), r.stop()).await;
             stopped.expect("the server stops within 30 s").expect("clean stop");
         }
+        self._data
     }
 }
 
