@@ -29,6 +29,7 @@ mod presence;
 mod read_cursors;
 mod roles;
 mod security;
+mod shared_database;
 mod single_process;
 mod static_files;
 mod stock_client;

@@ -53,7 +53,9 @@ async fn a_second_process_on_the_same_sqlite_data_refuses_to_start() {
     );
 
     // The first goes on, untouched.
-    owner.ok("send_message", &[("slug", "acme"), ("channel", "general"), ("client_id", "m1"), ("body", "still here")]).await;
+    owner
+        .ok("send_message", &[("slug", "acme"), ("channel", "general"), ("client_id", "m1"), ("body", "still here")])
+        .await;
 
     // Stopped, it lets go: the binary now starts on the same data.
     let _kept = server.stop_keeping_data().await;

@@ -157,6 +157,11 @@ impl Api {
         Api { http, jar, base }
     }
 
+    /// The same person (the same cookies) talking to another server.
+    pub(crate) fn at(&self, base: String) -> Api {
+        Api { http: self.http.clone(), jar: self.jar.clone(), base }
+    }
+
     /// Calls `/api/<name>` with form fields, as a script would.
     pub(crate) async fn call(&self, name: &str, form: &[(&str, &str)]) -> Result<Value, CallError> {
         let res = self

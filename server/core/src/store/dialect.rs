@@ -17,6 +17,10 @@
 //! - [`lock_org`]: PostgreSQL locks an organization's row for changes that
 //!   may take away an owner (under READ COMMITTED two of them would each
 //!   count the other's owner); SQLite runs one write at a time anyway;
+//! - [`lock_channels`]: PostgreSQL locks the rows of a batch's channels in
+//!   id order before moving their `last_seq`s on, so that two servers
+//!   storing batches of the same channels wait for each other instead of
+//!   deadlocking; SQLite runs one write at a time anyway;
 //! - the migrations, one folder per dialect.
 
 use std::time::Duration;
@@ -278,6 +282,27 @@ pub(super) async fn lock_org(tx: &mut Tx, org_id: i64) -> StoreResult<()> {
         #[cfg(not(sqlx_prepare = "sqlite"))]
         Tx::Postgres(tx) => {
             sqlx::query!("SELECT id FROM orgs WHERE id = $1 FOR UPDATE", org_id).fetch_optional(&mut **tx).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Takes the row locks of `channel_ids` until the transaction ends, in id
+/// order (PostgreSQL; SQLite writes one transaction at a time anyway). An
+/// `UPDATE` of several rows locks them in whatever order its plan reads
+/// them, so two servers storing batches of the same channels could each hold
+/// a row the other waits for.
+pub(super) async fn lock_channels(tx: &mut Tx, channel_ids: &[i64]) -> StoreResult<()> {
+    match tx {
+        #[cfg(not(sqlx_prepare = "postgres"))]
+        Tx::Sqlite(_) => {
+            let _ = channel_ids;
+        }
+        #[cfg(not(sqlx_prepare = "sqlite"))]
+        Tx::Postgres(tx) => {
+            sqlx::query!("SELECT id FROM channels WHERE id = ANY($1) ORDER BY id FOR UPDATE", channel_ids)
+                .fetch_all(&mut **tx)
+                .await?;
         }
     }
     Ok(())

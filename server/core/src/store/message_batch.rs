@@ -1,5 +1,6 @@
 //! A batch of new messages stored in one transaction of four statements
-//! (see `store::group_commit`): which of them were stored before, every
+//! (see `store::group_commit`; on PostgreSQL a fifth first locks a batch's
+//! channels in id order, `dialect::lock_channels`): which of them were stored before, every
 //! channel's `last_seq` moved on by its count, all new rows inserted; then
 //! commit. [`Batch`] plans it (which are new, how many `seq`s each channel
 //! gives, each new message's `seq`) with no database; [`insert_batch`] runs it.
@@ -15,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 use sqlx::QueryBuilder;
 
 use super::StoreResult;
-use super::dialect::{AsDb, Db, Tx};
+use super::dialect::{AsDb, Db, Tx, lock_channels};
 
 /// A message to store.
 #[derive(Debug)]
@@ -114,6 +115,12 @@ impl<'a> Batch<'a> {
 /// when its client id was stored in its channel before (or earlier in the
 /// batch). A channel that does not exist fails the batch.
 pub(super) async fn insert_batch(tx: &mut Tx, messages: &[NewMessage]) -> StoreResult<Vec<Written>> {
+    let mut channel_ids: Vec<i64> = messages.iter().map(|m| m.channel_id).collect();
+    channel_ids.sort_unstable();
+    channel_ids.dedup();
+    if channel_ids.len() > 1 {
+        lock_channels(tx, &channel_ids).await?;
+    }
     // The same statements for either dialect, each built for its own.
     macro_rules! insert_batch_in {
         ($conn:expr) => {{
