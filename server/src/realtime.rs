@@ -51,6 +51,7 @@ mod presence;
 mod requests;
 mod rooms;
 mod send_order;
+mod sequencer;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -154,7 +155,7 @@ pub(crate) fn start(service: Service, site: Arc<Site>, settings: LiveSettings) -
         tokio::spawn(broadcasts::forward_notices(io.clone(), service.user_notices())),
         tokio::spawn(presence.push_changes(io.clone())),
     ];
-    let delivery = tokio::spawn(delivery::deliver_events(io.clone(), service.channel_events()));
+    let delivery = tokio::spawn(delivery::deliver_events(io.clone(), service.clone(), service.channel_events()));
     (layer, Live { io, in_flight, tasks, delivery })
 }
 

@@ -45,6 +45,12 @@ impl ChannelEvent {
             ChannelEvent::Message(m) | ChannelEvent::LostSight(m) => m.seq,
         }
     }
+
+    pub fn into_message(self) -> Message {
+        match self {
+            ChannelEvent::Message(m) | ChannelEvent::LostSight(m) => m,
+        }
+    }
 }
 
 /// An event with the organization (Socket.IO namespace) its channel is in.
@@ -54,30 +60,63 @@ pub struct Published {
     pub event: ChannelEvent,
 }
 
+/// What a step is given when it runs: the channel's events that its point
+/// is behind the room by (delivered after the point it was taken at, before
+/// it ran; none on one server, where a step runs exactly at its point), or
+/// `None` when they are no longer at hand.
+pub type Behind = Option<Vec<ChannelEvent>>;
+
 /// Something to do at one point of a channel's stream, run once by whichever
 /// subscriber reaches it first.
 #[derive(Clone)]
-pub struct Step(Arc<Mutex<Option<StepFn>>>);
+pub struct Step {
+    org_slug: Arc<str>,
+    channel_id: i64,
+    as_of: Option<i64>,
+    run: Arc<Mutex<Option<StepFn>>>,
+}
 
-type StepFn = Box<dyn FnOnce() + Send>;
+type StepFn = Box<dyn FnOnce(Behind) + Send>;
 
 impl Step {
-    pub fn new(f: impl FnOnce() + Send + 'static) -> Self {
-        Step(Arc::new(Mutex::new(Some(Box::new(f)))))
+    /// To run when the room of channel `channel_id` (of organization
+    /// `org_slug`) is at `seq` `as_of` of its stream (the newest the step's
+    /// taker saw).
+    pub fn at(org_slug: &str, channel_id: i64, as_of: i64, f: impl FnOnce(Behind) + Send + 'static) -> Self {
+        Step { org_slug: org_slug.into(), channel_id, as_of: Some(as_of), run: Arc::new(Mutex::new(Some(Box::new(f)))) }
+    }
+
+    /// To run at whatever point the channel's room is when it arrives.
+    pub fn now(org_slug: &str, channel_id: i64, f: impl FnOnce() + Send + 'static) -> Self {
+        let run: StepFn = Box::new(move |_| f());
+        Step { org_slug: org_slug.into(), channel_id, as_of: None, run: Arc::new(Mutex::new(Some(run))) }
+    }
+
+    pub fn org_slug(&self) -> &str {
+        &self.org_slug
+    }
+
+    pub fn channel_id(&self) -> i64 {
+        self.channel_id
+    }
+
+    /// The `seq` it is to run at, if any in particular.
+    pub fn as_of(&self) -> Option<i64> {
+        self.as_of
     }
 
     /// Runs it, unless it has run already.
-    pub fn run(&self) {
-        let f = self.0.lock().unwrap_or_else(PoisonError::into_inner).take();
+    pub fn run(&self, behind: Behind) {
+        let f = self.run.lock().unwrap_or_else(PoisonError::into_inner).take();
         if let Some(f) = f {
-            f();
+            f(behind);
         }
     }
 }
 
 impl std::fmt::Debug for Step {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Step")
+        write!(f, "Step(channel {} at {:?})", self.channel_id, self.as_of)
     }
 }
 
@@ -291,14 +330,15 @@ mod tests {
         let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = ran.clone();
         let read = events.at_point(3, async move {
-            ("read", Some(Step::new(move || flag.store(true, std::sync::atomic::Ordering::SeqCst))))
+            ("read", Some(Step::at("acme", 3, 1, move |_| flag.store(true, std::sync::atomic::Ordering::SeqCst))))
         });
         assert_eq!(read.await, "read");
         write(2).await.unwrap().unwrap();
         assert_eq!(seq_of(rx.try_recv().unwrap()), 1);
         let Feed::Step(step) = rx.try_recv().unwrap() else { panic!("expected the step") };
-        step.run();
-        step.run();
+        assert_eq!((step.channel_id(), step.as_of()), (3, Some(1)));
+        step.run(Some(Vec::new()));
+        step.run(Some(Vec::new()));
         assert!(ran.load(std::sync::atomic::Ordering::SeqCst));
         assert_eq!(seq_of(rx.try_recv().unwrap()), 2);
     }

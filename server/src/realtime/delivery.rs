@@ -1,72 +1,157 @@
-//! Delivery: one task takes every channel event, in the order the channels'
-//! streams publish them, and sends it to the sockets in its channel's room,
-//! so every socket gets each channel's events in `seq` order. A socket that
-//! cannot take one (its queue is full) is cut off: out of every channel's
-//! room at once, told why as soon as it can be, and closed.
+//! Delivery: one task takes every channel event and sends it to the sockets
+//! in its channel's room, in `seq` order per channel ([`Sequencer`]: from
+//! this server's writers they come in order; anything missing is read from
+//! the database), so every socket gets each channel's events in order, with
+//! no hole and none twice. A socket that cannot take one (its queue is
+//! full) is cut off: out of every channel's room at once, told why as soon
+//! as it can be, and closed.
+
+use std::time::Instant;
 
 use app::protocol::{ChatMessage, events};
-use confab_core::channel_events::{ChannelEvent, Feed, OutOfSight, Published};
+use confab_core::Service;
+use confab_core::channel_events::{ChannelEvent, Feed, OutOfSight, Published, Step};
 use socketioxide::extract::SocketRef;
 use socketioxide::{SendError, SocketError, SocketIo};
 use tokio::sync::mpsc;
 
 use super::connection::Connection;
 use super::rooms::{channel_room, is_channel_room, namespace, out_of_room};
+use super::sequencer::{Action, FILL_PAGE, GAP_WAIT, Gap, Sequenced, Sequencer};
 
 /// How often a socket cut off for falling behind is tried again, to tell it
 /// why and close it once its queue has room.
 const CUT_OFF_RETRY: std::time::Duration = std::time::Duration::from_millis(200);
 
+impl Sequenced for Published {
+    fn channel_id(&self) -> i64 {
+        self.event.channel_id()
+    }
+    fn seq(&self) -> i64 {
+        self.event.seq()
+    }
+}
+
+/// A read of the database for a gap, come back.
+struct Filled {
+    channel_id: i64,
+    org_slug: String,
+    events: Vec<ChannelEvent>,
+}
+
 /// Delivers every channel event to the sockets in its channel's room, one
-/// event after the other, so each socket gets them in `seq` order. Runs until
-/// the server stops.
-pub(super) async fn deliver_events(io: SocketIo, mut feed: mpsc::Receiver<Feed>) {
-    while let Some(item) = feed.recv().await {
-        let Published { org_slug, event } = match item {
-            Feed::Event(published) => published,
-            // A socket joining or leaving a room (and being answered) at this point.
-            Feed::Step(step) => {
-                step.run();
-                continue;
+/// event after the other, in each channel's `seq` order. Runs until the
+/// server stops.
+pub(super) async fn deliver_events(io: SocketIo, service: Service, mut feed: mpsc::Receiver<Feed>) {
+    let mut sequencer: Sequencer<Published, Step> = Sequencer::new(0, false);
+    // Where each followed channel's organization is (to name fills' events).
+    let mut orgs = std::collections::HashMap::<i64, String>::new();
+    let (fills, mut filled) = mpsc::unbounded_channel::<Filled>();
+    let mut actions = Vec::new();
+    loop {
+        tokio::select! {
+            item = feed.recv() => match item {
+                Some(Feed::Event(published)) => sequencer.event(published, Instant::now(), &mut actions),
+                // A socket joining or leaving a room (and being answered) at its point.
+                Some(Feed::Step(step)) => {
+                    let (channel_id, as_of) = (step.channel_id(), step.as_of());
+                    orgs.entry(channel_id).or_insert_with(|| step.org_slug().to_owned());
+                    sequencer.step(channel_id, as_of, step, Instant::now(), &mut actions);
+                }
+                // Someone who may no longer see the channel: their sockets
+                // hear nothing of it from this point on.
+                Some(Feed::OutOfSight(OutOfSight { org_slug, channel_id, user_id })) => {
+                    out_of_room(&io, &org_slug, user_id, channel_id);
+                }
+                None => return,
+            },
+            Some(Filled { channel_id, org_slug, events }) = filled.recv() => {
+                let events = events.into_iter().map(|event| Published { org_slug: org_slug.clone(), event }).collect();
+                sequencer.filled(channel_id, events, Instant::now(), &mut actions);
             }
-            // Someone who may no longer see the channel: their sockets
-            // hear nothing of it from this point on.
-            Feed::OutOfSight(OutOfSight { org_slug, channel_id, user_id }) => {
-                out_of_room(&io, &org_slug, user_id, channel_id);
-                continue;
-            }
-        };
-        let Some(ns) = io.of(namespace(&org_slug)) else { continue };
-        let (channel_id, seq) = (event.channel_id(), event.seq());
-        let (wire, lost_sight) = match event {
-            ChannelEvent::Message(message) => (ChatMessage::from(message), None),
-            ChannelEvent::LostSight(message) => {
-                let leaver = message.author_id;
-                (ChatMessage::from(message), Some(leaver))
-            }
-        };
-        // Serialized once, for every socket (each then only copies it).
-        match serde_json::value::to_raw_value(&wire) {
-            Ok(json) => {
-                for socket in ns.clone().to(channel_room(channel_id)).sockets() {
-                    match socket.emit(events::MESSAGE, &*json) {
-                        Ok(()) => {}
-                        Err(SendError::Socket(SocketError::InternalChannelFull)) => {
-                            cut_off(socket, channel_id, &format!("seq {seq}"))
-                        }
-                        // Closed meanwhile: it catches up when it comes back.
-                        Err(e) => tracing::debug!(socket_id = %socket.id, error = %e, "event not delivered"),
-                    }
+            () = tokio::time::sleep(GAP_WAIT), if sequencer.waiting() => {
+                for gap in sequencer.gaps(Instant::now()) {
+                    let org_slug = orgs.get(&gap.channel_id).cloned().unwrap_or_default();
+                    tokio::spawn(fill(service.clone(), gap, org_slug, fills.clone()));
                 }
             }
-            Err(e) => tracing::error!(channel_id, seq, error = %e, "event not serialized"),
         }
-        // Their own leaving was the last event of the channel the leaver's
-        // sockets get: out of the room from here on.
-        if let Some(leaver) = lost_sight {
-            out_of_room(&io, &org_slug, leaver, channel_id);
+        let mut emptied = Vec::new();
+        for action in actions.drain(..) {
+            match action {
+                Action::Deliver(published) => {
+                    let (org_slug, channel_id) = (published.org_slug.clone(), published.event.channel_id());
+                    if deliver(&io, published) == 0 {
+                        emptied.push((org_slug, channel_id));
+                    }
+                }
+                Action::Run(step, behind) => step.run(behind.map(|b| b.into_iter().map(|p| p.event).collect())),
+            }
+        }
+        // A room nobody is in any more (after every step above ran) is no
+        // longer followed, until a socket joins it again.
+        for (org_slug, channel_id) in emptied {
+            if room_is_empty(&io, &org_slug, channel_id) {
+                sequencer.room_empty(channel_id);
+                orgs.remove(&channel_id);
+            }
         }
     }
+}
+
+fn room_is_empty(io: &SocketIo, org_slug: &str, channel_id: i64) -> bool {
+    io.of(namespace(org_slug)).is_none_or(|ns| ns.to(channel_room(channel_id)).sockets().is_empty())
+}
+
+/// Reads a gap of a channel's stream from the database, and hands it back.
+async fn fill(service: Service, gap: Gap, org_slug: String, fills: mpsc::UnboundedSender<Filled>) {
+    let Gap { channel_id, after, up_to } = gap;
+    let limit = up_to.map_or(FILL_PAGE, |up_to| ((up_to - after).max(1) as usize).min(FILL_PAGE));
+    let events = match service.stream_after(channel_id, after, limit).await {
+        Ok(events) => {
+            tracing::debug!(channel_id, after, found = events.len(), "gap read from the database");
+            events
+        }
+        // Logged by the service; tried again after a moment.
+        Err(_) => Vec::new(),
+    };
+    let _ = fills.send(Filled { channel_id, org_slug, events });
+}
+
+/// Sends one event to the sockets in its channel's room; how many there were.
+fn deliver(io: &SocketIo, Published { org_slug, event }: Published) -> usize {
+    let Some(ns) = io.of(namespace(&org_slug)) else { return 0 };
+    let (channel_id, seq) = (event.channel_id(), event.seq());
+    let (wire, lost_sight) = match event {
+        ChannelEvent::Message(message) => (ChatMessage::from(message), None),
+        ChannelEvent::LostSight(message) => {
+            let leaver = message.author_id;
+            (ChatMessage::from(message), Some(leaver))
+        }
+    };
+    let sockets = ns.to(channel_room(channel_id)).sockets();
+    // Serialized once, for every socket (each then only copies it).
+    match serde_json::value::to_raw_value(&wire) {
+        Ok(json) => {
+            for socket in sockets.iter().cloned() {
+                match socket.emit(events::MESSAGE, &*json) {
+                    Ok(()) => {}
+                    Err(SendError::Socket(SocketError::InternalChannelFull)) => {
+                        cut_off(socket, channel_id, &format!("seq {seq}"))
+                    }
+                    // Closed meanwhile: it catches up when it comes back.
+                    Err(e) => tracing::debug!(socket_id = %socket.id, error = %e, "event not delivered"),
+                }
+            }
+        }
+        Err(e) => tracing::error!(channel_id, seq, error = %e, "event not serialized"),
+    }
+    // Their own leaving was the last event of the channel the leaver's
+    // sockets get: out of the room from here on.
+    if let Some(leaver) = lost_sight {
+        out_of_room(io, &org_slug, leaver, channel_id);
+    }
+    sockets.len()
 }
 
 /// Marks a socket cut off for falling behind: nothing puts it in a channel's

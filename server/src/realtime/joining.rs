@@ -12,7 +12,7 @@
 
 use app::errors::{ApiError, ErrorCode};
 use app::protocol::{Ack, ChatMessage, events};
-use confab_core::channel_events::Step;
+use confab_core::channel_events::{Behind, Step};
 use socketioxide::extract::{AckSender, Extension, SocketRef, State, TryData};
 use socketioxide::{SendError, SocketError};
 
@@ -86,11 +86,35 @@ pub(super) async fn on_join(
                 return (reply(event.ack, Ok::<_, ApiError>(joined)), None);
             }
             c.rooms.note(channel_id, arrival);
-            let ack = event.ack;
-            let step = Step::new(move || enter(socket, c, arrival, joined, ack));
+            let (ack, resuming) = (event.ack, req.after_seq.is_some_and(|after| after <= last_seq));
+            let org = c.seat.org.slug.clone();
+            let step = Step::at(&org, channel_id, last_seq, move |behind| {
+                enter(socket, c, arrival, caught_up(joined, resuming, behind), ack)
+            });
             ((), Some(step))
         })
         .await;
+}
+
+/// The answer to a join whose point the room had passed when it ran (by
+/// events from other servers, committed after the join's look): the room's
+/// point is the answer's, and a resuming socket gets those events too. When
+/// they are no longer at hand, or more than a page, the socket stays out
+/// and asks for the next page (`more`).
+fn caught_up(mut joined: events::Joined, resuming: bool, behind: Behind) -> events::Joined {
+    match behind {
+        Some(behind) if behind.is_empty() => {}
+        Some(behind) if !resuming || joined.missed.len() + behind.len() <= events::RESUME_PAGE => {
+            joined.last_seq = behind.last().map_or(joined.last_seq, |e| e.seq());
+            if resuming {
+                joined.missed.extend(behind.into_iter().map(|e| ChatMessage::from(e.into_message())));
+            }
+        }
+        // Over 64 events in the moment between the look and the step:
+        // the client joins again from where this answer ends.
+        _ => joined.more = true,
+    }
+    joined
 }
 
 /// At the join's point of the stream (run by the delivery task): the socket
@@ -99,6 +123,10 @@ pub(super) async fn on_join(
 fn enter(socket: SocketRef, c: Connection, arrival: Arrival, joined: events::Joined, ack: AckSender) {
     if !socket.connected() {
         return;
+    }
+    if joined.more {
+        // Not in the room yet: the client asks for the next page.
+        return reply(ack, Ok::<_, ApiError>(joined));
     }
     if socket.extensions.get::<CutOff>().is_some() {
         let closing = "This connection fell behind and is closing; reconnect to catch up.";
@@ -145,7 +173,8 @@ pub(super) async fn on_leave(
     // client sent before, even one the delivery task has not carried out yet.
     c.rooms.note(channel_id, arrival);
     let ack = event.ack;
-    let step = Step::new(move || {
+    let org = c.seat.org.slug.clone();
+    let step = Step::now(&org, channel_id, move || {
         // A `join` sent after this leave has the last word.
         if c.rooms.is_latest(channel_id, arrival) {
             socket.leave(channel_room(channel_id));

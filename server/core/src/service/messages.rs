@@ -7,6 +7,7 @@ use super::{ChannelAccess, Service, fail};
 use crate::access;
 use crate::channel_events::ChannelEvent;
 use crate::error::{CoreError, CoreResult};
+use crate::kinds::{EventKind, Role};
 use crate::model::{History, Message, User};
 use crate::rules;
 
@@ -90,5 +91,25 @@ impl Service {
         let (channel_id, reader) = (access.channel.id, access.standing.user.id);
         let missed = self.store.messages_after(channel_id, after_seq, limit as i64, reader).await;
         missed.map_err(fail("reading missed messages"))
+    }
+
+    /// Up to `limit` events of a channel's stream after `after_seq`, as
+    /// they were published: for a server delivering to the channel's room
+    /// what word from the others did not bring (no access is checked: the
+    /// sockets in the room were). A `left` event in a channel seen only by
+    /// being in it (private, direct) takes its author out of sight of it;
+    /// elsewhere (a supervisor channel left on a demotion) the demotion
+    /// closes its sockets anyway (`Revoked::Role`).
+    pub async fn stream_after(&self, channel_id: i64, after_seq: i64, limit: usize) -> CoreResult<Vec<ChannelEvent>> {
+        let events = self.store.stream_after(channel_id, after_seq, limit as i64).await;
+        let events = events.map_err(fail("reading a channel's stream"))?;
+        Ok(events
+            .into_iter()
+            .map(|(message, kind)| match message.kind {
+                // Nobody, not even an owner, sees it without being in it.
+                EventKind::Left if !access::sees(Role::Owner, kind, false) => ChannelEvent::LostSight(message),
+                _ => ChannelEvent::Message(message),
+            })
+            .collect())
     }
 }

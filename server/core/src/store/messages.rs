@@ -7,9 +7,9 @@
 use super::dialect::{Pool, Tx, sql};
 use super::group_commit::MessageSink;
 use super::message_batch::{NewMessage, Written, insert_batch};
-use super::records::MessageRecord;
+use super::records::{MessageRecord, StreamRecord};
 use super::{Store, StoreError, StoreResult, now_ms};
-use crate::kinds::EventKind;
+use crate::kinds::{ChannelKind, EventKind};
 use crate::model::{Message, User};
 
 /// An event of a kind this build does not know is an error, never shown as
@@ -198,6 +198,41 @@ impl Store {
             )
         )?;
         rows.into_iter().map(message).collect()
+    }
+
+    /// Up to `limit` events of a channel's stream after `after_seq`, oldest
+    /// first, as its room was given them live (for no reader in particular),
+    /// with the channel's kind.
+    pub(crate) async fn stream_after(
+        &self,
+        channel_id: i64,
+        after_seq: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<(Message, ChannelKind)>> {
+        let db = &mut self.db().await?;
+        let rows = sql!(
+            db,
+            fetch_all,
+            query_as!(
+                StreamRecord,
+                r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.kind, m.client_id, m.author_id, u.username AS "author!", m.body,
+                      m.created_at AS sent_at, m.refers_to, m.deleted_at, c.kind AS channel_kind
+               FROM messages m JOIN users u ON u.id = m.author_id JOIN channels c ON c.id = m.channel_id
+               WHERE m.channel_id = $1 AND m.seq > $2
+               ORDER BY m.seq LIMIT $3"#,
+                channel_id,
+                after_seq,
+                limit
+            )
+        )?;
+        rows.into_iter()
+            .map(|r| {
+                let kind = ChannelKind::parse(&r.channel_kind).ok_or_else(|| {
+                    StoreError::Unknown(format!("kind {:?} of channel {}", r.channel_kind, r.channel_id))
+                })?;
+                Ok((message(r.into())?, kind))
+            })
+            .collect()
     }
 
     /// Up to `limit` events before `before_seq` (the newest when `None`)

@@ -72,6 +72,43 @@ pub(super) struct MessageRecord {
     pub deleted_at: Option<i64>,
 }
 
+/// An event of a channel's stream, with the channel's kind.
+#[derive(Debug)]
+pub(super) struct StreamRecord {
+    pub id: i64,
+    pub channel_id: i64,
+    pub seq: i64,
+    pub kind: String,
+    pub client_id: String,
+    pub author_id: i64,
+    pub author: String,
+    pub body: String,
+    pub sent_at: i64,
+    pub refers_to: Option<i64>,
+    pub deleted_at: Option<i64>,
+    pub channel_kind: String,
+}
+
+impl From<StreamRecord> for MessageRecord {
+    fn from(r: StreamRecord) -> Self {
+        let StreamRecord {
+            id,
+            channel_id,
+            seq,
+            kind,
+            client_id,
+            author_id,
+            author,
+            body,
+            sent_at,
+            refers_to,
+            deleted_at,
+            ..
+        } = r;
+        MessageRecord { id, channel_id, seq, kind, client_id, author_id, author, body, sent_at, refers_to, deleted_at }
+    }
+}
+
 /// A session that has expired.
 #[derive(Debug)]
 pub(super) struct ExpiredSession {
