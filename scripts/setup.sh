@@ -2,8 +2,9 @@
 # Installs whatever this machine is missing to build and test Confab, and skips
 # what is already there. Safe to run again.
 #   scripts/setup.sh          build tools (toolchain, cargo-leptos, wasm-bindgen, npm packages)
-#   scripts/setup.sh --test   the same, plus Chromium for the browser tests and
-#                             PostgreSQL for the server tests' second pass
+#   scripts/setup.sh --test   the same, plus Chromium for the browser tests,
+#                             PostgreSQL for the server tests' second pass and
+#                             Redis for the cluster's tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -103,6 +104,17 @@ if $for_tests; then
   else
     say "Installing PostgreSQL"
     apt_install postgresql
+  fi
+fi
+
+# 7. Redis for the cluster's tests (each starts a throwaway redis-server of
+#    its own on a free port; no system service is used).
+if $for_tests; then
+  if command -v redis-server >/dev/null 2>&1; then
+    say "Redis: installed"
+  else
+    say "Installing Redis"
+    apt_install redis-server
   fi
 fi
 

@@ -22,6 +22,21 @@ pub struct Config {
     #[arg(long, env = "CONFAB_DATABASE_URL")]
     pub database_url: Option<String>,
 
+    /// Redis URL (`redis://host:port`): with a PostgreSQL `--database-url`,
+    /// any number of servers started with the same two are one service.
+    #[arg(long, env = "CONFAB_REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// Messages from the other servers of a cluster that may wait to be
+    /// delivered here; past that, they are read from the database instead.
+    #[arg(long, env = "CONFAB_CLUSTER_BUFFER", default_value_t = 8192)]
+    pub cluster_buffer: usize,
+
+    /// Milliseconds between a cluster's server checking every channel it
+    /// delivers against the database (for events whose word never came).
+    #[arg(long, env = "CONFAB_CLUSTER_SWEEP_MS", default_value_t = 1000)]
+    pub cluster_sweep_ms: u64,
+
     /// Folder with the built site (the wasm bundle, CSS); set by cargo-leptos.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,
@@ -96,6 +111,9 @@ impl Config {
             addr: "127.0.0.1:0".parse().expect("valid address"),
             data_dir: data_dir.into(),
             database_url: None,
+            redis_url: None,
+            cluster_buffer: 8192,
+            cluster_sweep_ms: 1000,
             site_root: "target/site".into(),
             public_url: None,
             allowed_origins: Vec::new(),

@@ -20,6 +20,7 @@
 #![recursion_limit = "256"]
 
 mod client_addr;
+mod cluster;
 pub mod config;
 mod error_status;
 mod http;
@@ -43,6 +44,7 @@ use leptos::prelude::LeptosOptions;
 use tokio::net::TcpListener;
 
 use crate::client_addr::ClientAddr;
+use crate::cluster::{ClusterFeed, Inbox};
 use crate::config::Config;
 use crate::listener::LimitedListener;
 use crate::site::Site;
@@ -54,6 +56,8 @@ pub enum ServerError {
     DataDir { path: String, source: std::io::Error },
     #[error("bad setting: {0}")]
     Config(#[from] site::BadPublicUrl),
+    #[error("bad setting: {0}")]
+    Setting(String),
     #[error("cannot open the database: {0}")]
     Store(#[from] StoreError),
     #[error("cannot listen on {addr}: {source}")]
@@ -79,22 +83,22 @@ impl Running {
 
 /// Runs until Ctrl-C or SIGTERM.
 pub async fn run(config: Config) -> Result<(), ServerError> {
-    let (listener, service, site, options) = prepare(&config).await?;
+    let (listener, service, site, options, cluster) = prepare(&config).await?;
     let addr = listener.local_addr().map_err(ServerError::Serve)?;
     tracing::info!("Confab is listening on http://{addr}");
     if config.public_url.is_none() && !addr.ip().is_loopback() {
         tracing::info!("no --public-url set: only requests to IP addresses and localhost are answered");
     }
-    serve(listener, service, site, options, &config, shutdown::signal()).await
+    serve(listener, service, site, options, cluster, &config, shutdown::signal()).await
 }
 
 /// Starts a server in the background (tests): returns once it accepts connections.
 pub async fn start(config: Config) -> Result<Running, ServerError> {
-    let (listener, service, site, options) = prepare(&config).await?;
+    let (listener, service, site, options, cluster) = prepare(&config).await?;
     let addr = listener.local_addr().map_err(ServerError::Serve)?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        serve(listener, service, site, options, &config, async {
+        serve(listener, service, site, options, cluster, &config, async {
             let _ = stopped.await;
         })
         .await
@@ -102,8 +106,26 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
     Ok(Running { addr, stop, task })
 }
 
-async fn prepare(config: &Config) -> Result<(LimitedListener, Service, Arc<Site>, LeptosOptions), ServerError> {
+/// The other servers of a cluster: the feed to them, and what it brings.
+type ClusterLink = Option<(ClusterFeed, Inbox)>;
+
+async fn prepare(
+    config: &Config,
+) -> Result<(LimitedListener, Service, Arc<Site>, LeptosOptions, ClusterLink), ServerError> {
     let site = Arc::new(Site::new(config.public_url.as_deref(), &config.allowed_origins, config.secure_cookies)?);
+    let cluster = match &config.redis_url {
+        None => None,
+        Some(_) if !config.database_url().starts_with("postgres") => {
+            return Err(ServerError::Setting(
+                "--redis-url makes several servers one service, which needs them to share a PostgreSQL database \
+                 (--database-url postgres://…): an SQLite database is served by one process"
+                    .into(),
+            ));
+        }
+        Some(url) => {
+            Some(ClusterFeed::connect(url, config.cluster_buffer).map_err(|e| ServerError::Setting(e.to_string()))?)
+        }
+    };
     if config.database_url.is_none() {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|source| ServerError::DataDir { path: config.data_dir.display().to_string(), source })?;
@@ -122,7 +144,7 @@ async fn prepare(config: &Config) -> Result<(LimitedListener, Service, Arc<Site>
         .site_addr(addr)
         .hash_files(built_with_hashed_names())
         .build();
-    Ok((listener, service, site, options))
+    Ok((listener, service, site, options, cluster))
 }
 
 /// Whether cargo-leptos built the site with hashed file names: it then writes
@@ -143,6 +165,7 @@ async fn serve(
     service: Service,
     site: Arc<Site>,
     leptos_options: LeptosOptions,
+    cluster: ClusterLink,
     config: &Config,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
@@ -151,8 +174,9 @@ async fn serve(
         socket_queue: config.socket_queue,
         presence_grace: Duration::from_millis(config.presence_grace_ms),
         cut_off_linger: Duration::from_millis(config.cut_off_linger_ms),
+        cluster_sweep: Duration::from_millis(config.cluster_sweep_ms.max(10)),
     };
-    let (socket_layer, live) = realtime::start(service.clone(), site.clone(), settings);
+    let (socket_layer, live) = realtime::start(service.clone(), site.clone(), settings, cluster);
     let sweeper = tokio::spawn({
         let (service, every) = (service.clone(), Duration::from_secs(config.session_sweep_secs.max(1)));
         async move {

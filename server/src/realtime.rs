@@ -63,6 +63,7 @@ use socketioxide::layer::SocketIoLayer;
 use tokio::task::JoinHandle;
 use tokio_util::task::TaskTracker;
 
+use crate::cluster::{ClusterFeed, Inbox};
 use crate::listener::ReadPause;
 use crate::site::Site;
 use presence::Presence;
@@ -78,6 +79,10 @@ const MAX_PAYLOAD_BYTES: u64 = 64 * 1024;
 /// size), and at ten thousand idle connections engineioxide's 4 KiB default
 /// was a sixth of their memory.
 const WS_READ_BUFFER_BYTES: usize = 1024;
+
+/// Events waiting to be told to the other servers; past that, they read
+/// them from the database instead.
+const HINTS_QUEUE: usize = 8192;
 
 /// How long a stopping server still reads events (and answers them).
 const STOP_LINGER: Duration = Duration::from_millis(250);
@@ -113,6 +118,9 @@ pub(crate) struct LiveSettings {
     /// How long a socket cut off for falling behind is kept after its
     /// notice was queued, for the client to read it and reconnect.
     pub(crate) cut_off_linger: Duration,
+    /// With other servers: how often every followed channel is checked
+    /// against the database.
+    pub(crate) cluster_sweep: Duration,
 }
 
 /// The live side as a whole, for stopping it in order.
@@ -127,7 +135,14 @@ pub(crate) struct Live {
 /// Builds the Socket.IO layer (it serves `/socket.io/`) and starts the
 /// tasks behind it: delivering channel events, closing the sockets of ended
 /// access, forwarding notices, pushing presence.
-pub(crate) fn start(service: Service, site: Arc<Site>, settings: LiveSettings) -> (SocketIoLayer, Live) {
+/// With other servers (`cluster`), it also tells them what this one's
+/// writers publish, and delivers what theirs publish.
+pub(crate) fn start(
+    service: Service,
+    site: Arc<Site>,
+    settings: LiveSettings,
+    cluster: Option<(ClusterFeed, Inbox)>,
+) -> (SocketIoLayer, Live) {
     let in_flight = TaskTracker::new();
     let presence = Presence::new(settings.presence_grace);
     let (layer, io) = SocketIo::builder()
@@ -150,12 +165,23 @@ pub(crate) fn start(service: Service, site: Arc<Site>, settings: LiveSettings) -
         })
         .build_layer();
     admission::serve_namespaces(&io);
-    let tasks = vec![
+    let mut tasks = vec![
         tokio::spawn(broadcasts::close_revoked(io.clone(), service.clone(), service.revocations())),
         tokio::spawn(broadcasts::forward_notices(io.clone(), service.user_notices())),
         tokio::spawn(presence.push_changes(io.clone())),
     ];
-    let delivery = tokio::spawn(delivery::deliver_events(io.clone(), service.clone(), service.channel_events()));
+    let inbox = cluster.map(|(feed, inbox)| {
+        tasks.push(tokio::spawn(feed.clone().publish(service.channel_hints(HINTS_QUEUE))));
+        tasks.push(tokio::spawn(feed.keep_up(inbox.lost.clone())));
+        inbox
+    });
+    let delivery = tokio::spawn(delivery::deliver_events(
+        io.clone(),
+        service.clone(),
+        service.channel_events(),
+        inbox,
+        settings.cluster_sweep,
+    ));
     (layer, Live { io, in_flight, tasks, delivery })
 }
 

@@ -182,6 +182,9 @@ pub(crate) struct ChannelEvents {
     /// Each channel's turn, while anyone is writing to it.
     turns: Arc<Mutex<HashMap<i64, Arc<TurnLock<()>>>>>,
     subscribers: Arc<Mutex<Vec<mpsc::Sender<Feed>>>>,
+    /// Subscribers that may miss events rather than hold writers up (word
+    /// to other servers, which read what they miss from the database).
+    hints: Arc<Mutex<Vec<mpsc::Sender<Feed>>>>,
 }
 
 impl ChannelEvents {
@@ -189,6 +192,16 @@ impl ChannelEvents {
     pub(crate) fn subscribe(&self) -> mpsc::Receiver<Feed> {
         let (tx, rx) = mpsc::channel(SUBSCRIBER_QUEUE);
         self.subscribers.lock().unwrap_or_else(PoisonError::into_inner).push(tx);
+        rx
+    }
+
+    /// The events and changes of sight published from now on (no steps:
+    /// they are this server's own), in order per channel, as long as the
+    /// receiver keeps up with `capacity`: past that, they are dropped
+    /// instead of holding writers up. What was dropped is in the database.
+    pub(crate) fn subscribe_hints(&self, capacity: usize) -> mpsc::Receiver<Feed> {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        self.hints.lock().unwrap_or_else(PoisonError::into_inner).push(tx);
         rx
     }
 
@@ -287,6 +300,11 @@ impl ChannelEvents {
             let _ = subscriber.send(feed.clone()).await;
         }
         self.subscribers.lock().unwrap_or_else(PoisonError::into_inner).retain(|s| !s.is_closed());
+        if !matches!(feed, Feed::Step(_)) {
+            let mut hints = self.hints.lock().unwrap_or_else(PoisonError::into_inner);
+            // A full one misses it; a closed one is forgotten.
+            hints.retain(|h| !matches!(h.try_send(feed.clone()), Err(mpsc::error::TrySendError::Closed(_))));
+        }
     }
 }
 

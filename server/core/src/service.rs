@@ -136,6 +136,13 @@ impl Service {
         self.events.subscribe()
     }
 
+    /// Every channel event and change of sight published from now on, in
+    /// order per channel, for telling other servers: a receiver that falls
+    /// more than `capacity` behind misses some (never holding writers up).
+    pub fn channel_hints(&self, capacity: usize) -> tokio::sync::mpsc::Receiver<Feed> {
+        self.events.subscribe_hints(capacity)
+    }
+
     /// Access as it ends, from now on.
     pub fn revocations(&self) -> broadcast::Receiver<Revoked> {
         self.revoked.subscribe()

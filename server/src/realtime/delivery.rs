@@ -6,18 +6,21 @@
 //! full) is cut off: out of every channel's room at once, told why as soon
 //! as it can be, and closed.
 
-use std::time::Instant;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use app::protocol::{ChatMessage, events};
 use confab_core::Service;
 use confab_core::channel_events::{ChannelEvent, Feed, OutOfSight, Published, Step};
 use socketioxide::extract::SocketRef;
 use socketioxide::{SendError, SocketError, SocketIo};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 use super::connection::Connection;
 use super::rooms::{channel_room, is_channel_room, namespace, out_of_room};
 use super::sequencer::{Action, FILL_PAGE, GAP_WAIT, Gap, Sequenced, Sequencer};
+use crate::cluster::{Inbox, Remote};
 
 /// How often a socket cut off for falling behind is tried again, to tell it
 /// why and close it once its queue has room.
@@ -39,14 +42,36 @@ struct Filled {
     events: Vec<ChannelEvent>,
 }
 
+/// How many delivered events each followed channel keeps, for a join
+/// whose look was overtaken by events from other servers.
+const KEEP_FOR_JOINS: usize = 64;
+
 /// Delivers every channel event to the sockets in its channel's room, one
-/// event after the other, in each channel's `seq` order. Runs until the
-/// server stops.
-pub(super) async fn deliver_events(io: SocketIo, service: Service, mut feed: mpsc::Receiver<Feed>) {
-    let mut sequencer: Sequencer<Published, Step> = Sequencer::new(0, false);
+/// event after the other, in each channel's `seq` order: this server's own
+/// (`feed`) and, with other servers (`cluster`), theirs, checking every
+/// followed channel against the database every `sweep_every` (for an event
+/// whose word never came: its server died between storing and telling, or
+/// Redis lost it unseen). Runs until the server stops.
+pub(super) async fn deliver_events(
+    io: SocketIo,
+    service: Service,
+    mut feed: mpsc::Receiver<Feed>,
+    cluster: Option<Inbox>,
+    sweep_every: Duration,
+) {
+    let shared = cluster.is_some();
+    let mut sequencer: Sequencer<Published, Step> = Sequencer::new(if shared { KEEP_FOR_JOINS } else { 0 }, shared);
+    let (mut remote, lost) = match cluster {
+        Some(Inbox { remote, lost }) => (Some(remote), Some(lost)),
+        None => (None, None),
+    };
     // Where each followed channel's organization is (to name fills' events).
-    let mut orgs = std::collections::HashMap::<i64, String>::new();
+    let mut orgs = HashMap::<i64, String>::new();
     let (fills, mut filled) = mpsc::unbounded_channel::<Filled>();
+    let (ends, mut ended) = mpsc::unbounded_channel::<Vec<(i64, i64)>>();
+    let (mut sweep_due, mut sweeping) = (false, false);
+    let mut sweep = tokio::time::interval(sweep_every);
+    sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut actions = Vec::new();
     loop {
         tokio::select! {
@@ -65,6 +90,12 @@ pub(super) async fn deliver_events(io: SocketIo, service: Service, mut feed: mps
                 }
                 None => return,
             },
+            Some(item) = next_remote(&mut remote) => match item {
+                Remote::Event(published) => sequencer.event(published, Instant::now(), &mut actions),
+                Remote::OutOfSight(OutOfSight { org_slug, channel_id, user_id }) => {
+                    out_of_room(&io, &org_slug, user_id, channel_id);
+                }
+            },
             Some(Filled { channel_id, org_slug, events }) = filled.recv() => {
                 let events = events.into_iter().map(|event| Published { org_slug: org_slug.clone(), event }).collect();
                 sequencer.filled(channel_id, events, Instant::now(), &mut actions);
@@ -74,6 +105,27 @@ pub(super) async fn deliver_events(io: SocketIo, service: Service, mut feed: mps
                     let org_slug = orgs.get(&gap.channel_id).cloned().unwrap_or_default();
                     tokio::spawn(fill(service.clone(), gap, org_slug, fills.clone()));
                 }
+            }
+            () = lost_word(&lost) => sweep_due = true,
+            _ = sweep.tick(), if shared => sweep_due = true,
+            Some(reached) = ended.recv() => {
+                sweeping = false;
+                let now = Instant::now();
+                for (channel_id, last_seq) in reached {
+                    sequencer.reaches(channel_id, last_seq, now);
+                }
+            }
+        }
+        if sweep_due && !sweeping {
+            sweep_due = false;
+            let followed: Vec<i64> = sequencer.positions().into_iter().map(|(id, _)| id).collect();
+            if !followed.is_empty() {
+                sweeping = true;
+                let (service, ends) = (service.clone(), ends.clone());
+                tokio::spawn(async move {
+                    // A failure is logged by the service; the next sweep tries again.
+                    let _ = ends.send(service.stream_ends(&followed).await.unwrap_or_default());
+                });
             }
         }
         let mut emptied = Vec::new();
@@ -96,6 +148,22 @@ pub(super) async fn deliver_events(io: SocketIo, service: Service, mut feed: mps
                 orgs.remove(&channel_id);
             }
         }
+    }
+}
+
+/// The next message from the other servers (never, on one server alone).
+async fn next_remote(remote: &mut Option<mpsc::Receiver<Remote>>) -> Option<Remote> {
+    match remote {
+        Some(remote) => remote.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Word that something from the other servers may have been missed.
+async fn lost_word(lost: &Option<Arc<Notify>>) {
+    match lost {
+        Some(lost) => lost.notified().await,
+        None => std::future::pending().await,
     }
 }
 

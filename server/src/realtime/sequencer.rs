@@ -184,6 +184,24 @@ impl<E: Sequenced, S> Sequencer<E, S> {
         gaps
     }
 
+    /// Every channel this server follows, with how far its room is: to
+    /// check against the database when word from other servers may have
+    /// been lost.
+    pub(super) fn positions(&self) -> Vec<(i64, i64)> {
+        self.channels.iter().map(|(id, c)| (*id, c.delivered)).collect()
+    }
+
+    /// The database says the channel's stream reaches `last_seq`: if its
+    /// room is behind that, what it missed is read at the next
+    /// [`Sequencer::gaps`].
+    pub(super) fn reaches(&mut self, channel_id: i64, last_seq: i64, now: Instant) {
+        if let Some(cursor) = self.channels.get_mut(&channel_id)
+            && last_seq > cursor.delivered
+        {
+            cursor.waiting_since.get_or_insert(now.checked_sub(GAP_WAIT).unwrap_or(now));
+        }
+    }
+
     /// A read of the database for the channel came back with `events`
     /// (in `seq` order; empty when it failed or found nothing new).
     pub(super) fn filled(&mut self, channel_id: i64, events: Vec<E>, now: Instant, out: &mut Vec<Action<E, S>>) {
@@ -379,5 +397,23 @@ mod tests {
         s.event(Ev(2, 1), now, &mut out);
         assert_eq!(said(&mut out), ["a", "b", "d1"], "channel 1 is no longer followed");
         assert_eq!(s.channels.keys().copied().collect::<Vec<_>>(), [2]);
+    }
+
+    #[test]
+    fn with_other_servers_a_new_cursor_is_checked_and_one_behind_the_database_read_again() {
+        let (mut s, mut out, now) = (Seq::new(8, true), Vec::new(), Instant::now());
+        s.step(1, Some(7), "a", now, &mut out);
+        assert_eq!(s.gaps(now + GAP_WAIT), [Gap { channel_id: 1, after: 7, up_to: None }]);
+        s.filled(1, Vec::new(), now + GAP_WAIT, &mut out);
+        assert!(s.gaps(now + 10 * GAP_WAIT).is_empty(), "nothing was missed: no more reads");
+        let later = now + 10 * GAP_WAIT;
+        s.reaches(1, 7, later);
+        s.reaches(2, 9, later);
+        assert!(s.gaps(later).is_empty(), "level with the database; channel 2 is not followed");
+        s.reaches(1, 8, later);
+        assert_eq!(s.gaps(later), [Gap { channel_id: 1, after: 7, up_to: None }]);
+        s.filled(1, vec![Ev(1, 8)], later, &mut out);
+        assert_eq!(said(&mut out), ["a", "d8"]);
+        assert_eq!(s.positions(), [(1, 8)]);
     }
 }

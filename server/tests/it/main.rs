@@ -17,6 +17,7 @@ mod support;
 mod accounts;
 mod api_tokens;
 mod audit;
+mod cluster_feed;
 mod direct_messages;
 mod first_bot;
 mod isolation;

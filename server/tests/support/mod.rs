@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub(crate) mod redis;
 pub(crate) mod sio;
 
 use std::sync::Arc;

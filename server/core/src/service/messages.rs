@@ -93,6 +93,12 @@ impl Service {
         missed.map_err(fail("reading missed messages"))
     }
 
+    /// How far each of the channels `ids` has got (`seq`), for a server
+    /// checking the rooms it delivers to against the database.
+    pub async fn stream_ends(&self, ids: &[i64]) -> CoreResult<Vec<(i64, i64)>> {
+        self.store.last_seqs(ids).await.map_err(fail("reading how far channels have got"))
+    }
+
     /// Up to `limit` events of a channel's stream after `after_seq`, as
     /// they were published: for a server delivering to the channel's room
     /// what word from the others did not bring (no access is checked: the

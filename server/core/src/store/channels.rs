@@ -117,6 +117,11 @@ impl Store {
         row.map(channel).transpose()
     }
 
+    /// Each of `ids` that exists, with how far its stream reaches.
+    pub(crate) async fn last_seqs(&self, ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
+        super::dialect::last_seqs(&mut self.db().await?, ids).await
+    }
+
     /// The channels of an organization a user has joined.
     pub(crate) async fn joined_channels(&self, org_id: i64, user_id: i64) -> StoreResult<Vec<i64>> {
         let db = &mut self.db().await?;

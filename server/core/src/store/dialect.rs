@@ -21,6 +21,8 @@
 //!   id order before moving their `last_seq`s on, so that two servers
 //!   storing batches of the same channels wait for each other instead of
 //!   deadlocking; SQLite runs one write at a time anyway;
+//! - [`last_seqs`]: a list as a parameter (an array for PostgreSQL, JSON
+//!   for SQLite);
 //! - the migrations, one folder per dialect.
 
 use std::time::Duration;
@@ -306,6 +308,34 @@ pub(super) async fn lock_channels(tx: &mut Tx, channel_ids: &[i64]) -> StoreResu
         }
     }
     Ok(())
+}
+
+/// Each of `channel_ids` that exists, with its `last_seq`. A list is a
+/// parameter of its own in each dialect: an array for PostgreSQL, a JSON
+/// array for SQLite.
+pub(super) async fn last_seqs(conn: &mut Conn, channel_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
+    Ok(match conn.db() {
+        #[cfg(not(sqlx_prepare = "postgres"))]
+        Db::Sqlite(c) => {
+            let ids = format!("[{}]", channel_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
+            sqlx::query!(
+                r#"SELECT id AS "id!", last_seq FROM channels WHERE id IN (SELECT value FROM json_each($1))"#,
+                ids
+            )
+            .fetch_all(c)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.last_seq))
+            .collect()
+        }
+        #[cfg(not(sqlx_prepare = "sqlite"))]
+        Db::Postgres(c) => sqlx::query!("SELECT id, last_seq FROM channels WHERE id = ANY($1)", channel_ids)
+            .fetch_all(c)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.last_seq))
+            .collect(),
+    })
 }
 
 impl Store {

@@ -1,0 +1,181 @@
+//! Two servers as one (a cluster: one PostgreSQL database, one Redis):
+//! a socket on either hears every event of its channel, whichever server
+//! stored it (sent over HTTP or a socket), once and in `seq` order; and
+//! still does when the feed between the servers loses messages (a tiny
+//! buffer under a flood) or Redis goes away and comes back, because each
+//! server reads what it missed from the database.
+//!
+//! Run in `make test`'s PostgreSQL pass (they need `CONFAB_TEST_POSTGRES`);
+//! each starts a throwaway `redis-server`.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::support::redis::TestRedis;
+use crate::support::sio::SioClient;
+use crate::support::{Api, TestServer, channel_id};
+
+const QUIET: Duration = Duration::from_millis(1500);
+
+/// `#general`'s first event: the member joining the organization.
+const JOINED: i64 = 1;
+
+/// Two servers on a fresh shared database and `redis`, with `configure`
+/// applied to both; `None` without a PostgreSQL server to test on.
+async fn two_servers(
+    redis: &TestRedis,
+    configure: impl Fn(&mut server::config::Config),
+) -> Option<(TestServer, TestServer)> {
+    std::env::var("CONFAB_TEST_POSTGRES").ok()?;
+    let url = redis.url();
+    let a = TestServer::start_with(|c| {
+        c.redis_url = Some(url.clone());
+        c.messages_per_second = 100_000;
+        configure(c);
+    })
+    .await;
+    let database = a.database_url().to_owned();
+    let b = TestServer::start_with(|c| {
+        c.database_url = Some(database);
+        c.redis_url = Some(url);
+        c.messages_per_second = 100_000;
+        configure(c);
+    })
+    .await;
+    Some((a, b))
+}
+
+/// Olivia owns `acme` (signed in on `a`), Mark joined it on `b`: the same
+/// people whichever server they talk to.
+async fn acme(a: &TestServer, b: &TestServer) -> (Api, Api, i64) {
+    let owner = a.client();
+    owner.register("olivia").await;
+    owner.ok("create_org", &[("name", "Acme"), ("slug", "acme")]).await;
+    let invite = owner.ok("create_invite", &[("slug", "acme")]).await;
+    let member = b.client();
+    member.register("mark").await;
+    member.ok("accept_invite", &[("token", invite["token"].as_str().unwrap())]).await;
+    let general = channel_id(&owner, "acme", "general").await;
+    (owner, member, general)
+}
+
+/// A socket of `who` on `server`, in `#general`'s room.
+async fn reader(server: &TestServer, who: &Api, general: i64) -> SioClient {
+    let mut socket = SioClient::connect(server.addr, "/acme", &who.cookie_header(), None).await.expect("connects");
+    let joined = socket.request("join", &json!({"channel_id": general})).await;
+    assert!(joined.get("ok").is_some(), "{joined}");
+    socket
+}
+
+/// The `seq`s of the `message` events a socket hears until it has been
+/// quiet a while.
+async fn heard(socket: &mut SioClient) -> Vec<i64> {
+    let mut seqs = Vec::new();
+    while let Some((name, data)) = socket.next_event(QUIET).await {
+        if name == "message" {
+            seqs.push(data["seq"].as_i64().expect("a seq"));
+        }
+    }
+    seqs
+}
+
+fn sent(ack: &Value) -> i64 {
+    ack["ok"]["seq"].as_i64().unwrap_or_else(|| panic!("stored: {ack}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_server_delivers_what_any_server_stored() {
+    let redis = TestRedis::start().await;
+    // No checks against the database while this runs: what is delivered
+    // in time comes over the feed.
+    let Some((a, b)) = two_servers(&redis, |c| c.cluster_sweep_ms = 600_000).await else { return };
+    let (owner, member, general) = acme(&a, &b).await;
+    let (mut on_a, mut on_b) = (reader(&a, &owner, general).await, reader(&b, &member, general).await);
+    let mut owner_socket = SioClient::connect(a.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+    let mut member_socket = SioClient::connect(b.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+    let member_on_b = member.at(b.url(""));
+
+    let mut seqs = Vec::new();
+    for n in 0..40 {
+        let (client_id, body) = (format!("m{n}"), format!("message {n}"));
+        let send = json!({"channel_id": general, "client_id": client_id, "body": body});
+        let form = [("slug", "acme"), ("channel", "general"), ("client_id", &client_id), ("body", &body)];
+        seqs.push(match n % 4 {
+            0 => owner.ok("send_message", &form).await["seq"].as_i64().unwrap(),
+            1 => sent(&member_socket.request("send", &send).await),
+            2 => sent(&owner_socket.request("send", &send).await),
+            _ => member_on_b.ok("send_message", &form).await["seq"].as_i64().unwrap(),
+        });
+    }
+    assert_eq!(seqs, (JOINED + 1..=JOINED + 40).collect::<Vec<_>>(), "one sequence, whichever server stored them");
+    for (server, socket) in [("a", &mut on_a), ("b", &mut on_b)] {
+        assert_eq!(heard(socket).await, seqs, "the reader on {server}: every message, once, in order");
+    }
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_whose_feed_overflows_reads_what_it_missed_from_the_database() {
+    let redis = TestRedis::start().await;
+    // Room for one message from the other server at a time.
+    let Some((a, b)) = two_servers(&redis, |c| c.cluster_buffer = 1).await else { return };
+    let (owner, member, general) = acme(&a, &b).await;
+    let mut on_b = reader(&b, &member, general).await;
+    // Five sockets on `a`, each with many sends in flight: bursts on the feed.
+    let mut senders = Vec::new();
+    for _ in 0..5 {
+        senders.push(SioClient::connect(a.addr, "/acme", &owner.cookie_header(), None).await.unwrap());
+    }
+    for (i, sender) in senders.iter_mut().enumerate() {
+        for n in 0..60 {
+            let send = json!({"channel_id": general, "client_id": format!("s{i}-{n}"), "body": "flood"});
+            sender.send_request("send", &send).await;
+        }
+    }
+    for sender in &mut senders {
+        for _ in 0..60 {
+            let (_, ack) = sender.next_ack(Duration::from_secs(10)).await.expect("every send is answered");
+            sent(&ack);
+        }
+    }
+    assert_eq!(heard(&mut on_b).await, (JOINED + 1..=JOINED + 300).collect::<Vec<_>>(), "no gap, no copy");
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_redis_is_away_sends_are_stored_and_every_server_catches_up() {
+    let mut redis = TestRedis::start().await;
+    let Some((a, b)) = two_servers(&redis, |_| {}).await else { return };
+    let (owner, member, general) = acme(&a, &b).await;
+    let mut on_b = reader(&b, &member, general).await;
+    let send = |n: usize| {
+        let owner = &owner;
+        async move {
+            let (client_id, body) = (format!("m{n}"), format!("message {n}"));
+            let form = [("slug", "acme"), ("channel", "general"), ("client_id", &client_id), ("body", &body)];
+            owner.ok("send_message", &form).await["seq"].as_i64().unwrap()
+        }
+    };
+    let mut seqs = Vec::new();
+    for n in 0..10 {
+        seqs.push(send(n).await);
+    }
+    redis.kill().await;
+    for n in 10..20 {
+        seqs.push(send(n).await);
+    }
+    // Still away: the server on `b` reads them from the database.
+    let mut got = heard(&mut on_b).await;
+    redis.start_again().await;
+    for n in 20..30 {
+        seqs.push(send(n).await);
+    }
+    got.extend(heard(&mut on_b).await);
+    assert_eq!(seqs, (JOINED + 1..=JOINED + 30).collect::<Vec<_>>());
+    assert_eq!(got, seqs, "every message once, in order, across Redis going and coming back");
+    b.stop().await;
+    a.stop().await;
+}
