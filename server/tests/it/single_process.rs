@@ -1,6 +1,7 @@
 //! SQLite is served by one process: a second `confab` started on the same
 //! data folder refuses to start, says which process serves it, and touches
-//! nothing; once the first has stopped, it starts.
+//! nothing; once the first has stopped, it starts. Several servers as one
+//! (`--redis-url`) need PostgreSQL, and are refused on SQLite.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -77,4 +78,14 @@ async fn a_second_process_on_the_same_sqlite_data_refuses_to_start() {
     let page = history.ok("history", &[("slug", "acme"), ("channel", "general")]).await;
     assert!(page.to_string().contains("still here"), "it serves the same data: {page}");
     next.kill().await.expect("stopped");
+}
+
+#[tokio::test]
+async fn a_cluster_on_sqlite_is_refused_with_the_reason() {
+    let data = tempfile::tempdir().unwrap();
+    let mut config = server::config::Config::for_tests(data.path());
+    config.redis_url = Some("redis://127.0.0.1:1".into());
+    let Err(refused) = server::start(config).await else { panic!("a cluster on SQLite must not start") };
+    let said = refused.to_string();
+    assert!(said.contains("--redis-url") && said.contains("PostgreSQL"), "{said}");
 }
