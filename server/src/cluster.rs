@@ -17,4 +17,4 @@
 mod envelope;
 mod feed;
 
-pub(crate) use feed::{ClusterFeed, Inbox, Remote};
+pub(crate) use feed::{Cluster, ClusterFeed, ForPeople, Inbox, Remote};

@@ -44,7 +44,7 @@ use leptos::prelude::LeptosOptions;
 use tokio::net::TcpListener;
 
 use crate::client_addr::ClientAddr;
-use crate::cluster::{ClusterFeed, Inbox};
+use crate::cluster::{Cluster, ClusterFeed};
 use crate::config::Config;
 use crate::listener::LimitedListener;
 use crate::site::Site;
@@ -106,8 +106,8 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
     Ok(Running { addr, stop, task })
 }
 
-/// The other servers of a cluster: the feed to them, and what it brings.
-type ClusterLink = Option<(ClusterFeed, Inbox)>;
+/// The other servers of a cluster, if any.
+type ClusterLink = Option<Cluster>;
 
 async fn prepare(
     config: &Config,

@@ -63,7 +63,7 @@ use socketioxide::layer::SocketIoLayer;
 use tokio::task::JoinHandle;
 use tokio_util::task::TaskTracker;
 
-use crate::cluster::{ClusterFeed, Inbox};
+use crate::cluster::{Cluster, ClusterFeed, Inbox};
 use crate::listener::ReadPause;
 use crate::site::Site;
 use presence::Presence;
@@ -79,10 +79,6 @@ const MAX_PAYLOAD_BYTES: u64 = 64 * 1024;
 /// size), and at ten thousand idle connections engineioxide's 4 KiB default
 /// was a sixth of their memory.
 const WS_READ_BUFFER_BYTES: usize = 1024;
-
-/// Events waiting to be told to the other servers; past that, they read
-/// them from the database instead.
-const HINTS_QUEUE: usize = 8192;
 
 /// How long a stopping server still reads events (and answers them).
 const STOP_LINGER: Duration = Duration::from_millis(250);
@@ -104,6 +100,8 @@ struct Realtime {
     presence: Presence,
     /// See [`LiveSettings::cut_off_linger`].
     cut_off_linger: Duration,
+    /// The other servers, if any (for telling them what is not stored).
+    cluster: Option<ClusterFeed>,
 }
 
 /// How the live side behaves.
@@ -134,17 +132,21 @@ pub(crate) struct Live {
 
 /// Builds the Socket.IO layer (it serves `/socket.io/`) and starts the
 /// tasks behind it: delivering channel events, closing the sockets of ended
-/// access, forwarding notices, pushing presence.
-/// With other servers (`cluster`), it also tells them what this one's
-/// writers publish, and delivers what theirs publish.
+/// access, forwarding notices, pushing presence. With other servers
+/// (`cluster`), it also tells them what happens here, and delivers what
+/// happens there.
 pub(crate) fn start(
     service: Service,
     site: Arc<Site>,
     settings: LiveSettings,
-    cluster: Option<(ClusterFeed, Inbox)>,
+    cluster: Option<Cluster>,
 ) -> (SocketIoLayer, Live) {
     let in_flight = TaskTracker::new();
     let presence = Presence::new(settings.presence_grace);
+    let (feed, inbox, mut tasks) = match cluster.map(|c| c.start(&service)) {
+        Some((feed, inbox, tasks)) => (Some(feed), Some(inbox), tasks),
+        None => (None, None, Vec::new()),
+    };
     let (layer, io) = SocketIo::builder()
         .max_buffer_size(settings.socket_queue.max(16))
         .max_payload(MAX_PAYLOAD_BYTES)
@@ -162,24 +164,27 @@ pub(crate) fn start(
             in_flight: in_flight.clone(),
             presence: presence.clone(),
             cut_off_linger: settings.cut_off_linger,
+            cluster: feed,
         })
         .build_layer();
     admission::serve_namespaces(&io);
-    let mut tasks = vec![
-        tokio::spawn(broadcasts::close_revoked(io.clone(), service.clone(), service.revocations())),
-        tokio::spawn(broadcasts::forward_notices(io.clone(), service.user_notices())),
-        tokio::spawn(presence.push_changes(io.clone())),
-    ];
-    let inbox = cluster.map(|(feed, inbox)| {
-        tasks.push(tokio::spawn(feed.clone().publish(service.channel_hints(HINTS_QUEUE))));
-        tasks.push(tokio::spawn(feed.keep_up(inbox.lost.clone())));
-        inbox
-    });
+    let (channels, people) = match inbox {
+        Some(Inbox { remote, lost, people }) => (Some((remote, lost)), Some(people)),
+        None => (None, None),
+    };
+    tasks.push(tokio::spawn(broadcasts::for_people(
+        io.clone(),
+        service.clone(),
+        service.revocations(),
+        service.user_notices(),
+        people,
+    )));
+    tasks.push(tokio::spawn(presence.push_changes(io.clone())));
     let delivery = tokio::spawn(delivery::deliver_events(
         io.clone(),
         service.clone(),
         service.channel_events(),
-        inbox,
+        channels,
         settings.cluster_sweep,
     ));
     (layer, Live { io, in_flight, tasks, delivery })

@@ -1,12 +1,15 @@
-//! What one server tells the others over the cluster's feed: each channel
-//! event it published and each change of sight, with the server it came
-//! from. JSON, so that an operator can read the feed (`redis-cli
+//! What one server tells the others over the cluster's feed, with the
+//! server it came from: each channel event it published and each change of
+//! sight (for delivery), and what concerns people's sockets wherever they
+//! are (access that ended, notices for all of a person's devices, typing). JSON, so that an operator can read the feed (`redis-cli
 //! subscribe confab:feed`); a message this build cannot read is skipped
 //! (its events are read from the database like any other missed one).
 
+use app::protocol::{Channel, events};
 use confab_core::channel_events::{ChannelEvent, OutOfSight, Published};
 use confab_core::kinds::EventKind;
 use confab_core::model::Message;
+use confab_core::service::{Audience, Revoked, UserNotice};
 use serde::{Deserialize, Serialize};
 
 /// One message on the feed.
@@ -26,6 +29,18 @@ pub(super) enum Body {
     Event { org: String, lost_sight: bool, event: StoredEvent },
     /// Someone's sockets leave a channel's room, from this point on.
     OutOfSight { org: String, channel_id: i64, user_id: i64 },
+    /// A session ended: its sockets close, in every organization.
+    SessionEnded { user_id: i64, token_hash: String },
+    /// A person was taken out of an organization, or their role there
+    /// changed (`role`): their sockets there close.
+    MembershipEnded { user_id: i64, org: String, role: bool },
+    /// A person read a channel on one device: the others mark it read.
+    Read { user_id: i64, org: String, channel_id: i64, last_read_seq: i64 },
+    /// A channel appeared for these people (`to`), or for everyone in the
+    /// organization but `all_but`.
+    ChannelAdded { org: String, to: Vec<i64>, all_but: Option<i64>, channel: Channel },
+    /// Someone is typing in a channel (never stored; lost if late).
+    Typing { org: String, typing: events::Typing },
 }
 
 /// A stored channel event, field by field.
@@ -68,6 +83,31 @@ impl Body {
 
     pub(super) fn out_of_sight(o: &OutOfSight) -> Body {
         Body::OutOfSight { org: o.org_slug.clone(), channel_id: o.channel_id, user_id: o.user_id }
+    }
+}
+
+impl Body {
+    pub(super) fn revoked(r: &Revoked) -> Body {
+        match r.clone() {
+            Revoked::Session { user_id, token_hash } => Body::SessionEnded { user_id, token_hash },
+            Revoked::Membership { user_id, org_slug } => Body::MembershipEnded { user_id, org: org_slug, role: false },
+            Revoked::Role { user_id, org_slug } => Body::MembershipEnded { user_id, org: org_slug, role: true },
+        }
+    }
+
+    pub(super) fn notice(n: &UserNotice) -> Body {
+        match n.clone() {
+            UserNotice::Read { user_id, org_slug, channel_id, last_read_seq } => {
+                Body::Read { user_id, org: org_slug, channel_id, last_read_seq }
+            }
+            UserNotice::ChannelAdded { to, org_slug, channel } => {
+                let (to, all_but) = match to {
+                    Audience::People(ids) => (ids, None),
+                    Audience::AllBut(id) => (Vec::new(), Some(id)),
+                };
+                Body::ChannelAdded { org: org_slug, to, all_but, channel: Channel::from(channel) }
+            }
+        }
     }
 }
 

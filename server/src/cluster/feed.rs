@@ -1,6 +1,7 @@
 //! The cluster's feed over Redis pub/sub: every server publishes what its
-//! writers published (channel events, changes of sight) on one Redis
-//! channel, and hears what the others published there.
+//! writers published (channel events, changes of sight) and what concerns
+//! people's sockets (ended access, notices, typing) on one Redis channel,
+//! and hears what the others published there.
 //!
 //! Redis pub/sub delivers at most once: a message published while a server
 //! is cut off from Redis, or beyond what it has room for
@@ -21,10 +22,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use app::protocol::{Channel, events};
+use confab_core::Service;
 use confab_core::channel_events::{Feed, OutOfSight, Published};
+use confab_core::service::{Audience, Revoked, UserNotice};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{IntoConnectionInfo, ProtocolVersion, PushInfo, PushKind, Value};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, broadcast, mpsc};
+use tokio::task::JoinHandle;
 
 use super::envelope::{Body, Envelope};
 
@@ -40,20 +45,58 @@ const PUBLISH_BATCH: usize = 256;
 /// How long Redis may take to answer before a command counts as failed.
 const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Something another server published.
+/// A channel's event or change of sight another server published.
 #[derive(Debug)]
 pub(crate) enum Remote {
     Event(Published),
     OutOfSight(OutOfSight),
 }
 
+/// What concerns people's sockets on every server.
+#[derive(Debug)]
+pub(crate) enum ForPeople {
+    /// Access ended: the sockets that relied on it close.
+    Revoked(Revoked),
+    /// A person read a channel up to `last_read_seq`.
+    Read { user_id: i64, org_slug: String, channel_id: i64, last_read_seq: i64 },
+    /// A channel appeared for `to` (as they see it).
+    ChannelAdded { org_slug: String, to: Audience, channel: Channel },
+    /// Someone is typing in a channel.
+    Typing { org_slug: String, typing: events::Typing },
+}
+
+impl ForPeople {
+    /// A notice of this server's, in the form every server delivers.
+    pub(crate) fn notice(notice: UserNotice) -> ForPeople {
+        match notice {
+            UserNotice::Read { user_id, org_slug, channel_id, last_read_seq } => {
+                ForPeople::Read { user_id, org_slug, channel_id, last_read_seq }
+            }
+            UserNotice::ChannelAdded { to, org_slug, channel } => {
+                ForPeople::ChannelAdded { org_slug, to, channel: Channel::from(channel) }
+            }
+        }
+    }
+}
+
 /// What this server hears from the others.
 pub(crate) struct Inbox {
-    /// Their messages, in the order Redis delivered them.
+    /// Their channel events, in the order Redis delivered them.
     pub(crate) remote: mpsc::Receiver<Remote>,
-    /// Told when something may have been missed (a full buffer, a lost or
-    /// renewed connection): every followed channel is then checked.
+    /// Told when a channel event may have been missed (a full buffer, a lost
+    /// or renewed connection): every followed channel is then checked.
     pub(crate) lost: Arc<Notify>,
+    /// What concerns people's sockets here (best effort: a socket whose
+    /// access ended and that missed word of it closes at its next event).
+    pub(crate) people: mpsc::Receiver<ForPeople>,
+}
+
+/// The other servers of a cluster: this server's end of the feed, what it
+/// hears, and what it has yet to tell.
+pub(crate) struct Cluster {
+    pub(crate) feed: ClusterFeed,
+    pub(crate) inbox: Inbox,
+    outbox: mpsc::Receiver<Body>,
 }
 
 /// Why the cluster's feed could not be set up.
@@ -63,26 +106,54 @@ pub(crate) enum FeedError {
     Url(#[source] redis::RedisError),
 }
 
+/// Channel events waiting to be told to the other servers; past that,
+/// they read them from the database instead.
+const HINTS_QUEUE: usize = 8192;
+
+impl Cluster {
+    /// Starts telling the others what happens here (channel events, ended
+    /// access, notices) and keeping the connection up; the tasks run until
+    /// the server stops. What is left: this server's end, to tell typing,
+    /// and what it hears.
+    pub(crate) fn start(self, service: &Service) -> (ClusterFeed, Inbox, Vec<JoinHandle<()>>) {
+        let Cluster { feed, inbox, outbox } = self;
+        let tasks = vec![
+            tokio::spawn(feed.clone().publish(service.channel_hints(HINTS_QUEUE), outbox)),
+            tokio::spawn(feed.clone().keep_up(inbox.lost.clone())),
+            tokio::spawn(feed.clone().tell_revocations(service.revocations())),
+            tokio::spawn(feed.clone().tell_notices(service.user_notices())),
+        ];
+        (feed, inbox, tasks)
+    }
+}
+
 /// This server's end of the feed; cheap to clone.
 #[derive(Clone)]
 pub(crate) struct ClusterFeed {
     node: u64,
     conn: ConnectionManager,
+    /// What is to be told besides channel events; full, it drops.
+    outbox: mpsc::Sender<Body>,
 }
+
+/// What may wait to be told besides channel events.
+const OUTBOX: usize = 4096;
 
 impl ClusterFeed {
     /// Sets up the connection to `url` (made in the background: a server
     /// starts while Redis is away, and catches up once it is back), with
     /// room for `buffer` messages from others waiting to be delivered.
-    pub(crate) fn connect(url: &str, buffer: usize) -> Result<(ClusterFeed, Inbox), FeedError> {
+    pub(crate) fn connect(url: &str, buffer: usize) -> Result<Cluster, FeedError> {
         let info = url.into_connection_info().map_err(FeedError::Url)?;
         let resp3 = info.redis_settings().clone().set_protocol(ProtocolVersion::RESP3);
         let client = redis::Client::open(info.set_redis_settings(resp3)).map_err(FeedError::Url)?;
         // Random for each start, so a restarted server is a new one.
         let node = std::collections::hash_map::RandomState::new().hash_one(std::process::id());
         let (tx, remote) = mpsc::channel(buffer.max(1));
+        let (for_people, people) = mpsc::channel(buffer.max(1));
         let lost = Arc::new(Notify::new());
-        let receiver = Receiver { node, tx, lost: lost.clone(), dropped: Arc::new(AtomicU64::new(0)) };
+        let dropped = Arc::new(AtomicU64::new(0));
+        let receiver = Receiver { node, tx, for_people, lost: lost.clone(), dropped };
         let config = ConnectionManagerConfig::new()
             .set_push_sender(move |info: PushInfo| -> Result<(), ()> {
                 receiver.push(info);
@@ -94,13 +165,47 @@ impl ClusterFeed {
             .set_max_delay(PING_EVERY)
             .set_number_of_retries(2);
         let conn = ConnectionManager::new_lazy_with_config(client, config).map_err(FeedError::Url)?;
-        Ok((ClusterFeed { node, conn }, Inbox { remote, lost }))
+        let (outbox, waiting) = mpsc::channel(OUTBOX);
+        Ok(Cluster { feed: ClusterFeed { node, conn, outbox }, inbox: Inbox { remote, lost, people }, outbox: waiting })
+    }
+
+    /// Tells the others someone is typing (dropped if the feed is behind).
+    pub(crate) fn tell_typing(&self, org_slug: &str, typing: &events::Typing) {
+        let _ = self.outbox.try_send(Body::Typing { org: org_slug.to_owned(), typing: typing.clone() });
+    }
+
+    /// Tells the others of every access that ends here, until the server stops.
+    async fn tell_revocations(self, mut revoked: broadcast::Receiver<Revoked>) {
+        loop {
+            match revoked.recv().await {
+                Ok(r) => self.tell(Body::revoked(&r)),
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    }
+
+    /// Tells the others of every notice made here, until the server stops.
+    async fn tell_notices(self, mut notices: broadcast::Receiver<UserNotice>) {
+        loop {
+            match notices.recv().await {
+                Ok(n) => self.tell(Body::notice(&n)),
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    }
+
+    fn tell(&self, body: Body) {
+        if self.outbox.try_send(body).is_err() {
+            tracing::debug!("the cluster's feed is behind: a notice for the other servers was dropped");
+        }
     }
 
     /// Keeps the subscription and the connection up, until the server stops:
     /// pings each second, subscribes until subscribed, says when Redis goes
     /// and comes back (and reports the time away as a loss).
-    pub(crate) async fn keep_up(self, lost: Arc<Notify>) {
+    async fn keep_up(self, lost: Arc<Notify>) {
         let mut conn = self.conn.clone();
         let (mut subscribed, mut up) = (false, true);
         let mut tick = tokio::time::interval(PING_EVERY);
@@ -134,18 +239,22 @@ impl ClusterFeed {
     /// Publishes what this server's writers publish, in their order, until
     /// the server stops: as many as are waiting in one round trip. What
     /// cannot be published (Redis away) is dropped.
-    pub(crate) async fn publish(self, mut hints: mpsc::Receiver<Feed>) {
+    async fn publish(self, mut hints: mpsc::Receiver<Feed>, mut outbox: mpsc::Receiver<Body>) {
         let mut conn = self.conn.clone();
         let mut failing = false;
-        let mut batch = Vec::with_capacity(PUBLISH_BATCH);
-        while hints.recv_many(&mut batch, PUBLISH_BATCH).await > 0 {
+        let (mut events, mut others) = (Vec::with_capacity(PUBLISH_BATCH), Vec::with_capacity(PUBLISH_BATCH));
+        loop {
+            tokio::select! {
+                n = hints.recv_many(&mut events, PUBLISH_BATCH) => if n == 0 { return },
+                n = outbox.recv_many(&mut others, PUBLISH_BATCH) => if n == 0 { return },
+            }
             let mut pipe = redis::pipe();
-            for feed in batch.drain(..) {
-                let body = match &feed {
-                    Feed::Event(published) => Body::published(published),
-                    Feed::OutOfSight(gone) => Body::out_of_sight(gone),
-                    Feed::Step(_) => continue,
-                };
+            let bodies = events.drain(..).filter_map(|feed| match &feed {
+                Feed::Event(published) => Some(Body::published(published)),
+                Feed::OutOfSight(gone) => Some(Body::out_of_sight(gone)),
+                Feed::Step(_) => None,
+            });
+            for body in bodies.chain(others.drain(..)) {
                 match serde_json::to_vec(&Envelope { node: self.node, body }) {
                     Ok(json) => {
                         pipe.publish(CHANNEL, json).ignore();
@@ -165,10 +274,12 @@ impl ClusterFeed {
     }
 }
 
-/// Turns what Redis pushes into [`Remote`]s for delivery.
+/// Turns what Redis pushes into [`Remote`]s for delivery and
+/// [`ForPeople`] for the sockets of the people concerned.
 struct Receiver {
     node: u64,
     tx: mpsc::Sender<Remote>,
+    for_people: mpsc::Sender<ForPeople>,
     lost: Arc<Notify>,
     /// Messages dropped for want of room, for the log.
     dropped: Arc<AtomicU64>,
@@ -179,6 +290,15 @@ impl Receiver {
         match info.kind {
             PushKind::Message => {
                 let Some(remote) = self.decode(&info.data) else { return };
+                let remote = match remote {
+                    Decoded::Channel(remote) => remote,
+                    Decoded::People(it) => {
+                        if self.for_people.try_send(it).is_err() {
+                            tracing::debug!("the cluster's feed is ahead here: a notice for people was dropped");
+                        }
+                        return;
+                    }
+                };
                 if self.tx.try_send(remote).is_err() {
                     let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
                     if dropped.is_power_of_two() {
@@ -199,7 +319,7 @@ impl Receiver {
 
     /// A message from another server, or `None` (one of ours, another
     /// channel's, or one this build cannot read).
-    fn decode(&self, data: &[Value]) -> Option<Remote> {
+    fn decode(&self, data: &[Value]) -> Option<Decoded> {
         let [Value::BulkString(channel), Value::BulkString(payload)] = data else { return None };
         if channel.as_slice() != CHANNEL.as_bytes() {
             return None;
@@ -215,17 +335,43 @@ impl Receiver {
         if envelope.node == self.node {
             return None;
         }
-        match envelope.body {
+        Some(match envelope.body {
             Body::Event { org, lost_sight, event } => {
                 let Some(event) = event.into_event(lost_sight) else {
                     self.lost.notify_one();
                     return None;
                 };
-                Some(Remote::Event(Published { org_slug: org, event }))
+                Decoded::Channel(Remote::Event(Published { org_slug: org, event }))
             }
             Body::OutOfSight { org, channel_id, user_id } => {
-                Some(Remote::OutOfSight(OutOfSight { org_slug: org, channel_id, user_id }))
+                Decoded::Channel(Remote::OutOfSight(OutOfSight { org_slug: org, channel_id, user_id }))
             }
-        }
+            Body::SessionEnded { user_id, token_hash } => {
+                Decoded::People(ForPeople::Revoked(Revoked::Session { user_id, token_hash }))
+            }
+            Body::MembershipEnded { user_id, org, role: false } => {
+                Decoded::People(ForPeople::Revoked(Revoked::Membership { user_id, org_slug: org }))
+            }
+            Body::MembershipEnded { user_id, org, role: true } => {
+                Decoded::People(ForPeople::Revoked(Revoked::Role { user_id, org_slug: org }))
+            }
+            Body::Read { user_id, org, channel_id, last_read_seq } => {
+                Decoded::People(ForPeople::Read { user_id, org_slug: org, channel_id, last_read_seq })
+            }
+            Body::ChannelAdded { org, to, all_but, channel } => {
+                let to = match all_but {
+                    Some(id) => Audience::AllBut(id),
+                    None => Audience::People(to),
+                };
+                Decoded::People(ForPeople::ChannelAdded { org_slug: org, to, channel })
+            }
+            Body::Typing { org, typing } => Decoded::People(ForPeople::Typing { org_slug: org, typing }),
+        })
     }
+}
+
+/// A message from another server, by who handles it here.
+enum Decoded {
+    Channel(Remote),
+    People(ForPeople),
 }

@@ -1,87 +1,116 @@
-//! What reaches every socket of a person, apart from any channel's stream:
-//! ended access closing the sockets that relied on it (a sign-out, an
-//! expiry, a removal, a change of role), and notices for all of a person's
-//! devices (a channel read on one of them, a channel that appeared).
+//! What reaches every socket of a person, apart from any channel's stream,
+//! whichever server it happened on: ended access closing the sockets that
+//! relied on it (a sign-out, an expiry, a removal, a change of role),
+//! notices for all of a person's devices (a channel read on one of them, a
+//! channel that appeared), and, from other servers, someone typing.
 
-use app::protocol::{Channel, events};
+use app::protocol::events;
 use confab_core::Service;
 use confab_core::service::{Audience, Revoked, UserNotice};
 use socketioxide::SocketIo;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 
-use super::rooms::{namespace, session_room, user_room};
+use super::rooms::{channel_room, namespace, session_room, user_room};
+use crate::cluster::ForPeople;
 
-/// Closes the live connections that relied on access that has ended: a
-/// session's in every organization of its user (they see a disconnect, then
-/// "Please sign in first." when they try again), or a removed member's or
-/// one whose role changed in that organization. Runs until the server stops.
-pub(super) async fn close_revoked(io: SocketIo, service: Service, mut revoked: broadcast::Receiver<Revoked>) {
+/// Carries out what concerns people's sockets, from this server and (with
+/// `remote`) the others: closing the live connections that relied on access
+/// that has ended, and telling every device of a person what all of them
+/// should hear. Runs until the server stops.
+pub(super) async fn for_people(
+    io: SocketIo,
+    service: Service,
+    mut revoked: broadcast::Receiver<Revoked>,
+    mut notices: broadcast::Receiver<UserNotice>,
+    mut remote: Option<mpsc::Receiver<ForPeople>>,
+) {
     loop {
-        match revoked.recv().await {
-            Ok(Revoked::Session { user_id, token_hash }) => {
-                let orgs = match service.list_orgs(user_id).await {
-                    Ok(orgs) => orgs,
-                    Err(e) => {
-                        tracing::warn!(user_id, error = %e, "cannot list organizations to close a session's sockets");
-                        continue;
-                    }
-                };
-                for membership in orgs {
-                    disconnect_room(&io, &membership.org.slug, session_room(&token_hash)).await;
+        let next = tokio::select! {
+            r = revoked.recv() => match r {
+                Ok(r) => ForPeople::Revoked(r),
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    // Their next event finds the access gone and closes them.
+                    tracing::warn!(missed, "fell behind on ended access; those sockets close at their next event");
+                    continue;
                 }
-                tracing::info!(user_id, "closed the live connections of an ended session");
-            }
-            Ok(Revoked::Membership { user_id, org_slug }) => {
-                disconnect_room(&io, &org_slug, user_room(user_id)).await;
-                tracing::info!(user_id, org = %org_slug, "closed the live connections of a removed member");
-            }
-            Ok(Revoked::Role { user_id, org_slug }) => {
-                // They reconnect with what the new role may see.
-                disconnect_room(&io, &org_slug, user_room(user_id)).await;
-                tracing::info!(user_id, org = %org_slug, "closed the live connections of a member whose role changed");
-            }
-            Err(broadcast::error::RecvError::Lagged(missed)) => {
-                // Their next event finds the access gone and closes them.
-                tracing::warn!(missed, "fell behind on ended access; those sockets close at their next event");
-            }
-            Err(broadcast::error::RecvError::Closed) => return,
-        }
+                Err(broadcast::error::RecvError::Closed) => return,
+            },
+            n = notices.recv() => match n {
+                Ok(n) => ForPeople::notice(n),
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "fell behind on user notices; devices catch up on reload");
+                    continue;
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            },
+            Some(it) = next_remote(&mut remote) => it,
+        };
+        carry_out(&io, &service, next).await;
     }
 }
 
-/// Tells every socket of a person in an organization what all their devices
-/// should hear. Runs until the server stops.
-pub(super) async fn forward_notices(io: SocketIo, mut notices: broadcast::Receiver<UserNotice>) {
-    loop {
-        match notices.recv().await {
-            Ok(UserNotice::Read { user_id, org_slug, channel_id, last_read_seq }) => {
-                let Some(ns) = io.of(namespace(&org_slug)) else { continue };
-                let cursor = events::ReadCursor { channel_id, last_read_seq };
-                // A device whose queue is full misses it and is put right on reload.
-                if let Err(e) = ns.to(user_room(user_id)).emit(events::READ, &cursor).await {
-                    tracing::debug!(user_id, error = %e, "read cursor not sent to every device");
+async fn next_remote(remote: &mut Option<mpsc::Receiver<ForPeople>>) -> Option<ForPeople> {
+    match remote {
+        Some(remote) => remote.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn carry_out(io: &SocketIo, service: &Service, it: ForPeople) {
+    match it {
+        // A session's sockets close in every organization of its user (they
+        // see a disconnect, then "Please sign in first." when they try again).
+        ForPeople::Revoked(Revoked::Session { user_id, token_hash }) => {
+            let orgs = match service.list_orgs(user_id).await {
+                Ok(orgs) => orgs,
+                Err(e) => {
+                    tracing::warn!(user_id, error = %e, "cannot list organizations to close a session's sockets");
+                    return;
                 }
+            };
+            for membership in orgs {
+                disconnect_room(io, &membership.org.slug, session_room(&token_hash)).await;
             }
-            Ok(UserNotice::ChannelAdded { to, org_slug, channel }) => {
-                let Some(ns) = io.of(namespace(&org_slug)) else { continue };
-                let (channel_id, channel) = (channel.id, Channel::from(channel));
-                let sent = match to {
-                    Audience::People(ids) => {
-                        ns.to(ids.into_iter().map(user_room).collect::<Vec<_>>())
-                            .emit(events::CHANNEL_ADDED, &channel)
-                            .await
-                    }
-                    Audience::AllBut(id) => ns.except(user_room(id)).emit(events::CHANNEL_ADDED, &channel).await,
-                };
-                // A device whose queue is full misses it and sees it on reload.
-                if let Err(e) = sent {
-                    tracing::debug!(channel_id, error = %e, "new channel not announced to every device");
+            tracing::info!(user_id, "closed the live connections of an ended session");
+        }
+        ForPeople::Revoked(Revoked::Membership { user_id, org_slug }) => {
+            disconnect_room(io, &org_slug, user_room(user_id)).await;
+            tracing::info!(user_id, org = %org_slug, "closed the live connections of a removed member");
+        }
+        ForPeople::Revoked(Revoked::Role { user_id, org_slug }) => {
+            // They reconnect with what the new role may see.
+            disconnect_room(io, &org_slug, user_room(user_id)).await;
+            tracing::info!(user_id, org = %org_slug, "closed the live connections of a member whose role changed");
+        }
+        ForPeople::Read { user_id, org_slug, channel_id, last_read_seq } => {
+            let Some(ns) = io.of(namespace(&org_slug)) else { return };
+            let cursor = events::ReadCursor { channel_id, last_read_seq };
+            // A device whose queue is full misses it and is put right on reload.
+            if let Err(e) = ns.to(user_room(user_id)).emit(events::READ, &cursor).await {
+                tracing::debug!(user_id, error = %e, "read cursor not sent to every device");
+            }
+        }
+        ForPeople::ChannelAdded { org_slug, to, channel } => {
+            let Some(ns) = io.of(namespace(&org_slug)) else { return };
+            let sent = match to {
+                Audience::People(ids) => {
+                    ns.to(ids.into_iter().map(user_room).collect::<Vec<_>>())
+                        .emit(events::CHANNEL_ADDED, &channel)
+                        .await
                 }
+                Audience::AllBut(id) => ns.except(user_room(id)).emit(events::CHANNEL_ADDED, &channel).await,
+            };
+            // A device whose queue is full misses it and sees it on reload.
+            if let Err(e) = sent {
+                tracing::debug!(channel_id = channel.id, error = %e, "new channel not announced to every device");
             }
-            Err(broadcast::error::RecvError::Lagged(missed)) => {
-                tracing::warn!(missed, "fell behind on user notices; devices catch up on reload");
+        }
+        // From another server: nobody here is the typist.
+        ForPeople::Typing { org_slug, typing } => {
+            let Some(ns) = io.of(namespace(&org_slug)) else { return };
+            if let Err(e) = ns.to(channel_room(typing.channel_id)).volatile().emit(events::TYPING, &typing).await {
+                tracing::debug!(error = %e, "typing not sent to everyone");
             }
-            Err(broadcast::error::RecvError::Closed) => return,
         }
     }
 }

@@ -20,7 +20,7 @@ use tokio::sync::{Notify, mpsc};
 use super::connection::Connection;
 use super::rooms::{channel_room, is_channel_room, namespace, out_of_room};
 use super::sequencer::{Action, FILL_PAGE, GAP_WAIT, Gap, Sequenced, Sequencer};
-use crate::cluster::{Inbox, Remote};
+use crate::cluster::Remote;
 
 /// How often a socket cut off for falling behind is tried again, to tell it
 /// why and close it once its queue has room.
@@ -56,13 +56,13 @@ pub(super) async fn deliver_events(
     io: SocketIo,
     service: Service,
     mut feed: mpsc::Receiver<Feed>,
-    cluster: Option<Inbox>,
+    cluster: Option<(mpsc::Receiver<Remote>, Arc<Notify>)>,
     sweep_every: Duration,
 ) {
     let shared = cluster.is_some();
     let mut sequencer: Sequencer<Published, Step> = Sequencer::new(if shared { KEEP_FOR_JOINS } else { 0 }, shared);
     let (mut remote, lost) = match cluster {
-        Some(Inbox { remote, lost }) => (Some(remote), Some(lost)),
+        Some((remote, lost)) => (Some(remote), Some(lost)),
         None => (None, None),
     };
     // Where each followed channel's organization is (to name fills' events).

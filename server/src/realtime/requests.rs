@@ -207,6 +207,7 @@ pub(super) async fn on_read(
 pub(super) async fn on_typing(
     socket: SocketRef,
     TryData(data): TryData<events::TypingRequest>,
+    State(rt): State<Realtime>,
     Extension(c): Extension<Connection>,
 ) {
     if c.limits.admit(Kind::Typing).is_err() {
@@ -228,6 +229,9 @@ pub(super) async fn on_typing(
     let typing = events::Typing { channel_id: req.channel_id, user_id: user.id, username: user.username.clone() };
     if let Err(e) = socket.to(room).volatile().emit(events::TYPING, &typing).await {
         tracing::debug!(error = %e, "typing not sent to everyone");
+    }
+    if let Some(cluster) = &rt.cluster {
+        cluster.tell_typing(&c.seat.org.slug, &typing);
     }
 }
 

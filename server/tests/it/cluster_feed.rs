@@ -179,3 +179,56 @@ async fn while_redis_is_away_sends_are_stored_and_every_server_catches_up() {
     b.stop().await;
     a.stop().await;
 }
+
+/// The next event named `name` a socket hears within two seconds.
+async fn hears(socket: &mut SioClient, name: &str) -> Option<Value> {
+    let until = tokio::time::Instant::now() + Duration::from_secs(2);
+    while let Some((event, data)) = socket.next_event(until - tokio::time::Instant::now()).await {
+        if event == name {
+            return Some(data);
+        }
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typing_reads_new_channels_sign_outs_and_removals_reach_every_server() {
+    let redis = TestRedis::start().await;
+    let Some((a, b)) = two_servers(&redis, |_| {}).await else { return };
+    let (owner, member, general) = acme(&a, &b).await;
+    let mut owner_on_b = reader(&b, &owner, general).await;
+    let (mut member_on_a, mut member_on_b) = (reader(&a, &member, general).await, reader(&b, &member, general).await);
+
+    // Someone typing on one server is seen on the other.
+    member_on_a.emit("typing", &json!({"channel_id": general})).await;
+    let typing = hears(&mut owner_on_b, "typing").await.expect("typing crosses to the other server");
+    assert_eq!(typing["username"], "mark");
+
+    // Read on one device: the person's device on the other server hears it.
+    let read = member_on_a.request("read", &json!({"channel_id": general, "seq": JOINED})).await;
+    assert!(read.get("ok").is_some(), "{read}");
+    let cursor = hears(&mut member_on_b, "read").await.expect("the other device hears the read");
+    assert_eq!((cursor["channel_id"].as_i64(), cursor["last_read_seq"].as_i64()), (Some(general), Some(JOINED)));
+
+    // A new channel made through one server appears on the other.
+    owner.ok("create_channel", &[("slug", "acme"), ("name", "design"), ("kind", "public")]).await;
+    let added = hears(&mut member_on_b, "channel_added").await.expect("the other server announces it");
+    assert_eq!(added["name"], "design");
+
+    // Signing out on one server closes the session's sockets on both.
+    member.ok("logout", &[]).await;
+    assert!(member_on_b.closed_within(Duration::from_secs(1)).await, "closed on the other server within a second");
+    assert!(member_on_a.closed_within(Duration::from_secs(1)).await);
+
+    // A removed member's sockets close on every server at once.
+    let invite = owner.ok("create_invite", &[("slug", "acme")]).await;
+    let tess = a.client();
+    tess.register("tess").await;
+    tess.ok("accept_invite", &[("token", invite["token"].as_str().unwrap())]).await;
+    let (mut tess_on_a, mut tess_on_b) = (reader(&a, &tess, general).await, reader(&b, &tess, general).await);
+    owner.at(b.url("")).ok("remove_member", &[("slug", "acme"), ("username", "tess")]).await;
+    assert!(tess_on_a.closed_within(Duration::from_secs(1)).await, "closed on the server that did not remove her");
+    assert!(tess_on_b.closed_within(Duration::from_secs(1)).await);
+    b.stop().await;
+    a.stop().await;
+}
