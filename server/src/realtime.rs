@@ -142,11 +142,11 @@ pub(crate) fn start(
     cluster: Option<Cluster>,
 ) -> (SocketIoLayer, Live) {
     let in_flight = TaskTracker::new();
-    let presence = Presence::new(settings.presence_grace);
     let (feed, inbox, mut tasks) = match cluster.map(|c| c.start(&service)) {
         Some((feed, inbox, tasks)) => (Some(feed), Some(inbox), tasks),
         None => (None, None, Vec::new()),
     };
+    let presence = Presence::new(settings.presence_grace, feed.clone());
     let (layer, io) = SocketIo::builder()
         .max_buffer_size(settings.socket_queue.max(16))
         .max_payload(MAX_PAYLOAD_BYTES)
@@ -175,10 +175,12 @@ pub(crate) fn start(
     tasks.push(tokio::spawn(broadcasts::for_people(
         io.clone(),
         service.clone(),
+        presence.clone(),
         service.revocations(),
         service.user_notices(),
         people,
     )));
+    tasks.push(tokio::spawn(presence.clone().keep_in_touch()));
     tasks.push(tokio::spawn(presence.push_changes(io.clone())));
     let delivery = tokio::spawn(delivery::deliver_events(
         io.clone(),

@@ -10,6 +10,8 @@ use confab_core::channel_events::{ChannelEvent, OutOfSight, Published};
 use confab_core::kinds::EventKind;
 use confab_core::model::Message;
 use confab_core::service::{Audience, Revoked, UserNotice};
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 /// One message on the feed.
@@ -41,6 +43,10 @@ pub(super) enum Body {
     ChannelAdded { org: String, to: Vec<i64>, all_but: Option<i64>, channel: Channel },
     /// Someone is typing in a channel (never stored; lost if late).
     Typing { org: String, typing: events::Typing },
+    /// Someone came online on the sending server, or went (its grace over).
+    Presence { org: String, user_id: i64, online: bool },
+    /// Everyone online on the sending server, by organization: its heartbeat.
+    PresenceAll { online: HashMap<String, Vec<i64>> },
 }
 
 /// A stored channel event, field by field.

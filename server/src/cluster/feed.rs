@@ -17,6 +17,7 @@
 //! receives; it reconnects by itself and subscribes again after a
 //! reconnection, and a ping each second keeps it trying while Redis is away.
 
+use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -63,6 +64,10 @@ pub(crate) enum ForPeople {
     ChannelAdded { org_slug: String, to: Audience, channel: Channel },
     /// Someone is typing in a channel.
     Typing { org_slug: String, typing: events::Typing },
+    /// Someone came online on server `node`, or went.
+    Presence { node: u64, org_slug: String, user_id: i64, online: bool },
+    /// Everyone online on server `node` (its heartbeat).
+    PresenceAll { node: u64, online: HashMap<String, Vec<i64>> },
 }
 
 impl ForPeople {
@@ -172,6 +177,16 @@ impl ClusterFeed {
     /// Tells the others someone is typing (dropped if the feed is behind).
     pub(crate) fn tell_typing(&self, org_slug: &str, typing: &events::Typing) {
         let _ = self.outbox.try_send(Body::Typing { org: org_slug.to_owned(), typing: typing.clone() });
+    }
+
+    /// Tells the others someone came online here, or went.
+    pub(crate) fn tell_presence(&self, org_slug: &str, user_id: i64, online: bool) {
+        self.tell(Body::Presence { org: org_slug.to_owned(), user_id, online });
+    }
+
+    /// Tells the others everyone online here.
+    pub(crate) fn tell_presence_all(&self, online: HashMap<String, Vec<i64>>) {
+        self.tell(Body::PresenceAll { online });
     }
 
     /// Tells the others of every access that ends here, until the server stops.
@@ -366,6 +381,10 @@ impl Receiver {
                 Decoded::People(ForPeople::ChannelAdded { org_slug: org, to, channel })
             }
             Body::Typing { org, typing } => Decoded::People(ForPeople::Typing { org_slug: org, typing }),
+            Body::Presence { org, user_id, online } => {
+                Decoded::People(ForPeople::Presence { node: envelope.node, org_slug: org, user_id, online })
+            }
+            Body::PresenceAll { online } => Decoded::People(ForPeople::PresenceAll { node: envelope.node, online }),
         })
     }
 }

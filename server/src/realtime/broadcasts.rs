@@ -10,6 +10,7 @@ use confab_core::service::{Audience, Revoked, UserNotice};
 use socketioxide::SocketIo;
 use tokio::sync::{broadcast, mpsc};
 
+use super::presence::Presence;
 use super::rooms::{channel_room, namespace, session_room, user_room};
 use crate::cluster::ForPeople;
 
@@ -20,6 +21,7 @@ use crate::cluster::ForPeople;
 pub(super) async fn for_people(
     io: SocketIo,
     service: Service,
+    presence: Presence,
     mut revoked: broadcast::Receiver<Revoked>,
     mut notices: broadcast::Receiver<UserNotice>,
     mut remote: Option<mpsc::Receiver<ForPeople>>,
@@ -45,7 +47,7 @@ pub(super) async fn for_people(
             },
             Some(it) = next_remote(&mut remote) => it,
         };
-        carry_out(&io, &service, next).await;
+        carry_out(&io, &service, &presence, next).await;
     }
 }
 
@@ -56,7 +58,7 @@ async fn next_remote(remote: &mut Option<mpsc::Receiver<ForPeople>>) -> Option<F
     }
 }
 
-async fn carry_out(io: &SocketIo, service: &Service, it: ForPeople) {
+async fn carry_out(io: &SocketIo, service: &Service, presence: &Presence, it: ForPeople) {
     match it {
         // A session's sockets close in every organization of its user (they
         // see a disconnect, then "Please sign in first." when they try again).
@@ -105,6 +107,10 @@ async fn carry_out(io: &SocketIo, service: &Service, it: ForPeople) {
                 tracing::debug!(channel_id = channel.id, error = %e, "new channel not announced to every device");
             }
         }
+        ForPeople::Presence { node, org_slug, user_id, online } => {
+            presence.server_says(node, &org_slug, user_id, online)
+        }
+        ForPeople::PresenceAll { node, online } => presence.server_has(node, online),
         // From another server: nobody here is the typist.
         ForPeople::Typing { org_slug, typing } => {
             let Some(ns) = io.of(namespace(&org_slug)) else { return };

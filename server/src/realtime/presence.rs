@@ -1,7 +1,7 @@
-//! Who is online in each organization, on this node: a person is online while
-//! any of their sockets is connected to the organization's namespace, and for
-//! a grace period after the last one went, so a reload or a short network
-//! blip does not flicker. A socket is told who is online as it connects
+//! Who is online in each organization: a person is online while any of their
+//! sockets is connected to the organization's namespace, on this server or
+//! another of its cluster ([`elsewhere`]), and for a grace period after the
+//! last one went, so a reload or a short network blip does not flicker. A socket is told who is online as it connects
 //! (`online`); the changes are then pushed to the namespace in batches
 //! (`presence`, at most every [`FLUSH_EVERY`]), so a crowd reconnecting at
 //! once (after a restart) costs one push per batch to each socket, not one
@@ -24,6 +24,9 @@ use socketioxide::SocketIo;
 use socketioxide::extract::SocketRef;
 
 use super::rooms::namespace;
+use crate::cluster::ClusterFeed;
+
+mod elsewhere;
 
 /// How often at most the changes are pushed.
 const FLUSH_EVERY: Duration = Duration::from_millis(500);
@@ -41,11 +44,26 @@ struct Standing {
 /// One organization's people online, and what changed since the last push.
 #[derive(Debug, Default)]
 struct OrgPresence {
+    /// Online here.
     online: HashMap<i64, Standing>,
+    /// Online on other servers: which (never an empty set).
+    elsewhere: HashMap<i64, std::collections::HashSet<u64>>,
     changed: HashMap<i64, bool>,
     /// Taken out of the map (nobody online): whoever still holds it looks
     /// the organization up again.
     retired: bool,
+}
+
+impl OrgPresence {
+    /// Online here or on another server.
+    fn is_online(&self, user_id: i64) -> bool {
+        self.online.contains_key(&user_id) || self.elsewhere.contains_key(&user_id)
+    }
+
+    fn everyone_online(&self) -> Vec<i64> {
+        let elsewhere = self.elsewhere.keys().filter(|id| !self.online.contains_key(id));
+        self.online.keys().chain(elsewhere).copied().collect()
+    }
 }
 
 type Shared<T> = Arc<Mutex<T>>;
@@ -61,6 +79,9 @@ pub(super) struct Presence {
     /// lock is held only to find one.
     orgs: Shared<HashMap<String, Shared<OrgPresence>>>,
     grace: Duration,
+    /// The other servers: told who comes and goes here, and heard from.
+    cluster: Option<ClusterFeed>,
+    servers: Shared<elsewhere::Servers>,
 }
 
 /// Whether a socket counts towards its person's presence: set once it does,
@@ -88,8 +109,9 @@ impl Arriving for SocketRef {
 
 impl Presence {
     /// `grace`: how long someone stays online after their last socket went.
-    pub(super) fn new(grace: Duration) -> Self {
-        Presence { orgs: Arc::default(), grace }
+    /// With other servers (`cluster`), they are told who comes and goes here.
+    pub(super) fn new(grace: Duration, cluster: Option<ClusterFeed>) -> Self {
+        Presence { orgs: Arc::default(), grace, cluster, servers: Arc::default() }
     }
 
     /// Runs `f` on organization `org_slug`'s presence, under its lock
@@ -113,14 +135,23 @@ impl Presence {
                 return;
             }
             // Not online before, nor within a grace period: news.
-            if !org.online.contains_key(&user_id) {
+            if !org.is_online(user_id) {
                 org.changed.insert(user_id, true);
+            }
+            if !org.online.contains_key(&user_id) {
+                self.tell_others(org_slug, user_id, true);
             }
             let standing = org.online.entry(user_id).or_default();
             standing.sockets += 1;
             standing.generation += 1;
-            socket.hear_online(&events::Online { user_ids: org.online.keys().copied().collect() });
+            socket.hear_online(&events::Online { user_ids: org.everyone_online() });
         });
+    }
+
+    fn tell_others(&self, org_slug: &str, user_id: i64, online: bool) {
+        if let Some(cluster) = &self.cluster {
+            cluster.tell_presence(org_slug, user_id, online);
+        }
     }
 
     /// A socket that [`Presence::arrive`] counted is gone: if it was its
@@ -149,7 +180,10 @@ impl Presence {
                 let gone = org.online.get(&user_id).is_some_and(|s| s.sockets == 0 && s.generation == generation);
                 if gone {
                     org.online.remove(&user_id);
-                    org.changed.insert(user_id, false);
+                    this.tell_others(&org_slug, user_id, false);
+                    if !org.is_online(user_id) {
+                        org.changed.insert(user_id, false);
+                    }
                 }
             });
         });
@@ -183,7 +217,7 @@ impl Presence {
                     Err(e) => tracing::error!(error = %e, "presence changes not serialized"),
                 }
             }
-            if org.online.is_empty() && org.changed.is_empty() {
+            if org.online.is_empty() && org.elsewhere.is_empty() && org.changed.is_empty() {
                 // Retired under both locks (the map's taken while holding
                 // the organization's: `with_org` never holds them the other
                 // way round), so nobody changes it after it left the map.
@@ -235,7 +269,7 @@ mod tests {
     /// another organization is not held up.
     #[test]
     fn a_push_to_one_organization_holds_up_no_other() {
-        let presence = Presence::new(Duration::from_secs(5));
+        let presence = Presence::new(Duration::from_secs(5), None);
         let heard = Heard::default();
         presence.arrive(&heard, "big", 1, &Counted::default());
         presence.arrive(&heard, "small", 2, &Counted::default());
@@ -273,7 +307,7 @@ mod tests {
     /// batch says who came.
     #[test]
     fn lists_and_batches_of_one_organization_never_contradict() {
-        let presence = Presence::new(Duration::from_secs(5));
+        let presence = Presence::new(Duration::from_secs(5), None);
         let heard = Heard::default();
         presence.arrive(&heard, "acme", 1, &Counted::default());
         presence.arrive(&heard, "acme", 2, &Counted::default());

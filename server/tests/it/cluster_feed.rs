@@ -232,3 +232,50 @@ async fn typing_reads_new_channels_sign_outs_and_removals_reach_every_server() {
     b.stop().await;
     a.stop().await;
 }
+
+/// Reads `presence` batches until one says where `user_id` stands; that.
+async fn presence_of(socket: &mut SioClient, user_id: i64, wait: Duration) -> Option<bool> {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let (event, batch) = socket.next_event(left).await?;
+        if event != "presence" {
+            continue;
+        }
+        let changes = batch["changes"].as_array().expect("a batch of changes");
+        if let Some(change) = changes.iter().find(|c| c["user_id"] == user_id) {
+            return change["online"].as_bool();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_counts_every_server_and_forgets_one_that_stopped() {
+    let redis = TestRedis::start().await;
+    let Some((a, b)) = two_servers(&redis, |c| c.presence_grace_ms = 300).await else { return };
+    let (owner, member, _) = acme(&a, &b).await;
+    let member_id = member.ok("me", &[]).await["id"].as_i64().unwrap();
+    let mut watching = SioClient::connect(b.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+    watching.hear_presence();
+
+    // Online through the other server, and offline once its grace is over.
+    let on_a = SioClient::connect(a.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+    assert_eq!(presence_of(&mut watching, member_id, Duration::from_secs(3)).await, Some(true));
+    drop(on_a);
+    assert_eq!(presence_of(&mut watching, member_id, Duration::from_secs(3)).await, Some(false));
+
+    // Someone who connects later hears who is online on the other server.
+    let _again = SioClient::connect(a.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+    assert_eq!(presence_of(&mut watching, member_id, Duration::from_secs(3)).await, Some(true));
+    let mut late = SioClient::connect(b.addr, "/acme", &owner.cookie_header(), None).await.unwrap();
+    late.hear_presence();
+    let (event, list) = late.next_event(Duration::from_secs(3)).await.expect("the online list");
+    assert_eq!(event, "online");
+    assert!(list["user_ids"].as_array().unwrap().contains(&json!(member_id)), "{list}");
+
+    // A server that stops without a word: its people go offline when it
+    // has been silent a while.
+    a.stop().await;
+    assert_eq!(presence_of(&mut watching, member_id, Duration::from_secs(12)).await, Some(false));
+    b.stop().await;
+}
