@@ -12,9 +12,11 @@
 //! happened to Redis or to the server that stored an event.
 //!
 //! - [`feed`]: the Redis connection, publishing and receiving;
-//! - [`envelope`]: what the servers tell each other, as JSON.
+//! - [`envelope`]: what the servers tell each other, as JSON;
+//! - [`limits`]: the per-person limits, counted for all servers in Redis.
 
 mod envelope;
 mod feed;
+mod limits;
 
 pub(crate) use feed::{Cluster, ClusterFeed, ForPeople, Inbox, Remote};

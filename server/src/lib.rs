@@ -131,7 +131,10 @@ async fn prepare(
             .map_err(|source| ServerError::DataDir { path: config.data_dir.display().to_string(), source })?;
     }
     let store = Store::connect(&config.database_url()).await?;
-    let service = Service::new(store, config.messages_per_second);
+    let mut service = Service::new(store, config.messages_per_second);
+    if let Some(cluster) = &cluster {
+        service = service.with_shared_limits(cluster.feed.limits(config.messages_per_second));
+    }
     let listener =
         TcpListener::bind(config.addr).await.map_err(|source| ServerError::Bind { addr: config.addr, source })?;
     let write_timeout = (config.write_timeout_secs > 0).then(|| Duration::from_secs(config.write_timeout_secs));

@@ -121,7 +121,7 @@ pub async fn send_message(
     super::request::with_status(
         async move {
             let (ctx, access) = super::request::require_channel(&slug, &channel).await?;
-            let draft = ctx.core.draft(&access.standing.user, &client_id, &body)?;
+            let draft = ctx.core.draft(&access.standing.user, &client_id, &body).await?;
             Ok(ctx.core.post(&access, draft).await?.message.into())
         }
         .await,

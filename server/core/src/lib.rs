@@ -17,7 +17,8 @@
 //! - [`auth`], [`hash_pool`], [`login_throttle`]: password hashes and tokens,
 //!   the threads that hash (a fair share per client), slowing guesses.
 //! - [`model`]: what the use cases return; [`error`]: how they fail.
-//! - [`held_counts`], [`client_key`]: counting what each client holds.
+//! - [`held_counts`], [`client_key`]: counting what each client holds;
+//!   [`shared_limits`]: limits counted across the servers of a cluster.
 //!
 //! Nothing here knows HTTP, cookies or Socket.IO: `app` maps these types to
 //! the wire types and errors, once, for both callers.
@@ -45,6 +46,8 @@ mod login_throttle;
 pub mod model;
 #[cfg(feature = "server")]
 pub mod service;
+#[cfg(feature = "server")]
+pub mod shared_limits;
 #[cfg(feature = "server")]
 mod store;
 

@@ -25,6 +25,7 @@ use crate::error::{CoreError, CoreResult};
 use crate::hash_pool::{HashPool, PoolError};
 use crate::login_throttle::LoginThrottle;
 use crate::model::{Channel, Message};
+use crate::shared_limits::SharedLimits;
 use crate::store::{Store, StoreError, StoreResult};
 
 mod api_tokens;
@@ -103,8 +104,10 @@ pub struct Service {
     hashing: HashPool,
     /// Failed sign-ins, to slow guessing.
     throttle: Arc<LoginThrottle>,
-    /// Messages per user per second.
+    /// Messages per user per second, on this server.
     message_rate: Arc<DefaultKeyedRateLimiter<i64>>,
+    /// The same limits across the servers of a cluster, if any.
+    shared_limits: Option<Arc<dyn SharedLimits>>,
     /// Announces each ended access to whoever holds its live connections.
     revoked: broadcast::Sender<Revoked>,
     /// Announces what each person's devices should hear (read cursors).
@@ -125,10 +128,18 @@ impl Service {
             hashing: HashPool::for_this_machine(),
             throttle: Arc::default(),
             message_rate: Arc::new(RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))),
+            shared_limits: None,
             revoked,
             notices,
             events: ChannelEvents::default(),
         }
+    }
+
+    /// The limits also count what each person does on the other servers of
+    /// a cluster (`limits`).
+    pub fn with_shared_limits(mut self, limits: Arc<dyn SharedLimits>) -> Self {
+        self.shared_limits = Some(limits);
+        self
     }
 
     /// Every channel event published from now on, in `seq` order per channel.

@@ -33,6 +33,8 @@ use tokio::sync::{Notify, broadcast, mpsc};
 use tokio::task::JoinHandle;
 
 use super::envelope::{Body, Envelope};
+use super::limits::RedisLimits;
+use confab_core::shared_limits::SharedLimits;
 
 /// The Redis channel every server publishes on and listens to.
 pub(crate) const CHANNEL: &str = "confab:feed";
@@ -172,6 +174,12 @@ impl ClusterFeed {
         let conn = ConnectionManager::new_lazy_with_config(client, config).map_err(FeedError::Url)?;
         let (outbox, waiting) = mpsc::channel(OUTBOX);
         Ok(Cluster { feed: ClusterFeed { node, conn, outbox }, inbox: Inbox { remote, lost, people }, outbox: waiting })
+    }
+
+    /// The per-person limits, counted in Redis for every server
+    /// (`per_second` messages a second per person).
+    pub(crate) fn limits(&self, per_second: u32) -> Arc<dyn SharedLimits> {
+        Arc::new(RedisLimits::new(self.conn.clone(), per_second))
     }
 
     /// Tells the others someone is typing (dropped if the feed is behind).

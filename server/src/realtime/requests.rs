@@ -154,7 +154,7 @@ pub(super) async fn on_send(
         Err(e) => return reply::<()>(event.ack, Err(e)),
     };
     // The message's own checks first: a flood costs no query.
-    let draft = match rt.service.draft(&c.seat.user, &req.client_id, &req.body) {
+    let draft = match rt.service.draft(&c.seat.user, &req.client_id, &req.body).await {
         Ok(draft) => draft,
         Err(e) => {
             let too_fast = matches!(e, CoreError::RateLimited(_));

@@ -279,3 +279,31 @@ async fn presence_counts_every_server_and_forgets_one_that_stopped() {
     assert_eq!(presence_of(&mut watching, member_id, Duration::from_secs(12)).await, Some(false));
     b.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_persons_message_rate_counts_every_server() {
+    let redis = TestRedis::start().await;
+    // 5 a second, 10 in a burst: on each server, and on all of them together.
+    let Some((a, b)) = two_servers(&redis, |c| c.messages_per_second = 5).await else { return };
+    let (owner, _, _) = acme(&a, &b).await;
+    let through = [owner.at(a.url("")), owner.at(b.url(""))];
+    let started = std::time::Instant::now();
+    let (mut stored, mut refused) = (0, 0);
+    // Eight through each: within either server's own burst.
+    for n in 0..16 {
+        let client_id = format!("r{n}");
+        let form = [("slug", "acme"), ("channel", "general"), ("client_id", client_id.as_str()), ("body", "hi")];
+        match through[n % 2].call("send_message", &form).await {
+            Ok(_) => stored += 1,
+            Err(e) if e.code == "rate_limited" && e.status == 429 => refused += 1,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    let allowed = 10 + (started.elapsed().as_secs_f64() * 5.0).ceil() as usize;
+    assert!(
+        refused > 0 && stored <= allowed,
+        "stored {stored}, refused {refused}: the burst is counted across servers"
+    );
+    b.stop().await;
+    a.stop().await;
+}

@@ -33,13 +33,21 @@ pub struct Posted {
 }
 
 impl Service {
-    /// Checks a message's id and body and counts it against its sender's rate.
-    pub fn draft(&self, sender: &User, client_id: &str, body: &str) -> CoreResult<Draft> {
+    /// Checks a message's id and body and counts it against its sender's
+    /// rate: on this server (no query), then, in a cluster, on all of them.
+    pub async fn draft(&self, sender: &User, client_id: &str, body: &str) -> CoreResult<Draft> {
         let client_id = rules::client_id(client_id)?.to_owned();
         let body = rules::message_body(body)?;
+        let too_fast = || CoreError::rate_limited("You are sending messages too fast; wait a moment and send again.");
         if self.message_rate.check_key(&sender.id).is_err() {
             tracing::info!(user_id = sender.id, "message refused: sending too fast");
-            return Err(CoreError::rate_limited("You are sending messages too fast; wait a moment and send again."));
+            return Err(too_fast());
+        }
+        if let Some(shared) = &self.shared_limits
+            && shared.message(sender.id).await == Some(false)
+        {
+            tracing::info!(user_id = sender.id, "message refused: sending too fast through several servers");
+            return Err(too_fast());
         }
         Ok(Draft { client_id, body })
     }
