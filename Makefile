@@ -2,13 +2,21 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/end2end/node_modules/.bin:$(PATH)
 
-.PHONY: run release-site release-server test test-rust test-e2e test-e2e-release build-e2e e2e-site e2e-server lint bench clean screenshots
+.PHONY: run cluster release-site release-server test test-rust test-e2e test-e2e-release build-e2e e2e-site e2e-server lint bench clean screenshots
 
 ## Install what is missing, build a release and serve it on http://127.0.0.1:3000 (SQLite in ./data).
 run:
 	scripts/setup.sh
 	$(MAKE) -j2 release-site release-server
 	LEPTOS_SITE_ROOT=target/site target/release/server
+
+## Install what is missing, build a release and serve it as a cluster on
+## http://127.0.0.1:3000: PostgreSQL, Redis, three servers and HAProxy, their
+## data in ./data/cluster; Ctrl-C stops everything.
+cluster:
+	scripts/setup.sh --cluster
+	$(MAKE) -j2 release-site release-server
+	scripts/cluster.sh
 
 # cargo-leptos builds the front end and then the server when file names are
 # hashed; as two builds of their own they run side by side (the front end in

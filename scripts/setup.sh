@@ -4,12 +4,16 @@
 #   scripts/setup.sh          build tools (toolchain, cargo-leptos, wasm-bindgen, npm packages)
 #   scripts/setup.sh --test   the same, plus Chromium for the browser tests,
 #                             PostgreSQL for the server tests' second pass and
-#                             Redis for the cluster's tests
+#                             Redis and HAProxy for the cluster's tests
+#   scripts/setup.sh --cluster  build tools, PostgreSQL, Redis and HAProxy
+#                             (make cluster)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 for_tests=false
-[ "${1:-}" = "--test" ] && for_tests=true
+for_cluster=false
+[ "${1:-}" = "--test" ] && for_tests=true && for_cluster=true
+[ "${1:-}" = "--cluster" ] && for_cluster=true
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 export PATH="$HOME/.cargo/bin:$PATH"
 
@@ -98,7 +102,7 @@ fi
 
 # 6. PostgreSQL's programs for the server tests (scripts/with-postgres.sh
 #    runs a throwaway cluster of its own; no system service is used).
-if $for_tests; then
+if $for_cluster; then
   if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     say "PostgreSQL: installed"
   else
@@ -109,12 +113,23 @@ fi
 
 # 7. Redis for the cluster's tests (each starts a throwaway redis-server of
 #    its own on a free port; no system service is used).
-if $for_tests; then
+if $for_cluster; then
   if command -v redis-server >/dev/null 2>&1; then
     say "Redis: installed"
   else
     say "Installing Redis"
     apt_install redis-server
+  fi
+fi
+
+# 8. HAProxy, the load balancer in front of the cluster's test servers (a
+#    throwaway instance per test, from a config in a temporary folder).
+if $for_cluster; then
+  if command -v haproxy >/dev/null 2>&1; then
+    say "HAProxy: installed"
+  else
+    say "Installing HAProxy"
+    apt_install haproxy
   fi
 fi
 

@@ -99,6 +99,13 @@ pub struct Config {
     #[arg(long, env = "CONFAB_SESSION_SWEEP_SECS", default_value_t = 30)]
     pub session_sweep_secs: u64,
 
+    /// Load balancers (addresses or networks, comma separated, e.g.
+    /// `127.0.0.1`) whose connections may begin with a PROXY protocol header
+    /// (HAProxy's `send-proxy-v2`) naming the client: its address is then the
+    /// one limits and the audit log see. Nobody else's header is believed.
+    #[arg(long, env = "CONFAB_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
+
     /// Log filter, in `tracing` syntax.
     #[arg(long, env = "RUST_LOG", default_value = "info,sqlx=warn")]
     pub log: String,
@@ -126,6 +133,7 @@ impl Config {
             cut_off_linger_ms: 10_000,
             max_connections_per_address: 100,
             session_sweep_secs: 30,
+            trusted_proxies: Vec::new(),
             log: "warn".into(),
         }
     }

@@ -25,6 +25,7 @@ pub mod config;
 mod error_status;
 mod http;
 mod listener;
+mod proxy_protocol;
 pub mod realtime;
 mod request_guard;
 mod request_head;
@@ -47,6 +48,7 @@ use crate::client_addr::ClientAddr;
 use crate::cluster::{Cluster, ClusterFeed};
 use crate::config::Config;
 use crate::listener::LimitedListener;
+use crate::proxy_protocol::TrustedProxies;
 use crate::site::Site;
 
 /// Why the server could not start or stopped with an error.
@@ -138,7 +140,8 @@ async fn prepare(
     let listener =
         TcpListener::bind(config.addr).await.map_err(|source| ServerError::Bind { addr: config.addr, source })?;
     let write_timeout = (config.write_timeout_secs > 0).then(|| Duration::from_secs(config.write_timeout_secs));
-    let listener = LimitedListener::new(listener, config.max_connections_per_address, write_timeout);
+    let trusted = TrustedProxies::parse(&config.trusted_proxies).map_err(|e| ServerError::Setting(e.to_string()))?;
+    let listener = LimitedListener::new(listener, config.max_connections_per_address, write_timeout).behind(trusted);
     let addr = listener.local_addr().map_err(ServerError::Serve)?;
     let options = LeptosOptions::builder()
         .output_name("confab")

@@ -1,5 +1,6 @@
 //! The TCP listener: accepts connections, at most a set number open at once
-//! from one client address, before any request is read. A client over the
+//! from one client address (behind a trusted load balancer, the address its
+//! PROXY header names), before any request is read. A client over the
 //! limit is answered 429 and closed; everyone else is unaffected. A
 //! connection whose writes make no progress for the write timeout (the client
 //! stopped reading and the kernel's buffers are full) fails and is closed, so
@@ -22,8 +23,10 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_io_timeout::TimeoutStream;
 
 use crate::client_addr::{ClientAddr, LiveMark};
+use crate::proxy_protocol::{HEADER_WITHIN, TrustedProxies, client_of};
 use confab_core::client_key::ClientKey;
 use confab_core::held_counts::{HeldCounts, Pass};
+use tokio::sync::mpsc;
 
 const TOO_MANY: &[u8] = b"HTTP/1.1 429 Too Many Requests\r\ncontent-type: text/plain; charset=utf-8\r\n\
 connection: close\r\ncontent-length: 57\r\n\r\nToo many open connections from your address; try again.\r\n";
@@ -36,7 +39,15 @@ pub(crate) struct LimitedListener {
     write_timeout: Option<Duration>,
     open: HeldCounts<ClientKey>,
     pause: ReadPause,
+    /// Load balancers whose connections say whose they carry.
+    trusted: TrustedProxies,
+    /// Their connections, once their headers are read (each in a task of
+    /// its own, so a slow one holds up no other), with the client's address.
+    ready: (mpsc::UnboundedSender<Carried>, mpsc::UnboundedReceiver<Carried>),
 }
+
+/// A connection a trusted proxy carries, and its client's address.
+type Carried = (TcpStream, SocketAddr);
 
 /// Stops every live connection's reading at once (a stopping server): what
 /// a client sends after it stays unread, and what was read is answered
@@ -56,7 +67,22 @@ impl ReadPause {
 
 impl LimitedListener {
     pub(crate) fn new(inner: TcpListener, per_address: usize, write_timeout: Option<Duration>) -> Self {
-        LimitedListener { inner, per_address, write_timeout, open: HeldCounts::default(), pause: ReadPause::default() }
+        LimitedListener {
+            inner,
+            per_address,
+            write_timeout,
+            open: HeldCounts::default(),
+            pause: ReadPause::default(),
+            trusted: TrustedProxies::default(),
+            ready: mpsc::unbounded_channel(),
+        }
+    }
+
+    /// Connections from `trusted` may begin with a PROXY header naming
+    /// their client (`proxy_protocol.rs`).
+    pub(crate) fn behind(mut self, trusted: TrustedProxies) -> Self {
+        self.trusted = trusted;
+        self
     }
 
     /// What pauses the live connections' reading.
@@ -105,7 +131,26 @@ impl Listener for LimitedListener {
 
     async fn accept(&mut self) -> (CountedStream, SocketAddr) {
         loop {
-            let (stream, addr) = Listener::accept(&mut self.inner).await;
+            let (stream, addr) = tokio::select! {
+                (stream, peer) = Listener::accept(&mut self.inner) => {
+                    if !self.trusted.trusts(peer.ip()) {
+                        (stream, peer)
+                    } else {
+                        let ready = self.ready.0.clone();
+                        tokio::spawn(async move {
+                            match tokio::time::timeout(HEADER_WITHIN, client_of(&stream, peer)).await {
+                                Ok(Ok(client)) => {
+                                    let _ = ready.send((stream, client));
+                                }
+                                Ok(Err(e)) => tracing::info!(%peer, error = %e, "closed a connection from a trusted proxy"),
+                                Err(_) => tracing::info!(%peer, "closed a connection from a trusted proxy: no header in time"),
+                            }
+                        });
+                        continue;
+                    }
+                }
+                Some(ready) = self.ready.1.recv() => ready,
+            };
             if let Some(pass) = self.open.claim(ClientKey::of(addr.ip()), self.per_address) {
                 let mut stream = TimeoutStream::new(stream);
                 stream.set_write_timeout(self.write_timeout);

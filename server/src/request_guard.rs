@@ -27,6 +27,13 @@ fn requested_host(req: &Request) -> Option<&str> {
     req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).or_else(|| req.uri().authority().map(|a| a.as_str()))
 }
 
+/// A load balancer's health check names a server by its address, whatever
+/// host the site answers to; `/healthz` says only "ok", so no page can learn
+/// anything from it through a rebound name.
+fn is_health_check(req: &Request) -> bool {
+    req.uri().path() == "/healthz" && matches!(*req.method(), Method::GET | Method::HEAD)
+}
+
 /// Whether a request of this method can change something.
 fn changes_state(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
@@ -49,7 +56,7 @@ pub(crate) fn same_site_request(site: &Site, headers: &HeaderMap, host: Option<&
 /// The guard itself, as axum middleware.
 pub(crate) async fn guard(State(site): State<Arc<Site>>, req: Request, next: Next) -> Response {
     let host = requested_host(&req);
-    if !host.is_some_and(|h| site.host_allowed(h)) {
+    if !host.is_some_and(|h| site.host_allowed(h)) && !is_health_check(&req) {
         tracing::info!(host = host.unwrap_or_default(), path = %req.uri().path(), "refused: unknown host");
         return refuse(
             StatusCode::MISDIRECTED_REQUEST,

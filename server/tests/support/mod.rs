@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub(crate) mod cluster;
+pub(crate) mod load;
 pub(crate) mod redis;
 pub(crate) mod sio;
 
