@@ -13,10 +13,13 @@
 //!
 //! - [`feed`]: the Redis connection, publishing and receiving;
 //! - [`envelope`]: what the servers tell each other, as JSON;
-//! - [`limits`]: the per-person limits, counted for all servers in Redis.
+//! - [`limits`]: the per-person limits, counted for all servers in Redis;
+//! - [`sockets`]: the sockets each person holds on every server.
 
 mod envelope;
 mod feed;
 mod limits;
+mod sockets;
 
 pub(crate) use feed::{Cluster, ClusterFeed, ForPeople, Inbox, Remote};
+pub(crate) use sockets::{ClusterSockets, CountedSocket};

@@ -63,7 +63,7 @@ use socketioxide::layer::SocketIoLayer;
 use tokio::task::JoinHandle;
 use tokio_util::task::TaskTracker;
 
-use crate::cluster::{Cluster, ClusterFeed, Inbox};
+use crate::cluster::{Cluster, ClusterFeed, ClusterSockets, Inbox};
 use crate::listener::ReadPause;
 use crate::site::Site;
 use presence::Presence;
@@ -102,6 +102,8 @@ struct Realtime {
     cut_off_linger: Duration,
     /// The other servers, if any (for telling them what is not stored).
     cluster: Option<ClusterFeed>,
+    /// With other servers and a cap: the sockets each person holds on all.
+    cluster_sockets: Option<ClusterSockets>,
 }
 
 /// How the live side behaves.
@@ -147,6 +149,15 @@ pub(crate) fn start(
         None => (None, None, Vec::new()),
     };
     let presence = Presence::new(settings.presence_grace, feed.clone());
+    let sockets = HeldCounts::default();
+    let cluster_sockets = match &feed {
+        Some(feed) if settings.max_sockets_per_user > 0 => {
+            let (cluster_sockets, task) = feed.sockets(sockets.clone());
+            tasks.push(task);
+            Some(cluster_sockets)
+        }
+        _ => None,
+    };
     let (layer, io) = SocketIo::builder()
         .max_buffer_size(settings.socket_queue.max(16))
         .max_payload(MAX_PAYLOAD_BYTES)
@@ -159,12 +170,13 @@ pub(crate) fn start(
         .with_state(Realtime {
             service: service.clone(),
             site,
-            sockets: HeldCounts::default(),
+            sockets,
             max_sockets_per_user: settings.max_sockets_per_user,
             in_flight: in_flight.clone(),
             presence: presence.clone(),
             cut_off_linger: settings.cut_off_linger,
             cluster: feed,
+            cluster_sockets,
         })
         .build_layer();
     admission::serve_namespaces(&io);

@@ -46,6 +46,11 @@ impl<K: Hash + Eq + Clone> HeldCounts<K> {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).get(key).copied().unwrap_or(0)
     }
 
+    /// Every holder that holds any now.
+    pub fn holders_now(&self) -> Vec<K> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).keys().cloned().collect()
+    }
+
     /// How many holders hold any.
     pub fn holders(&self) -> usize {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).len()

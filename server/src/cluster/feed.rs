@@ -34,6 +34,8 @@ use tokio::task::JoinHandle;
 
 use super::envelope::{Body, Envelope};
 use super::limits::RedisLimits;
+use super::sockets::ClusterSockets;
+use confab_core::held_counts::HeldCounts;
 use confab_core::shared_limits::SharedLimits;
 
 /// The Redis channel every server publishes on and listens to.
@@ -180,6 +182,12 @@ impl ClusterFeed {
     /// (`per_second` messages a second per person).
     pub(crate) fn limits(&self, per_second: u32) -> Arc<dyn SharedLimits> {
         Arc::new(RedisLimits::new(self.conn.clone(), per_second))
+    }
+
+    /// The sockets each person holds on every server, kept from this
+    /// server's `counts` by a task that runs until the server stops.
+    pub(crate) fn sockets(&self, counts: HeldCounts<i64>) -> (ClusterSockets, JoinHandle<()>) {
+        ClusterSockets::start(self.conn.clone(), self.node, counts)
     }
 
     /// Tells the others someone is typing (dropped if the feed is behind).

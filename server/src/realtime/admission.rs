@@ -22,6 +22,7 @@ use super::connection::Connection;
 use super::rooms::{session_room, user_room};
 use super::send_order::SendQueue;
 use super::{joining, requests};
+use crate::cluster::CountedSocket;
 use crate::site::Site;
 
 /// Every event a client may send: the handlers registered (`set_up`
@@ -99,10 +100,18 @@ async fn check(socket: &SocketRef, rt: &Realtime, api_token: Option<String>) -> 
     let standing = rt.service.standing(&user, slug).await.inspect_err(|e| {
         tracing::info!(user_id = user.id, ns = socket.ns(), socket_id = %socket.id, reason = %e, "refused: not a member");
     })?;
-    let Some(counted) = rt.sockets.claim(user.id, rt.max_sockets_per_user) else {
+    let Some(pass) = rt.sockets.claim(user.id, rt.max_sockets_per_user) else {
         tracing::info!(user_id = user.id, ns = socket.ns(), "refused: too many sockets");
         return Err(Refusal::TooManySockets(rt.max_sockets_per_user));
     };
+    // Then on every server of a cluster (given back if refused).
+    let counted = CountedSocket::new(pass, user.id, rt.cluster_sockets.clone());
+    if let Some(cluster) = &rt.cluster_sockets
+        && cluster.claim(user.id, rt.max_sockets_per_user).await == Some(false)
+    {
+        tracing::info!(user_id = user.id, ns = socket.ns(), "refused: too many sockets on the servers together");
+        return Err(Refusal::TooManySockets(rt.max_sockets_per_user));
+    }
     Ok(Connection {
         seat: Seat { token_hash: auth::token_hash(&token), user, org: standing.org },
         _counted: Arc::new(counted),

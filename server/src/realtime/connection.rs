@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use confab_core::held_counts::Pass;
 use confab_core::service::Seat;
 use socketioxide::adapter::Adapter;
 use socketioxide::handler::{FromMessageParts, Value};
@@ -15,6 +14,7 @@ use socketioxide::socket::Socket;
 
 use super::limits::Limits;
 use super::presence::Counted;
+use crate::cluster::CountedSocket;
 
 /// Who a socket is: set by admission, read by every handler.
 #[derive(Clone, Debug)]
@@ -22,7 +22,7 @@ pub(super) struct Connection {
     /// Its session, its user and its organization, looked up again at each event.
     pub(super) seat: Seat,
     /// The socket's place in its user's count, given back when it is dropped.
-    pub(super) _counted: Arc<Pass<i64>>,
+    pub(super) _counted: Arc<CountedSocket>,
     /// The latest `join` or `leave` it sent for each channel.
     pub(super) rooms: Arc<RoomRequests>,
     /// When it last said "typing", in ms since the server started (0: never).

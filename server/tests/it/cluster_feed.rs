@@ -307,3 +307,92 @@ async fn a_persons_message_rate_counts_every_server() {
     b.stop().await;
     a.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guessing_a_password_through_several_servers_is_slowed_as_through_one() {
+    let redis = TestRedis::start().await;
+    let Some((a, b)) = two_servers(&redis, |_| {}).await else { return };
+    let ann = a.client();
+    ann.register("ann").await;
+    // Twelve guesses from one address, every other one through each server:
+    // six each, none of which either server alone would hold up (waits
+    // begin after five failures of a pair).
+    let guesser = a.client_from(std::net::IpAddr::from([127, 0, 0, 2]));
+    let through = [guesser.at(a.url("")), guesser.at(b.url(""))];
+    let mut refused = 0;
+    for i in 0..12 {
+        let guess = format!("guess number {i}");
+        match through[i % 2].call("login", &[("username", "ann"), ("password", guess.as_str())]).await {
+            Err(e) if e.code == "rate_limited" && e.status == 429 => refused += 1,
+            Err(e) => assert_eq!(e.code, "bad_credentials", "{e:?}"),
+            Ok(v) => panic!("a wrong password signed in: {v}"),
+        }
+    }
+    assert!(refused >= 3, "only {refused} of 12 guesses were held up: the servers counted alone");
+    // The right password, too early, through either, gains nothing.
+    for server in &through {
+        let e = server.call("login", &[("username", "ann"), ("password", crate::support::PASSWORD)]).await.unwrap_err();
+        assert_eq!(e.code, "rate_limited");
+    }
+    // Ann, from where she registered, signs in through the other server.
+    ann.at(b.url("")).ok("login", &[("username", "ann"), ("password", crate::support::PASSWORD)]).await;
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_persons_sockets_count_on_every_server() {
+    let mut redis = TestRedis::start().await;
+    let Some((a, b)) = two_servers(&redis, |c| c.max_sockets_per_user = 4).await else { return };
+    let (owner, member, _) = acme(&a, &b).await;
+    let connect = |server: &TestServer, who: &Api| {
+        let (addr, cookie) = (server.addr, who.cookie_header());
+        async move { SioClient::connect(addr, "/acme", &cookie, None).await }
+    };
+    // Three on a, one on b: four, the cap; a fifth on either is refused.
+    let mut on_a = Vec::new();
+    for _ in 0..3 {
+        on_a.push(connect(&a, &owner).await.unwrap());
+    }
+    let on_b = connect(&b, &owner).await.unwrap();
+    for server in [&b, &a] {
+        let err = connect(server, &owner).await.err().expect("a fifth is refused");
+        assert!(err.contains("too many live connections"), "{err}");
+    }
+    // Someone else is not affected; closing one on a makes room on b.
+    connect(&b, &member).await.unwrap();
+    drop(on_a.pop());
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let fourth = loop {
+        match connect(&b, &owner).await {
+            Ok(socket) => break socket,
+            Err(e) if std::time::Instant::now() < deadline => {
+                assert!(e.contains("too many"), "{e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("no room on b after closing a socket on a: {e}"),
+        }
+    };
+    // Redis restarted (its counts lost): each server writes its counts
+    // again within a renewal (2 s), and the cap holds again.
+    redis.kill().await;
+    redis.start_again().await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match connect(&b, &owner).await {
+            Err(e) => {
+                assert!(e.contains("too many"), "{e}");
+                break;
+            }
+            Ok(extra) if std::time::Instant::now() < deadline => {
+                // Admitted before a's counts were back: let it go.
+                drop(extra);
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Ok(_) => panic!("the cap never held again after Redis restarted"),
+        }
+    }
+    drop((on_a, on_b, fourth));
+    b.stop().await;
+    a.stop().await;
+}

@@ -43,7 +43,7 @@ impl Service {
         };
         tracing::info!(user_id = user.id, "account created");
         // Signed in from here with a password: a known address from now on.
-        self.throttle.succeeded(&username, client);
+        self.throttle.succeeded_everywhere(self.shared_limits.as_deref(), &username, client).await;
         self.new_session(user).await
     }
 
@@ -54,7 +54,7 @@ impl Service {
         if password.len() > 1024 || username.len() > 256 {
             return Err(CoreError::BadCredentials);
         }
-        if let Err(wait) = self.throttle.check(username, client) {
+        if let Err(wait) = self.throttle.check_everywhere(self.shared_limits.as_deref(), username, client).await {
             tracing::info!(%client, wait_secs = wait.as_secs_f32().ceil(), "sign-in refused: too many failures");
             return Err(CoreError::rate_limited(format!(
                 "Too many failed sign-ins. Please wait {} before trying again.",
@@ -79,7 +79,7 @@ impl Service {
             .await?;
         match user {
             Some(user) if ok => {
-                self.throttle.succeeded(username, client);
+                self.throttle.succeeded_everywhere(self.shared_limits.as_deref(), username, client).await;
                 tracing::info!(user_id = user.id, "signed in");
                 let this = self.clone();
                 self.to_the_end("signing in", async move {
@@ -90,7 +90,7 @@ impl Service {
                 .await
             }
             _ => {
-                self.throttle.failed(username, client);
+                self.throttle.failed_everywhere(self.shared_limits.as_deref(), username, client).await;
                 tracing::info!(%client, "sign-in failed: wrong username or password");
                 Err(CoreError::BadCredentials)
             }
