@@ -7,7 +7,9 @@
 #   scripts/cluster.sh            (make cluster builds the release first)
 # Settings: CONFAB_CLUSTER_DIR (data/cluster), CONFAB_CLUSTER_PORT (3000,
 # where people connect), CONFAB_CLUSTER_NODES (3), CONFAB_CLUSTER_SERVER
-# (target/release/server: the binary to run).
+# (target/release/server: the binary to run) and CONFAB_CLUSTER_SITE
+# (target/site: the front end it serves). Each server's process id is in
+# the folder (server1.pid…), for trying what a dead one changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +17,7 @@ dir=$(realpath -m "${CONFAB_CLUSTER_DIR:-data/cluster}")
 port=${CONFAB_CLUSTER_PORT:-3000}
 nodes=${CONFAB_CLUSTER_NODES:-3}
 server=${CONFAB_CLUSTER_SERVER:-target/release/server}
+site=${CONFAB_CLUSTER_SITE:-target/site}
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -30,6 +33,8 @@ if python3 -c "import socket, sys; s = socket.socket(); sys.exit(s.connect_ex(('
 fi
 
 mkdir -p "$dir/logs"
+# As root, PostgreSQL runs as `postgres`, which must reach its folder in here.
+[ "$(id -u)" = 0 ] && chmod a+x "$dir"
 pids=()
 stop() {
   trap - EXIT INT TERM
@@ -71,9 +76,10 @@ for i in $(seq 1 "$nodes"); do
   node_port=$(free_port)
   # The first server migrates the database; the others start after it.
   CONFAB_ADDR="127.0.0.1:$node_port" CONFAB_DATABASE_URL="$database_url" CONFAB_REDIS_URL="$redis_url" \
-    CONFAB_TRUSTED_PROXIES=127.0.0.1 LEPTOS_SITE_ROOT=target/site \
+    CONFAB_TRUSTED_PROXIES=127.0.0.1 LEPTOS_SITE_ROOT="$site" \
     "$server" >"$dir/logs/server$i.log" 2>&1 &
   pids+=($!)
+  echo $! >"$dir/server$i.pid"
   for _ in $(seq 1 300); do
     curl -sf "http://127.0.0.1:$node_port/healthz" >/dev/null && break
     kill -0 "${pids[-1]}" 2>/dev/null || { cat "$dir/logs/server$i.log" >&2; exit 1; }

@@ -94,6 +94,8 @@ pub(crate) struct Reading {
     /// Received again (the same `seq`).
     pub(crate) duplicated: usize,
     pub(crate) reconnects: usize,
+    /// Times it was told it fell behind (and reconnected at once).
+    pub(crate) fell_behind: usize,
     /// Every message received, by `seq`: its client id.
     pub(crate) by_seq: BTreeMap<i64, String>,
 }
@@ -141,6 +143,12 @@ pub(crate) async fn read_all(addr: SocketAddr, cookie: String, channel: i64, tot
                 Some((name, m)) if name == "message" => {
                     r.live += 1;
                     r.take(&m, &mut last);
+                }
+                // Cut off for falling behind: reconnect at once, as
+                // docs/API.md says, and resume.
+                Some((name, _)) if name == "fell_behind" => {
+                    r.fell_behind += 1;
+                    continue 'connection;
                 }
                 Some(_) => {}
                 None if s.is_closed() => continue 'connection,
