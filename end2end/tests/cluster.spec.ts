@@ -109,6 +109,8 @@ test("two people on two servers chat, and one server dies under them", async ({ 
   await expect(ann.locator("li.msg .body")).toHaveText(["hello from the first server", "and back from the second"]);
 
   // The first server dies (SIGKILL): Ann's page finds another by itself.
+  let annReconnected = false;
+  ann.on("websocket", () => (annReconnected = true));
   const pid = Number(fs.readFileSync(path.join(dir, "server1.pid"), "utf8"));
   process.kill(pid, "SIGKILL");
   await send(ann, "still here after a server died", 30_000);
@@ -123,4 +125,5 @@ test("two people on two servers chat, and one server dies under them", async ({ 
   // Both have every message once, in the same order.
   await expect(ann.locator("li.msg .body")).toHaveText(all, { timeout: 15_000 });
   await expect(bob.locator("li.msg .body")).toHaveText(all, { timeout: 15_000 });
+  expect(annReconnected, "Ann's live connection was on the server that died").toBe(true);
 });
