@@ -81,6 +81,12 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
                 StoreError::Unavailable(Arc::new(e))
             }
+            // PostgreSQL's "connection exception" (08…) and "operator
+            // intervention" (57P…: shutting down, starting up) classes: a
+            // database going away or not back yet, not a bug.
+            sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")) => {
+                StoreError::Unavailable(Arc::new(e))
+            }
             sqlx::Error::Database(db) if db.is_unique_violation() => {
                 StoreError::Conflict(db.constraint().map(str::to_owned).unwrap_or_else(|| db.message().to_owned()))
             }

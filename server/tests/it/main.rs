@@ -18,6 +18,7 @@ mod accounts;
 mod api_tokens;
 mod audit;
 mod cluster_feed;
+mod database_restart;
 mod direct_messages;
 mod first_bot;
 mod isolation;

@@ -6,6 +6,7 @@
 
 pub(crate) mod cluster;
 pub(crate) mod load;
+pub(crate) mod postgres;
 pub(crate) mod redis;
 pub(crate) mod sio;
 
