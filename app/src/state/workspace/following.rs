@@ -120,7 +120,7 @@ fn on_event(ws: Workspace, event: &LiveEvent) {
 /// What changed while the connection was down (its notices were lost
 /// with it), or made it close (a new role): the role, the members, the
 /// channels now seen (new ones listed and followed, those no longer
-/// seen dropped).
+/// seen dropped) and how far each was read.
 fn refresh_after_reconnect(ws: Workspace) {
     let slug = ws.slug.get_value();
     spawn_local(async move {
@@ -131,6 +131,10 @@ fn refresh_after_reconnect(ws: Workspace) {
         ws.channels.try_update(|all| all.retain(|c| seen.contains(&c.id)));
         for channel in view.channels {
             let known = ws.channels.try_with_untracked(|all| all.iter().any(|c| c.id == channel.id));
+            if known == Some(true) {
+                // Read on another device while this one was away.
+                ws.unread.read(channel.id, channel.last_read_seq);
+            }
             if known != Some(false) {
                 continue;
             }
