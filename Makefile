@@ -67,14 +67,16 @@ test-e2e-release:
 
 ## Benchmarks, printed as figures (never pass/fail): Confab side by side with
 ## the reference Node socket.io server (fan-out, latency, CPU, memory; the
-## table is BENCHMARKS.md's), then server CPU per wasm download.
+## table is BENCHMARKS.md's), then server CPU per wasm download, then the
+## engines a cluster's servers could talk through (ARCHITECTURE.md).
 bench:
-	scripts/setup.sh
+	scripts/setup.sh --cluster
 	$(MAKE) -j2 release-site release-server
 	cargo build --release --locked -p confab-loadgen
 	cd server/loadgen/reference && npm ci --no-audit --no-fund
-	ulimit -n "$$(ulimit -Hn)"; target/release/bench
+	ulimit -n "$$(ulimit -Hn)"; scripts/with-postgres.sh target/release/bench
 	scripts/bench-static.sh
+	scripts/bench-engines.sh
 
 lint:
 	cargo fmt --all -- --check

@@ -75,7 +75,7 @@ async fn main() -> ExitCode {
     };
     if let Some(hold) = args.idle_secs {
         eprintln!("loadgen: connecting {} idle connections", args.rooms * args.members);
-        let held = match connect_all(addr, &rooms, &args.sources).await {
+        let held = match connect_all(&[addr], 0, &rooms, &args.sources).await {
             Ok(held) => held,
             Err(e) => {
                 eprintln!("loadgen: {e}");
@@ -95,7 +95,7 @@ async fn main() -> ExitCode {
         drain: Duration::from_secs(args.drain_secs),
     };
     eprintln!("loadgen: running");
-    match run(addr, &rooms, &plan).await {
+    match run(&[addr], &rooms, &plan).await {
         Ok(report) => {
             let mut line = serde_json::to_value(&report).unwrap_or_default();
             line["target"] = target.name().into();

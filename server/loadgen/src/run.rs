@@ -219,22 +219,39 @@ async fn join(
     }
 }
 
-/// Opens every connection of `rooms` (64 at a time) and joins its room.
+/// Which server each connection of a room opens on: with one, all there;
+/// with several, a room's senders (its first `senders_per_room`
+/// connections) on the first and the others spread over the rest, so that
+/// every delivery but a sender's own copy crosses from one server to
+/// another.
+fn server_for(servers: &[SocketAddr], senders_per_room: usize, in_room: usize) -> SocketAddr {
+    match servers.split_first() {
+        None => unreachable!("a run has a server"),
+        Some((only, [])) => *only,
+        Some((first, _)) if in_room < senders_per_room => *first,
+        Some((_, rest)) => rest[(in_room - senders_per_room) % rest.len()],
+    }
+}
+
+/// Opens every connection of `rooms` (64 at a time) on `servers` (see
+/// [`server_for`]) and joins its room.
 pub async fn connect_all(
-    addr: SocketAddr,
+    servers: &[SocketAddr],
+    senders_per_room: usize,
     rooms: &[Room],
     sources: &[IpAddr],
 ) -> Result<Vec<(usize, Writer, Reader)>, RunError> {
-    let wanted: Vec<(usize, usize, Option<String>, i64)> = rooms
+    let wanted: Vec<(usize, usize, usize, Option<String>, i64)> = rooms
         .iter()
         .enumerate()
-        .flat_map(|(r, room)| room.cookies.iter().map(move |c| (r, c.clone(), room.channel_id)))
+        .flat_map(|(r, room)| room.cookies.iter().enumerate().map(move |(k, c)| (r, k, c.clone(), room.channel_id)))
         .enumerate()
-        .map(|(i, (r, c, ch))| (i, r, c, ch))
+        .map(|(i, (r, k, c, ch))| (i, r, k, c, ch))
         .collect();
     let joined: Vec<Result<(usize, Writer, Reader), RunError>> = futures::stream::iter(wanted)
-        .map(|(index, room, cookie, channel_id)| {
+        .map(|(index, room, in_room, cookie, channel_id)| {
             let source = (!sources.is_empty()).then(|| sources[index % sources.len()]);
+            let addr = server_for(servers, senders_per_room, in_room);
             async move { join(addr, index, cookie, source, channel_id).await.map(|(w, r)| (room, w, r)) }
         })
         .buffered(64)
@@ -253,9 +270,10 @@ struct Sender {
     acked: Arc<AtomicU64>,
 }
 
-/// Runs `plan` against the server at `addr` with `rooms` prepared.
-pub async fn run(addr: SocketAddr, rooms: &[Room], plan: &Plan) -> Result<Report, RunError> {
-    let members: Vec<Member> = connect_all(addr, rooms, &plan.sources)
+/// Runs `plan` against `servers` (one, or several as one service) with
+/// `rooms` prepared.
+pub async fn run(servers: &[SocketAddr], rooms: &[Room], plan: &Plan) -> Result<Report, RunError> {
+    let members: Vec<Member> = connect_all(servers, plan.senders_per_room, rooms, &plan.sources)
         .await?
         .into_iter()
         .map(|(room, writer, reader)| Member { room, writer, reader })

@@ -26,7 +26,7 @@ async fn the_load_generator_counts_every_delivery_exactly() {
         sources: Vec::new(),
         drain: Duration::from_secs(20),
     };
-    let report = run(server.addr, &rooms, &plan).await.expect("the run completes");
+    let report = run(&[server.addr], &rooms, &plan).await.expect("the run completes");
     // 2 rooms x 2 senders x 50 messages, each to the 6 members of its room.
     assert_eq!((report.sent, report.acknowledged), (200, 200), "{report:?}");
     assert_eq!((report.expected, report.delivered), (1200, 1200), "{report:?}");

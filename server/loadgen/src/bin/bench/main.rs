@@ -3,7 +3,13 @@
 //! server's CPU time and memory are read from `/proc`; the table goes to
 //! stdout, progress to stderr. `make bench` builds everything and runs it.
 //!
-//!   bench [--confab target/release/server] [--reference server/loadgen/reference/server.js] [--quick]
+//! The cluster section (`cluster.rs`) needs a PostgreSQL (run it
+//! under `scripts/with-postgres.sh`, as `make bench` does).
+//!
+//!   bench [--confab target/release/server] [--reference server/loadgen/reference/server.js]
+//!         [--quick] [--cluster-only]
+
+mod cluster;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::process::{Child, Command, Stdio};
@@ -33,11 +39,7 @@ impl Drop for Server {
 impl Server {
     /// CPU seconds (user + system) the server has used so far.
     fn cpu_seconds(&self) -> f64 {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
-        // The fields after the command name, which is in parentheses.
-        let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
-        let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-        (ticks(11) + ticks(12)) / clock_ticks()
+        cpu_seconds_of(self.child.id())
     }
 
     /// A memory figure of `/proc/<pid>/status` (`VmRSS`, `VmHWM`), in MiB.
@@ -53,6 +55,15 @@ impl Server {
     }
 }
 
+/// CPU seconds (user + system) process `pid` has used so far.
+fn cpu_seconds_of(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name, which is in parentheses.
+    let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / clock_ticks()
+}
+
 fn clock_ticks() -> f64 {
     let out = Command::new("getconf").arg("CLK_TCK").output().ok();
     out.and_then(|o| String::from_utf8(o.stdout).ok()).and_then(|s| s.trim().parse().ok()).unwrap_or(100.0)
@@ -62,14 +73,37 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(3400)
 }
 
+/// Where a server keeps and shares its state; by default alone, on a
+/// database of its own.
+#[derive(Clone, Debug, Default)]
+struct Link {
+    /// Confab: a PostgreSQL database instead of SQLite.
+    database_url: Option<String>,
+    /// Several servers as one through this Redis (Confab with PostgreSQL;
+    /// the reference through `@socket.io/redis-adapter`).
+    redis_url: Option<String>,
+}
+
 /// Starts a fresh server of `kind` and waits until it accepts connections.
 fn start(kind: &str, paths: &Paths) -> Server {
+    start_linked(kind, paths, &Link::default())
+}
+
+/// [`start`], keeping and sharing its state as `link` says.
+fn start_linked(kind: &str, paths: &Paths, link: &Link) -> Server {
     let port = free_port();
     let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port);
     let url = format!("http://{addr}");
     let (child, target, data) = if kind == "confab" {
         let data = std::env::temp_dir().join(format!("confab-bench-{}-{port}", std::process::id()));
-        let child = Command::new(&paths.confab)
+        let mut command = Command::new(&paths.confab);
+        if let Some(url) = &link.database_url {
+            command.args(["--database-url", url]);
+        }
+        if let Some(url) = &link.redis_url {
+            command.args(["--redis-url", url]);
+        }
+        let child = command
             .args(["--max-sockets-per-user", "0", "--messages-per-second", "1000000000"])
             .args(["--max-connections-per-address", "0", "--socket-queue", "4096"])
             .env("CONFAB_ADDR", addr.to_string())
@@ -81,7 +115,11 @@ fn start(kind: &str, paths: &Paths) -> Server {
             .expect("the Confab server starts (build it: make release-server)");
         (child, Target::Confab(url), Some(data))
     } else {
-        let child = Command::new("node")
+        let mut command = Command::new("node");
+        if let Some(url) = &link.redis_url {
+            command.env("REDIS_URL", url);
+        }
+        let child = command
             .arg(&paths.reference)
             .env("PORT", port.to_string())
             .stdout(Stdio::null())
@@ -115,7 +153,7 @@ async fn delivery(kind: &str, paths: &Paths, rooms: usize, members: usize, plan:
     let server = start(kind, paths);
     let prepared = prepare(&server.target, rooms, members, 100).await.expect("server prepared");
     let cpu = server.cpu_seconds();
-    let report = run(server.addr, &prepared, plan).await.expect("the run completes");
+    let report = run(&[server.addr], &prepared, plan).await.expect("the run completes");
     let figures = Figures { cpu_seconds: server.cpu_seconds() - cpu, peak_rss_mib: server.memory_mib("VmHWM"), report };
     eprintln!(
         "bench:   {kind}: {:.0} deliveries/s, p50 {:.1} ms, p99 {:.1} ms, lost {}, duplicated {}, out of order {}",
@@ -135,7 +173,7 @@ async fn idle(kind: &str, paths: &Paths, n: usize, sources: &[IpAddr]) -> (f64, 
     let rooms = prepare(&server.target, n / 100, 100, 100).await.expect("server prepared");
     tokio::time::sleep(Duration::from_secs(1)).await;
     let before = server.memory_mib("VmRSS");
-    let held = connect_all(server.addr, &rooms, sources).await.expect("every connection opens");
+    let held = connect_all(&[server.addr], 0, &rooms, sources).await.expect("every connection opens");
     tokio::time::sleep(Duration::from_secs(2)).await;
     let after = server.memory_mib("VmRSS");
     let per_connection_kib = (after - before) * 1024.0 / held.len() as f64;
@@ -178,6 +216,10 @@ async fn main() {
     let everyone =
         Plan { senders_per_room: 10, messages_per_sender: 100 / scale as u64, window: 16, ..saturate.clone() };
     let idle_n = 10_000 / scale;
+    if args.iter().any(|a| a == "--cluster-only") {
+        let exact = cluster::section(&paths, fanout_members, &saturate, &steady).await;
+        return report_faults(exact);
+    }
 
     let mut rows: Vec<(String, f64, f64)> = Vec::new();
     let mut exact = Vec::new();
@@ -226,6 +268,15 @@ async fn main() {
     for (name, c, r) in &rows {
         println!("| {name} | {c:.2} | {r:.2} | {} |", ratio(*c, *r));
     }
+    let mut exact: Vec<(String, u64, u64, u64)> =
+        exact.into_iter().map(|(kind, l, d, o)| (kind.to_string(), l, d, o)).collect();
+    exact.extend(cluster::section(&paths, fanout_members, &saturate, &steady).await);
+    report_faults(exact);
+}
+
+/// Prints how many deliveries were lost, duplicated or out of order (by run
+/// when any were, and then exits with 2).
+fn report_faults(exact: Vec<(String, u64, u64, u64)>) {
     let faults: u64 = exact.iter().map(|(_, l, d, o)| l + d + o).sum();
     println!();
     println!(
