@@ -6,7 +6,7 @@
 #                             PostgreSQL for the server tests' second pass and
 #                             Redis and HAProxy for the cluster's tests
 #   scripts/setup.sh --cluster  build tools, PostgreSQL, Redis and HAProxy
-#                             (make cluster)
+#                             (make cluster, make bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
