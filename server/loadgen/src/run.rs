@@ -213,7 +213,8 @@ async fn join(
         match reader.next().await {
             Incoming::Ack(0, answer) if answer.get("ok").is_some() => return Ok((writer, reader)),
             Incoming::Ack(0, answer) => return Err(fail(answer.to_string())),
-            Incoming::Closed | Incoming::Disconnected => return Err(fail("closed".into())),
+            Incoming::Closed => return Err(fail("the connection closed".into())),
+            Incoming::Disconnected => return Err(fail("the server disconnected the socket".into())),
             _ => {}
         }
     }

@@ -3,7 +3,8 @@
 //! server's CPU time and memory are read from `/proc`; the table goes to
 //! stdout, progress to stderr. `make bench` builds everything and runs it.
 //!
-//! The cluster section (`cluster.rs`) needs a PostgreSQL (run it
+//! `CONFAB_BENCH_LOG` sets Confab's log filter (default `error`). The
+//! cluster section (`cluster.rs`) needs a PostgreSQL (run it
 //! under `scripts/with-postgres.sh`, as `make bench` does).
 //!
 //!   bench [--confab target/release/server] [--reference server/loadgen/reference/server.js]
@@ -109,7 +110,7 @@ fn start_linked(kind: &str, paths: &Paths, link: &Link) -> Server {
             .env("CONFAB_ADDR", addr.to_string())
             .env("CONFAB_DATA_DIR", &data)
             .env("LEPTOS_SITE_ROOT", "target/site")
-            .env("RUST_LOG", "error")
+            .env("RUST_LOG", std::env::var("CONFAB_BENCH_LOG").unwrap_or_else(|_| "error".into()))
             .stdout(Stdio::null())
             .spawn()
             .expect("the Confab server starts (build it: make release-server)");
