@@ -1,4 +1,4 @@
-import { expect, type APIRequestContext, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type Page, type WebSocketRoute } from "@playwright/test";
 
 /** A name no other test run has used. */
 export function unique(prefix: string): string {
@@ -28,4 +28,39 @@ export async function call(api: APIRequestContext, name: string, form: Record<st
   const res = await api.post(`/api/${name}`, { form, maxRedirects: 0, headers: { Accept: "application/json" } });
   expect(res.status(), `${name}: ${await res.text()}`).toBeLessThan(400);
   return res.json().catch(() => null);
+}
+
+/** Creates organization `name` at `slug` from the form on `/` (signed in). */
+export async function createOrg(page: Page, name: string, slug: string) {
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByLabel("URL name").fill(slug);
+  await page.getByRole("button", { name: "Create organization" }).click();
+  await expect(page).toHaveURL(new RegExp(`/o/${slug}$`));
+}
+
+/**
+ * Routes `page`'s live connections through the test, so that it can lose
+ * them: Chromium's offline mode leaves open WebSockets alone. Call before
+ * the page opens them.
+ */
+export async function cuttableNetwork(page: Page) {
+  let online = true;
+  const sockets: WebSocketRoute[] = [];
+  await page.routeWebSocket(/\/socket\.io\//, (ws) => {
+    if (!online) return void ws.close();
+    ws.connectToServer();
+    sockets.push(ws);
+  });
+  return {
+    /** Offline: open live connections cut, new ones refused. */
+    async cut() {
+      online = false;
+      await page.context().setOffline(true);
+      for (const ws of sockets.splice(0)) await ws.close();
+    },
+    async restore() {
+      online = true;
+      await page.context().setOffline(false);
+    },
+  };
 }

@@ -1,30 +1,19 @@
 import { test, expect, type WebSocketRoute } from "@playwright/test";
-import { open, register, unique } from "./helpers";
+import { createOrg, cuttableNetwork, open, register, unique } from "./helpers";
 
 test("a device that was offline shows what it missed by itself: each once, in order", async ({ browser }) => {
   const laptop = await browser.newContext();
   const desk = await laptop.newPage();
   const slug = unique("away");
   await register(desk, unique("ann"));
-  await desk.getByLabel("Name", { exact: true }).fill("Away Co");
-  await desk.getByLabel("URL name").fill(slug);
-  await desk.getByRole("button", { name: "Create organization" }).click();
-  await expect(desk).toHaveURL(new RegExp(`/o/${slug}$`));
+  await createOrg(desk, "Away Co", slug);
   await open(desk, `/o/${slug}/c/general`);
   await expect(desk.getByRole("status")).toHaveText("Live");
 
   // The same person on a phone (another browser, signed in with the same session).
   const phoneContext = await browser.newContext({ storageState: await laptop.storageState() });
   const phone = await phoneContext.newPage();
-  // Chromium's offline mode leaves open WebSockets alone; the phone's live
-  // connections go through here, so going offline can cut them too.
-  let online = true;
-  const sockets: WebSocketRoute[] = [];
-  await phone.routeWebSocket(/\/socket\.io\//, (ws) => {
-    if (!online) return void ws.close();
-    ws.connectToServer();
-    sockets.push(ws);
-  });
+  const network = await cuttableNetwork(phone);
   await open(phone, `/o/${slug}/c/general`);
   await expect(phone.getByRole("status")).toHaveText("Live");
   const box = desk.getByRole("textbox", { name: "Message" });
@@ -33,9 +22,7 @@ test("a device that was offline shows what it missed by itself: each once, in or
   await expect(phone.locator("li.msg .body")).toHaveText(["before the tunnel"]);
 
   // The phone loses its network while messages keep coming.
-  online = false;
-  await phoneContext.setOffline(true);
-  for (const ws of sockets.splice(0)) await ws.close();
+  await network.cut();
   await expect(phone.getByRole("status")).toHaveText("Connection lost; reconnecting…", { timeout: 30_000 });
   const missed = Array.from({ length: 12 }, (_, i) => `in the tunnel ${i + 1}`);
   for (const text of missed) {
@@ -45,8 +32,7 @@ test("a device that was offline shows what it missed by itself: each once, in or
   }
 
   // Back online: it catches up by itself, no reload and no "Load older".
-  online = true;
-  await phoneContext.setOffline(false);
+  await network.restore();
   await expect(phone.getByRole("status")).toHaveText("Live", { timeout: 30_000 });
   await expect(phone.locator("li.msg .body")).toHaveText(["before the tunnel", ...missed]);
   await expect(phone.getByRole("button", { name: "Load older" })).toHaveCount(0);

@@ -1,5 +1,29 @@
-import { test, expect, type WebSocketRoute } from "@playwright/test";
-import { call, open, register, unique, PASSWORD } from "./helpers";
+import { test, expect, type APIRequestContext, type Browser, type BrowserContext, type Page } from "@playwright/test";
+import { call, createOrg, cuttableNetwork, open, register, unique, PASSWORD } from "./helpers";
+
+/**
+ * Ann on her laptop makes an organization with #random; Bob, a script, joins
+ * it and posts two messages there.
+ */
+async function twoUnreadInRandom(
+  browser: Browser,
+  bob: APIRequestContext,
+): Promise<{ laptop: BrowserContext; desk: Page; slug: string }> {
+  const laptop = await browser.newContext();
+  const desk = await laptop.newPage();
+  const slug = unique("news");
+  await register(desk, unique("ann"));
+  await createOrg(desk, "News Co", slug);
+  await call(desk.request, "create_channel", { slug, name: "random" });
+  const invite = await call(desk.request, "create_invite", { slug });
+  await call(bob, "register", { username: unique("bob"), password: PASSWORD });
+  await call(bob, "accept_invite", { token: invite.token });
+  await call(bob, "join_channel", { slug, channel: "random" });
+  for (const body of ["first news", "second news"]) {
+    await call(bob, "send_message", { slug, channel: "random", client_id: unique("b"), body });
+  }
+  return { laptop, desk, slug };
+}
 
 test("unread counts: shown in the sidebar, cleared on every device when read on one", async ({
   browser,
@@ -7,24 +31,8 @@ test("unread counts: shown in the sidebar, cleared on every device when read on 
   baseURL,
 }) => {
   // Ann on her laptop; a colleague posts into #random from a script.
-  const laptop = await browser.newContext();
-  const desk = await laptop.newPage();
-  const slug = unique("news");
-  await register(desk, unique("ann"));
-  await desk.getByLabel("Name", { exact: true }).fill("News Co");
-  await desk.getByLabel("URL name").fill(slug);
-  await desk.getByRole("button", { name: "Create organization" }).click();
-  await expect(desk).toHaveURL(new RegExp(`/o/${slug}$`));
-  await call(desk.request, "create_channel", { slug, name: "random" });
-  const invite = await call(desk.request, "create_invite", { slug });
-
   const bob = await playwright.request.newContext({ baseURL });
-  await call(bob, "register", { username: unique("bob"), password: PASSWORD });
-  await call(bob, "accept_invite", { token: invite.token });
-  await call(bob, "join_channel", { slug, channel: "random" });
-  for (const body of ["first news", "second news"]) {
-    await call(bob, "send_message", { slug, channel: "random", client_id: unique("b"), body });
-  }
+  const { laptop, desk, slug } = await twoUnreadInRandom(browser, bob);
 
   // Ann's laptop and phone (the same session) both show two unread in #random.
   const phone = await (await browser.newContext({ storageState: await laptop.storageState() })).newPage();
@@ -61,35 +69,10 @@ test("a channel read on one device while another was offline is read there too o
   playwright,
   baseURL,
 }) => {
-  const laptop = await browser.newContext();
-  const desk = await laptop.newPage();
-  const slug = unique("away");
-  await register(desk, unique("ann"));
-  await desk.getByLabel("Name", { exact: true }).fill("Away Co");
-  await desk.getByLabel("URL name").fill(slug);
-  await desk.getByRole("button", { name: "Create organization" }).click();
-  await expect(desk).toHaveURL(new RegExp(`/o/${slug}$`));
-  await call(desk.request, "create_channel", { slug, name: "random" });
-  const invite = await call(desk.request, "create_invite", { slug });
   const bob = await playwright.request.newContext({ baseURL });
-  await call(bob, "register", { username: unique("bob"), password: PASSWORD });
-  await call(bob, "accept_invite", { token: invite.token });
-  await call(bob, "join_channel", { slug, channel: "random" });
-  for (const body of ["first news", "second news"]) {
-    await call(bob, "send_message", { slug, channel: "random", client_id: unique("b"), body });
-  }
-
-  // Her phone's live connections go through here, so that it can lose them
-  // (Chromium's offline mode leaves open WebSockets alone).
-  const phoneContext = await browser.newContext({ storageState: await laptop.storageState() });
-  const phone = await phoneContext.newPage();
-  let online = true;
-  const sockets: WebSocketRoute[] = [];
-  await phone.routeWebSocket(/\/socket\.io\//, (ws) => {
-    if (!online) return void ws.close();
-    ws.connectToServer();
-    sockets.push(ws);
-  });
+  const { laptop, desk, slug } = await twoUnreadInRandom(browser, bob);
+  const phone = await (await browser.newContext({ storageState: await laptop.storageState() })).newPage();
+  const network = await cuttableNetwork(phone);
   for (const page of [desk, phone]) {
     await open(page, `/o/${slug}/c/general`);
     await expect(page.getByRole("status")).toHaveText("Live");
@@ -99,9 +82,7 @@ test("a channel read on one device while another was offline is read there too o
 
   // The phone is offline while she reads #random on the laptop: the notice
   // that it was read cannot reach the phone.
-  online = false;
-  await phoneContext.setOffline(true);
-  for (const ws of sockets.splice(0)) await ws.close();
+  await network.cut();
   await expect(phone.getByRole("status")).toHaveText("Connection lost; reconnecting…", { timeout: 30_000 });
   await open(desk, `/o/${slug}/c/random`);
   await expect(desk.locator("li.msg .body")).toHaveText(["first news", "second news"]);
@@ -109,8 +90,7 @@ test("a channel read on one device while another was offline is read there too o
   await expect(onDesk.locator(".unread-count")).toHaveCount(0);
 
   // Back online, the phone learns it by itself, without a reload.
-  online = true;
-  await phoneContext.setOffline(false);
+  await network.restore();
   await expect(phone.getByRole("status")).toHaveText("Live", { timeout: 30_000 });
   await expect(onPhone.locator(".unread-count")).toHaveCount(0);
   await bob.dispose();

@@ -112,15 +112,7 @@ async fn delivery(
     let report = run(&addrs, &prepared, plan).await.expect("the run completes");
     let peak_rss_mib = servers.iter().map(|s| s.memory_mib("VmHWM")).fold(0.0, f64::max);
     let figures = Figures { cpu_seconds: cpu() - before, peak_rss_mib, report };
-    eprintln!(
-        "bench:   {kind} x {n}: {:.0} deliveries/s, p50 {:.1} ms, p99 {:.1} ms, lost {}, duplicated {}, out of order {}",
-        figures.report.deliveries_per_second,
-        figures.report.p50_ms,
-        figures.report.p99_ms,
-        figures.report.lost,
-        figures.report.duplicated,
-        figures.report.out_of_order
-    );
+    figures.tell(&format!("{kind} x {n}"));
     (figures, backing.redis_cpu_seconds() - redis_before)
 }
 
@@ -157,7 +149,6 @@ pub(crate) async fn section(
             exact.push((format!("{kind} x {n}"), f.report.lost, f.report.duplicated, f.report.out_of_order));
         }
     }
-    let per_100k = |seconds: f64, f: &Figures| seconds * 100_000.0 / (f.report.delivered.max(1) as f64);
     let mut rows: Vec<(String, [f64; 4])> = Vec::new();
     let each = |f: &dyn Fn(usize) -> f64| [f(0), f(1), f(2), f(3)];
     rows.push((
@@ -169,9 +160,12 @@ pub(crate) async fn section(
     rows.push(("max latency at 50 msg/s to the room (ms)".into(), each(&|i| lat[i].report.max_ms)));
     rows.push((
         "CPU seconds per 100k deliveries, all servers (saturation)".into(),
-        each(&|i| per_100k(fan[i].0.cpu_seconds, &fan[i].0)),
+        each(&|i| fan[i].0.per_100k_deliveries(fan[i].0.cpu_seconds)),
     ));
-    rows.push(("Redis CPU seconds per 100k deliveries (saturation)".into(), each(&|i| per_100k(fan[i].1, &fan[i].0))));
+    rows.push((
+        "Redis CPU seconds per 100k deliveries (saturation)".into(),
+        each(&|i| fan[i].0.per_100k_deliveries(fan[i].1)),
+    ));
 
     println!();
     println!(

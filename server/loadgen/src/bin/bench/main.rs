@@ -141,12 +141,28 @@ struct Paths {
     reference: String,
 }
 
-/// A scenario's figures for one server.
+/// A scenario's figures for one server (or for all of a cluster's).
 #[derive(Default, Clone)]
 struct Figures {
     report: Report,
     cpu_seconds: f64,
     peak_rss_mib: f64,
+}
+
+impl Figures {
+    /// `seconds` (of CPU) per 100,000 of the run's deliveries.
+    fn per_100k_deliveries(&self, seconds: f64) -> f64 {
+        seconds * 100_000.0 / (self.report.delivered.max(1) as f64)
+    }
+
+    /// Says on stderr how the run of `what` went.
+    fn tell(&self, what: &str) {
+        let r = &self.report;
+        eprintln!(
+            "bench:   {what}: {:.0} deliveries/s, p50 {:.1} ms, p99 {:.1} ms, lost {}, duplicated {}, out of order {}",
+            r.deliveries_per_second, r.p50_ms, r.p99_ms, r.lost, r.duplicated, r.out_of_order
+        );
+    }
 }
 
 /// Runs one delivery scenario on a fresh server.
@@ -156,15 +172,7 @@ async fn delivery(kind: &str, paths: &Paths, rooms: usize, members: usize, plan:
     let cpu = server.cpu_seconds();
     let report = run(&[server.addr], &prepared, plan).await.expect("the run completes");
     let figures = Figures { cpu_seconds: server.cpu_seconds() - cpu, peak_rss_mib: server.memory_mib("VmHWM"), report };
-    eprintln!(
-        "bench:   {kind}: {:.0} deliveries/s, p50 {:.1} ms, p99 {:.1} ms, lost {}, duplicated {}, out of order {}",
-        figures.report.deliveries_per_second,
-        figures.report.p50_ms,
-        figures.report.p99_ms,
-        figures.report.lost,
-        figures.report.duplicated,
-        figures.report.out_of_order
-    );
+    figures.tell(kind);
     figures
 }
 
@@ -246,7 +254,7 @@ async fn main() {
         }
         peak[i] = peak[i].max(hwm);
     }
-    let per_100k = |f: &Figures| f.cpu_seconds * 100_000.0 / (f.report.delivered.max(1) as f64);
+    let per_100k = |f: &Figures| f.per_100k_deliveries(f.cpu_seconds);
     rows.push((
         format!("1 room x {fanout_members}, one sender: deliveries/s at saturation"),
         fan[0].report.deliveries_per_second,
