@@ -134,6 +134,10 @@ pub struct OrgView {
     pub channels: Vec<Channel>,
     /// Everyone in it, by name.
     pub members: Vec<Member>,
+    /// The newest notice of the user's own stream when these were read
+    /// (the live connection follows the stream from there).
+    #[serde(default)]
+    pub notice_seq: i64,
 }
 
 /// One stored chat message.
@@ -278,9 +282,9 @@ pub mod events {
     }
 
     /// Client → server, with ack: "I have read this channel up to `seq`"
-    /// (`ReadRequest`; the ack is the `ReadCursor` now). Server → client:
-    /// `ReadCursor`, to every socket of the same person in the organization
-    /// when any of them reads (so the other devices clear their counts).
+    /// (`ReadRequest`; the ack is the `ReadCursor` now). When the cursor
+    /// moves, every socket of the same person in the organization hears a
+    /// `notice` of it (so the other devices clear their counts).
     pub const READ: &str = "read";
 
     /// Payload of `read` from a client.
@@ -296,6 +300,64 @@ pub mod events {
     pub struct ReadCursor {
         pub channel_id: ChannelId,
         pub last_read_seq: i64,
+    }
+
+    /// Server → client: a notice of the person's own stream in the
+    /// organization (`Notice`), to every one of their sockets there. Numbered
+    /// like a channel's events: `seq` is gapless from 1 per person and
+    /// organization. A notice at or before the last one heard is a copy
+    /// (drop it); one further on means some were missed: ask for them
+    /// (`notices`). After a reconnect, ask for what came after the last one.
+    pub const NOTICE: &str = "notice";
+
+    /// Client → server, with ack: the person's notices after a point
+    /// (`NoticesRequest`); the ack is `Notices`.
+    pub const NOTICES: &str = "notices";
+
+    /// Payload of `notice`: `{"seq": 7, "read": {...}}` or
+    /// `{"seq": 8, "channel_added": {...}}`.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Notice {
+        pub seq: i64,
+        #[serde(flatten)]
+        pub news: News,
+    }
+
+    /// What a notice tells.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum News {
+        /// A channel was read (on one of the person's devices) up to here.
+        Read(ReadCursor),
+        /// A channel the person can now see (`Channel`, as they see it): a
+        /// direct conversation they were put in, a new public channel, one
+        /// they were added to. Join its room (`join`) to get its messages.
+        ChannelAdded(super::Channel),
+    }
+
+    /// Payload of `notices`.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct NoticesRequest {
+        /// The last notice's `seq` the client has (0: all that are kept).
+        pub after: i64,
+    }
+
+    /// Reply to `notices`: the notices after the point asked for, oldest
+    /// first (a channel added that the person no longer sees is left out).
+    /// `more`: there are more; ask again after `last_seq`. `missing`: some
+    /// after the point are no longer kept (the device was away long, or the
+    /// person was taken out of the organization and came back): read the
+    /// lists again (the `org` server function) and go on after `last_seq`.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Notices {
+        pub notices: Vec<Notice>,
+        /// How far this page goes: without `more`, the person's newest
+        /// notice now.
+        pub last_seq: i64,
+        #[serde(default)]
+        pub more: bool,
+        #[serde(default)]
+        pub missing: bool,
     }
 
     /// Payload of `join` and `leave`.
@@ -314,14 +376,9 @@ pub mod events {
         pub body: String,
     }
 
-    /// Server → client: a channel this person can now see (`Channel`, as they
-    /// see it): a direct conversation they were put in, or a new public
-    /// channel. Join its room (`join`) to get its messages live.
-    pub const CHANNEL_ADDED: &str = "channel_added";
-
     /// Client → server, with ack: find or start the direct conversation with
     /// these members (`OpenDirect`); the ack is its `Channel`. Its other
-    /// people hear `channel_added` the first time they are in it.
+    /// people hear a `channel_added` notice the first time they are in it.
     pub const OPEN_DIRECT: &str = "open_direct";
 
     /// Payload of `open_direct`.

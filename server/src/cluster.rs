@@ -21,5 +21,5 @@ mod feed;
 mod limits;
 mod sockets;
 
-pub(crate) use feed::{Cluster, ClusterFeed, ForPeople, Inbox, Remote};
+pub(crate) use feed::{Cluster, ClusterFeed, ForPeople, Inbox, Lost, Remote};
 pub(crate) use sockets::{ClusterSockets, CountedSocket};

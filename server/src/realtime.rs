@@ -8,13 +8,14 @@
 //!   membership, sockets per user) and a socket's set-up;
 //! - [`joining`]: `join` (with resuming from a `seq`) and `leave`, each at
 //!   one point of the channel's stream;
-//! - [`requests`]: the other client events (`send`, `read`, `typing`,
-//!   `open_direct`) and what every event shares (the stop check, access as
+//! - [`requests`]: the other client events (`send`, `read`, `notices`,
+//!   `typing`, `open_direct`) and what every event shares (the stop check, access as
 //!   it is now, answers);
 //! - [`delivery`]: every channel event to its room in `seq` order, and
 //!   cutting off a socket that falls behind;
-//! - [`broadcasts`]: ended access closing sockets, and notices to all of a
-//!   person's devices;
+//! - [`broadcasts`]: ended access closing sockets, and what all of a
+//!   person's devices hear; [`notices`]: each person's notices to their
+//!   sockets in `seq` order, with none missed;
 //! - [`limits`]: what one connection may ask, how fast;
 //! - [`presence`]: who is online; [`send_order`]: a socket's sends stored
 //!   in the order it sent them.
@@ -47,6 +48,7 @@ mod connection;
 mod delivery;
 mod joining;
 mod limits;
+mod notices;
 mod presence;
 mod requests;
 mod rooms;
@@ -181,7 +183,7 @@ pub(crate) fn start(
         .build_layer();
     admission::serve_namespaces(&io);
     let (channels, people) = match inbox {
-        Some(Inbox { remote, lost, people }) => (Some((remote, lost)), Some(people)),
+        Some(Inbox { remote, lost, people }) => (Some((remote, lost.clone())), Some((people, lost))),
         None => (None, None),
     };
     tasks.push(tokio::spawn(broadcasts::for_people(

@@ -93,6 +93,7 @@ impl From<model::OrgOverview> for OrgView {
             org: o.membership.into(),
             channels: o.channels.into_iter().map(Into::into).collect(),
             members: o.members.into_iter().map(Into::into).collect(),
+            notice_seq: o.notice_seq,
         }
     }
 }
@@ -135,5 +136,33 @@ pub(super) fn invite_list(links: model::InviteLinks, origin: &str) -> InviteList
     InviteList {
         invites: links.links.into_iter().map(Into::into).collect(),
         new_link: links.new_link.map(|new| invite(new, origin)),
+    }
+}
+
+impl From<model::News> for events::News {
+    fn from(n: model::News) -> Self {
+        match n {
+            model::News::Read { channel_id, last_read_seq } => {
+                events::News::Read(events::ReadCursor { channel_id, last_read_seq })
+            }
+            model::News::ChannelAdded(c) => events::News::ChannelAdded(c.into()),
+        }
+    }
+}
+
+impl From<model::Notice> for events::Notice {
+    fn from(n: model::Notice) -> Self {
+        events::Notice { seq: n.seq, news: n.news.into() }
+    }
+}
+
+impl From<model::Notices> for events::Notices {
+    fn from(n: model::Notices) -> Self {
+        events::Notices {
+            notices: n.notices.into_iter().map(Into::into).collect(),
+            last_seq: n.last_seq,
+            more: n.more,
+            missing: n.missing,
+        }
     }
 }

@@ -13,6 +13,8 @@ use crate::protocol::{Channel, ChannelId, Member, OrgView, Role, User, UserId, e
 
 #[cfg(feature = "hydrate")]
 mod following;
+#[cfg(feature = "hydrate")]
+mod notices;
 
 /// What the pages of an organization share; in context for the workspace's view.
 #[derive(Clone, Copy)]
@@ -40,7 +42,9 @@ impl Workspace {
     /// connects and follows every joined channel for as long as the page
     /// lives.
     pub(crate) fn provide(view: OrgView, me: Option<&User>, open: Option<ChannelId>) -> Workspace {
-        let OrgView { org, channels, members } = view;
+        let OrgView { org, channels, members, notice_seq } = view;
+        #[cfg(not(feature = "hydrate"))]
+        let _ = notice_seq;
         let ws = Workspace {
             slug: StoredValue::new(org.slug.clone()),
             me: me.map(|u| u.id),
@@ -51,7 +55,7 @@ impl Workspace {
             online: RwSignal::new(HashSet::new()),
             open,
             #[cfg(feature = "hydrate")]
-            live: following::Live::connect(&org.slug),
+            live: following::Live::connect(&org.slug, notice_seq),
         };
         provide_context(ws);
         #[cfg(feature = "hydrate")]

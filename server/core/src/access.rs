@@ -10,8 +10,12 @@ use crate::kinds::{ChannelKind, Role};
 
 /// Anyone in the organization: reading its channel list, creating channels.
 pub(crate) fn member(role: Option<Role>) -> Result<Role, CoreError> {
-    // Not telling outsiders whether the organization exists.
-    role.ok_or_else(|| CoreError::not_found("No such organization, or you are not a member of it."))
+    role.ok_or_else(not_a_member)
+}
+
+/// What an outsider is told (not whether the organization exists).
+pub(crate) fn not_a_member() -> CoreError {
+    CoreError::not_found("No such organization, or you are not a member of it.")
 }
 
 /// May invite people to the organization.

@@ -61,6 +61,64 @@ impl Channel {
     }
 }
 
+/// What a notice of a person's own stream tells all of their devices.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum News {
+    /// They read a channel up to `last_read_seq` (on one device: the others
+    /// mark it read too).
+    Read { channel_id: i64, last_read_seq: i64 },
+    /// A channel they can now see appeared (a conversation they were put in,
+    /// a new public channel, one they were added to), as they see it.
+    ChannelAdded(Channel),
+}
+
+impl News {
+    /// What is stored of it.
+    pub fn about(&self) -> NoticeAbout {
+        match *self {
+            News::Read { channel_id, last_read_seq } => NoticeAbout::Read { channel_id, last_read_seq },
+            News::ChannelAdded(ref c) => NoticeAbout::ChannelAdded { channel_id: c.id },
+        }
+    }
+}
+
+/// [`News`] as stored: a channel added is shown as the person sees it
+/// when the notice is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoticeAbout {
+    Read { channel_id: i64, last_read_seq: i64 },
+    ChannelAdded { channel_id: i64 },
+}
+
+/// A stored notice: its place in the member's stream (gapless from 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoredNotice {
+    pub seq: i64,
+    pub about: NoticeAbout,
+}
+
+/// A notice of a person's own stream, as their devices hear it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub seq: i64,
+    pub news: News,
+}
+
+/// A page of a person's notices after a point.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notices {
+    /// Oldest first (a channel they no longer see is left out).
+    pub notices: Vec<Notice>,
+    /// How far this page goes: with `more`, ask again after it; without,
+    /// their newest notice's `seq`.
+    pub last_seq: i64,
+    /// More after this page.
+    pub more: bool,
+    /// Some after the point are no longer kept (they were away long, or
+    /// their stream began again): their lists are to be read again.
+    pub missing: bool,
+}
+
 /// An event of a channel's stream: a message, or a member joining or leaving.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
@@ -147,6 +205,8 @@ pub struct OrgOverview {
     pub channels: Vec<Channel>,
     /// Everyone in it, by name.
     pub members: Vec<Member>,
+    /// The caller's newest notice before the rest was read.
+    pub notice_seq: i64,
 }
 
 /// A page of a channel's history, oldest first.

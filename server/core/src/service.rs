@@ -37,6 +37,7 @@ mod invites;
 mod members;
 mod message_deletion;
 mod messages;
+mod notices;
 mod organizations;
 mod read_cursors;
 mod roles;
@@ -45,6 +46,7 @@ mod sight;
 mod standing;
 
 pub use messages::{Draft, MAX_HISTORY_PAGE, Posted};
+pub use notices::UserNotice;
 pub use standing::{ChannelAccess, Seat, SessionChannel, Standing};
 
 /// Logs a storage failure with what was being done, and says it plainly.
@@ -71,28 +73,6 @@ pub enum Revoked {
     /// A person's role in an organization changed: what they may see there
     /// changed with it.
     Role { user_id: i64, org_slug: String },
-}
-
-/// Something every device of a person should hear at once, apart from any
-/// channel's stream.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum UserNotice {
-    /// They have read a channel up to `last_read_seq` (on one device: the
-    /// others mark it read too).
-    Read { user_id: i64, org_slug: String, channel_id: i64, last_read_seq: i64 },
-    /// A channel they can now see appeared (a direct conversation they were
-    /// put in, a new public channel): their lists show it without a reload.
-    /// `channel` is as they see it.
-    ChannelAdded { to: Audience, org_slug: String, channel: Channel },
-}
-
-/// Who a [`UserNotice`] is for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Audience {
-    /// These people (user ids), on every device.
-    People(Vec<i64>),
-    /// Everyone in the organization but this person.
-    AllBut(i64),
 }
 
 /// Confab's use cases; cheap to clone.
@@ -160,14 +140,10 @@ impl Service {
     }
 
     /// What each person's devices should hear, from now on (best effort: a
-    /// listener that falls behind misses some, and a reload puts it right).
+    /// listener that falls behind misses some, which are read again from
+    /// each person's stream, [`Service::notices_after`]).
     pub fn user_notices(&self) -> broadcast::Receiver<UserNotice> {
         self.notices.subscribe()
-    }
-
-    fn notify(&self, notice: UserNotice) {
-        // Nobody listening (no live server) is fine.
-        let _ = self.notices.send(notice);
     }
 
     fn revoke(&self, revoked: Revoked) {

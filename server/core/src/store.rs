@@ -1,7 +1,7 @@
 //! Storage: the schema, its migrations and every query. SQLite (WAL) by default,
 //! PostgreSQL through a `postgres://` URL. Each entity's queries are in one
 //! module (`users`, `sessions`, `orgs`, `members`, `invites`, `channels`,
-//! `read_cursors`, `messages`, `audit`), written once in SQL both databases
+//! `read_cursors`, `notices`, `messages`, `audit`), written once in SQL both databases
 //! speak and checked at compile time against each dialect's schema
 //! ([`dialect`], where the few differences between the two are named); rows
 //! are turned into the model there, once for both.
@@ -9,6 +9,9 @@
 //! Invariants kept here:
 //! - a channel's message `seq` is gapless: it is taken from `channels.last_seq`
 //!   inside the transaction that inserts the message;
+//! - a member's notice `seq` is gapless too: it is taken from
+//!   `memberships.last_notice_seq` inside the transaction that writes the
+//!   notice (a read cursor's with the cursor's move);
 //! - `(channel_id, client_id)` is unique, so a retried send returns the stored
 //!   message instead of a second copy;
 //! - secrets (session and invite tokens) are stored only as SHA-256 hashes;
@@ -23,6 +26,7 @@ mod invites;
 mod members;
 mod message_batch;
 mod messages;
+mod notices;
 mod orgs;
 mod read_cursors;
 mod records;

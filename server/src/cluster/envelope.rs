@@ -5,11 +5,11 @@
 //! subscribe confab:feed`); a message this build cannot read is skipped
 //! (its events are read from the database like any other missed one).
 
-use app::protocol::{Channel, events};
+use app::protocol::events;
 use confab_core::channel_events::{ChannelEvent, OutOfSight, Published};
 use confab_core::kinds::EventKind;
 use confab_core::model::Message;
-use confab_core::service::{Audience, Revoked, UserNotice};
+use confab_core::service::{Revoked, UserNotice};
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
@@ -36,11 +36,9 @@ pub(super) enum Body {
     /// A person was taken out of an organization, or their role there
     /// changed (`role`): their sockets there close.
     MembershipEnded { user_id: i64, org: String, role: bool },
-    /// A person read a channel on one device: the others mark it read.
-    Read { user_id: i64, org: String, channel_id: i64, last_read_seq: i64 },
-    /// A channel appeared for these people (`to`), or for everyone in the
-    /// organization but `all_but`.
-    ChannelAdded { org: String, to: Vec<i64>, all_but: Option<i64>, channel: Channel },
+    /// A notice for all devices of each of these people (`to`: each one's
+    /// user id and the notice's `seq` in their stream).
+    Notice { org: String, to: Vec<(i64, i64)>, news: events::News },
     /// Someone is typing in a channel (never stored; lost if late).
     Typing { org: String, typing: events::Typing },
     /// Someone came online on the sending server, or went (its grace over).
@@ -102,18 +100,7 @@ impl Body {
     }
 
     pub(super) fn notice(n: &UserNotice) -> Body {
-        match n.clone() {
-            UserNotice::Read { user_id, org_slug, channel_id, last_read_seq } => {
-                Body::Read { user_id, org: org_slug, channel_id, last_read_seq }
-            }
-            UserNotice::ChannelAdded { to, org_slug, channel } => {
-                let (to, all_but) = match to {
-                    Audience::People(ids) => (ids, None),
-                    Audience::AllBut(id) => (Vec::new(), Some(id)),
-                };
-                Body::ChannelAdded { org: org_slug, to, all_but, channel: Channel::from(channel) }
-            }
-        }
+        Body::Notice { org: n.org_slug.clone(), to: n.to.clone(), news: n.news.clone().into() }
     }
 }
 

@@ -23,10 +23,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use app::protocol::{Channel, events};
+use app::protocol::events;
 use confab_core::Service;
 use confab_core::channel_events::{Feed, OutOfSight, Published};
-use confab_core::service::{Audience, Revoked, UserNotice};
+use confab_core::service::{Revoked, UserNotice};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{IntoConnectionInfo, ProtocolVersion, PushInfo, PushKind, Value};
 use tokio::sync::{Notify, broadcast, mpsc};
@@ -62,10 +62,9 @@ pub(crate) enum Remote {
 pub(crate) enum ForPeople {
     /// Access ended: the sockets that relied on it close.
     Revoked(Revoked),
-    /// A person read a channel up to `last_read_seq`.
-    Read { user_id: i64, org_slug: String, channel_id: i64, last_read_seq: i64 },
-    /// A channel appeared for `to` (as they see it).
-    ChannelAdded { org_slug: String, to: Audience, channel: Channel },
+    /// A notice for all devices of each of these people (`to`: each one's
+    /// user id and the notice's `seq` in their stream).
+    Notice { org_slug: String, to: Vec<(i64, i64)>, news: events::News },
     /// Someone is typing in a channel.
     Typing { org_slug: String, typing: events::Typing },
     /// Someone came online on server `node`, or went.
@@ -76,15 +75,8 @@ pub(crate) enum ForPeople {
 
 impl ForPeople {
     /// A notice of this server's, in the form every server delivers.
-    pub(crate) fn notice(notice: UserNotice) -> ForPeople {
-        match notice {
-            UserNotice::Read { user_id, org_slug, channel_id, last_read_seq } => {
-                ForPeople::Read { user_id, org_slug, channel_id, last_read_seq }
-            }
-            UserNotice::ChannelAdded { to, org_slug, channel } => {
-                ForPeople::ChannelAdded { org_slug, to, channel: Channel::from(channel) }
-            }
-        }
+    pub(crate) fn notice(n: UserNotice) -> ForPeople {
+        ForPeople::Notice { org_slug: n.org_slug, to: n.to, news: n.news.into() }
     }
 }
 
@@ -92,12 +84,29 @@ impl ForPeople {
 pub(crate) struct Inbox {
     /// Their channel events, in the order Redis delivered them.
     pub(crate) remote: mpsc::Receiver<Remote>,
-    /// Told when a channel event may have been missed (a full buffer, a lost
-    /// or renewed connection): every followed channel is then checked.
-    pub(crate) lost: Arc<Notify>,
+    /// Told when something may have been missed (a full buffer, a lost or
+    /// renewed connection).
+    pub(crate) lost: Arc<Lost>,
     /// What concerns people's sockets here (best effort: a socket whose
     /// access ended and that missed word of it closes at its next event).
     pub(crate) people: mpsc::Receiver<ForPeople>,
+}
+
+/// Word that something from the other servers may have been missed, for
+/// each of those who handle it here.
+#[derive(Default)]
+pub(crate) struct Lost {
+    /// Channel events: every followed channel is then checked.
+    pub(crate) events: Notify,
+    /// Notices: the stream of every person with sockets here is checked.
+    pub(crate) notices: Notify,
+}
+
+impl Lost {
+    fn everything(&self) {
+        self.events.notify_one();
+        self.notices.notify_one();
+    }
 }
 
 /// The other servers of a cluster: this server's end of the feed, what it
@@ -160,7 +169,7 @@ impl ClusterFeed {
         let node = std::collections::hash_map::RandomState::new().hash_one(std::process::id());
         let (tx, remote) = mpsc::channel(buffer.max(1));
         let (for_people, people) = mpsc::channel(buffer.max(1));
-        let lost = Arc::new(Notify::new());
+        let lost = Arc::new(Lost::default());
         let dropped = Arc::new(AtomicU64::new(0));
         let receiver = Receiver { node, tx, for_people, lost: lost.clone(), dropped };
         let config = ConnectionManagerConfig::new()
@@ -236,7 +245,7 @@ impl ClusterFeed {
     /// Keeps the subscription and the connection up, until the server stops:
     /// pings each second, subscribes until subscribed, says when Redis goes
     /// and comes back (and reports the time away as a loss).
-    async fn keep_up(self, lost: Arc<Notify>) {
+    async fn keep_up(self, lost: Arc<Lost>) {
         let mut conn = self.conn.clone();
         let (mut subscribed, mut up) = (false, true);
         let mut tick = tokio::time::interval(PING_EVERY);
@@ -252,14 +261,14 @@ impl ClusterFeed {
                 Ok(()) => {
                     if !up {
                         tracing::info!("Redis is back: the cluster's feed resumes");
-                        lost.notify_one();
+                        lost.everything();
                     }
                     (subscribed, up) = (true, true);
                 }
                 Err(e) => {
                     if up {
                         tracing::warn!(error = %e, "Redis unreachable: messages are still stored and delivered on this server; the other servers read them from the database");
-                        lost.notify_one();
+                        lost.everything();
                     }
                     up = false;
                 }
@@ -311,7 +320,7 @@ struct Receiver {
     node: u64,
     tx: mpsc::Sender<Remote>,
     for_people: mpsc::Sender<ForPeople>,
-    lost: Arc<Notify>,
+    lost: Arc<Lost>,
     /// Messages dropped for want of room, for the log.
     dropped: Arc<AtomicU64>,
 }
@@ -326,6 +335,7 @@ impl Receiver {
                     Decoded::People(it) => {
                         if self.for_people.try_send(it).is_err() {
                             tracing::debug!("the cluster's feed is ahead here: a notice for people was dropped");
+                            self.lost.notices.notify_one();
                         }
                         return;
                     }
@@ -338,12 +348,12 @@ impl Receiver {
                             "the cluster's feed is ahead of delivery here: events are read from the database instead"
                         );
                     }
-                    self.lost.notify_one();
+                    self.lost.events.notify_one();
                 }
             }
             // The connection went (and will come back, subscribed again):
             // whatever was published meanwhile never reaches this server.
-            PushKind::Disconnection | PushKind::Subscribe => self.lost.notify_one(),
+            PushKind::Disconnection | PushKind::Subscribe => self.lost.everything(),
             _ => {}
         }
     }
@@ -359,7 +369,7 @@ impl Receiver {
             Ok(envelope) => envelope,
             Err(e) => {
                 tracing::warn!(error = %e, "a message on the cluster's feed could not be read: skipped");
-                self.lost.notify_one();
+                self.lost.everything();
                 return None;
             }
         };
@@ -369,7 +379,7 @@ impl Receiver {
         Some(match envelope.body {
             Body::Event { org, lost_sight, event } => {
                 let Some(event) = event.into_event(lost_sight) else {
-                    self.lost.notify_one();
+                    self.lost.events.notify_one();
                     return None;
                 };
                 Decoded::Channel(Remote::Event(Published { org_slug: org, event }))
@@ -386,16 +396,7 @@ impl Receiver {
             Body::MembershipEnded { user_id, org, role: true } => {
                 Decoded::People(ForPeople::Revoked(Revoked::Role { user_id, org_slug: org }))
             }
-            Body::Read { user_id, org, channel_id, last_read_seq } => {
-                Decoded::People(ForPeople::Read { user_id, org_slug: org, channel_id, last_read_seq })
-            }
-            Body::ChannelAdded { org, to, all_but, channel } => {
-                let to = match all_but {
-                    Some(id) => Audience::AllBut(id),
-                    None => Audience::People(to),
-                };
-                Decoded::People(ForPeople::ChannelAdded { org_slug: org, to, channel })
-            }
+            Body::Notice { org, to, news } => Decoded::People(ForPeople::Notice { org_slug: org, to, news }),
             Body::Typing { org, typing } => Decoded::People(ForPeople::Typing { org_slug: org, typing }),
             Body::Presence { org, user_id, online } => {
                 Decoded::People(ForPeople::Presence { node: envelope.node, org_slug: org, user_id, online })

@@ -28,8 +28,8 @@ use crate::site::Site;
 /// Every event a client may send: the handlers registered (`set_up`
 /// registers these and no others), and the list the isolation suite tries
 /// each of, so a new event cannot be left out of it.
-pub const CLIENT_EVENTS: [&str; 6] =
-    [events::JOIN, events::LEAVE, events::SEND, events::READ, events::TYPING, events::OPEN_DIRECT];
+pub const CLIENT_EVENTS: [&str; 7] =
+    [events::JOIN, events::LEAVE, events::SEND, events::READ, events::NOTICES, events::TYPING, events::OPEN_DIRECT];
 
 /// Why a connection to a namespace was refused; its text is the `message` of
 /// the `connect_error` the client receives (a sentence, like an
@@ -136,6 +136,7 @@ fn set_up(socket: &SocketRef, connection: Connection) {
             events::LEAVE => socket.on(event, joining::on_leave),
             events::SEND => socket.on(event, requests::on_send),
             events::READ => socket.on(event, requests::on_read),
+            events::NOTICES => socket.on(event, requests::on_notices),
             events::TYPING => socket.on(event, requests::on_typing),
             events::OPEN_DIRECT => socket.on(event, requests::on_open_direct),
             _ => unreachable!("every client event has its handler"),

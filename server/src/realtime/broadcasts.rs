@@ -4,28 +4,34 @@
 //! notices for all of a person's devices (a channel read on one of them, a
 //! channel that appeared), and, from other servers, someone typing.
 
+use std::sync::Arc;
+
 use app::protocol::events;
 use confab_core::Service;
-use confab_core::service::{Audience, Revoked, UserNotice};
+use confab_core::service::{Revoked, UserNotice};
 use socketioxide::SocketIo;
 use tokio::sync::{broadcast, mpsc};
 
+use super::notices::NoticeRelay;
 use super::presence::Presence;
 use super::rooms::{channel_room, namespace, session_room, user_room};
-use crate::cluster::ForPeople;
+use crate::cluster::{ForPeople, Lost};
 
 /// Carries out what concerns people's sockets, from this server and (with
 /// `remote`) the others: closing the live connections that relied on access
 /// that has ended, and telling every device of a person what all of them
-/// should hear. Runs until the server stops.
+/// should hear (`lost`: word that some of it from the others may have
+/// been lost). Runs until the server stops.
 pub(super) async fn for_people(
     io: SocketIo,
     service: Service,
     presence: Presence,
     mut revoked: broadcast::Receiver<Revoked>,
     mut notices: broadcast::Receiver<UserNotice>,
-    mut remote: Option<mpsc::Receiver<ForPeople>>,
+    remote: Option<(mpsc::Receiver<ForPeople>, Arc<Lost>)>,
 ) {
+    let (mut remote, lost) = remote.unzip();
+    let mut relay = NoticeRelay::default();
     loop {
         let next = tokio::select! {
             r = revoked.recv() => match r {
@@ -40,14 +46,19 @@ pub(super) async fn for_people(
             n = notices.recv() => match n {
                 Ok(n) => ForPeople::notice(n),
                 Err(broadcast::error::RecvError::Lagged(missed)) => {
-                    tracing::warn!(missed, "fell behind on user notices; devices catch up on reload");
+                    tracing::warn!(missed, "fell behind on notices; reading them from the database");
+                    relay.catch_up(&io, &service).await;
                     continue;
                 }
                 Err(broadcast::error::RecvError::Closed) => return,
             },
             Some(it) = next_remote(&mut remote) => it,
+            () = lost_word(&lost) => {
+                relay.catch_up(&io, &service).await;
+                continue;
+            }
         };
-        carry_out(&io, &service, &presence, next).await;
+        carry_out(&io, &service, &presence, &mut relay, next).await;
     }
 }
 
@@ -58,7 +69,14 @@ async fn next_remote(remote: &mut Option<mpsc::Receiver<ForPeople>>) -> Option<F
     }
 }
 
-async fn carry_out(io: &SocketIo, service: &Service, presence: &Presence, it: ForPeople) {
+async fn lost_word(lost: &Option<Arc<Lost>>) {
+    match lost {
+        Some(lost) => lost.notices.notified().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn carry_out(io: &SocketIo, service: &Service, presence: &Presence, relay: &mut NoticeRelay, it: ForPeople) {
     match it {
         // A session's sockets close in every organization of its user (they
         // see a disconnect, then "Please sign in first." when they try again).
@@ -77,6 +95,7 @@ async fn carry_out(io: &SocketIo, service: &Service, presence: &Presence, it: Fo
         }
         ForPeople::Revoked(Revoked::Membership { user_id, org_slug }) => {
             disconnect_room(io, &org_slug, user_room(user_id)).await;
+            relay.forget(&org_slug, user_id);
             tracing::info!(user_id, org = %org_slug, "closed the live connections of a removed member");
         }
         ForPeople::Revoked(Revoked::Role { user_id, org_slug }) => {
@@ -84,29 +103,7 @@ async fn carry_out(io: &SocketIo, service: &Service, presence: &Presence, it: Fo
             disconnect_room(io, &org_slug, user_room(user_id)).await;
             tracing::info!(user_id, org = %org_slug, "closed the live connections of a member whose role changed");
         }
-        ForPeople::Read { user_id, org_slug, channel_id, last_read_seq } => {
-            let Some(ns) = io.of(namespace(&org_slug)) else { return };
-            let cursor = events::ReadCursor { channel_id, last_read_seq };
-            // A device whose queue is full misses it and is put right on reload.
-            if let Err(e) = ns.to(user_room(user_id)).emit(events::READ, &cursor).await {
-                tracing::debug!(user_id, error = %e, "read cursor not sent to every device");
-            }
-        }
-        ForPeople::ChannelAdded { org_slug, to, channel } => {
-            let Some(ns) = io.of(namespace(&org_slug)) else { return };
-            let sent = match to {
-                Audience::People(ids) => {
-                    ns.to(ids.into_iter().map(user_room).collect::<Vec<_>>())
-                        .emit(events::CHANNEL_ADDED, &channel)
-                        .await
-                }
-                Audience::AllBut(id) => ns.except(user_room(id)).emit(events::CHANNEL_ADDED, &channel).await,
-            };
-            // A device whose queue is full misses it and sees it on reload.
-            if let Err(e) = sent {
-                tracing::debug!(channel_id = channel.id, error = %e, "new channel not announced to every device");
-            }
-        }
+        ForPeople::Notice { org_slug, to, news } => relay.pass_on(io, service, &org_slug, &to, &news).await,
         ForPeople::Presence { node, org_slug, user_id, online } => {
             presence.server_says(node, &org_slug, user_id, online)
         }

@@ -15,12 +15,12 @@ use confab_core::Service;
 use confab_core::channel_events::{ChannelEvent, Feed, OutOfSight, Published, Step};
 use socketioxide::extract::SocketRef;
 use socketioxide::{SendError, SocketError, SocketIo};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 
 use super::connection::Connection;
 use super::rooms::{channel_room, is_channel_room, namespace, out_of_room};
 use super::sequencer::{Action, FILL_PAGE, GAP_WAIT, Gap, Sequenced, Sequencer};
-use crate::cluster::Remote;
+use crate::cluster::{Lost, Remote};
 
 /// How often a socket cut off for falling behind is tried again, to tell it
 /// why and close it once its queue has room.
@@ -56,7 +56,7 @@ pub(super) async fn deliver_events(
     io: SocketIo,
     service: Service,
     mut feed: mpsc::Receiver<Feed>,
-    cluster: Option<(mpsc::Receiver<Remote>, Arc<Notify>)>,
+    cluster: Option<(mpsc::Receiver<Remote>, Arc<Lost>)>,
     sweep_every: Duration,
 ) {
     let shared = cluster.is_some();
@@ -160,9 +160,9 @@ async fn next_remote(remote: &mut Option<mpsc::Receiver<Remote>>) -> Option<Remo
 }
 
 /// Word that something from the other servers may have been missed.
-async fn lost_word(lost: &Option<Arc<Notify>>) {
+async fn lost_word(lost: &Option<Arc<Lost>>) {
     match lost {
-        Some(lost) => lost.notified().await,
+        Some(lost) => lost.events.notified().await,
         None => std::future::pending().await,
     }
 }

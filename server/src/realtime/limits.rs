@@ -19,6 +19,8 @@ pub(super) enum Kind {
     Rooms,
     /// `read`.
     Read,
+    /// `notices`.
+    Notices,
     /// `typing` (never answered: over its rate it is dropped).
     Typing,
     /// `open_direct`.
@@ -64,6 +66,7 @@ impl Refusal {
 pub(super) struct Limits {
     rooms: DefaultDirectRateLimiter,
     read: DefaultDirectRateLimiter,
+    notices: DefaultDirectRateLimiter,
     typing: DefaultDirectRateLimiter,
     open_direct: DefaultDirectRateLimiter,
     unknown: DefaultDirectRateLimiter,
@@ -85,6 +88,7 @@ impl Default for Limits {
         Limits {
             rooms: RateLimiter::direct(quota(50, 500)),
             read: RateLimiter::direct(quota(10, 60)),
+            notices: RateLimiter::direct(quota(5, 30)),
             typing: RateLimiter::direct(quota(2, 10)),
             open_direct: RateLimiter::direct(quota(2, 20)),
             unknown: RateLimiter::direct(quota(1, 10)),
@@ -101,6 +105,7 @@ impl Limits {
         let rate = match kind {
             Kind::Rooms => Some(&self.rooms),
             Kind::Read => Some(&self.read),
+            Kind::Notices => Some(&self.notices),
             Kind::Typing => Some(&self.typing),
             Kind::OpenDirect => Some(&self.open_direct),
             Kind::Send => None,

@@ -1,5 +1,5 @@
 //! The client events other than joining and leaving a room: `send`, `read`,
-//! `typing` and `open_direct`, and what every event's handling shares: a
+//! `notices`, `typing` and `open_direct`, and what every event's handling shares: a
 //! stopping server answers "restarting", access is looked up as it is now
 //! (a socket whose session or membership ended is answered why and
 //! closed), and every answer is an `Ack`.
@@ -200,6 +200,25 @@ pub(super) async fn on_read(
     reply(event.ack, result.map(|last_read_seq| events::ReadCursor { channel_id: req.channel_id, last_read_seq }));
 }
 
+/// The person's notices after a point: what a device that was away, or
+/// that saw a gap in their `seq`s, missed.
+pub(super) async fn on_notices(
+    socket: SocketRef,
+    TryData(data): TryData<events::NoticesRequest>,
+    ack: AckSender,
+    State(rt): State<Realtime>,
+    Extension(c): Extension<Connection>,
+) {
+    let Some(event) = begin(&socket, &rt, &c, ack, Kind::Notices) else { return };
+    let req = match payload(data, "notices") {
+        Ok(req) => req,
+        Err(e) => return reply::<()>(event.ack, Err(e)),
+    };
+    let Some((standing, event)) = standing_now(&socket, &rt, &c, event).await else { return };
+    let result = rt.service.notices_after(&standing, req.after).await;
+    reply(event.ack, result.map(events::Notices::from));
+}
+
 /// Someone is typing: the other sockets in the channel's room hear it, if
 /// they can take it at once (volatile). Only a socket in the room (so one
 /// whose `join` the access rules allowed) may say so; nothing is stored and
@@ -236,7 +255,8 @@ pub(super) async fn on_typing(
 }
 
 /// Finds or starts a direct conversation (for bots; the browser uses the
-/// server function): its people other than the sender hear `channel_added`.
+/// server function): its people other than the sender hear a
+/// `channel_added` notice.
 pub(super) async fn on_open_direct(
     socket: SocketRef,
     TryData(data): TryData<events::OpenDirect>,

@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::support::redis::TestRedis;
-use crate::support::sio::SioClient;
+use crate::support::sio::{SioClient, notice_parts};
 use crate::support::{Api, TestServer, channel_id};
 
 const QUIET: Duration = Duration::from_millis(1500);
@@ -205,14 +205,19 @@ async fn typing_reads_new_channels_sign_outs_and_removals_reach_every_server() {
     assert_eq!(typing["username"], "mark");
 
     // Read on one device: the person's device on the other server hears it.
-    let read = member_on_a.request("read", &json!({"channel_id": general, "seq": JOINED})).await;
+    owner.ok("send_message", &[("slug", "acme"), ("channel", "general"), ("client_id", "o1"), ("body", "hi")]).await;
+    let read = member_on_a.request("read", &json!({"channel_id": general, "seq": JOINED + 1})).await;
     assert!(read.get("ok").is_some(), "{read}");
-    let cursor = hears(&mut member_on_b, "read").await.expect("the other device hears the read");
-    assert_eq!((cursor["channel_id"].as_i64(), cursor["last_read_seq"].as_i64()), (Some(general), Some(JOINED)));
+    let notice = hears(&mut member_on_b, "notice").await.expect("the other device hears the read");
+    let (what, cursor, _) = notice_parts(&notice);
+    assert_eq!(what, "read");
+    assert_eq!((cursor["channel_id"].as_i64(), cursor["last_read_seq"].as_i64()), (Some(general), Some(JOINED + 1)));
 
     // A new channel made through one server appears on the other.
     owner.ok("create_channel", &[("slug", "acme"), ("name", "design"), ("kind", "public")]).await;
-    let added = hears(&mut member_on_b, "channel_added").await.expect("the other server announces it");
+    let notice = hears(&mut member_on_b, "notice").await.expect("the other server announces it");
+    let (what, added, _) = notice_parts(&notice);
+    assert_eq!(what, "channel_added");
     assert_eq!(added["name"], "design");
 
     // Signing out on one server closes the session's sockets on both.
@@ -393,6 +398,48 @@ async fn a_persons_sockets_count_on_every_server() {
         }
     }
     drop((on_a, on_b, fourth));
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_persons_notices_reach_every_device_once_and_in_order_across_redis_going_away() {
+    let mut redis = TestRedis::start().await;
+    let Some((a, b)) = two_servers(&redis, |_| {}).await else { return };
+    let (owner, member, general) = acme(&a, &b).await;
+    for n in 0..10 {
+        let form = [("slug", "acme"), ("channel", "general"), ("client_id", &*format!("m{n}")), ("body", "news")];
+        owner.ok("send_message", &form).await;
+    }
+    let mut laptop = SioClient::connect(a.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+    let mut phone = SioClient::connect(b.addr, "/acme", &member.cookie_header(), None).await.unwrap();
+    let mut read = async |seq: i64| {
+        let ack = laptop.request("read", &json!({"channel_id": general, "seq": seq})).await;
+        assert_eq!(ack["ok"]["last_read_seq"], seq, "{ack}");
+    };
+    read(JOINED + 1).await;
+    redis.kill().await;
+    // Word of these never reaches the phone's server over the feed.
+    for seq in JOINED + 2..=JOINED + 5 {
+        read(seq).await;
+    }
+    redis.start_again().await;
+    for seq in JOINED + 6..=JOINED + 7 {
+        read(seq).await;
+    }
+    let mut heard = Vec::new();
+    let until = tokio::time::Instant::now() + Duration::from_secs(10);
+    while heard.len() < 7 {
+        let Some((name, data)) = phone.next_event(until - tokio::time::Instant::now()).await else { break };
+        if name == "notice" {
+            let (what, cursor, seq) = notice_parts(&data);
+            assert_eq!(what, "read");
+            heard.push((seq, cursor["last_read_seq"].as_i64().unwrap()));
+        }
+    }
+    assert_eq!(phone.next_event(QUIET).await.map(|e| e.0), None, "and nothing twice");
+    let expected: Vec<(i64, i64)> = (1..=7).map(|seq| (seq, JOINED + seq)).collect();
+    assert_eq!(heard, expected, "every read once, in order, on the other server too");
     b.stop().await;
     a.stop().await;
 }

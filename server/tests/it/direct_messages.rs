@@ -57,8 +57,8 @@ async fn a_direct_message_reaches_every_device_of_its_people_and_no_one_else() {
 
     // Both of Mark's devices (and Olivia's own) hear of it at once.
     for s in [&mut m_laptop, &mut m_phone, &mut o] {
-        let (event, channel) = s.next_event(SOON).await.expect("announced");
-        assert_eq!((event.as_str(), channel["id"].as_i64()), ("channel_added", Some(dm_id)));
+        let (what, channel, _) = s.next_notice(SOON).await.expect("announced");
+        assert_eq!((what.as_str(), channel["id"].as_i64()), ("channel_added", Some(dm_id)));
         assert_eq!(channel["joined"], true);
     }
     assert_eq!(n.next_event(QUIET).await, None, "a third member hears nothing");
@@ -166,8 +166,8 @@ async fn group_conversations_have_up_to_eight_people_of_one_organization() {
     // A group with Nora in it: she hears of it, with everyone in it.
     let with_nora =
         olivia.ok("open_direct", &[("slug", "acme"), ("usernames[0]", "nora"), ("usernames[3]", "mark")]).await;
-    let (event, channel) = n.next_event(SOON).await.expect("announced");
-    assert_eq!(event, "channel_added");
+    let (what, channel, _) = n.next_notice(SOON).await.expect("announced");
+    assert_eq!(what, "channel_added");
     assert_eq!(channel["id"], with_nora["id"]);
     assert_eq!(channel["people"].as_array().map(Vec::len), Some(3));
     server.stop().await;

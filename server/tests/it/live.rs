@@ -385,10 +385,10 @@ async fn a_new_channel_appears_in_everyones_list_at_once() {
     let mut elsewhere = SioClient::connect(server.addr, "/beta", &outsider.cookie_header(), None).await.unwrap();
 
     let made = owner.ok("create_channel", &[("slug", "acme"), ("name", "design")]).await;
-    let (event, seen) = theirs.next_event(SOON).await.expect("announced");
-    assert_eq!((event.as_str(), &seen["id"], &seen["name"]), ("channel_added", &made["id"], &json!("design")));
+    let (what, seen, _) = theirs.next_notice(SOON).await.expect("announced");
+    assert_eq!((what.as_str(), &seen["id"], &seen["name"]), ("channel_added", &made["id"], &json!("design")));
     assert_eq!(seen["joined"], false, "as they see it: not joined");
-    let (_, on_own_device) = own.next_event(SOON).await.expect("the creator's devices too");
+    let (_, on_own_device, _) = own.next_notice(SOON).await.expect("the creator's devices too");
     assert_eq!(on_own_device["joined"], true);
     assert_eq!(elsewhere.next_event(QUIET).await, None);
     assert_eq!(theirs.next_event(QUIET).await, None, "once");

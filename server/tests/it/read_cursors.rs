@@ -40,9 +40,9 @@ async fn reading_on_one_device_marks_it_read_on_all() {
 
     let ack = on_laptop.request("read", &json!({"channel_id": general, "seq": 3})).await;
     assert_eq!(ack["ok"], json!({"channel_id": general, "last_read_seq": 3}));
-    let (event, cursor) = on_phone.next_event(SOON).await.expect("the other device hears it");
-    assert_eq!((event.as_str(), cursor), ("read", json!({"channel_id": general, "last_read_seq": 3})));
-    assert_eq!(on_laptop.next_event(SOON).await.map(|e| e.0), Some("read".to_owned()), "every device, this one too");
+    let (what, cursor, seq) = on_phone.next_notice(SOON).await.expect("the other device hears it");
+    assert_eq!((what.as_str(), cursor, seq), ("read", json!({"channel_id": general, "last_read_seq": 3}), 1));
+    assert_eq!(on_laptop.next_notice(SOON).await.map(|n| n.2), Some(1), "every device, this one too");
     assert_eq!(olivia.next_event(QUIET).await, None, "nobody else");
     assert_eq!(place(&phone, "general").await, (3, 1));
 

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::support::sio::SioClient;
+use crate::support::sio::{SioClient, notice_parts};
 use crate::support::{Api, TestServer, channel_id, org_with_two_members};
 use serde_json::{Value, json};
 
@@ -249,8 +249,8 @@ async fn a_private_channel_is_seen_only_by_the_people_added_to_it() {
     member.ok("add_to_channel", &[("slug", "acme"), ("channel", &*plans_at), ("username", "tess")]).await;
     let mut announced = None;
     while let Some((name, data)) = tess_live.next_event(Duration::from_secs(2)).await {
-        if name == "channel_added" {
-            announced = Some(data);
+        if name == "notice" && notice_parts(&data).0 == "channel_added" {
+            announced = Some(notice_parts(&data).1);
             break;
         }
     }

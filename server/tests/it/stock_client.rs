@@ -158,8 +158,8 @@ async fn a_bot_with_a_stock_client_writes_and_reads_direct_messages() {
     assert_eq!(opened["channel"]["kind"], "direct");
 
     // The person hears of the conversation, joins it and gets the bot's message.
-    let (event, added) = person.next_event(SOON).await.expect("announced");
-    assert_eq!((event.as_str(), added["id"].as_i64()), ("channel_added", Some(dm_id)));
+    let (what, added, _) = person.next_notice(SOON).await.expect("announced");
+    assert_eq!((what.as_str(), added["id"].as_i64()), ("channel_added", Some(dm_id)));
     let joined = person.request("join", &json!({"channel_id": dm_id, "after_seq": 0})).await;
     let mut got: Vec<Value> = joined["ok"]["missed"].as_array().cloned().unwrap_or_default();
     if got.is_empty() {

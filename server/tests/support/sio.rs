@@ -188,8 +188,26 @@ impl SioClient {
         .flatten()
     }
 
+    /// The next event, which must be a `notice`: what it tells (`read`,
+    /// `channel_added`), its body and its `seq`; `None` if none comes
+    /// within `wait`.
+    pub(crate) async fn next_notice(&mut self, wait: Duration) -> Option<(String, Value, i64)> {
+        let (name, data) = self.next_event(wait).await?;
+        assert_eq!(name, "notice", "{data}");
+        Some(notice_parts(&data))
+    }
+
     /// Waits until the server closes the connection (or `wait` passes); true if it did.
     pub(crate) async fn closed_within(&mut self, wait: Duration) -> bool {
         tokio::time::timeout(wait, async { while self.incoming().await.is_some() {} }).await.is_ok()
     }
+}
+
+/// A notice's parts: what it tells (`read`, `channel_added`), its body and
+/// its `seq`.
+pub(crate) fn notice_parts(notice: &Value) -> (String, Value, i64) {
+    let seq = notice["seq"].as_i64().expect("a notice has a seq");
+    let (what, body) =
+        notice.as_object().and_then(|o| o.iter().find(|(k, _)| *k != "seq")).expect("a notice tells something");
+    (what.clone(), body.clone(), seq)
 }

@@ -132,8 +132,8 @@ pub(super) fn start(slug: String, channel: Channel, me: Option<User>, shown: Sho
         }
         // Read on another device (or this one): counts follow.
         // (The workspace keeps the counts.)
-        LiveEvent::Event { name, data } if name == events::READ => {
-            if let Ok(cursor) = serde_json::from_value::<events::ReadCursor>(data)
+        LiveEvent::Event { name, data } if name == events::NOTICE => {
+            if let Ok(events::Notice { news: events::News::Read(cursor), .. }) = serde_json::from_value(data)
                 && cursor.channel_id == channel_id
             {
                 read_up_to.update_value(|r| *r = (*r).max(cursor.last_read_seq));

@@ -1,9 +1,9 @@
 //! The workspace in the browser: the organization's one live connection,
 //! and what the workspace does with it. It follows every joined channel on
 //! it (`join` from the last `seq` known, so counts go up live and after
-//! reconnects, each `seq` counted once), adds channels announced by
-//! `channel_added`, keeps who is online, and passes every event on to the
-//! open channel's chat; after a reconnect (a change of role closes the
+//! reconnects, each `seq` counted once), follows the person's notices
+//! ([`super::notices`]), keeps who is online, and passes every event on to
+//! the open channel's chat; after a reconnect (a change of role closes the
 //! connection) it reads the role, members and channels again.
 
 use std::rc::Rc;
@@ -12,12 +12,13 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::notices::{self, Stream};
 use super::{Workspace, apply_presence};
 use crate::api::orgs::org;
 use crate::errors::ErrorCode;
 use crate::live::{LiveClient, LiveEvent};
 use crate::outbox;
-use crate::protocol::{Channel, ChannelId, ChatMessage, events};
+use crate::protocol::{ChannelId, ChatMessage, events};
 
 /// How long a `join` waits for its acknowledgement.
 const ACK_TIMEOUT: Duration = Duration::from_secs(10);
@@ -32,14 +33,19 @@ pub(super) struct Live {
     pub chat: StoredValue<Option<Listener>, LocalStorage>,
     /// How many times it has connected.
     connections: StoredValue<u32>,
+    /// Where the page is in the person's notices.
+    pub notices: Stream,
 }
 
 impl Live {
-    pub(super) fn connect(slug: &str) -> Live {
+    /// Connects to the organization `slug`, whose lists were read when the
+    /// person's notices were at `notice_seq`.
+    pub(super) fn connect(slug: &str, notice_seq: i64) -> Live {
         Live {
             client: StoredValue::new_local(LiveClient::connect(&format!("/{slug}"))),
             chat: StoredValue::new_local(None),
             connections: StoredValue::new(0),
+            notices: Stream::at(notice_seq),
         }
     }
 }
@@ -69,6 +75,8 @@ fn on_event(ws: Workspace, event: &LiveEvent) {
                 follow(ws, id);
             }
             ws.live.connections.update_value(|n| *n += 1);
+            // What came since the lists were read, or while it was down.
+            notices::catch_up(ws);
             if ws.live.connections.get_value() > 1 {
                 refresh_after_reconnect(ws);
             }
@@ -85,24 +93,7 @@ fn on_event(ws: Workspace, event: &LiveEvent) {
                 ws.unread.arrived(&m, ws.me);
             }
         }
-        // Read on another device (or this one): counts follow.
-        events::READ => {
-            if let Ok(cursor) = serde_json::from_value::<events::ReadCursor>(data) {
-                ws.unread.read(cursor.channel_id, cursor.last_read_seq);
-            }
-        }
-        events::CHANNEL_ADDED => {
-            if let Ok(channel) = serde_json::from_value::<Channel>(data) {
-                let (id, joined) = (channel.id, channel.joined);
-                if joined {
-                    ws.unread.follow(&channel);
-                }
-                ws.add_channel(channel);
-                if joined && Some(id) != ws.open {
-                    follow(ws, id);
-                }
-            }
-        }
+        events::NOTICE => notices::on_notice(ws, data),
         events::ONLINE => {
             if let Ok(list) = serde_json::from_value::<events::Online>(data) {
                 ws.online.set(list.user_ids.into_iter().collect());
@@ -117,14 +108,14 @@ fn on_event(ws: Workspace, event: &LiveEvent) {
     }
 }
 
-/// What changed while the connection was down (its notices were lost
-/// with it), or made it close (a new role): the role, the members, the
-/// channels now seen (new ones listed and followed, those no longer
-/// seen dropped) and how far each was read.
-fn refresh_after_reconnect(ws: Workspace) {
+/// What changed while the connection was down, or made it close (a new
+/// role): the role, the members, the channels now seen (new ones listed
+/// and followed, those no longer seen dropped) and how far each was read.
+pub(super) fn refresh_after_reconnect(ws: Workspace) {
     let slug = ws.slug.get_value();
     spawn_local(async move {
         let Ok(view) = org(slug).await else { return };
+        ws.live.notices.read_up_to(view.notice_seq);
         let _ = ws.role.try_set(view.org.role);
         let _ = ws.members.try_set(view.members);
         let seen: Vec<ChannelId> = view.channels.iter().map(|c| c.id).collect();
@@ -180,7 +171,7 @@ fn send_waiting(ws: Workspace) {
 /// page was loaded: a page of missed events at a time, until it is in the
 /// room (then its events arrive live), or until as many are unread as are
 /// counted (then it enters the room from the newest one).
-fn follow(ws: Workspace, channel_id: ChannelId) {
+pub(super) fn follow(ws: Workspace, channel_id: ChannelId) {
     spawn_local(async move {
         let client = ws.live();
         let mut after = ws.unread.last_seq(channel_id);

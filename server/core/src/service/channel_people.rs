@@ -5,11 +5,11 @@
 use std::net::IpAddr;
 
 use super::audit::Audited;
-use super::{Audience, ChannelAccess, Service, UserNotice, fail};
+use super::{ChannelAccess, Service, fail};
 use crate::access;
 use crate::error::{CoreError, CoreResult};
 use crate::kinds::AuditAction;
-use crate::model::Channel;
+use crate::model::{Channel, News};
 
 impl Service {
     /// Adds the member named `username` to the channel; the channel as the
@@ -41,11 +41,7 @@ impl Service {
             let (action, subject) = (AuditAction::AddedToChannel, target.user.username.as_str());
             let what = Audited { org_id: Some(standing.org.id), action, subject, detail: &detail };
             this.audit(&standing.user, from, what).await;
-            this.notify(UserNotice::ChannelAdded {
-                to: Audience::People(vec![target.user.id]),
-                org_slug: standing.org.slug.clone(),
-                channel: theirs,
-            });
+            this.notify(&standing.org, &[target.user.id], News::ChannelAdded(theirs)).await;
             Ok(channel)
         })
         .await

@@ -5,13 +5,13 @@
 use std::net::IpAddr;
 
 use super::audit::Audited;
-use super::{Audience, ChannelAccess, Service, Standing, UserNotice, fail, in_sight, server_event_id};
+use super::{ChannelAccess, Service, Standing, fail, in_sight, server_event_id};
 use crate::access;
 use crate::auth;
 use crate::channel_events::ChannelEvent;
 use crate::error::{CoreError, CoreResult};
 use crate::kinds::{AuditAction, ChannelKind};
-use crate::model::{Channel, Message, User};
+use crate::model::{Channel, Message, News, User};
 use crate::rules;
 use crate::store::StoreError;
 
@@ -77,23 +77,13 @@ impl Service {
         };
         self.audit(user, from, what).await;
         // The creator's other devices see it joined; those who may see it, not.
-        self.notify(UserNotice::ChannelAdded {
-            to: Audience::People(vec![user.id]),
-            org_slug: org.slug.clone(),
-            channel: row.clone(),
-        });
-        let others = match kind {
-            ChannelKind::Public => Some(Audience::AllBut(user.id)),
-            ChannelKind::Supervisor => {
-                let members = self.store.members_of(org.id).await.map_err(fail("listing members"))?;
-                let seeing = members.iter().filter(|m| m.user.id != user.id && access::sees(m.role, kind, false));
-                Some(Audience::People(seeing.map(|m| m.user.id).collect()))
-            }
-            ChannelKind::Private | ChannelKind::Direct => None,
-        };
-        if let Some(to) = others {
+        self.notify(org, &[user.id], News::ChannelAdded(row.clone())).await;
+        if matches!(kind, ChannelKind::Public | ChannelKind::Supervisor) {
+            let members = self.store.members_of(org.id).await.map_err(fail("listing members"))?;
+            let seeing = members.iter().filter(|m| m.user.id != user.id && access::sees(m.role, kind, false));
+            let others: Vec<i64> = seeing.map(|m| m.user.id).collect();
             let channel = Channel { joined: false, last_read_seq: 0, unread: 0, ..row.clone() };
-            self.notify(UserNotice::ChannelAdded { to, org_slug: org.slug.clone(), channel });
+            self.notify(org, &others, News::ChannelAdded(channel)).await;
         }
         Ok(row)
     }

@@ -2,10 +2,10 @@
 //! organization, found again by its people (the same people always meet in
 //! the same conversation) and seen by them alone.
 
-use super::{Audience, Service, Standing, UserNotice, fail};
+use super::{Service, Standing, fail};
 use crate::access;
 use crate::error::{CoreError, CoreResult};
-use crate::model::Channel;
+use crate::model::{Channel, News};
 use crate::rules;
 
 impl Service {
@@ -42,8 +42,7 @@ impl Service {
             tracing::info!(user_id = user.id, org = %org.slug, channel_id = id, people = people.len(), "direct conversation opened");
             // Newcomers have read what it holds so far.
             let seen = Channel { last_read_seq: channel.last_seq, unread: 0, ..channel.clone() };
-            let org_slug = org.slug.clone();
-            self.notify(UserNotice::ChannelAdded { to: Audience::People(added), org_slug, channel: seen });
+            self.notify(org, &added, News::ChannelAdded(seen)).await;
         }
         Ok(channel)
     }

@@ -30,11 +30,14 @@ impl Service {
     }
 
     /// The organization, the channels the caller may see and its members.
+    /// Where the caller's notice stream was before they were read comes
+    /// with them: every change after is in a notice after it.
     pub async fn org_view(&self, standing: &Standing) -> CoreResult<OrgOverview> {
+        let notice_seq = self.last_notice_seq(standing).await?;
         let channels = self.list_channels(standing).await?;
         let members = self.members(standing).await?;
         let membership = Membership { org: standing.org.clone(), role: standing.role };
-        Ok(OrgOverview { membership, channels, members })
+        Ok(OrgOverview { membership, channels, members, notice_seq })
     }
 
     /// Everyone in the organization, by name, with their role.

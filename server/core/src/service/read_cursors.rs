@@ -1,9 +1,10 @@
 //! Read cursors: per person and joined channel, the newest `seq` they have
 //! read. Reading on one device moves it for all of them: every live
-//! connection of that person hears it (`UserNotice::Read`).
+//! connection of that person hears it (a notice of their stream).
 
 use super::{ChannelAccess, Service, UserNotice, fail};
 use crate::error::{CoreError, CoreResult};
+use crate::model::News;
 
 impl Service {
     /// Moves the caller's read cursor in a channel they joined forward to
@@ -15,9 +16,15 @@ impl Service {
             return Err(CoreError::forbidden("Join the channel to keep your place in it."));
         }
         let user_id = standing.user.id;
-        let last_read_seq = self.store.mark_read(user_id, channel.id, seq).await.map_err(fail("marking read"))?;
-        let org_slug = standing.org.slug.clone();
-        self.notify(UserNotice::Read { user_id, org_slug, channel_id: channel.id, last_read_seq });
+        let (last_read_seq, notice_seq) =
+            self.store.mark_read(standing.org.id, user_id, channel.id, seq).await.map_err(fail("marking read"))?;
+        if let Some(seq) = notice_seq {
+            self.tell(UserNotice {
+                org_slug: standing.org.slug.clone(),
+                to: vec![(user_id, seq)],
+                news: News::Read { channel_id: channel.id, last_read_seq },
+            });
+        }
         Ok(last_read_seq)
     }
 }
