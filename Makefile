@@ -77,6 +77,7 @@ bench:
 	ulimit -n "$$(ulimit -Hn)"; scripts/with-postgres.sh target/release/bench
 	scripts/bench-static.sh
 	scripts/bench-engines.sh
+	cargo bench --locked -p app --bench markdown
 
 lint:
 	cargo fmt --all -- --check

@@ -7,6 +7,8 @@
 //! - [`pages`] and [`components`]: what a person sees; rendered on the server,
 //!   hydrated in the browser. [`state`]: what the views show, apart from
 //!   them (a channel's timeline, unread counts, an organization's workspace).
+//! - [`markdown`]: a message's text as the HTML people read, the same on
+//!   both sides.
 //! - [`live`] (browser only): the Socket.IO v5 client over the browser's WebSocket.
 //! - [`csp`] (server only): each page's Content-Security-Policy. The server
 //!   functions call the service core (`confab_core::Service`) directly,
@@ -24,6 +26,7 @@ mod csp;
 pub mod errors;
 #[cfg(feature = "hydrate")]
 mod live;
+pub mod markdown;
 // The outbox and the views' state are the browser's; the server compiles
 // them too (for their tests), and uses only part of them.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]

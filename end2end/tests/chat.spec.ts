@@ -85,6 +85,22 @@ test("two colleagues chat live in a channel, and the history stays", async ({ br
   await send(owner, "Still here after your reload", "enter");
   await expect(message(colleague, "Still here after your reload")).toBeVisible();
   await expect(bodies).toHaveCount(3);
+
+  // Formatting shows live and as the server renders it; markup typed is text.
+  await send(owner, "**bold** and [the docs](https://example.com/docs) <b>not bold</b>", "enter");
+  for (const reload of [false, true]) {
+    if (reload) {
+      await colleague.reload();
+      await expect(colleague.locator("body[data-hydrated]")).toBeAttached({ timeout: 30_000 });
+    }
+    const shown = message(colleague, "the docs").locator(".body");
+    await expect(shown.locator("strong")).toHaveText("bold");
+    const link = shown.getByRole("link", { name: "the docs" });
+    await expect(link).toHaveAttribute("href", "https://example.com/docs");
+    await expect(link).toHaveAttribute("rel", "noopener noreferrer nofollow");
+    await expect(shown).toContainText("<b>not bold</b>");
+    await expect(shown.locator("b")).toHaveCount(0);
+  }
   expect(problems).toEqual([]);
 
   await owner.context().close();

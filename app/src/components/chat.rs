@@ -134,7 +134,8 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
                                 let body = if deleted {
                                     view! { <p class="body deleted">"This message was deleted."</p> }.into_any()
                                 } else {
-                                    view! { <p class="body" dir="auto">{m.body}</p> }.into_any()
+                                    let html = crate::markdown::to_html(&m.body);
+                                    view! { <div class="body formatted" dir="auto" inner_html=html></div> }.into_any()
                                 };
                                 let message = view! {
                                     <li class="msg" class:mine=mine class:deleted=deleted data-seq=m.seq>
