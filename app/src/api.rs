@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod channels;
+pub mod message_edits;
 pub mod orgs;
 pub mod tokens;
 

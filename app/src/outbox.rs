@@ -142,6 +142,7 @@ mod tests {
             sent_at: 0,
             refers_to: None,
             deleted: false,
+            edited: false,
         }
     }
 

@@ -149,7 +149,7 @@ pub struct ChatMessage {
     /// Position in the channel: gapless, starting at 1.
     pub seq: i64,
     /// A message, a member joining or leaving the channel, or a message
-    /// being deleted: each takes the channel's next `seq`.
+    /// being deleted or edited: each takes the channel's next `seq`.
     #[serde(default)]
     pub kind: EventKind,
     /// The id the sending client generated (the server's own for `joined`
@@ -163,12 +163,33 @@ pub struct ChatMessage {
     pub body: String,
     /// When the server stored it, in milliseconds since the Unix epoch (UTC).
     pub sent_at: i64,
-    /// For a `deleted` event, the `seq` of the message it deleted.
+    /// For a `deleted` or `edited` event, the `seq` of the message it
+    /// deleted or edited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refers_to: Option<i64>,
     /// A message that was deleted.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
+    /// A message its author edited (`body` is the newest text; anyone who
+    /// reads the channel may read the earlier ones: `message_history`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub edited: bool,
+}
+
+/// A text a message had before an edit, and when it was written
+/// (milliseconds since the Unix epoch, UTC).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageVersion {
+    pub body: String,
+    pub written_at: i64,
+}
+
+/// A message as it is now and the texts it had before its edits, oldest
+/// first (none for a message never edited, or deleted).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageHistory {
+    pub message: ChatMessage,
+    pub versions: Vec<MessageVersion>,
 }
 
 /// A page of a channel's history, oldest first.
@@ -244,6 +265,20 @@ pub mod events {
     pub const LEAVE: &str = "leave";
     /// Client → server, with ack: store and broadcast a message.
     pub const SEND: &str = "send";
+    /// Client → server, with ack: replace the text of one's own message
+    /// (`EditRequest`); the ack is the `ChatMessage` as it is now, and the
+    /// channel's room hears an `edited` event.
+    pub const EDIT: &str = "edit";
+
+    /// Payload of `edit`.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct EditRequest {
+        pub channel_id: ChannelId,
+        /// The `seq` of the message.
+        pub seq: i64,
+        /// Its new text (the rules of `send`).
+        pub body: String,
+    }
     /// Server → client: a message stored in a room this socket is in. Every
     /// socket in the room gets each one, its sender's included, in `seq`
     /// order with no gap while it stays connected.

@@ -106,6 +106,8 @@ struct Realtime {
     cluster: Option<ClusterFeed>,
     /// With other servers and a cap: the sockets each person holds on all.
     cluster_sockets: Option<ClusterSockets>,
+    /// Each person's notices to their sockets here.
+    notices: notices::NoticeRelay,
 }
 
 /// How the live side behaves.
@@ -160,6 +162,7 @@ pub(crate) fn start(
         }
         _ => None,
     };
+    let relay = notices::NoticeRelay::default();
     let (layer, io) = SocketIo::builder()
         .max_buffer_size(settings.socket_queue.max(16))
         .max_payload(MAX_PAYLOAD_BYTES)
@@ -179,6 +182,7 @@ pub(crate) fn start(
             cut_off_linger: settings.cut_off_linger,
             cluster: feed,
             cluster_sockets,
+            notices: relay.clone(),
         })
         .build_layer();
     admission::serve_namespaces(&io);
@@ -192,6 +196,7 @@ pub(crate) fn start(
         presence.clone(),
         service.revocations(),
         service.user_notices(),
+        relay,
         people,
     )));
     tasks.push(tokio::spawn(presence.clone().keep_in_touch()));

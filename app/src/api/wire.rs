@@ -83,6 +83,7 @@ impl From<model::Message> for ChatMessage {
             sent_at: m.sent_at,
             refers_to: m.refers_to,
             deleted: m.deleted,
+            edited: m.edited,
         }
     }
 }
@@ -164,5 +165,17 @@ impl From<model::Notices> for events::Notices {
             more: n.more,
             missing: n.missing,
         }
+    }
+}
+
+impl From<model::MessageVersion> for MessageVersion {
+    fn from(v: model::MessageVersion) -> Self {
+        MessageVersion { body: v.body, written_at: v.written_at }
+    }
+}
+
+impl From<confab_core::service::MessageHistory> for MessageHistory {
+    fn from(h: confab_core::service::MessageHistory) -> Self {
+        MessageHistory { message: h.message.into(), versions: h.versions.into_iter().map(Into::into).collect() }
     }
 }

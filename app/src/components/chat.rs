@@ -1,5 +1,6 @@
 //! A channel's conversation: the message list (server-rendered history, then
-//! live), "Load older messages", and the composer.
+//! live), "Load older messages", editing one's own messages
+//! ([`message_edit`]), and the composer.
 //!
 //! The list shows the channel's [`Timeline`]; in the browser it is fed by the
 //! workspace's live connection ([`actions`]), so a message is never shown
@@ -11,6 +12,7 @@ use crate::protocol::{ChannelKind, ChatMessage, EventKind, HistoryPage, User};
 use crate::state::timeline::{Delivery, Entry, Timeline};
 use crate::state::workspace::Workspace;
 use crate::time;
+use message_edit::{EarlierVersions, EditForm};
 
 #[component]
 pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView {
@@ -38,6 +40,10 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
     };
     let Shown { timeline, has_more, tz_offset, status, typing, notice } = shown;
     let draft = RwSignal::new(String::new());
+    // The message being edited here, and the one whose earlier versions show.
+    let (editing, versions_of) = (RwSignal::new(None::<i64>), RwSignal::new(None::<i64>));
+    let channel_name = StoredValue::new(channel.name.clone());
+    let slug_here = StoredValue::new(slug.clone());
     let joined = channel.joined;
     let placeholder = match channel.kind {
         ChannelKind::Direct => {
@@ -64,7 +70,20 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
             ev.prevent_default();
             #[cfg(feature = "hydrate")]
             actions.send(draft);
+        } else if ev.key() == "ArrowUp" && draft.with_untracked(String::is_empty) {
+            // Up in an empty composer edits one's last message.
+            let last = timeline.with_untracked(|t| t.last_editable(me_id));
+            if last.is_some() {
+                ev.prevent_default();
+                editing.set(last);
+            }
         }
+    };
+    let save_edit = move |seq: i64, body: String| {
+        #[cfg(feature = "hydrate")]
+        actions.edit_stored(seq, body, editing);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (seq, body);
     };
     let load_older = move |_| {
         #[cfg(feature = "hydrate")]
@@ -108,7 +127,15 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
                     <ol class="messages" aria-live="polite">
                         <For
                             each=move || timeline.with(|t| t.entries().to_vec())
-                            key=|e| (e.message.client_id.clone(), e.message.seq, e.delivery.clone(), e.message.deleted)
+                            key=|e| {
+                                (
+                                    e.message.client_id.clone(),
+                                    e.message.seq,
+                                    e.delivery.clone(),
+                                    e.message.deleted,
+                                    e.message.edited.then(|| e.message.body.clone()),
+                                )
+                            }
                             children=move |e: Entry| {
                                 let m = e.message;
                                 let marker = (Some(m.seq) == first_unread).then(|| {
@@ -118,7 +145,7 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
                                     EventKind::Message => {}
                                     // Shown on the message it deleted; a node all the
                                     // same, so the list knows where the rows around it go.
-                                    EventKind::Deleted => {
+                                    EventKind::Deleted | EventKind::Edited => {
                                         return view! { <li class="event-deleted" hidden data-seq=m.seq></li> }.into_any();
                                     }
                                     EventKind::Joined | EventKind::Left => {
@@ -130,12 +157,42 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
                                 let client_id = m.client_id.clone();
                                 let delivery = e.delivery;
                                 let (seq, deleted) = (m.seq, m.deleted);
+                                let editable = move || seq > 0 && !deleted && mine;
+                                let edited = (m.edited && !deleted).then(|| {
+                                    view! {
+                                        <button
+                                            type="button"
+                                            class="link-button edited"
+                                            aria-label="Edited: show earlier versions"
+                                            aria-expanded=move || (versions_of.get() == Some(seq)).to_string()
+                                            on:click=move |_| versions_of.update(|v| *v = if *v == Some(seq) { None } else { Some(seq) })
+                                        >
+                                            "(edited)"
+                                        </button>
+                                    }
+                                });
                                 let deletable = move || seq > 0 && !deleted && (mine || may_delete_others());
                                 let body = if deleted {
                                     view! { <p class="body deleted">"This message was deleted."</p> }.into_any()
                                 } else {
                                     let html = crate::markdown::to_html(&m.body);
-                                    view! { <div class="body formatted" dir="auto" inner_html=html></div> }.into_any()
+                                    let text = m.body.clone();
+                                    (move || {
+                                        if editing.get() == Some(seq) {
+                                            let on_save = Callback::new(move |body: String| save_edit(seq, body));
+                                            let on_cancel = Callback::new(move |()| editing.set(None));
+                                            view! { <EditForm text=text.clone() on_save on_cancel /> }.into_any()
+                                        } else {
+                                            view! { <div class="body formatted" dir="auto" inner_html=html.clone()></div> }.into_any()
+                                        }
+                                    })
+                                    .into_any()
+                                };
+                                let earlier = move || {
+                                    (versions_of.get() == Some(seq)).then(|| {
+                                        let (slug, channel) = (slug_here.get_value(), channel_name.get_value());
+                                        view! { <EarlierVersions slug channel seq tz_offset /> }
+                                    })
                                 };
                                 let message = view! {
                                     <li class="msg" class:mine=mine class:deleted=deleted data-seq=m.seq>
@@ -144,7 +201,18 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
                                             <time datetime=time::iso_utc(at) title=time::iso_utc(at)>
                                                 {move || time::clock(at, tz_offset.get())}
                                             </time>
+                                            {edited}
                                             {delivery_label(delivery, client_id, retry, delete)}
+                                            <Show when=editable>
+                                                <button
+                                                    type="button"
+                                                    class="link-button edit-message"
+                                                    aria-label="Edit this message"
+                                                    on:click=move |_| editing.set(Some(seq))
+                                                >
+                                                    "Edit"
+                                                </button>
+                                            </Show>
                                             <Show when=deletable>
                                                 <button
                                                     type="button"
@@ -157,6 +225,7 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
                                             </Show>
                                         </div>
                                         {body}
+                                        {earlier}
                                     </li>
                                 };
                                 (marker, message).into_any()
@@ -308,3 +377,4 @@ impl LinkStatus {
 /// The browser half: the Socket.IO connection and what the buttons do.
 #[cfg(feature = "hydrate")]
 mod actions;
+mod message_edit;

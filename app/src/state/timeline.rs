@@ -35,6 +35,10 @@ pub(crate) struct Timeline {
     /// The `seq`s of the messages known to be deleted: a copy of one that
     /// arrives late (a page fetched before the deletion) shows it deleted too.
     deleted: std::collections::BTreeSet<i64>,
+    /// The newest edit known of each edited message (by its `seq`): the
+    /// edit's own `seq` and the text it gave, so a copy fetched before the
+    /// edit shows the newest text too.
+    edits: std::collections::BTreeMap<i64, (i64, String)>,
     /// The server said everything this person may read up to here has been
     /// sent (a join's answer with nothing more): a gap below it is events
     /// not theirs to read (from while they were out of a conversation), not
@@ -141,6 +145,17 @@ impl Timeline {
         {
             self.mark_deleted(seq);
         }
+        if message.kind == EventKind::Edited
+            && let Some(seq) = message.refers_to
+        {
+            self.mark_edited(seq, message.seq, &message.body);
+        }
+        if message.kind == EventKind::Message
+            && let Some((_, body)) = self.edits.get(&message.seq)
+        {
+            message.body.clone_from(body);
+            message.edited = true;
+        }
         if message.kind == EventKind::Message && self.deleted.contains(&message.seq) {
             message.deleted = true;
             message.body.clear();
@@ -156,6 +171,36 @@ impl Timeline {
         } else {
             self.insert_stored(Entry { message, delivery });
         }
+    }
+
+    /// Shows message `seq` with the text of its edit at `edit_seq`, unless
+    /// a newer edit is known.
+    fn mark_edited(&mut self, seq: i64, edit_seq: i64, body: &str) {
+        if self.edits.get(&seq).is_some_and(|(newest, _)| *newest >= edit_seq) {
+            return;
+        }
+        self.edits.insert(seq, (edit_seq, body.to_owned()));
+        let deleted = self.deleted.contains(&seq);
+        for e in self.entries.iter_mut().filter(|e| e.message.seq == seq && e.message.kind == EventKind::Message) {
+            if !deleted {
+                e.message.body = body.to_owned();
+            }
+            e.message.edited = true;
+        }
+    }
+
+    /// The `seq` of the newest stored message of `me` that is not deleted
+    /// (the one Up edits).
+    pub(crate) fn last_editable(&self, me: Option<i64>) -> Option<i64> {
+        let me = me?;
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| {
+                let m = &e.message;
+                m.kind == EventKind::Message && m.seq > 0 && !m.deleted && m.author_id == me
+            })
+            .map(|e| e.message.seq)
     }
 
     /// Shows message `seq` as deleted: its text is gone.
@@ -192,6 +237,7 @@ impl Timeline {
     pub(crate) fn reset(&mut self) {
         self.entries.retain(|e| e.message.seq == 0);
         self.deleted.clear();
+        self.edits.clear();
         self.complete_up_to = 0;
     }
 
@@ -220,11 +266,36 @@ mod tests {
             sent_at: 0,
             refers_to: None,
             deleted: false,
+            edited: false,
         }
     }
 
     fn seqs(t: &Timeline) -> Vec<i64> {
         t.entries.iter().map(|e| e.message.seq).collect()
+    }
+
+    #[test]
+    fn an_edit_shows_the_newest_text_whatever_order_things_arrive_in() {
+        let edit = |seq, of, body: &str| ChatMessage {
+            kind: EventKind::Edited,
+            refers_to: Some(of),
+            body: body.into(),
+            ..msg(seq, &format!("s:{seq}"))
+        };
+        let mut t = Timeline::from_history(vec![msg(1, "a"), msg(2, "b")]);
+        t.merge(edit(3, 1, "fixed"), Delivery::Stored);
+        t.merge(edit(5, 1, "fixed twice"), Delivery::Stored);
+        t.merge(edit(4, 1, "fixed"), Delivery::Stored);
+        let first = &t.entries[0].message;
+        assert_eq!((first.body.as_str(), first.edited), ("fixed twice", true), "the newest edit wins");
+        assert!(!t.entries[1].message.edited, "only the one it names");
+        // A copy fetched before the edits, arriving after them, shows the newest text.
+        t.merge(msg(1, "a"), Delivery::Stored);
+        assert_eq!(t.entries[0].message.body, "fixed twice");
+        // Deleted after: no text at all.
+        t.merge(ChatMessage { kind: EventKind::Deleted, refers_to: Some(1), ..msg(6, "s:6") }, Delivery::Stored);
+        t.merge(edit(5, 1, "fixed twice"), Delivery::Stored);
+        assert!(t.entries[0].message.deleted && t.entries[0].message.body.is_empty());
     }
 
     #[test]

@@ -121,6 +121,17 @@ pub(crate) fn delete_message(role: Role, kind: ChannelKind, joined: bool, own: b
     }
 }
 
+/// May someone who sees a channel edit a message in it (`own`: one they
+/// posted)? Only its author, and only while they may still post there:
+/// nobody, owners and admins included, edits another's words.
+pub(crate) fn edit_message(role: Role, kind: ChannelKind, joined: bool, own: bool) -> Result<(), CoreError> {
+    read_channel(role, kind, joined)?;
+    if !own {
+        return Err(CoreError::forbidden("You can edit only your own messages."));
+    }
+    post(role, kind, joined)
+}
+
 /// May create a channel of `kind`: public and private ones every member,
 /// supervisor ones only those who see them. Direct conversations are
 /// started, not created ([`start_direct`]).

@@ -108,6 +108,9 @@ pub enum EventKind {
     /// `author` deleted the message whose `seq` is the event's `refers_to`
     /// (`body` is empty; the message's text is gone from the store too).
     Deleted,
+    /// `author` edited the message whose `seq` is the event's `refers_to`;
+    /// `body` is its new text.
+    Edited,
 }
 
 impl EventKind {
@@ -117,6 +120,7 @@ impl EventKind {
             EventKind::Joined => "joined",
             EventKind::Left => "left",
             EventKind::Deleted => "deleted",
+            EventKind::Edited => "edited",
         }
     }
 
@@ -126,6 +130,7 @@ impl EventKind {
             "joined" => EventKind::Joined,
             "left" => EventKind::Left,
             "deleted" => EventKind::Deleted,
+            "edited" => EventKind::Edited,
             _ => return None,
         })
     }

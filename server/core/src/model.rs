@@ -140,6 +140,18 @@ pub struct Message {
     pub refers_to: Option<i64>,
     /// A message that was deleted (its `body` is empty).
     pub deleted: bool,
+    /// A message its author edited since it was posted (`body` is the
+    /// newest text; the earlier ones are its history).
+    pub edited: bool,
+}
+
+/// A text a message had before an edit, and when it was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageVersion {
+    pub body: String,
+    /// Milliseconds since the Unix epoch: when it was posted, or when the
+    /// edit that wrote it was made.
+    pub written_at: i64,
 }
 
 /// Someone holding a session, and what kind of session it is.

@@ -36,6 +36,7 @@ mod direct;
 mod invites;
 mod members;
 mod message_deletion;
+mod message_edits;
 mod messages;
 mod notices;
 mod organizations;
@@ -45,6 +46,7 @@ mod sessions;
 mod sight;
 mod standing;
 
+pub use message_edits::MessageHistory;
 pub use messages::{Draft, MAX_HISTORY_PAGE, Posted};
 pub use notices::UserNotice;
 pub use standing::{ChannelAccess, Seat, SessionChannel, Standing};

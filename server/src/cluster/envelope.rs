@@ -61,6 +61,8 @@ pub(super) struct StoredEvent {
     sent_at: i64,
     refers_to: Option<i64>,
     deleted: bool,
+    #[serde(default)]
+    edited: bool,
 }
 
 impl Body {
@@ -81,6 +83,7 @@ impl Body {
             sent_at: m.sent_at,
             refers_to: m.refers_to,
             deleted: m.deleted,
+            edited: m.edited,
         };
         Body::Event { org: p.org_slug.clone(), lost_sight, event }
     }
@@ -107,10 +110,35 @@ impl Body {
 impl StoredEvent {
     /// The event, unless its kind is one this build does not know.
     pub(super) fn into_event(self, lost_sight: bool) -> Option<ChannelEvent> {
-        let StoredEvent { id, channel_id, seq, kind, client_id, author_id, author, body, sent_at, refers_to, deleted } =
-            self;
+        let StoredEvent {
+            id,
+            channel_id,
+            seq,
+            kind,
+            client_id,
+            author_id,
+            author,
+            body,
+            sent_at,
+            refers_to,
+            deleted,
+            edited,
+        } = self;
         let kind = EventKind::parse(&kind)?;
-        let m = Message { id, channel_id, seq, kind, client_id, author_id, author, body, sent_at, refers_to, deleted };
+        let m = Message {
+            id,
+            channel_id,
+            seq,
+            kind,
+            client_id,
+            author_id,
+            author,
+            body,
+            sent_at,
+            refers_to,
+            deleted,
+            edited,
+        };
         Some(if lost_sight { ChannelEvent::LostSight(m) } else { ChannelEvent::Message(m) })
     }
 }
@@ -133,6 +161,7 @@ mod tests {
             sent_at: 1_700_000_000_000,
             refers_to: None,
             deleted: false,
+            edited: true,
         };
         let published = Published { org_slug: "acme".into(), event: ChannelEvent::LostSight(m.clone()) };
         let json = serde_json::to_string(&Envelope { node: 7, body: Body::published(&published) }).unwrap();

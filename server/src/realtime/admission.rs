@@ -28,8 +28,16 @@ use crate::site::Site;
 /// Every event a client may send: the handlers registered (`set_up`
 /// registers these and no others), and the list the isolation suite tries
 /// each of, so a new event cannot be left out of it.
-pub const CLIENT_EVENTS: [&str; 7] =
-    [events::JOIN, events::LEAVE, events::SEND, events::READ, events::NOTICES, events::TYPING, events::OPEN_DIRECT];
+pub const CLIENT_EVENTS: [&str; 8] = [
+    events::JOIN,
+    events::LEAVE,
+    events::SEND,
+    events::EDIT,
+    events::READ,
+    events::NOTICES,
+    events::TYPING,
+    events::OPEN_DIRECT,
+];
 
 /// Why a connection to a namespace was refused; its text is the `message` of
 /// the `connect_error` the client receives (a sentence, like an
@@ -112,6 +120,9 @@ async fn check(socket: &SocketRef, rt: &Realtime, api_token: Option<String>) -> 
         tracing::info!(user_id = user.id, ns = socket.ns(), "refused: too many sockets on the servers together");
         return Err(Refusal::TooManySockets(rt.max_sockets_per_user));
     }
+    // Their notices are followed here from where their stream is now.
+    let notice_seq = rt.service.last_notice_seq(&standing).await?;
+    rt.notices.watch(&standing.org.slug, user.id, notice_seq);
     Ok(Connection {
         seat: Seat { token_hash: auth::token_hash(&token), user, org: standing.org },
         _counted: Arc::new(counted),
@@ -135,6 +146,7 @@ fn set_up(socket: &SocketRef, connection: Connection) {
             events::JOIN => socket.on(event, joining::on_join),
             events::LEAVE => socket.on(event, joining::on_leave),
             events::SEND => socket.on(event, requests::on_send),
+            events::EDIT => socket.on(event, requests::on_edit),
             events::READ => socket.on(event, requests::on_read),
             events::NOTICES => socket.on(event, requests::on_notices),
             events::TYPING => socket.on(event, requests::on_typing),

@@ -28,10 +28,10 @@ pub(super) async fn for_people(
     presence: Presence,
     mut revoked: broadcast::Receiver<Revoked>,
     mut notices: broadcast::Receiver<UserNotice>,
+    relay: NoticeRelay,
     remote: Option<(mpsc::Receiver<ForPeople>, Arc<Lost>)>,
 ) {
     let (mut remote, lost) = remote.unzip();
-    let mut relay = NoticeRelay::default();
     loop {
         let next = tokio::select! {
             r = revoked.recv() => match r {
@@ -58,7 +58,7 @@ pub(super) async fn for_people(
                 continue;
             }
         };
-        carry_out(&io, &service, &presence, &mut relay, next).await;
+        carry_out(&io, &service, &presence, &relay, next).await;
     }
 }
 
@@ -76,7 +76,7 @@ async fn lost_word(lost: &Option<Arc<Lost>>) {
     }
 }
 
-async fn carry_out(io: &SocketIo, service: &Service, presence: &Presence, relay: &mut NoticeRelay, it: ForPeople) {
+async fn carry_out(io: &SocketIo, service: &Service, presence: &Presence, relay: &NoticeRelay, it: ForPeople) {
     match it {
         // A session's sockets close in every organization of its user (they
         // see a disconnect, then "Please sign in first." when they try again).

@@ -25,8 +25,9 @@ pub(super) enum Kind {
     Typing,
     /// `open_direct`.
     OpenDirect,
-    /// `send`: its rate is each person's (`--messages-per-second`, counted
-    /// by the service); here only its place in flight.
+    /// `send` and `edit`: their rate is each person's
+    /// (`--messages-per-second`, counted by the service); here only their
+    /// place in flight.
     Send,
     /// An event the server does not know.
     Unknown,

@@ -11,10 +11,13 @@
 //! - when word comes that some may have been lost (Redis went, a buffer
 //!   was full), every stream with sockets here is read on from there.
 //!
-//! A socket hears the notices from its connection on; what came before it
-//! connected, it asks for itself (`notices`), and drops the copies by `seq`.
+//! A person's stream is followed here from where it was when their first
+//! socket here connected ([`NoticeRelay::watch`]). A socket hears the
+//! notices from its connection on; what came before it connected, it asks
+//! for itself (`notices`), and drops the copies by `seq`.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use app::protocol::events;
 use confab_core::Service;
@@ -24,17 +27,28 @@ use socketioxide::extract::SocketRef;
 use super::rooms::{namespace, user_room};
 
 /// How far each person's stream has been passed to their sockets here, by
-/// organization and user id.
-#[derive(Default)]
-pub(super) struct NoticeRelay {
-    passed: HashMap<(String, i64), i64>,
+/// organization and user id; cheap to clone. Passed on by one task (the
+/// lock is never held across a wait).
+#[derive(Clone, Default)]
+pub(crate) struct NoticeRelay {
+    passed: Arc<Mutex<HashMap<(String, i64), i64>>>,
 }
 
 impl NoticeRelay {
+    /// A socket of the person is connecting here, with their stream at
+    /// `at`: followed from there, unless it is followed already.
+    pub(super) fn watch(&self, org_slug: &str, user_id: i64, at: i64) {
+        self.lock().entry((org_slug.to_owned(), user_id)).or_insert(at);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, i64), i64>> {
+        self.passed.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Passes a notice (`seq` in each person's stream) to the sockets here
     /// of the people it is for, after any of theirs that were missed.
     pub(super) async fn pass_on(
-        &mut self,
+        &self,
         io: &SocketIo,
         service: &Service,
         org_slug: &str,
@@ -45,10 +59,10 @@ impl NoticeRelay {
             let key = (org_slug.to_owned(), user_id);
             let sockets = sockets_of(io, org_slug, user_id);
             if sockets.is_empty() {
-                self.passed.remove(&key);
+                self.lock().remove(&key);
                 continue;
             }
-            let passed = self.passed.get(&key).copied();
+            let passed = self.lock().get(&key).copied();
             if passed.is_some_and(|at| seq <= at) {
                 continue;
             }
@@ -60,27 +74,31 @@ impl NoticeRelay {
                 emit(&sockets, &events::Notice { seq, news: news.clone() });
                 at = Some(seq);
             }
-            self.passed.insert(key, at.unwrap_or(seq));
+            self.lock().insert(key, at.unwrap_or(seq));
         }
     }
 
     /// Forgets a person's stream here: they were taken out of the
     /// organization (a stream begins again if they come back).
-    pub(super) fn forget(&mut self, org_slug: &str, user_id: i64) {
-        self.passed.remove(&(org_slug.to_owned(), user_id));
+    pub(super) fn forget(&self, org_slug: &str, user_id: i64) {
+        self.lock().remove(&(org_slug.to_owned(), user_id));
     }
 
     /// Reads on every stream with sockets here from where it was passed to:
     /// some notices may have been lost on their way.
-    pub(super) async fn catch_up(&mut self, io: &SocketIo, service: &Service) {
-        let streams: Vec<((String, i64), i64)> = self.passed.drain().collect();
+    pub(super) async fn catch_up(&self, io: &SocketIo, service: &Service) {
+        let streams: Vec<((String, i64), i64)> = self.lock().iter().map(|(k, at)| (k.clone(), *at)).collect();
         for ((org_slug, user_id), at) in streams {
             let sockets = sockets_of(io, &org_slug, user_id);
             if sockets.is_empty() {
+                self.lock().remove(&(org_slug, user_id));
                 continue;
             }
-            let at = read_on(service, &sockets, &org_slug, user_id, at).await.unwrap_or(at);
-            self.passed.insert((org_slug, user_id), at);
+            if let Some(now) = read_on(service, &sockets, &org_slug, user_id, at).await {
+                let mut passed = self.lock();
+                let entry = passed.entry((org_slug, user_id)).or_insert(now);
+                *entry = (*entry).max(now);
+            }
         }
     }
 }

@@ -73,6 +73,8 @@ const SERVER_FUNCTIONS: &[Endpoint] = &[
     ("leave_channel", Scope::Room, &[("slug", "acme"), ("channel", "{room}")]),
     ("send_message", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("client_id", "x1"), ("body", "hi")]),
     ("delete_message", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("seq", "1")]),
+    ("edit_message", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("seq", "2"), ("body", "mine now")]),
+    ("edit_history", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("seq", "2")]),
     ("mark_read", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("seq", "1")]),
     ("add_to_channel", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("username", "mark")]),
 ];
@@ -305,6 +307,10 @@ async fn no_endpoint_lets_anyone_past_the_walls() {
                     json!({"channel_id": 999_999, "client_id": "x2", "body": "hi"}),
                 ),
                 "read" => (json!({"channel_id": leads_id, "seq": 1}), json!({"channel_id": 999_999, "seq": 1})),
+                "edit" => (
+                    json!({"channel_id": leads_id, "seq": 2, "body": "mine now"}),
+                    json!({"channel_id": 999_999, "seq": 2, "body": "mine now"}),
+                ),
                 "open_direct" => (json!({"usernames": ["oscar"]}), json!({"usernames": ["nobody-at-all"]})),
                 _ => (json!({"channel_id": leads_id}), json!({"channel_id": 999_999})),
             };

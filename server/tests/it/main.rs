@@ -25,6 +25,7 @@ mod isolation;
 mod live;
 mod loadgen_smoke;
 mod message_deletion;
+mod message_edits;
 mod notices;
 mod ordered_delivery;
 mod orgs;

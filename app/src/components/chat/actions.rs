@@ -14,6 +14,7 @@ use leptos::task::spawn_local;
 
 use super::{LinkStatus, Shown, Typist};
 use crate::api::channels::{delete_message, history};
+use crate::api::message_edits::edit_message;
 use crate::errors::ErrorCode;
 use crate::live::{LiveClient, LiveEvent};
 use crate::outbox;
@@ -329,6 +330,7 @@ impl Actions {
             sent_at: js_sys::Date::now() as i64,
             refers_to: None,
             deleted: false,
+            edited: false,
         };
         let client_id = message.client_id.clone();
         self.stash(|o| o.put(message.clone()));
@@ -384,6 +386,24 @@ impl Actions {
             match delete_message(slug, name, seq).await {
                 Ok(()) => {
                     let _ = self.timeline.try_update(|t| t.mark_deleted(seq));
+                }
+                Err(e) => {
+                    let _ = self.notice.try_set(Some(e.message));
+                }
+            }
+        });
+    }
+
+    /// Replaces the text of one of the person's stored messages; the form
+    /// (`editing`) closes once the server has it.
+    pub fn edit_stored(self, seq: i64, body: String, editing: RwSignal<Option<i64>>) {
+        let (slug, name) = (self.slug.get_value(), self.channel.with_value(|c| c.name.clone()));
+        spawn_local(async move {
+            match edit_message(slug, name, seq, body).await {
+                Ok(message) => {
+                    let _ = self.timeline.try_update(|t| t.merge(message, Delivery::Stored));
+                    let _ = editing.try_set(None);
+                    let _ = self.notice.try_set(None);
                 }
                 Err(e) => {
                     let _ = self.notice.try_set(Some(e.message));

@@ -20,7 +20,7 @@ pub const MAX_HISTORY_PAGE: i64 = 200;
 #[derive(Debug)]
 pub struct Draft {
     client_id: String,
-    body: String,
+    pub(super) body: String,
 }
 
 /// A message posted: the one stored, and whether this post stored it

@@ -1,4 +1,5 @@
-//! A channel's events (messages, members joining and leaving, deletions):
+//! A channel's events (messages, members joining and leaving, deletions;
+//! edits are `message_edits`):
 //! each stored under the channel's next `seq`, taken from
 //! `channels.last_seq` in the inserting transaction, so a channel's `seq`
 //! is gapless; a message's `client_id` is unique in its channel, so a retry
@@ -29,6 +30,7 @@ fn message(r: MessageRecord) -> StoreResult<Message> {
         sent_at: r.sent_at,
         refers_to: r.refers_to,
         deleted: r.deleted_at.is_some(),
+        edited: r.edited_at.is_some(),
     })
 }
 
@@ -53,6 +55,7 @@ pub(super) fn event(
         sent_at: now,
         refers_to: None,
         deleted: false,
+        edited: false,
     }
 }
 
@@ -102,6 +105,7 @@ impl Store {
             sent_at: now,
             refers_to: None,
             deleted: false,
+            edited: false,
         };
         Ok(Stored { message, created: true })
     }
@@ -130,6 +134,7 @@ impl Store {
             )
         )?;
         let stored = if wiped > 0 {
+            super::message_edits::wipe_edits(&mut tx, channel_id, seq).await?;
             let (kind, refers_to) = (EventKind::Deleted, Some(seq));
             let event =
                 NewEvent { channel_id, kind, client_id: &client_id, author_id: by.id, body: "", refers_to, at: now };
@@ -158,7 +163,7 @@ impl Store {
             query_as!(
                 MessageRecord,
                 r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.kind, m.client_id, m.author_id, u.username AS "author!", m.body,
-                      m.created_at AS sent_at, m.refers_to, m.deleted_at
+                      m.created_at AS sent_at, m.refers_to, m.deleted_at, m.edited_at
                FROM messages m JOIN users u ON u.id = m.author_id
                WHERE m.channel_id = $1 AND m.client_id = $2"#,
                 channel_id,
@@ -185,7 +190,7 @@ impl Store {
             query_as!(
                 MessageRecord,
                 r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.kind, m.client_id, m.author_id, u.username AS "author!", m.body,
-                      m.created_at AS sent_at, m.refers_to, m.deleted_at
+                      m.created_at AS sent_at, m.refers_to, m.deleted_at, m.edited_at
                FROM messages m JOIN users u ON u.id = m.author_id
                WHERE m.channel_id = $1 AND m.seq > $2
                  AND NOT EXISTS (SELECT 1 FROM channel_absences a WHERE a.channel_id = $1 AND a.user_id = $4
@@ -216,7 +221,7 @@ impl Store {
             query_as!(
                 StreamRecord,
                 r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.kind, m.client_id, m.author_id, u.username AS "author!", m.body,
-                      m.created_at AS sent_at, m.refers_to, m.deleted_at, c.kind AS channel_kind
+                      m.created_at AS sent_at, m.refers_to, m.deleted_at, m.edited_at, c.kind AS channel_kind
                FROM messages m JOIN users u ON u.id = m.author_id JOIN channels c ON c.id = m.channel_id
                WHERE m.channel_id = $1 AND m.seq > $2
                ORDER BY m.seq LIMIT $3"#,
@@ -251,7 +256,7 @@ impl Store {
             query_as!(
                 MessageRecord,
                 r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.kind, m.client_id, m.author_id, u.username AS "author!", m.body,
-                      m.created_at AS sent_at, m.refers_to, m.deleted_at
+                      m.created_at AS sent_at, m.refers_to, m.deleted_at, m.edited_at
                FROM messages m JOIN users u ON u.id = m.author_id
                WHERE m.channel_id = $1 AND m.seq < $2
                  AND NOT EXISTS (SELECT 1 FROM channel_absences a WHERE a.channel_id = $1 AND a.user_id = $4

@@ -70,6 +70,7 @@ pub(super) struct MessageRecord {
     pub sent_at: i64,
     pub refers_to: Option<i64>,
     pub deleted_at: Option<i64>,
+    pub edited_at: Option<i64>,
 }
 
 /// An event of a channel's stream, with the channel's kind.
@@ -86,6 +87,7 @@ pub(super) struct StreamRecord {
     pub sent_at: i64,
     pub refers_to: Option<i64>,
     pub deleted_at: Option<i64>,
+    pub edited_at: Option<i64>,
     pub channel_kind: String,
 }
 
@@ -103,9 +105,23 @@ impl From<StreamRecord> for MessageRecord {
             sent_at,
             refers_to,
             deleted_at,
+            edited_at,
             ..
         } = r;
-        MessageRecord { id, channel_id, seq, kind, client_id, author_id, author, body, sent_at, refers_to, deleted_at }
+        MessageRecord {
+            id,
+            channel_id,
+            seq,
+            kind,
+            client_id,
+            author_id,
+            author,
+            body,
+            sent_at,
+            refers_to,
+            deleted_at,
+            edited_at,
+        }
     }
 }
 

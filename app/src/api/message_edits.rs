@@ -1,0 +1,33 @@
+//! Editing a message, and reading what it said before.
+
+use leptos::prelude::*;
+
+use crate::errors::ApiError;
+use crate::protocol::{ChatMessage, MessageHistory};
+
+/// Replaces the text of the signed-in user's message `seq` of a channel
+/// (same rules and rate as sending). Everyone in the channel hears of it
+/// live (an `edited` event); the answer is the message as it is now.
+#[server(prefix = "/api", endpoint = "edit_message")]
+pub async fn edit_message(slug: String, channel: String, seq: i64, body: String) -> Result<ChatMessage, ApiError> {
+    super::request::with_status(
+        async move {
+            let (ctx, access) = super::request::require_channel(&slug, &channel).await?;
+            Ok(ctx.core.edit_message(&access, seq, &body).await?.into())
+        }
+        .await,
+    )
+}
+
+/// Message `seq` of a channel as it is now, and the texts it had before
+/// its edits, oldest first.
+#[server(prefix = "/api", endpoint = "edit_history")]
+pub async fn edit_history(slug: String, channel: String, seq: i64) -> Result<MessageHistory, ApiError> {
+    super::request::with_status(
+        async move {
+            let (ctx, access) = super::request::require_channel(&slug, &channel).await?;
+            Ok(ctx.core.message_history(&access, seq).await?.into())
+        }
+        .await,
+    )
+}
