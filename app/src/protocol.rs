@@ -163,8 +163,8 @@ pub struct ChatMessage {
     pub body: String,
     /// When the server stored it, in milliseconds since the Unix epoch (UTC).
     pub sent_at: i64,
-    /// For a `deleted` or `edited` event, the `seq` of the message it
-    /// deleted or edited.
+    /// For a `deleted`, `edited`, `reaction_added` or `reaction_removed`
+    /// event, the `seq` of the message it is about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refers_to: Option<i64>,
     /// A message that was deleted.
@@ -174,6 +174,18 @@ pub struct ChatMessage {
     /// reads the channel may read the earlier ones: `message_history`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub edited: bool,
+    /// Its reactions, each emoji with who put it there, oldest first (in
+    /// history and resume pages; live, follow the `reaction_added` and
+    /// `reaction_removed` events).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
+}
+
+/// One emoji on a message, and who put it there (user ids).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Reaction {
+    pub emoji: String,
+    pub user_ids: Vec<UserId>,
 }
 
 /// A text a message had before an edit, and when it was written
@@ -269,6 +281,24 @@ pub mod events {
     /// (`EditRequest`); the ack is the `ChatMessage` as it is now, and the
     /// channel's room hears an `edited` event.
     pub const EDIT: &str = "edit";
+
+    /// Client → server, with ack: put an emoji on a message, or take it back
+    /// (`ReactRequest`); the ack is `null`, and the channel's room hears a
+    /// `reaction_added` or `reaction_removed` event.
+    pub const REACT: &str = "react";
+
+    /// Payload of `react`.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ReactRequest {
+        pub channel_id: ChannelId,
+        /// The `seq` of the message.
+        pub seq: i64,
+        /// One emoji, such as "👍".
+        pub emoji: String,
+        /// Take it back instead.
+        #[serde(default)]
+        pub remove: bool,
+    }
 
     /// Payload of `edit`.
     #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

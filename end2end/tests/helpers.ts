@@ -1,4 +1,4 @@
-import { expect, type APIRequestContext, type Page, type WebSocketRoute } from "@playwright/test";
+import { expect, type APIRequestContext, type Browser, type Page, type WebSocketRoute } from "@playwright/test";
 
 /** A name no other test run has used. */
 export function unique(prefix: string): string {
@@ -63,4 +63,34 @@ export async function cuttableNetwork(page: Page) {
       await page.context().setOffline(false);
     },
   };
+}
+
+/**
+ * Two people in a new organization, each in a browser of their own, both
+ * on its #general, live; `problems` collects their console errors.
+ */
+export async function twoInGeneral(browser: Browser, orgName: string) {
+  const [ann, bob, slug] = [unique("ann"), unique("bob"), unique("org")];
+  const annPage = await (await browser.newContext()).newPage();
+  const bobPage = await (await browser.newContext()).newPage();
+  const problems: string[] = [];
+  for (const page of [annPage, bobPage]) {
+    page.on("console", (m) => m.type() === "error" && problems.push(`${m.text()} (${m.location().url})`));
+    page.on("pageerror", (e) => problems.push(e.message));
+  }
+  await register(annPage, ann);
+  await call(annPage.request, "create_org", { name: orgName, slug });
+  const invite = await call(annPage.request, "create_invite", { slug });
+  await register(bobPage, bob);
+  await call(bobPage.request, "accept_invite", { token: invite.token });
+  for (const page of [annPage, bobPage]) {
+    await open(page, `/o/${slug}/c/general`);
+    await expect(page.getByRole("status")).toHaveText("Live");
+  }
+  return { annPage, bobPage, slug, problems };
+}
+
+/** The row of the message that says `text`. */
+export function message(page: Page, text: string) {
+  return page.locator("li.msg").filter({ hasText: text });
 }

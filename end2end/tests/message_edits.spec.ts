@@ -1,28 +1,8 @@
-import { test, expect, type Page } from "@playwright/test";
-import { call, open, register, unique } from "./helpers";
-
-function message(page: Page, text: string) {
-  return page.locator("li.msg").filter({ hasText: text });
-}
+import { test, expect } from "@playwright/test";
+import { message, open, twoInGeneral } from "./helpers";
 
 test("an author edits by keyboard; the other screen shows it at once, and the earlier text", async ({ browser }) => {
-  const [ann, bob, slug] = [unique("ann"), unique("bob"), unique("edit")];
-  const annPage = await (await browser.newContext()).newPage();
-  const bobPage = await (await browser.newContext()).newPage();
-  const problems: string[] = [];
-  for (const page of [annPage, bobPage]) {
-    page.on("console", (m) => m.type() === "error" && problems.push(`${m.text()} (${m.location().url})`));
-    page.on("pageerror", (e) => problems.push(e.message));
-  }
-  await register(annPage, ann);
-  await call(annPage.request, "create_org", { name: "Edit Co", slug });
-  const invite = await call(annPage.request, "create_invite", { slug });
-  await register(bobPage, bob);
-  await call(bobPage.request, "accept_invite", { token: invite.token });
-  for (const page of [annPage, bobPage]) {
-    await open(page, `/o/${slug}/c/general`);
-    await expect(page.getByRole("status")).toHaveText("Live");
-  }
+  const { annPage, bobPage, slug, problems } = await twoInGeneral(browser, "Edit Co");
 
   // Bob sends a typo; Up in the empty composer opens it for editing.
   const box = bobPage.getByRole("textbox", { name: "Message" });

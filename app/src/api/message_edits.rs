@@ -1,4 +1,5 @@
-//! Editing a message, and reading what it said before.
+//! Changing a message after it was sent: editing it (and reading what it
+//! said before), and reactions.
 
 use leptos::prelude::*;
 
@@ -27,6 +28,26 @@ pub async fn edit_history(slug: String, channel: String, seq: i64) -> Result<Mes
         async move {
             let (ctx, access) = super::request::require_channel(&slug, &channel).await?;
             Ok(ctx.core.message_history(&access, seq).await?.into())
+        }
+        .await,
+    )
+}
+
+/// Puts an emoji on message `seq` of a channel as the signed-in user, or
+/// takes it back (`remove`). Everyone in the channel hears of it live (a
+/// `reaction_added` or `reaction_removed` event).
+#[server(prefix = "/api", endpoint = "react")]
+pub async fn react(
+    slug: String,
+    channel: String,
+    seq: i64,
+    emoji: String,
+    remove: Option<bool>,
+) -> Result<(), ApiError> {
+    super::request::with_status(
+        async move {
+            let (ctx, access) = super::request::require_channel(&slug, &channel).await?;
+            Ok(ctx.core.react(&access, seq, &emoji, !remove.unwrap_or(false)).await?)
         }
         .await,
     )

@@ -1,6 +1,6 @@
 //! A channel's conversation: the message list (server-rendered history, then
 //! live), "Load older messages", editing one's own messages
-//! ([`message_edit`]), and the composer.
+//! ([`message_edit`]), reactions ([`reactions`]), and the composer.
 //!
 //! The list shows the channel's [`Timeline`]; in the browser it is fed by the
 //! workspace's live connection ([`actions`]), so a message is never shown
@@ -13,6 +13,7 @@ use crate::state::timeline::{Delivery, Entry, Timeline};
 use crate::state::workspace::Workspace;
 use crate::time;
 use message_edit::{EarlierVersions, EditForm};
+use reactions::Reactions;
 
 #[component]
 pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView {
@@ -79,6 +80,12 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
             }
         }
     };
+    let react = move |seq: i64, emoji: String, add: bool| {
+        #[cfg(feature = "hydrate")]
+        actions.react(seq, emoji, add);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (seq, emoji, add);
+    };
     let save_edit = move |seq: i64, body: String| {
         #[cfg(feature = "hydrate")]
         actions.edit_stored(seq, body, editing);
@@ -134,6 +141,7 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
                                     e.delivery.clone(),
                                     e.message.deleted,
                                     e.message.edited.then(|| e.message.body.clone()),
+                                    e.message.reactions.clone(),
                                 )
                             }
                             children=move |e: Entry| {
@@ -145,7 +153,10 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
                                     EventKind::Message => {}
                                     // Shown on the message it deleted; a node all the
                                     // same, so the list knows where the rows around it go.
-                                    EventKind::Deleted | EventKind::Edited => {
+                                    EventKind::Deleted
+                                    | EventKind::Edited
+                                    | EventKind::ReactionAdded
+                                    | EventKind::ReactionRemoved => {
                                         return view! { <li class="event-deleted" hidden data-seq=m.seq></li> }.into_any();
                                     }
                                     EventKind::Joined | EventKind::Left => {
@@ -188,6 +199,10 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
                                     })
                                     .into_any()
                                 };
+                                let reactions = (!deleted && seq > 0).then(|| {
+                                    let on_toggle = Callback::new(move |(emoji, add): (String, bool)| react(seq, emoji, add));
+                                    view! { <Reactions reactions=m.reactions.clone() me=me_id on_toggle /> }
+                                });
                                 let earlier = move || {
                                     (versions_of.get() == Some(seq)).then(|| {
                                         let (slug, channel) = (slug_here.get_value(), channel_name.get_value());
@@ -226,6 +241,7 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
                                         </div>
                                         {body}
                                         {earlier}
+                                        {reactions}
                                     </li>
                                 };
                                 (marker, message).into_any()
@@ -378,3 +394,4 @@ impl LinkStatus {
 #[cfg(feature = "hydrate")]
 mod actions;
 mod message_edit;
+mod reactions;

@@ -4,7 +4,7 @@
 //! acknowledgement), then this tab's messages still on their way. Plain
 //! data: the chat's view shows it, the chat's browser actions change it.
 
-use crate::protocol::{ChatMessage, EventKind};
+use crate::protocol::{ChatMessage, EventKind, Reaction, UserId};
 
 /// Where a message shown in the list stands.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -39,6 +39,9 @@ pub(crate) struct Timeline {
     /// edit's own `seq` and the text it gave, so a copy fetched before the
     /// edit shows the newest text too.
     edits: std::collections::BTreeMap<i64, (i64, String)>,
+    /// The newest reaction event known of each (message `seq`, emoji,
+    /// person): its `seq` and whether the reaction is there after it.
+    reacted: std::collections::BTreeMap<(i64, String, UserId), (i64, bool)>,
     /// The server said everything this person may read up to here has been
     /// sent (a join's answer with nothing more): a gap below it is events
     /// not theirs to read (from while they were out of a conversation), not
@@ -150,6 +153,20 @@ impl Timeline {
         {
             self.mark_edited(seq, message.seq, &message.body);
         }
+        if matches!(message.kind, EventKind::ReactionAdded | EventKind::ReactionRemoved)
+            && let Some(seq) = message.refers_to
+        {
+            let present = message.kind == EventKind::ReactionAdded;
+            self.mark_reacted(seq, &message.body, message.author_id, message.seq, present);
+        }
+        if message.kind == EventKind::Message {
+            let known = self
+                .reacted
+                .range((message.seq, String::new(), UserId::MIN)..(message.seq + 1, String::new(), UserId::MIN));
+            for ((_, emoji, user), (_, present)) in known {
+                set_reaction(&mut message.reactions, emoji, *user, *present);
+            }
+        }
         if message.kind == EventKind::Message
             && let Some((_, body)) = self.edits.get(&message.seq)
         {
@@ -170,6 +187,19 @@ impl Timeline {
             self.insert_stored(Entry { message, delivery });
         } else {
             self.insert_stored(Entry { message, delivery });
+        }
+    }
+
+    /// Shows `user`'s reaction `emoji` on message `seq` there or not
+    /// (`present`) as of event `event_seq`, unless a newer one is known.
+    fn mark_reacted(&mut self, seq: i64, emoji: &str, user: UserId, event_seq: i64, present: bool) {
+        let key = (seq, emoji.to_owned(), user);
+        if self.reacted.get(&key).is_some_and(|(newest, _)| *newest >= event_seq) {
+            return;
+        }
+        self.reacted.insert(key, (event_seq, present));
+        for e in self.entries.iter_mut().filter(|e| e.message.seq == seq && e.message.kind == EventKind::Message) {
+            set_reaction(&mut e.message.reactions, emoji, user, present);
         }
     }
 
@@ -238,6 +268,7 @@ impl Timeline {
         self.entries.retain(|e| e.message.seq == 0);
         self.deleted.clear();
         self.edits.clear();
+        self.reacted.clear();
         self.complete_up_to = 0;
     }
 
@@ -246,6 +277,26 @@ impl Timeline {
         let at =
             self.entries.iter().position(|e| e.message.seq == 0 || e.message.seq > seq).unwrap_or(self.entries.len());
         self.entries.insert(at, entry);
+    }
+}
+
+/// Puts `user` among those who reacted with `emoji`, or takes them out
+/// (an emoji nobody has any more goes).
+fn set_reaction(reactions: &mut Vec<Reaction>, emoji: &str, user: UserId, present: bool) {
+    match reactions.iter().position(|r| r.emoji == emoji) {
+        Some(i) => {
+            let ids = &mut reactions[i].user_ids;
+            if present && !ids.contains(&user) {
+                ids.push(user);
+            } else if !present {
+                ids.retain(|id| *id != user);
+                if ids.is_empty() {
+                    reactions.remove(i);
+                }
+            }
+        }
+        None if present => reactions.push(Reaction { emoji: emoji.to_owned(), user_ids: vec![user] }),
+        None => {}
     }
 }
 
@@ -267,6 +318,7 @@ mod tests {
             refers_to: None,
             deleted: false,
             edited: false,
+            reactions: Vec::new(),
         }
     }
 
@@ -296,6 +348,39 @@ mod tests {
         t.merge(ChatMessage { kind: EventKind::Deleted, refers_to: Some(1), ..msg(6, "s:6") }, Delivery::Stored);
         t.merge(edit(5, 1, "fixed twice"), Delivery::Stored);
         assert!(t.entries[0].message.deleted && t.entries[0].message.body.is_empty());
+    }
+
+    #[test]
+    fn reactions_count_each_person_once_whatever_order_things_arrive_in() {
+        let react = |seq, of, emoji: &str, by, add: bool| ChatMessage {
+            kind: if add { EventKind::ReactionAdded } else { EventKind::ReactionRemoved },
+            refers_to: Some(of),
+            body: emoji.into(),
+            author_id: by,
+            ..msg(seq, &format!("s:{seq}"))
+        };
+        let mut t = Timeline::from_history(vec![msg(1, "a")]);
+        t.merge(react(2, 1, "👍", 7, true), Delivery::Stored);
+        t.merge(react(3, 1, "👍", 8, true), Delivery::Stored);
+        t.merge(react(4, 1, "🎉", 7, true), Delivery::Stored);
+        t.merge(react(5, 1, "👍", 7, false), Delivery::Stored);
+        t.merge(react(2, 1, "👍", 7, true), Delivery::Stored);
+        let shown = |t: &Timeline| {
+            let m = &t.entries[0].message;
+            let mut all = m.reactions.iter().map(|r| (r.emoji.clone(), r.user_ids.clone())).collect::<Vec<_>>();
+            all.sort();
+            all
+        };
+        assert_eq!(
+            shown(&t),
+            vec![("🎉".to_owned(), vec![7]), ("👍".to_owned(), vec![8])],
+            "a late copy changes nothing"
+        );
+        // A page fetched before the events shows what they made.
+        t.merge(msg(1, "a"), Delivery::Stored);
+        assert_eq!(shown(&t), vec![("🎉".to_owned(), vec![7]), ("👍".to_owned(), vec![8])]);
+        t.merge(react(6, 1, "🎉", 7, false), Delivery::Stored);
+        assert_eq!(shown(&t), vec![("👍".to_owned(), vec![8])], "an emoji nobody has goes");
     }
 
     #[test]

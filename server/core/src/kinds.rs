@@ -95,7 +95,7 @@ impl ChannelKind {
 /// the channel's next `seq`, so a client that has every `seq` has the whole
 /// channel, whatever kinds it shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// A message someone posted (`body` is its text).
     #[default]
@@ -111,6 +111,11 @@ pub enum EventKind {
     /// `author` edited the message whose `seq` is the event's `refers_to`;
     /// `body` is its new text.
     Edited,
+    /// `author` reacted to the message whose `seq` is the event's
+    /// `refers_to` with the emoji in `body`.
+    ReactionAdded,
+    /// `author` took back their reaction `body` to message `refers_to`.
+    ReactionRemoved,
 }
 
 impl EventKind {
@@ -121,6 +126,8 @@ impl EventKind {
             EventKind::Left => "left",
             EventKind::Deleted => "deleted",
             EventKind::Edited => "edited",
+            EventKind::ReactionAdded => "reaction_added",
+            EventKind::ReactionRemoved => "reaction_removed",
         }
     }
 
@@ -131,6 +138,8 @@ impl EventKind {
             "left" => EventKind::Left,
             "deleted" => EventKind::Deleted,
             "edited" => EventKind::Edited,
+            "reaction_added" => EventKind::ReactionAdded,
+            "reaction_removed" => EventKind::ReactionRemoved,
             _ => return None,
         })
     }
@@ -215,6 +224,29 @@ impl AuditAction {
             AuditAction::AddedToChannel => "added someone to",
             AuditAction::ChannelLeft => "left",
             AuditAction::MessageDeleted => "deleted a message in",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_kind_is_named_the_same_on_the_wire_and_in_the_store() {
+        let all = [
+            EventKind::Message,
+            EventKind::Joined,
+            EventKind::Left,
+            EventKind::Deleted,
+            EventKind::Edited,
+            EventKind::ReactionAdded,
+            EventKind::ReactionRemoved,
+        ];
+        for kind in all {
+            let wire = serde_json::to_value(kind).unwrap();
+            assert_eq!(wire, kind.as_str(), "{kind:?}");
+            assert_eq!(EventKind::parse(kind.as_str()), Some(kind));
         }
     }
 }

@@ -143,6 +143,16 @@ pub struct Message {
     /// A message its author edited since it was posted (`body` is the
     /// newest text; the earlier ones are its history).
     pub edited: bool,
+    /// Its reactions, each emoji with who reacted with it, oldest first
+    /// (in pages of a channel's history; empty in live events).
+    pub reactions: Vec<Reaction>,
+}
+
+/// One emoji on a message, and who put it there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reaction {
+    pub emoji: String,
+    pub user_ids: Vec<i64>,
 }
 
 /// A text a message had before an edit, and when it was written.

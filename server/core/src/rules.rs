@@ -209,6 +209,17 @@ pub fn message_body(raw: &str) -> Result<String, RuleError> {
     Ok(body.to_string())
 }
 
+/// The most different reactions one message may have.
+pub const MAX_REACTIONS_PER_MESSAGE: usize = 20;
+
+/// A reaction: one emoji, as Unicode writes it (a skin tone included), and
+/// nothing else.
+pub fn emoji(raw: &str) -> Result<&'static str, RuleError> {
+    emojis::get(raw.trim())
+        .map(|e| e.as_str())
+        .ok_or_else(|| RuleError::invalid("A reaction is one emoji, such as 👍."))
+}
+
 /// A redirect target from a form (`next`), accepted only as a path on this
 /// site written plainly: it starts with one `/`, has no back slash, and only
 /// printable ASCII (browsers drop tabs and line breaks from URLs, so `/\t/x`

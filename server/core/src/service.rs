@@ -40,6 +40,7 @@ mod message_edits;
 mod messages;
 mod notices;
 mod organizations;
+mod reactions;
 mod read_cursors;
 mod roles;
 mod sessions;

@@ -138,6 +138,7 @@ impl StoredEvent {
             refers_to,
             deleted,
             edited,
+            reactions: Vec::new(),
         };
         Some(if lost_sight { ChannelEvent::LostSight(m) } else { ChannelEvent::Message(m) })
     }
@@ -162,6 +163,7 @@ mod tests {
             refers_to: None,
             deleted: false,
             edited: true,
+            reactions: Vec::new(),
         };
         let published = Published { org_slug: "acme".into(), event: ChannelEvent::LostSight(m.clone()) };
         let json = serde_json::to_string(&Envelope { node: 7, body: Body::published(&published) }).unwrap();

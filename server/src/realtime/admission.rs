@@ -28,11 +28,12 @@ use crate::site::Site;
 /// Every event a client may send: the handlers registered (`set_up`
 /// registers these and no others), and the list the isolation suite tries
 /// each of, so a new event cannot be left out of it.
-pub const CLIENT_EVENTS: [&str; 8] = [
+pub const CLIENT_EVENTS: [&str; 9] = [
     events::JOIN,
     events::LEAVE,
     events::SEND,
     events::EDIT,
+    events::REACT,
     events::READ,
     events::NOTICES,
     events::TYPING,
@@ -147,6 +148,7 @@ fn set_up(socket: &SocketRef, connection: Connection) {
             events::LEAVE => socket.on(event, joining::on_leave),
             events::SEND => socket.on(event, requests::on_send),
             events::EDIT => socket.on(event, requests::on_edit),
+            events::REACT => socket.on(event, requests::on_react),
             events::READ => socket.on(event, requests::on_read),
             events::NOTICES => socket.on(event, requests::on_notices),
             events::TYPING => socket.on(event, requests::on_typing),

@@ -1,5 +1,5 @@
 //! The client events other than joining and leaving a room: `send`, `edit`,
-//! `read`, `notices`, `typing` and `open_direct`, and what every event's handling shares: a
+//! `react`, `read`, `notices`, `typing` and `open_direct`, and what every event's handling shares: a
 //! stopping server answers "restarting", access is looked up as it is now
 //! (a socket whose session or membership ended is answered why and
 //! closed), and every answer is an `Ack`.
@@ -199,6 +199,24 @@ pub(super) async fn on_edit(
     let Some((access, event)) = channel_now(&socket, &rt, &c, event, req.channel_id).await else { return };
     let result = rt.service.edit_message(&access, req.seq, &req.body).await;
     reply(event.ack, result.map(ChatMessage::from));
+}
+
+/// Puts an emoji on a message, or takes it back; the channel's room hears
+/// it from the delivery task, in order.
+pub(super) async fn on_react(
+    socket: SocketRef,
+    TryData(data): TryData<events::ReactRequest>,
+    ack: AckSender,
+    State(rt): State<Realtime>,
+    Extension(c): Extension<Connection>,
+) {
+    let Some(event) = begin(&socket, &rt, &c, ack, Kind::Send) else { return };
+    let req = match payload(data, "react") {
+        Ok(req) => req,
+        Err(e) => return reply::<()>(event.ack, Err(e)),
+    };
+    let Some((access, event)) = channel_now(&socket, &rt, &c, event, req.channel_id).await else { return };
+    reply(event.ack, rt.service.react(&access, req.seq, &req.emoji, !req.remove).await);
 }
 
 /// Moves the person's read cursor in a channel; all their devices hear it.

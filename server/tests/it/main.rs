@@ -30,6 +30,7 @@ mod notices;
 mod ordered_delivery;
 mod orgs;
 mod presence;
+mod reactions;
 mod read_cursors;
 mod roles;
 mod security;

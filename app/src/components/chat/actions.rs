@@ -14,7 +14,7 @@ use leptos::task::spawn_local;
 
 use super::{LinkStatus, Shown, Typist};
 use crate::api::channels::{delete_message, history};
-use crate::api::message_edits::edit_message;
+use crate::api::message_edits::{edit_message, react};
 use crate::errors::ErrorCode;
 use crate::live::{LiveClient, LiveEvent};
 use crate::outbox;
@@ -331,6 +331,7 @@ impl Actions {
             refers_to: None,
             deleted: false,
             edited: false,
+            reactions: Vec::new(),
         };
         let client_id = message.client_id.clone();
         self.stash(|o| o.put(message.clone()));
@@ -408,6 +409,17 @@ impl Actions {
                 Err(e) => {
                     let _ = self.notice.try_set(Some(e.message));
                 }
+            }
+        });
+    }
+
+    /// Puts an emoji on a stored message as the person, or takes theirs
+    /// back; the room's event shows it.
+    pub fn react(self, seq: i64, emoji: String, add: bool) {
+        let (slug, name) = (self.slug.get_value(), self.channel.with_value(|c| c.name.clone()));
+        spawn_local(async move {
+            if let Err(e) = react(slug, name, seq, emoji, Some(!add)).await {
+                let _ = self.notice.try_set(Some(e.message));
             }
         });
     }

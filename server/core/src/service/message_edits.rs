@@ -62,7 +62,7 @@ impl Service {
     }
 
     /// Message `seq` of the channel, if the caller may read it.
-    async fn message_of(&self, access: &ChannelAccess, seq: i64) -> CoreResult<Message> {
+    pub(super) async fn message_of(&self, access: &ChannelAccess, seq: i64) -> CoreResult<Message> {
         let ChannelAccess { standing, channel } = access;
         let missing = || CoreError::not_found("There is no such message in this channel.");
         if seq < 1 {
@@ -71,7 +71,7 @@ impl Service {
         let message = self.store.message_at(channel.id, seq, standing.user.id).await;
         let message = message.map_err(fail("looking up a message"))?.ok_or_else(missing)?;
         if message.kind != EventKind::Message {
-            return Err(CoreError::invalid("That is not a message: only messages are edited."));
+            return Err(CoreError::invalid("That is not a message."));
         }
         Ok(message)
     }

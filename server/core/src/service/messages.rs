@@ -38,6 +38,13 @@ impl Service {
     pub async fn draft(&self, sender: &User, client_id: &str, body: &str) -> CoreResult<Draft> {
         let client_id = rules::client_id(client_id)?.to_owned();
         let body = rules::message_body(body)?;
+        self.within_message_rate(sender).await?;
+        Ok(Draft { client_id, body })
+    }
+
+    /// Counts one more of the person's messages (or edits, or reactions)
+    /// against their rate, on every server; refused when it is over.
+    pub(super) async fn within_message_rate(&self, sender: &User) -> CoreResult<()> {
         let too_fast = || CoreError::rate_limited("You are sending messages too fast; wait a moment and send again.");
         if self.message_rate.check_key(&sender.id).is_err() {
             tracing::info!(user_id = sender.id, "message refused: sending too fast");
@@ -49,7 +56,7 @@ impl Service {
             tracing::info!(user_id = sender.id, "message refused: sending too fast through several servers");
             return Err(too_fast());
         }
-        Ok(Draft { client_id, body })
+        Ok(())
     }
 
     /// Stores a drafted message in the channel, if its holder may post

@@ -31,6 +31,7 @@ fn message(r: MessageRecord) -> StoreResult<Message> {
         refers_to: r.refers_to,
         deleted: r.deleted_at.is_some(),
         edited: r.edited_at.is_some(),
+        reactions: Vec::new(),
     })
 }
 
@@ -56,6 +57,7 @@ pub(super) fn event(
         refers_to: None,
         deleted: false,
         edited: false,
+        reactions: Vec::new(),
     }
 }
 
@@ -106,6 +108,7 @@ impl Store {
             refers_to: None,
             deleted: false,
             edited: false,
+            reactions: Vec::new(),
         };
         Ok(Stored { message, created: true })
     }
@@ -135,6 +138,7 @@ impl Store {
         )?;
         let stored = if wiped > 0 {
             super::message_edits::wipe_edits(&mut tx, channel_id, seq).await?;
+            super::reactions::drop_reactions(&mut tx, channel_id, seq).await?;
             let (kind, refers_to) = (EventKind::Deleted, Some(seq));
             let event =
                 NewEvent { channel_id, kind, client_id: &client_id, author_id: by.id, body: "", refers_to, at: now };
@@ -202,7 +206,8 @@ impl Store {
                 reader
             )
         )?;
-        rows.into_iter().map(message).collect()
+        let events = rows.into_iter().map(message).collect::<StoreResult<Vec<_>>>()?;
+        self.with_reactions(events).await
     }
 
     /// Up to `limit` events of a channel's stream after `after_seq`, oldest
@@ -271,7 +276,7 @@ impl Store {
         let has_more = rows.len() as i64 > limit;
         let mut messages = rows.into_iter().take(limit as usize).map(message).collect::<StoreResult<Vec<_>>>()?;
         messages.reverse();
-        Ok((messages, has_more))
+        Ok((self.with_reactions(messages).await?, has_more))
     }
 }
 

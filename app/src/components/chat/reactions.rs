@@ -1,0 +1,123 @@
+//! A message's reactions: each emoji with how many put it there (pressed
+//! when one of them is the viewer; pressing it adds or takes back theirs),
+//! and a picker to add another, searched by name.
+
+use leptos::prelude::*;
+
+use crate::protocol::{Reaction, UserId};
+
+/// How many emoji the picker shows at once.
+const SHOWN: usize = 48;
+
+/// The reactions of message `seq`, and the button that opens the picker.
+/// `on_toggle` gets an emoji and whether to add it (else take it back).
+#[component]
+pub(super) fn Reactions(
+    reactions: Vec<Reaction>,
+    me: Option<UserId>,
+    on_toggle: Callback<(String, bool)>,
+) -> impl IntoView {
+    let picking = RwSignal::new(false);
+    let chips = reactions
+        .into_iter()
+        .map(|r| {
+            let mine = me.is_some_and(|me| r.user_ids.contains(&me));
+            let count = r.user_ids.len();
+            let label = if mine {
+                format!("{} {count}: take back your reaction", r.emoji)
+            } else {
+                format!("{} {count}: react with {}", r.emoji, r.emoji)
+            };
+            let emoji = r.emoji.clone();
+            view! {
+                <button
+                    type="button"
+                    class="reaction"
+                    class:mine=mine
+                    aria-pressed=mine.to_string()
+                    aria-label=label
+                    on:click=move |_| on_toggle.run((emoji.clone(), !mine))
+                >
+                    {r.emoji}
+                    " "
+                    {count}
+                </button>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="reactions">
+            {chips}
+            <button
+                type="button"
+                class="link-button add-reaction"
+                aria-label="Add a reaction"
+                aria-expanded=move || picking.get().to_string()
+                on:click=move |_| picking.update(|p| *p = !*p)
+            >
+                "☺+"
+            </button>
+            {move || {
+                picking
+                    .get()
+                    .then(|| {
+                        let pick = Callback::new(move |emoji: String| {
+                            picking.set(false);
+                            on_toggle.run((emoji, true));
+                        });
+                        view! { <Picker pick close=Callback::new(move |()| picking.set(false)) /> }
+                    })
+            }}
+        </div>
+    }
+}
+
+/// Every emoji, searched by name; Escape closes it.
+#[component]
+fn Picker(pick: Callback<String>, close: Callback<()>) -> impl IntoView {
+    let query = RwSignal::new(String::new());
+    let input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(el) = input.get() {
+            let _ = el.focus();
+        }
+    });
+    let found = move || {
+        let q = query.get().trim().to_lowercase();
+        emojis::iter()
+            .filter(|e| q.is_empty() || e.name().contains(&q) || e.shortcodes().any(|s| s.contains(&q)))
+            .take(SHOWN)
+            .map(|e| {
+                let (emoji, name) = (e.as_str().to_owned(), e.name().to_owned());
+                view! {
+                    <button type="button" class="emoji" aria-label=name title=e.name() on:click=move |_| pick.run(emoji.clone())>
+                        {e.as_str()}
+                    </button>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <div
+            class="picker"
+            role="dialog"
+            aria-label="Pick a reaction"
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                if ev.key() == "Escape" {
+                    ev.prevent_default();
+                    close.run(());
+                }
+            }
+        >
+            <input
+                node_ref=input
+                type="search"
+                aria-label="Search emoji"
+                placeholder="Search emoji"
+                prop:value=move || query.get()
+                on:input=move |ev| query.set(event_target_value(&ev))
+            />
+            <div class="emoji-grid">{found}</div>
+        </div>
+    }
+}
