@@ -90,13 +90,21 @@ else
   (cd end2end && npm ci --no-audit --no-fund)
 fi
 
-# 5. Chromium for the browser tests (Playwright cannot download its own here).
+# 5. Chromium for the browser tests (Playwright cannot download its own here),
+#    and a font for emoji.
 if $for_tests; then
   if command -v chromium >/dev/null 2>&1; then
     say "Chromium: installed"
   else
     say "Installing Chromium"
     apt_install chromium
+  fi
+  # Reactions are emoji: without a font for them the browser draws boxes.
+  if dpkg -s fonts-noto-color-emoji >/dev/null 2>&1; then
+    say "Emoji font: installed"
+  else
+    say "Installing an emoji font"
+    apt_install fonts-noto-color-emoji
   fi
 fi
 

@@ -163,8 +163,8 @@ pub struct ChatMessage {
     pub body: String,
     /// When the server stored it, in milliseconds since the Unix epoch (UTC).
     pub sent_at: i64,
-    /// For a `deleted`, `edited`, `reaction_added` or `reaction_removed`
-    /// event, the `seq` of the message it is about.
+    /// For a `deleted`, `edited`, `reaction_added`, `reaction_removed`,
+    /// `pinned` or `unpinned` event, the `seq` of the message it is about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refers_to: Option<i64>,
     /// A message that was deleted.
@@ -174,6 +174,9 @@ pub struct ChatMessage {
     /// reads the channel may read the earlier ones: `message_history`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub edited: bool,
+    /// A message pinned in its channel now (`pinned_messages` lists them).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pinned: bool,
     /// Its reactions, each emoji with who put it there, oldest first (in
     /// history and resume pages; live, follow the `reaction_added` and
     /// `reaction_removed` events).
@@ -286,6 +289,22 @@ pub mod events {
     /// (`ReactRequest`); the ack is `null`, and the channel's room hears a
     /// `reaction_added` or `reaction_removed` event.
     pub const REACT: &str = "react";
+
+    /// Client → server, with ack: pin a message for everyone in its channel,
+    /// or unpin it (`PinRequest`); the ack is `null`, and the room hears a
+    /// `pinned` or `unpinned` event.
+    pub const PIN: &str = "pin";
+
+    /// Payload of `pin`.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct PinRequest {
+        pub channel_id: ChannelId,
+        /// The `seq` of the message.
+        pub seq: i64,
+        /// Unpin it instead.
+        #[serde(default)]
+        pub unpin: bool,
+    }
 
     /// Payload of `react`.
     #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,6 +6,7 @@
 //! - [`workspace`]: an organization's channels, members, presence and, in
 //!   the browser, its live connection.
 
+pub(crate) mod layout;
 pub(crate) mod timeline;
 pub(crate) mod unread;
 pub(crate) mod workspace;

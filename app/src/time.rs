@@ -15,6 +15,33 @@ pub(crate) fn iso_utc(ms: i64) -> String {
     format!("{y:04}-{m:02}-{d:02} {} UTC", clock(ms, 0))
 }
 
+/// The day a time falls on, shifted by `offset_min` minutes east of UTC, as
+/// a number (days since 1970-01-01 there).
+pub(crate) fn day(ms: i64, offset_min: i32) -> i64 {
+    (ms + offset_min as i64 * 60_000).div_euclid(86_400_000)
+}
+
+/// A day (from [`day`]) as people read it: "Monday 7 December 2026".
+pub(crate) fn day_label(day: i64) -> String {
+    const WEEKDAYS: [&str; 7] = ["Thursday", "Friday", "Saturday", "Sunday", "Monday", "Tuesday", "Wednesday"];
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let (y, m, d) = civil_from_days(day);
+    format!("{} {d} {} {y}", WEEKDAYS[day.rem_euclid(7) as usize], MONTHS[m as usize - 1])
+}
+
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -43,5 +70,15 @@ mod tests {
         assert_eq!(clock(t, 180), "00:05");
         assert_eq!(clock(t, -22 * 60), "23:05");
         assert_eq!(iso_utc(0), "1970-01-01 00:00 UTC");
+    }
+
+    #[test]
+    fn days_are_named_where_the_viewer_is() {
+        // 2026-12-07 23:30 UTC: a Monday in London, a Tuesday in Tokyo.
+        let t = 1_796_686_200_000;
+        assert_eq!(day_label(day(t, 0)), "Monday 7 December 2026");
+        assert_eq!(day_label(day(t, 9 * 60)), "Tuesday 8 December 2026");
+        assert_eq!(day_label(day(0, 0)), "Thursday 1 January 1970");
+        assert_eq!(day_label(day(-1, 0)), "Wednesday 31 December 1969");
     }
 }

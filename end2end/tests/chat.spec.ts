@@ -86,6 +86,10 @@ test("two colleagues chat live in a channel, and the history stays", async ({ br
   await expect(message(colleague, "Still here after your reload")).toBeVisible();
   await expect(bodies).toHaveCount(3);
 
+  // Each person has an avatar of their initials; a day divider heads the day.
+  await expect(message(colleague, "Hello from the owner").locator(".avatar")).toHaveText(ownerName[0].toUpperCase());
+  await expect(colleague.getByRole("separator", { name: /^[A-Z][a-z]+day \d{1,2} [A-Z][a-z]+ \d{4}$/ })).toHaveCount(1);
+
   // Formatting shows live and as the server renders it; markup typed is text.
   await send(owner, "**bold** and [the docs](https://example.com/docs) <b>not bold</b>", "enter");
   for (const reload of [false, true]) {
@@ -100,6 +104,9 @@ test("two colleagues chat live in a channel, and the history stays", async ({ br
     await expect(link).toHaveAttribute("rel", "noopener noreferrer nofollow");
     await expect(shown).toContainText("<b>not bold</b>");
     await expect(shown.locator("b")).toHaveCount(0);
+    // Right after another of the owner's: under the same name.
+    await expect(message(colleague, "the docs")).toHaveClass(/grouped/);
+    await expect(message(colleague, "Still here after your reload")).not.toHaveClass(/grouped/);
   }
   expect(problems).toEqual([]);
 

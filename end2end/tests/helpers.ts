@@ -66,8 +66,9 @@ export async function cuttableNetwork(page: Page) {
 }
 
 /**
- * Two people in a new organization, each in a browser of their own, both
- * on its #general, live; `problems` collects their console errors.
+ * Two people in a new organization (Ann owns it, Bob joined it), each in a
+ * browser of their own, both on its #general, live; `problems` collects
+ * their console errors.
  */
 export async function twoInGeneral(browser: Browser, orgName: string) {
   const [ann, bob, slug] = [unique("ann"), unique("bob"), unique("org")];
@@ -87,7 +88,7 @@ export async function twoInGeneral(browser: Browser, orgName: string) {
     await open(page, `/o/${slug}/c/general`);
     await expect(page.getByRole("status")).toHaveText("Live");
   }
-  return { annPage, bobPage, slug, problems };
+  return { ann, bob, annPage, bobPage, slug, problems };
 }
 
 /** The row of the message that says `text`. */

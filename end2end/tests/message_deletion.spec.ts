@@ -1,5 +1,5 @@
 import { test, expect, type Page } from "@playwright/test";
-import { call, open, register, unique } from "./helpers";
+import { message, open, twoInGeneral } from "./helpers";
 
 async function send(page: Page, text: string) {
   const box = page.getByRole("textbox", { name: "Message" });
@@ -7,32 +7,12 @@ async function send(page: Page, text: string) {
   await box.press("Enter");
 }
 
-function message(page: Page, text: string) {
-  return page.locator("li.msg").filter({ hasText: text });
-}
-
 test("a deleted message is gone for everyone at once; owners delete anyone's, members only their own", async ({
   browser,
 }) => {
-  const [ann, bob, slug] = [unique("ann"), unique("bob"), unique("del")];
-  const annPage = await (await browser.newContext()).newPage();
-  const bobPage = await (await browser.newContext()).newPage();
-  const problems: string[] = [];
-  for (const page of [annPage, bobPage]) {
-    page.on("console", (m) => m.type() === "error" && problems.push(`${m.text()} (${m.location().url})`));
-    page.on("pageerror", (e) => problems.push(e.message));
-    // The browser asks before deleting; the person says yes.
-    page.on("dialog", (d) => d.accept());
-  }
-  await register(annPage, ann);
-  await call(annPage.request, "create_org", { name: "Del Co", slug });
-  const invite = await call(annPage.request, "create_invite", { slug });
-  await register(bobPage, bob);
-  await call(bobPage.request, "accept_invite", { token: invite.token });
-  for (const page of [annPage, bobPage]) {
-    await open(page, `/o/${slug}/c/general`);
-    await expect(page.getByRole("status")).toHaveText("Live");
-  }
+  const { ann, bob, annPage, bobPage, slug, problems } = await twoInGeneral(browser, "Del Co");
+  // The browser asks before deleting; the person says yes.
+  for (const page of [annPage, bobPage]) page.on("dialog", (d) => d.accept());
 
   await send(annPage, "welcome, everyone");
   await send(bobPage, "my password is hunter2");

@@ -18,7 +18,11 @@ async function person(browser: Browser, username: string, viewport = DESKTOP): P
 }
 
 async function say(api: APIRequestContext, channel: string, body: string) {
-  await call(api, "send_message", { slug: "acme", channel, client_id: `${Date.now()}-${Math.random()}`, body });
+  return call(api, "send_message", { slug: "acme", channel, client_id: `${Date.now()}-${Math.random()}`, body });
+}
+
+async function react(api: APIRequestContext, channel: string, seq: number, emoji: string) {
+  await call(api, "react", { slug: "acme", channel, seq: String(seq), emoji });
 }
 
 test("screenshots for the README", async ({ browser }) => {
@@ -36,9 +40,20 @@ test("screenshots for the README", async ({ browser }) => {
     await call(p.request, "accept_invite", { token: invite.token });
     for (const c of ["design", "support"]) await call(p.request, "join_channel", { slug: "acme", channel: c });
   }
-  await say(ann.request, "general", "Morning all! Standup moved to 10:30 today.");
+  const standup = await say(ann.request, "general", "Morning all! **Standup moved to 10:30** today.");
   await say(bob.request, "general", "Thanks Ann, see you there.");
-  await say(carol.request, "general", "I'll bring the release notes.");
+  await say(bob.request, "general", "I'll bring the `release-notes.md` draft.");
+  const notes = await say(carol.request, "general", "> Standup moved to 10:30\n\nWorks for me, I'll book the room");
+  await call(carol.request, "edit_message", {
+    slug: "acme",
+    channel: "general",
+    seq: String(notes.seq),
+    body: "> Standup moved to 10:30\n\nWorks for me, I've booked *Room 2*",
+  });
+  await react(bob.request, "general", standup.seq, "👍");
+  await react(carol.request, "general", standup.seq, "👍");
+  await react(carol.request, "general", standup.seq, "🎉");
+  await call(ann.request, "pin", { slug: "acme", channel: "general", seq: String(standup.seq) });
   await open(ann, "/o/acme/c/general");
   await expect(ann.getByRole("status")).toHaveText("Live");
   // While Ann reads #general, the others keep writing elsewhere.

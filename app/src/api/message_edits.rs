@@ -1,5 +1,5 @@
 //! Changing a message after it was sent: editing it (and reading what it
-//! said before), and reactions.
+//! said before), reactions, and pins.
 
 use leptos::prelude::*;
 
@@ -48,6 +48,32 @@ pub async fn react(
         async move {
             let (ctx, access) = super::request::require_channel(&slug, &channel).await?;
             Ok(ctx.core.react(&access, seq, &emoji, !remove.unwrap_or(false)).await?)
+        }
+        .await,
+    )
+}
+
+/// Pins message `seq` of a channel for everyone in it, or unpins it
+/// (`unpin`): anyone who may post there. Everyone in the channel hears of it
+/// live (a `pinned` or `unpinned` event).
+#[server(prefix = "/api", endpoint = "pin")]
+pub async fn pin(slug: String, channel: String, seq: i64, unpin: Option<bool>) -> Result<(), ApiError> {
+    super::request::with_status(
+        async move {
+            let (ctx, access) = super::request::require_channel(&slug, &channel).await?;
+            Ok(ctx.core.pin(&access, seq, !unpin.unwrap_or(false)).await?)
+        }
+        .await,
+    )
+}
+
+/// The messages pinned in a channel now, the most recently pinned first.
+#[server(prefix = "/api", endpoint = "pinned_messages")]
+pub async fn pinned_messages(slug: String, channel: String) -> Result<Vec<ChatMessage>, ApiError> {
+    super::request::with_status(
+        async move {
+            let (ctx, access) = super::request::require_channel(&slug, &channel).await?;
+            Ok(ctx.core.pinned(&access).await?.into_iter().map(Into::into).collect())
         }
         .await,
     )

@@ -84,6 +84,7 @@ impl From<model::Message> for ChatMessage {
             refers_to: m.refers_to,
             deleted: m.deleted,
             edited: m.edited,
+            pinned: m.pinned,
             reactions: m.reactions.into_iter().map(|r| Reaction { emoji: r.emoji, user_ids: r.user_ids }).collect(),
         }
     }

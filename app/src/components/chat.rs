@@ -1,6 +1,7 @@
 //! A channel's conversation: the message list (server-rendered history, then
 //! live), "Load older messages", editing one's own messages
-//! ([`message_edit`]), reactions ([`reactions`]), and the composer.
+//! ([`message_edit`]), reactions ([`reactions`]), pins ([`pins`]), and the
+//! composer.
 //!
 //! The list shows the channel's [`Timeline`]; in the browser it is fed by the
 //! workspace's live connection ([`actions`]), so a message is never shown
@@ -9,10 +10,12 @@
 use leptos::prelude::*;
 
 use crate::protocol::{ChannelKind, ChatMessage, EventKind, HistoryPage, User};
+use crate::state::layout::{Layout, lay_out};
 use crate::state::timeline::{Delivery, Entry, Timeline};
 use crate::state::workspace::Workspace;
 use crate::time;
 use message_edit::{EarlierVersions, EditForm};
+use pins::Pinned;
 use reactions::Reactions;
 
 #[component]
@@ -86,6 +89,12 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
         #[cfg(not(feature = "hydrate"))]
         let _ = (seq, emoji, add);
     };
+    let pin = move |seq: i64, on: bool| {
+        #[cfg(feature = "hydrate")]
+        actions.pin(seq, on);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (seq, on);
+    };
     let save_edit = move |seq: i64, body: String| {
         #[cfg(feature = "hydrate")]
         actions.edit_stored(seq, body, editing);
@@ -122,7 +131,10 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
 
     view! {
         <div class="chat" data-channel-id=channel.id>
-            <p class="link-status" role="status" data-status=move || status.get().tag()>{move || status.get().label()}</p>
+            <div class="chat-bar">
+                <p class="link-status" role="status" data-status=move || status.get().tag()>{move || status.get().label()}</p>
+                <Pinned slug=slug.clone() channel=channel.name.clone() tz_offset />
+            </div>
             <div class="scroller" tabindex="0" aria-label="Messages">
                 <div class="scroller-inner">
                     <Show when=move || has_more.get()>
@@ -133,22 +145,32 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
                     </Show>
                     <ol class="messages" aria-live="polite">
                         <For
-                            each=move || timeline.with(|t| t.entries().to_vec())
-                            key=|e| {
+                            each=move || {
+                                let tz = tz_offset.get();
+                                timeline.with(|t| lay_out(t.entries(), tz, first_unread))
+                            }
+                            key=|(e, layout)| {
                                 (
+                                    layout.clone(),
                                     e.message.client_id.clone(),
                                     e.message.seq,
                                     e.delivery.clone(),
                                     e.message.deleted,
                                     e.message.edited.then(|| e.message.body.clone()),
                                     e.message.reactions.clone(),
+                                    e.message.pinned,
                                 )
                             }
-                            children=move |e: Entry| {
+                            children=move |(e, layout): (Entry, Layout)| {
                                 let m = e.message;
+                                let day = layout.day.map(|name| {
+                                    let label = name.clone();
+                                    view! { <li class="day" role="separator" aria-label=label><span>{name}</span></li> }
+                                });
                                 let marker = (Some(m.seq) == first_unread).then(|| {
                                     view! { <li class="unread-marker" role="separator">"New"</li> }
                                 });
+                                let marker = (day, marker);
                                 match m.kind {
                                     EventKind::Message => {}
                                     // Shown on the message it deleted; a node all the
@@ -156,7 +178,9 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
                                     EventKind::Deleted
                                     | EventKind::Edited
                                     | EventKind::ReactionAdded
-                                    | EventKind::ReactionRemoved => {
+                                    | EventKind::ReactionRemoved
+                                    | EventKind::Pinned
+                                    | EventKind::Unpinned => {
                                         return view! { <li class="event-deleted" hidden data-seq=m.seq></li> }.into_any();
                                     }
                                     EventKind::Joined | EventKind::Left => {
@@ -169,6 +193,9 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
                                 let delivery = e.delivery;
                                 let (seq, deleted) = (m.seq, m.deleted);
                                 let editable = move || seq > 0 && !deleted && mine;
+                                let pinned = m.pinned && !deleted;
+                                let pinnable = seq > 0 && !deleted && joined;
+                                let pinned_mark = pinned.then(|| view! { <span class="pinned-mark">"📌 Pinned"</span> });
                                 let edited = (m.edited && !deleted).then(|| {
                                     view! {
                                         <button
@@ -209,15 +236,26 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
                                         view! { <EarlierVersions slug channel seq tz_offset /> }
                                     })
                                 };
+                                let face = avatar(m.author_id, &m.author);
                                 let message = view! {
-                                    <li class="msg" class:mine=mine class:deleted=deleted data-seq=m.seq>
+                                    <li class="msg" class:mine=mine class:deleted=deleted class:grouped=layout.grouped data-seq=m.seq>
+                                        {face}
                                         <div class="meta">
                                             <span class="author">{m.author}</span>
                                             <time datetime=time::iso_utc(at) title=time::iso_utc(at)>
                                                 {move || time::clock(at, tz_offset.get())}
                                             </time>
                                             {edited}
+                                            {pinned_mark}
                                             {delivery_label(delivery, client_id, retry, delete)}
+                                            {pinnable.then(|| {
+                                                let (label, text) = if pinned { ("Unpin this message", "Unpin") } else { ("Pin this message", "Pin") };
+                                                view! {
+                                                    <button type="button" class="link-button pin-message" aria-label=label on:click=move |_| pin(seq, !pinned)>
+                                                        {text}
+                                                    </button>
+                                                }
+                                            })}
                                             <Show when=editable>
                                                 <button
                                                     type="button"
@@ -280,6 +318,19 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
             }}
         </div>
     }
+}
+
+/// A person's initials on a colour of their own (the same on every screen),
+/// beside their messages.
+fn avatar(user_id: i64, name: &str) -> impl IntoView + use<> {
+    let mut parts = name.split(['.', '_', '-', ' ']).filter(|p| !p.is_empty());
+    let initials: String = match (parts.next(), parts.next()) {
+        (Some(a), Some(b)) => a.chars().take(1).chain(b.chars().take(1)).collect(),
+        (Some(a), None) => a.chars().take(1).collect(),
+        _ => "?".into(),
+    };
+    let colour = format!("avatar hue{}", user_id.rem_euclid(8));
+    view! { <span class=colour aria-hidden="true">{initials.to_uppercase()}</span> }
 }
 
 /// What the chat shows, which its browser actions change.
@@ -394,4 +445,5 @@ impl LinkStatus {
 #[cfg(feature = "hydrate")]
 mod actions;
 mod message_edit;
+mod pins;
 mod reactions;

@@ -42,6 +42,9 @@ pub(crate) struct Timeline {
     /// The newest reaction event known of each (message `seq`, emoji,
     /// person): its `seq` and whether the reaction is there after it.
     reacted: std::collections::BTreeMap<(i64, String, UserId), (i64, bool)>,
+    /// The newest pin event known of each message (by its `seq`): its own
+    /// `seq` and whether the message is pinned after it.
+    pins: std::collections::BTreeMap<i64, (i64, bool)>,
     /// The server said everything this person may read up to here has been
     /// sent (a join's answer with nothing more): a gap below it is events
     /// not theirs to read (from while they were out of a conversation), not
@@ -159,6 +162,16 @@ impl Timeline {
             let present = message.kind == EventKind::ReactionAdded;
             self.mark_reacted(seq, &message.body, message.author_id, message.seq, present);
         }
+        if matches!(message.kind, EventKind::Pinned | EventKind::Unpinned)
+            && let Some(seq) = message.refers_to
+        {
+            self.mark_pinned(seq, message.seq, message.kind == EventKind::Pinned);
+        }
+        if message.kind == EventKind::Message
+            && let Some((_, pinned)) = self.pins.get(&message.seq)
+        {
+            message.pinned = *pinned;
+        }
         if message.kind == EventKind::Message {
             let known = self
                 .reacted
@@ -187,6 +200,18 @@ impl Timeline {
             self.insert_stored(Entry { message, delivery });
         } else {
             self.insert_stored(Entry { message, delivery });
+        }
+    }
+
+    /// Shows message `seq` pinned or not as of event `event_seq`, unless a
+    /// newer one is known.
+    fn mark_pinned(&mut self, seq: i64, event_seq: i64, pinned: bool) {
+        if self.pins.get(&seq).is_some_and(|(newest, _)| *newest >= event_seq) {
+            return;
+        }
+        self.pins.insert(seq, (event_seq, pinned));
+        for e in self.entries.iter_mut().filter(|e| e.message.seq == seq && e.message.kind == EventKind::Message) {
+            e.message.pinned = pinned;
         }
     }
 
@@ -269,6 +294,7 @@ impl Timeline {
         self.deleted.clear();
         self.edits.clear();
         self.reacted.clear();
+        self.pins.clear();
         self.complete_up_to = 0;
     }
 
@@ -318,6 +344,7 @@ mod tests {
             refers_to: None,
             deleted: false,
             edited: false,
+            pinned: false,
             reactions: Vec::new(),
         }
     }
@@ -381,6 +408,23 @@ mod tests {
         assert_eq!(shown(&t), vec![("🎉".to_owned(), vec![7]), ("👍".to_owned(), vec![8])]);
         t.merge(react(6, 1, "🎉", 7, false), Delivery::Stored);
         assert_eq!(shown(&t), vec![("👍".to_owned(), vec![8])], "an emoji nobody has goes");
+    }
+
+    #[test]
+    fn a_pin_shows_as_of_the_newest_pin_event() {
+        let pin = |seq, of, on: bool| ChatMessage {
+            kind: if on { EventKind::Pinned } else { EventKind::Unpinned },
+            refers_to: Some(of),
+            ..msg(seq, &format!("s:{seq}"))
+        };
+        let mut t = Timeline::from_history(vec![msg(1, "a")]);
+        t.merge(pin(2, 1, true), Delivery::Stored);
+        t.merge(pin(3, 1, false), Delivery::Stored);
+        t.merge(pin(2, 1, true), Delivery::Stored);
+        assert!(!t.entries[0].message.pinned, "a late copy changes nothing");
+        t.merge(pin(4, 1, true), Delivery::Stored);
+        t.merge(msg(1, "a"), Delivery::Stored);
+        assert!(t.entries[0].message.pinned, "a page fetched before shows it pinned");
     }
 
     #[test]

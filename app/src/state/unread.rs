@@ -171,6 +171,7 @@ mod tests {
             refers_to: None,
             deleted: false,
             edited: false,
+            pinned: false,
             reactions: Vec::new(),
         }
     }

@@ -132,6 +132,15 @@ pub(crate) fn edit_message(role: Role, kind: ChannelKind, joined: bool, own: boo
     post(role, kind, joined)
 }
 
+/// May pin and unpin messages in a channel: anyone who may post there (a
+/// pin is for everyone in it, so those who only read it may not).
+pub(crate) fn pin(role: Role, kind: ChannelKind, joined: bool) -> Result<(), CoreError> {
+    post(role, kind, joined).map_err(|e| match e {
+        CoreError::Forbidden(_) => CoreError::forbidden("Join the channel to pin messages in it."),
+        other => other,
+    })
+}
+
 /// May create a channel of `kind`: public and private ones every member,
 /// supervisor ones only those who see them. Direct conversations are
 /// started, not created ([`start_direct`]).

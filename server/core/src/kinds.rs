@@ -116,6 +116,10 @@ pub enum EventKind {
     ReactionAdded,
     /// `author` took back their reaction `body` to message `refers_to`.
     ReactionRemoved,
+    /// `author` pinned the message whose `seq` is the event's `refers_to`.
+    Pinned,
+    /// `author` unpinned message `refers_to`.
+    Unpinned,
 }
 
 impl EventKind {
@@ -128,6 +132,8 @@ impl EventKind {
             EventKind::Edited => "edited",
             EventKind::ReactionAdded => "reaction_added",
             EventKind::ReactionRemoved => "reaction_removed",
+            EventKind::Pinned => "pinned",
+            EventKind::Unpinned => "unpinned",
         }
     }
 
@@ -140,6 +146,8 @@ impl EventKind {
             "edited" => EventKind::Edited,
             "reaction_added" => EventKind::ReactionAdded,
             "reaction_removed" => EventKind::ReactionRemoved,
+            "pinned" => EventKind::Pinned,
+            "unpinned" => EventKind::Unpinned,
             _ => return None,
         })
     }
@@ -242,6 +250,8 @@ mod tests {
             EventKind::Edited,
             EventKind::ReactionAdded,
             EventKind::ReactionRemoved,
+            EventKind::Pinned,
+            EventKind::Unpinned,
         ];
         for kind in all {
             let wire = serde_json::to_value(kind).unwrap();

@@ -143,6 +143,8 @@ pub struct Message {
     /// A message its author edited since it was posted (`body` is the
     /// newest text; the earlier ones are its history).
     pub edited: bool,
+    /// A message pinned in its channel now.
+    pub pinned: bool,
     /// Its reactions, each emoji with who reacted with it, oldest first
     /// (in pages of a channel's history; empty in live events).
     pub reactions: Vec<Reaction>,

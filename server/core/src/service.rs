@@ -40,6 +40,7 @@ mod message_edits;
 mod messages;
 mod notices;
 mod organizations;
+mod pins;
 mod reactions;
 mod read_cursors;
 mod roles;

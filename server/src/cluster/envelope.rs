@@ -63,6 +63,8 @@ pub(super) struct StoredEvent {
     deleted: bool,
     #[serde(default)]
     edited: bool,
+    #[serde(default)]
+    pinned: bool,
 }
 
 impl Body {
@@ -84,6 +86,7 @@ impl Body {
             refers_to: m.refers_to,
             deleted: m.deleted,
             edited: m.edited,
+            pinned: m.pinned,
         };
         Body::Event { org: p.org_slug.clone(), lost_sight, event }
     }
@@ -123,6 +126,7 @@ impl StoredEvent {
             refers_to,
             deleted,
             edited,
+            pinned,
         } = self;
         let kind = EventKind::parse(&kind)?;
         let m = Message {
@@ -138,6 +142,7 @@ impl StoredEvent {
             refers_to,
             deleted,
             edited,
+            pinned,
             reactions: Vec::new(),
         };
         Some(if lost_sight { ChannelEvent::LostSight(m) } else { ChannelEvent::Message(m) })
@@ -163,6 +168,7 @@ mod tests {
             refers_to: None,
             deleted: false,
             edited: true,
+            pinned: true,
             reactions: Vec::new(),
         };
         let published = Published { org_slug: "acme".into(), event: ChannelEvent::LostSight(m.clone()) };

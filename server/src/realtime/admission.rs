@@ -28,12 +28,13 @@ use crate::site::Site;
 /// Every event a client may send: the handlers registered (`set_up`
 /// registers these and no others), and the list the isolation suite tries
 /// each of, so a new event cannot be left out of it.
-pub const CLIENT_EVENTS: [&str; 9] = [
+pub const CLIENT_EVENTS: [&str; 10] = [
     events::JOIN,
     events::LEAVE,
     events::SEND,
     events::EDIT,
     events::REACT,
+    events::PIN,
     events::READ,
     events::NOTICES,
     events::TYPING,
@@ -149,6 +150,7 @@ fn set_up(socket: &SocketRef, connection: Connection) {
             events::SEND => socket.on(event, requests::on_send),
             events::EDIT => socket.on(event, requests::on_edit),
             events::REACT => socket.on(event, requests::on_react),
+            events::PIN => socket.on(event, requests::on_pin),
             events::READ => socket.on(event, requests::on_read),
             events::NOTICES => socket.on(event, requests::on_notices),
             events::TYPING => socket.on(event, requests::on_typing),

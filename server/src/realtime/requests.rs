@@ -1,5 +1,5 @@
 //! The client events other than joining and leaving a room: `send`, `edit`,
-//! `react`, `read`, `notices`, `typing` and `open_direct`, and what every event's handling shares: a
+//! `react`, `pin`, `read`, `notices`, `typing` and `open_direct`, and what every event's handling shares: a
 //! stopping server answers "restarting", access is looked up as it is now
 //! (a socket whose session or membership ended is answered why and
 //! closed), and every answer is an `Ack`.
@@ -217,6 +217,24 @@ pub(super) async fn on_react(
     };
     let Some((access, event)) = channel_now(&socket, &rt, &c, event, req.channel_id).await else { return };
     reply(event.ack, rt.service.react(&access, req.seq, &req.emoji, !req.remove).await);
+}
+
+/// Pins a message for everyone in its channel, or unpins it; the room hears
+/// it from the delivery task, in order.
+pub(super) async fn on_pin(
+    socket: SocketRef,
+    TryData(data): TryData<events::PinRequest>,
+    ack: AckSender,
+    State(rt): State<Realtime>,
+    Extension(c): Extension<Connection>,
+) {
+    let Some(event) = begin(&socket, &rt, &c, ack, Kind::Send) else { return };
+    let req = match payload(data, "pin") {
+        Ok(req) => req,
+        Err(e) => return reply::<()>(event.ack, Err(e)),
+    };
+    let Some((access, event)) = channel_now(&socket, &rt, &c, event, req.channel_id).await else { return };
+    reply(event.ack, rt.service.pin(&access, req.seq, !req.unpin).await);
 }
 
 /// Moves the person's read cursor in a channel; all their devices hear it.

@@ -76,6 +76,8 @@ const SERVER_FUNCTIONS: &[Endpoint] = &[
     ("edit_message", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("seq", "2"), ("body", "mine now")]),
     ("edit_history", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("seq", "2")]),
     ("react", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("seq", "2"), ("emoji", "👍")]),
+    ("pin", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("seq", "2")]),
+    ("pinned_messages", Scope::Room, &[("slug", "acme"), ("channel", "{room}")]),
     ("mark_read", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("seq", "1")]),
     ("add_to_channel", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("username", "mark")]),
 ];
@@ -308,6 +310,7 @@ async fn no_endpoint_lets_anyone_past_the_walls() {
                     json!({"channel_id": 999_999, "client_id": "x2", "body": "hi"}),
                 ),
                 "read" => (json!({"channel_id": leads_id, "seq": 1}), json!({"channel_id": 999_999, "seq": 1})),
+                "pin" => (json!({"channel_id": leads_id, "seq": 2}), json!({"channel_id": 999_999, "seq": 2})),
                 "react" => (
                     json!({"channel_id": leads_id, "seq": 2, "emoji": "👍"}),
                     json!({"channel_id": 999_999, "seq": 2, "emoji": "👍"}),

@@ -29,6 +29,7 @@ mod message_edits;
 mod notices;
 mod ordered_delivery;
 mod orgs;
+mod pins;
 mod presence;
 mod reactions;
 mod read_cursors;

@@ -14,7 +14,7 @@ use leptos::task::spawn_local;
 
 use super::{LinkStatus, Shown, Typist};
 use crate::api::channels::{delete_message, history};
-use crate::api::message_edits::{edit_message, react};
+use crate::api::message_edits::{edit_message, pin, react};
 use crate::errors::ErrorCode;
 use crate::live::{LiveClient, LiveEvent};
 use crate::outbox;
@@ -331,6 +331,7 @@ impl Actions {
             refers_to: None,
             deleted: false,
             edited: false,
+            pinned: false,
             reactions: Vec::new(),
         };
         let client_id = message.client_id.clone();
@@ -419,6 +420,17 @@ impl Actions {
         let (slug, name) = (self.slug.get_value(), self.channel.with_value(|c| c.name.clone()));
         spawn_local(async move {
             if let Err(e) = react(slug, name, seq, emoji, Some(!add)).await {
+                let _ = self.notice.try_set(Some(e.message));
+            }
+        });
+    }
+
+    /// Pins a stored message for everyone in the channel (`on`), or unpins
+    /// it; the room's event shows it.
+    pub fn pin(self, seq: i64, on: bool) {
+        let (slug, name) = (self.slug.get_value(), self.channel.with_value(|c| c.name.clone()));
+        spawn_local(async move {
+            if let Err(e) = pin(slug, name, seq, Some(!on)).await {
                 let _ = self.notice.try_set(Some(e.message));
             }
         });

@@ -4,12 +4,12 @@
 -- channel's stream (kind 'edited', under the channel's next seq) whose
 -- `refers_to` is the message's seq and whose `body` is the new text, so a
 -- client that catches up hears of it in order. Deleting the message wipes
--- all of it. The kinds of reactions' events (0012) are let in here too, so
--- that the table is rebuilt once.
+-- all of it. The kinds of reactions' events (0012) and pins' (0013) are let
+-- in here too, so that the table is rebuilt once.
 ALTER TABLE messages DROP CONSTRAINT messages_kind_check;
 ALTER TABLE messages ADD CONSTRAINT messages_kind_check
     CHECK (kind IN ('message', 'joined', 'left', 'deleted', 'edited',
-                       'reaction_added', 'reaction_removed'));
+                       'reaction_added', 'reaction_removed', 'pinned', 'unpinned'));
 ALTER TABLE messages ADD COLUMN edited_at BIGINT;
 
 -- The texts a message had before each edit, oldest first (`version` 1 is

@@ -4,8 +4,8 @@
 -- channel's stream (kind 'edited', under the channel's next seq) whose
 -- `refers_to` is the message's seq and whose `body` is the new text, so a
 -- client that catches up hears of it in order. Deleting the message wipes
--- all of it. The kinds of reactions' events (0012) are let in here too, so
--- that the table is rebuilt once. SQLite cannot change the CHECK on `kind` in place: `messages`
+-- all of it. The kinds of reactions' events (0012) and pins' (0013) are let
+-- in here too, so that the table is rebuilt once. SQLite cannot change the CHECK on `kind` in place: `messages`
 -- is rebuilt (nothing refers to it yet).
 CREATE TABLE messages_new (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -15,7 +15,7 @@ CREATE TABLE messages_new (
     author_id  BIGINT NOT NULL REFERENCES users (id),
     body       TEXT   NOT NULL,
     created_at BIGINT NOT NULL,
-    kind       TEXT   NOT NULL DEFAULT 'message' CHECK (kind IN ('message', 'joined', 'left', 'deleted', 'edited', 'reaction_added', 'reaction_removed')),
+    kind       TEXT   NOT NULL DEFAULT 'message' CHECK (kind IN ('message', 'joined', 'left', 'deleted', 'edited', 'reaction_added', 'reaction_removed', 'pinned', 'unpinned')),
     refers_to  BIGINT,
     deleted_at BIGINT,
     edited_at  BIGINT,

@@ -15,7 +15,7 @@ use crate::model::{Message, User};
 
 /// An event of a kind this build does not know is an error, never shown as
 /// another kind.
-fn message(r: MessageRecord) -> StoreResult<Message> {
+pub(super) fn message(r: MessageRecord) -> StoreResult<Message> {
     let kind =
         EventKind::parse(&r.kind).ok_or_else(|| StoreError::Unknown(format!("kind {:?} of event {}", r.kind, r.id)))?;
     Ok(Message {
@@ -31,6 +31,7 @@ fn message(r: MessageRecord) -> StoreResult<Message> {
         refers_to: r.refers_to,
         deleted: r.deleted_at.is_some(),
         edited: r.edited_at.is_some(),
+        pinned: r.pinned_at.is_some(),
         reactions: Vec::new(),
     })
 }
@@ -57,6 +58,7 @@ pub(super) fn event(
         refers_to: None,
         deleted: false,
         edited: false,
+        pinned: false,
         reactions: Vec::new(),
     }
 }
@@ -108,6 +110,7 @@ impl Store {
             refers_to: None,
             deleted: false,
             edited: false,
+            pinned: false,
             reactions: Vec::new(),
         };
         Ok(Stored { message, created: true })
@@ -129,7 +132,7 @@ impl Store {
             &mut tx,
             execute,
             query!(
-                "UPDATE messages SET body = '', deleted_at = $3
+                "UPDATE messages SET body = '', deleted_at = $3, pinned_at = NULL, pinned_by = NULL
              WHERE channel_id = $1 AND seq = $2 AND kind = 'message' AND deleted_at IS NULL",
                 channel_id,
                 seq,
@@ -167,7 +170,7 @@ impl Store {
             query_as!(
                 MessageRecord,
                 r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.kind, m.client_id, m.author_id, u.username AS "author!", m.body,
-                      m.created_at AS sent_at, m.refers_to, m.deleted_at, m.edited_at
+                      m.created_at AS sent_at, m.refers_to, m.deleted_at, m.edited_at, m.pinned_at
                FROM messages m JOIN users u ON u.id = m.author_id
                WHERE m.channel_id = $1 AND m.client_id = $2"#,
                 channel_id,
@@ -194,7 +197,7 @@ impl Store {
             query_as!(
                 MessageRecord,
                 r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.kind, m.client_id, m.author_id, u.username AS "author!", m.body,
-                      m.created_at AS sent_at, m.refers_to, m.deleted_at, m.edited_at
+                      m.created_at AS sent_at, m.refers_to, m.deleted_at, m.edited_at, m.pinned_at
                FROM messages m JOIN users u ON u.id = m.author_id
                WHERE m.channel_id = $1 AND m.seq > $2
                  AND NOT EXISTS (SELECT 1 FROM channel_absences a WHERE a.channel_id = $1 AND a.user_id = $4
@@ -226,7 +229,7 @@ impl Store {
             query_as!(
                 StreamRecord,
                 r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.kind, m.client_id, m.author_id, u.username AS "author!", m.body,
-                      m.created_at AS sent_at, m.refers_to, m.deleted_at, m.edited_at, c.kind AS channel_kind
+                      m.created_at AS sent_at, m.refers_to, m.deleted_at, m.edited_at, m.pinned_at, c.kind AS channel_kind
                FROM messages m JOIN users u ON u.id = m.author_id JOIN channels c ON c.id = m.channel_id
                WHERE m.channel_id = $1 AND m.seq > $2
                ORDER BY m.seq LIMIT $3"#,
@@ -261,7 +264,7 @@ impl Store {
             query_as!(
                 MessageRecord,
                 r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.kind, m.client_id, m.author_id, u.username AS "author!", m.body,
-                      m.created_at AS sent_at, m.refers_to, m.deleted_at, m.edited_at
+                      m.created_at AS sent_at, m.refers_to, m.deleted_at, m.edited_at, m.pinned_at
                FROM messages m JOIN users u ON u.id = m.author_id
                WHERE m.channel_id = $1 AND m.seq < $2
                  AND NOT EXISTS (SELECT 1 FROM channel_absences a WHERE a.channel_id = $1 AND a.user_id = $4

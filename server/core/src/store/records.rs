@@ -71,6 +71,7 @@ pub(super) struct MessageRecord {
     pub refers_to: Option<i64>,
     pub deleted_at: Option<i64>,
     pub edited_at: Option<i64>,
+    pub pinned_at: Option<i64>,
 }
 
 /// An event of a channel's stream, with the channel's kind.
@@ -88,6 +89,7 @@ pub(super) struct StreamRecord {
     pub refers_to: Option<i64>,
     pub deleted_at: Option<i64>,
     pub edited_at: Option<i64>,
+    pub pinned_at: Option<i64>,
     pub channel_kind: String,
 }
 
@@ -106,6 +108,7 @@ impl From<StreamRecord> for MessageRecord {
             refers_to,
             deleted_at,
             edited_at,
+            pinned_at,
             ..
         } = r;
         MessageRecord {
@@ -121,6 +124,7 @@ impl From<StreamRecord> for MessageRecord {
             refers_to,
             deleted_at,
             edited_at,
+            pinned_at,
         }
     }
 }

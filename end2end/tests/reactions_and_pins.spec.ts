@@ -35,3 +35,21 @@ test("reactions: picked by name, counted once per person, seen on the other scre
   await expect(message(bobPage, "the release is out").getByRole("button", { name: "🎉 1: react with 🎉" })).toBeVisible({ timeout: 30_000 });
   expect(problems).toEqual([]);
 });
+
+test("a pin shows on the other screen at once, and in the channel's pinned list", async ({ browser }) => {
+  const { annPage, bobPage, problems } = await twoInGeneral(browser, "Pin Co");
+  const box = annPage.getByRole("textbox", { name: "Message" });
+  await box.fill("the runbook: **read before deploying**");
+  await box.press("Enter");
+  const hers = message(annPage, "the runbook");
+  await hers.hover();
+  await hers.getByRole("button", { name: "Pin this message" }).click();
+  const his = message(bobPage, "the runbook");
+  await expect(his.getByText("📌 Pinned")).toBeVisible();
+  await bobPage.getByRole("button", { name: "📌 Pinned messages" }).click();
+  await expect(bobPage.getByRole("list", { name: "Pinned messages" })).toContainText("read before deploying");
+  await his.hover();
+  await his.getByRole("button", { name: "Unpin this message" }).click();
+  await expect(hers.getByText("📌 Pinned")).toHaveCount(0);
+  expect(problems).toEqual([]);
+});
