@@ -52,7 +52,7 @@ test("unread counts: shown in the sidebar, cleared on every device when read on 
   // She reads #random on the laptop: "New" marks where she was, and the
   // phone's count goes away by itself.
   await open(desk, `/o/${slug}/c/random`);
-  await expect(desk.getByRole("separator")).toHaveText("New");
+  await expect(desk.getByRole("separator", { name: "New messages" })).toHaveText("New");
   await expect(desk.locator("li.msg .body")).toHaveText(["first news", "second news", "third news"]);
   const onPhone = phone.getByRole("region", { name: "Channels" }).getByRole("link", { name: /random/ });
   await expect(onPhone.locator(".unread-count")).toHaveCount(0);

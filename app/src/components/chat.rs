@@ -168,7 +168,7 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
                                     view! { <li class="day" role="separator" aria-label=label><span>{name}</span></li> }
                                 });
                                 let marker = (Some(m.seq) == first_unread).then(|| {
-                                    view! { <li class="unread-marker" role="separator">"New"</li> }
+                                    view! { <li class="unread-marker" role="separator" aria-label="New messages">"New"</li> }
                                 });
                                 let marker = (day, marker);
                                 match m.kind {
