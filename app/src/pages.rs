@@ -6,4 +6,5 @@ pub(crate) mod home;
 pub(crate) mod invite;
 pub(crate) mod not_found;
 pub(crate) mod org;
+pub(crate) mod threads;
 pub(crate) mod tokens;

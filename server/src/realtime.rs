@@ -54,6 +54,7 @@ mod requests;
 mod rooms;
 mod send_order;
 mod sequencer;
+mod thread_requests;
 
 use std::sync::Arc;
 use std::time::Duration;

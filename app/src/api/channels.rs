@@ -110,18 +110,24 @@ pub async fn history(
 
 /// Sends a message to a channel over HTTP (for scripts and bots without a live
 /// connection): stored and delivered exactly as a socket's `send`, and just as
-/// idempotent by `client_id`.
+/// idempotent by `client_id`. With `thread_of`, a reply in that message's
+/// thread (`in_channel`: shown in the channel too).
 #[server(prefix = "/api", endpoint = "send_message")]
 pub async fn send_message(
     slug: String,
     channel: String,
     client_id: String,
     body: String,
+    thread_of: Option<i64>,
+    in_channel: Option<bool>,
 ) -> Result<ChatMessage, ApiError> {
     super::request::with_status(
         async move {
             let (ctx, access) = super::request::require_channel(&slug, &channel).await?;
-            let draft = ctx.core.draft(&access.standing.user, &client_id, &body).await?;
+            let mut draft = ctx.core.draft(&access.standing.user, &client_id, &body).await?;
+            if let Some(root) = thread_of {
+                draft = draft.in_thread(root, in_channel.unwrap_or(false));
+            }
             Ok(ctx.core.post(&access, draft).await?.message.into())
         }
         .await,

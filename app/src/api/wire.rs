@@ -86,6 +86,45 @@ impl From<model::Message> for ChatMessage {
             edited: m.edited,
             pinned: m.pinned,
             reactions: m.reactions.into_iter().map(|r| Reaction { emoji: r.emoji, user_ids: r.user_ids }).collect(),
+            thread_of: m.thread_of,
+            in_channel: m.in_channel,
+            thread: m.thread.map(|t| (*t).into()),
+        }
+    }
+}
+
+impl From<model::ThreadSummary> for ThreadSummary {
+    fn from(t: model::ThreadSummary) -> Self {
+        ThreadSummary { replies: t.replies, last_reply_at: t.last_reply_at, participants: t.participants, seq: t.seq }
+    }
+}
+
+impl From<model::FollowedThread> for FollowedThread {
+    fn from(t: model::FollowedThread) -> Self {
+        FollowedThread {
+            channel_id: t.channel_id,
+            root_seq: t.root_seq,
+            last_read_seq: t.last_read_seq,
+            unread: t.unread,
+            last_reply_seq: t.last_reply_seq,
+        }
+    }
+}
+
+impl From<model::ThreadListing> for ThreadListing {
+    fn from(t: model::ThreadListing) -> Self {
+        ThreadListing { channel: t.channel.into(), thread: t.thread.into(), root: t.root.into() }
+    }
+}
+
+impl From<model::ThreadPage> for ThreadPage {
+    fn from(t: model::ThreadPage) -> Self {
+        ThreadPage {
+            root: t.root.into(),
+            replies: t.replies.into_iter().map(Into::into).collect(),
+            has_more: t.has_more,
+            following: t.following,
+            last_read_seq: t.last_read_seq,
         }
     }
 }
@@ -97,6 +136,7 @@ impl From<model::OrgOverview> for OrgView {
             channels: o.channels.into_iter().map(Into::into).collect(),
             members: o.members.into_iter().map(Into::into).collect(),
             notice_seq: o.notice_seq,
+            threads: o.threads.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -149,6 +189,12 @@ impl From<model::News> for events::News {
                 events::News::Read(events::ReadCursor { channel_id, last_read_seq })
             }
             model::News::ChannelAdded(c) => events::News::ChannelAdded(c.into()),
+            model::News::ThreadRead { channel_id, root_seq, last_read_seq } => {
+                events::News::ThreadRead(events::ThreadCursor { channel_id, root_seq, last_read_seq })
+            }
+            model::News::ThreadFollowed { channel_id, root_seq, following } => {
+                events::News::ThreadFollowed(events::ThreadFollow { channel_id, root_seq, following })
+            }
         }
     }
 }

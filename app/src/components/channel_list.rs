@@ -1,5 +1,6 @@
 //! The sidebar's channels and direct conversations, with their unread
-//! counts (kept by the workspace's state), and the form to add a channel.
+//! counts (kept by the workspace's state), the form to add a channel, and
+//! the link to the threads the person follows, with theirs.
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -91,6 +92,31 @@ pub(crate) fn ChannelList() -> impl IntoView {
                 </select>
                 <ActionError result=action_result(create) />
             </ActionForm>
+        </section>
+    }
+}
+
+/// The link to the threads the person follows, with how many replies in
+/// them are unread.
+#[component]
+pub(crate) fn ThreadsLink() -> impl IntoView {
+    let ws = expect_context::<Workspace>();
+    let count = move || ws.threads.total();
+    let href = format!("/o/{}/threads", ws.slug.get_value());
+    view! {
+        <section class="sidebar-section" aria-label="Threads">
+            <ul class="channel-list">
+                <li class:has-unread=move || { count() > 0 }>
+                    <a href=href>
+                        <span class="channel-name">"🧵 Threads"</span>
+                        <Show when=move || { count() > 0 }>
+                            <span class="unread-count" aria-label=move || format!("{} unread replies", badge(count()))>
+                                {move || badge(count())}
+                            </span>
+                        </Show>
+                    </a>
+                </li>
+            </ul>
         </section>
     }
 }

@@ -1,7 +1,8 @@
 //! A channel's conversation: the message list (server-rendered history, then
-//! live), "Load older messages", editing one's own messages
-//! ([`message_edit`]), reactions ([`reactions`]), pins ([`pins`]), and the
-//! composer.
+//! live; each row by [`message_row`]), "Load older messages", editing one's
+//! own messages ([`message_edit`]), reactions ([`reactions`]), pins
+//! ([`pins`]), the composer, and the thread open beside it
+//! ([`thread_pane`], named by the page's `?thread=` query).
 //!
 //! The list shows the channel's [`Timeline`]; in the browser it is fed by the
 //! workspace's live connection ([`actions`]), so a message is never shown
@@ -9,14 +10,16 @@
 
 use leptos::prelude::*;
 
-use crate::protocol::{ChannelKind, ChatMessage, EventKind, HistoryPage, User};
+use leptos_router::hooks::use_query_map;
+
+use crate::protocol::{ChannelKind, EventKind, HistoryPage, User};
 use crate::state::layout::{Layout, lay_out};
-use crate::state::timeline::{Delivery, Entry, Timeline};
+use crate::state::timeline::{Entry, Timeline};
+use crate::state::unread::counts_in_channel;
 use crate::state::workspace::Workspace;
-use crate::time;
-use message_edit::{EarlierVersions, EditForm};
+use message_row::Rows;
 use pins::Pinned;
-use reactions::Reactions;
+use thread_pane::{ThreadPane, ThreadShown};
 
 #[component]
 pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView {
@@ -28,7 +31,7 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
         .iter()
         .find(|m| {
             channel.joined
-                && m.kind == EventKind::Message
+                && counts_in_channel(m)
                 && !m.deleted
                 && m.seq > channel.last_read_seq
                 && Some(m.author_id) != me_id
@@ -41,8 +44,13 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
         status: RwSignal::new(LinkStatus::Connecting),
         typing: RwSignal::new(Vec::new()),
         notice: RwSignal::new(None),
+        thread: ThreadShown::new(),
     };
-    let Shown { timeline, has_more, tz_offset, status, typing, notice } = shown;
+    let Shown { timeline, has_more, tz_offset, status, typing, notice, thread } = shown;
+    // The thread open beside the channel, as the page's address names it.
+    let query = use_query_map();
+    let thread_param = Memo::new(move |_| query.read().get("thread").and_then(|t| t.parse::<i64>().ok()));
+    thread.root.set(thread_param.get_untracked());
     let draft = RwSignal::new(String::new());
     // The message being edited here, and the one whose earlier versions show.
     let (editing, versions_of) = (RwSignal::new(None::<i64>), RwSignal::new(None::<i64>));
@@ -61,6 +69,9 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
 
     #[cfg(feature = "hydrate")]
     let actions = actions::start(slug.clone(), channel.clone(), me.clone(), shown);
+    // The thread the address names opens (again) whenever it changes.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| actions.open_thread(thread_param.get()));
     #[cfg(not(feature = "hydrate"))]
     let _ = (&slug, &me);
 
@@ -83,54 +94,84 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
             }
         }
     };
-    let react = move |seq: i64, emoji: String, add: bool| {
-        #[cfg(feature = "hydrate")]
-        actions.react(seq, emoji, add);
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (seq, emoji, add);
-    };
-    let pin = move |seq: i64, on: bool| {
-        #[cfg(feature = "hydrate")]
-        actions.pin(seq, on);
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (seq, on);
-    };
-    let save_edit = move |seq: i64, body: String| {
-        #[cfg(feature = "hydrate")]
-        actions.edit_stored(seq, body, editing);
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (seq, body);
-    };
     let load_older = move |_| {
         #[cfg(feature = "hydrate")]
         actions.load_older();
-    };
-    let retry = move |client_id: String| {
-        #[cfg(feature = "hydrate")]
-        actions.retry(client_id);
-        #[cfg(not(feature = "hydrate"))]
-        let _ = client_id;
-    };
-    let delete = move |client_id: String| {
-        #[cfg(feature = "hydrate")]
-        actions.delete(client_id);
-        #[cfg(not(feature = "hydrate"))]
-        let _ = client_id;
-    };
-    let delete_stored = move |seq: i64| {
-        #[cfg(feature = "hydrate")]
-        actions.delete_stored(seq);
-        #[cfg(not(feature = "hydrate"))]
-        let _ = seq;
     };
     // Owners and admins may delete anyone's message, except in direct
     // conversations (the server decides; this only shows the button).
     let role = use_context::<Workspace>().map(|ws| ws.role);
     let moderates = channel.kind != ChannelKind::Direct;
-    let may_delete_others = move || moderates && role.is_some_and(|r| r.get().manages_people());
+    let may_delete_others = Signal::derive(move || moderates && role.is_some_and(|r| r.get().manages_people()));
+    let rows = Rows {
+        slug: slug_here,
+        channel_name,
+        me: me_id,
+        joined,
+        tz_offset,
+        editing,
+        versions_of,
+        may_delete_others,
+        in_thread: false,
+        on_react: Callback::new(move |(seq, emoji, add): (i64, String, bool)| {
+            #[cfg(feature = "hydrate")]
+            actions.react(seq, emoji, add);
+            #[cfg(not(feature = "hydrate"))]
+            let _ = (seq, emoji, add);
+        }),
+        on_pin: Callback::new(move |(seq, on): (i64, bool)| {
+            #[cfg(feature = "hydrate")]
+            actions.pin(seq, on);
+            #[cfg(not(feature = "hydrate"))]
+            let _ = (seq, on);
+        }),
+        on_save_edit: Callback::new(move |(seq, body): (i64, String)| {
+            #[cfg(feature = "hydrate")]
+            actions.edit_stored(seq, body, editing);
+            #[cfg(not(feature = "hydrate"))]
+            let _ = (seq, body);
+        }),
+        on_delete: Callback::new(move |seq: i64| {
+            #[cfg(feature = "hydrate")]
+            actions.delete_stored(seq);
+            #[cfg(not(feature = "hydrate"))]
+            let _ = seq;
+        }),
+        on_retry: Callback::new(move |client_id: String| {
+            #[cfg(feature = "hydrate")]
+            actions.retry(client_id);
+            #[cfg(not(feature = "hydrate"))]
+            let _ = client_id;
+        }),
+        on_forget: Callback::new(move |client_id: String| {
+            #[cfg(feature = "hydrate")]
+            actions.delete(client_id);
+            #[cfg(not(feature = "hydrate"))]
+            let _ = client_id;
+        }),
+    };
+    let thread_rows = Rows { in_thread: true, ..rows };
+    let channel_label = match channel.kind {
+        ChannelKind::Direct => "this conversation".to_owned(),
+        _ => format!("#{}", confab_core::rules::channel_label(&channel.name)),
+    };
+    let on_reply = Callback::new(move |(body, in_channel): (RwSignal<String>, bool)| {
+        #[cfg(feature = "hydrate")]
+        actions.send_reply(body, in_channel);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (body, in_channel);
+    });
+    let on_follow = Callback::new(move |follow: bool| {
+        #[cfg(feature = "hydrate")]
+        actions.follow_thread(follow);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = follow;
+    });
+    let thread_open = move || thread.root.get().is_some();
 
     view! {
-        <div class="chat" data-channel-id=channel.id>
+        <div class="chat" class:thread-open=thread_open data-channel-id=channel.id>
+            <div class="chat-main">
             <div class="chat-bar">
                 <p class="link-status" role="status" data-status=move || status.get().tag()>{move || status.get().label()}</p>
                 <Pinned slug=slug.clone() channel=channel.name.clone() tz_offset />
@@ -147,7 +188,10 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
                         <For
                             each=move || {
                                 let tz = tz_offset.get();
-                                timeline.with(|t| lay_out(t.entries(), tz, first_unread))
+                                timeline.with(|t| {
+                                    let shown: Vec<Entry> = t.entries().iter().filter(|e| in_channel_view(e)).cloned().collect();
+                                    lay_out(&shown, tz, first_unread)
+                                })
                             }
                             key=|(e, layout)| {
                                 (
@@ -159,131 +203,10 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
                                     e.message.edited.then(|| e.message.body.clone()),
                                     e.message.reactions.clone(),
                                     e.message.pinned,
+                                    e.message.thread.clone(),
                                 )
                             }
-                            children=move |(e, layout): (Entry, Layout)| {
-                                let m = e.message;
-                                let day = layout.day.map(|name| {
-                                    let label = name.clone();
-                                    view! { <li class="day" role="separator" aria-label=label><span>{name}</span></li> }
-                                });
-                                let marker = (Some(m.seq) == first_unread).then(|| {
-                                    view! { <li class="unread-marker" role="separator" aria-label="New messages">"New"</li> }
-                                });
-                                let marker = (day, marker);
-                                match m.kind {
-                                    EventKind::Message => {}
-                                    // Shown on the message it deleted; a node all the
-                                    // same, so the list knows where the rows around it go.
-                                    EventKind::Deleted
-                                    | EventKind::Edited
-                                    | EventKind::ReactionAdded
-                                    | EventKind::ReactionRemoved
-                                    | EventKind::Pinned
-                                    | EventKind::Unpinned => {
-                                        return view! { <li class="event-deleted" hidden data-seq=m.seq></li> }.into_any();
-                                    }
-                                    EventKind::Joined | EventKind::Left => {
-                                        return (marker, member_event(m, tz_offset)).into_any();
-                                    }
-                                }
-                                let mine = me_id == Some(m.author_id);
-                                let at = m.sent_at;
-                                let client_id = m.client_id.clone();
-                                let delivery = e.delivery;
-                                let (seq, deleted) = (m.seq, m.deleted);
-                                let editable = move || seq > 0 && !deleted && mine;
-                                let pinned = m.pinned && !deleted;
-                                let pinnable = seq > 0 && !deleted && joined;
-                                let pinned_mark = pinned.then(|| view! { <span class="pinned-mark">"📌 Pinned"</span> });
-                                let edited = (m.edited && !deleted).then(|| {
-                                    view! {
-                                        <button
-                                            type="button"
-                                            class="link-button edited"
-                                            aria-label="Edited: show earlier versions"
-                                            aria-expanded=move || (versions_of.get() == Some(seq)).to_string()
-                                            on:click=move |_| versions_of.update(|v| *v = if *v == Some(seq) { None } else { Some(seq) })
-                                        >
-                                            "(edited)"
-                                        </button>
-                                    }
-                                });
-                                let deletable = move || seq > 0 && !deleted && (mine || may_delete_others());
-                                let body = if deleted {
-                                    view! { <p class="body deleted">"This message was deleted."</p> }.into_any()
-                                } else {
-                                    let html = crate::markdown::to_html(&m.body);
-                                    let text = m.body.clone();
-                                    (move || {
-                                        if editing.get() == Some(seq) {
-                                            let on_save = Callback::new(move |body: String| save_edit(seq, body));
-                                            let on_cancel = Callback::new(move |()| editing.set(None));
-                                            view! { <EditForm text=text.clone() on_save on_cancel /> }.into_any()
-                                        } else {
-                                            view! { <div class="body formatted" dir="auto" inner_html=html.clone()></div> }.into_any()
-                                        }
-                                    })
-                                    .into_any()
-                                };
-                                let reactions = (!deleted && seq > 0).then(|| {
-                                    let on_toggle = Callback::new(move |(emoji, add): (String, bool)| react(seq, emoji, add));
-                                    view! { <Reactions reactions=m.reactions.clone() me=me_id on_toggle /> }
-                                });
-                                let earlier = move || {
-                                    (versions_of.get() == Some(seq)).then(|| {
-                                        let (slug, channel) = (slug_here.get_value(), channel_name.get_value());
-                                        view! { <EarlierVersions slug channel seq tz_offset /> }
-                                    })
-                                };
-                                let face = avatar(m.author_id, &m.author);
-                                let message = view! {
-                                    <li class="msg" class:mine=mine class:deleted=deleted class:grouped=layout.grouped data-seq=m.seq>
-                                        {face}
-                                        <div class="meta">
-                                            <span class="author">{m.author}</span>
-                                            <time datetime=time::iso_utc(at) title=time::iso_utc(at)>
-                                                {move || time::clock(at, tz_offset.get())}
-                                            </time>
-                                            {edited}
-                                            {pinned_mark}
-                                            {delivery_label(delivery, client_id, retry, delete)}
-                                            {pinnable.then(|| {
-                                                let (label, text) = if pinned { ("Unpin this message", "Unpin") } else { ("Pin this message", "Pin") };
-                                                view! {
-                                                    <button type="button" class="link-button pin-message" aria-label=label on:click=move |_| pin(seq, !pinned)>
-                                                        {text}
-                                                    </button>
-                                                }
-                                            })}
-                                            <Show when=editable>
-                                                <button
-                                                    type="button"
-                                                    class="link-button edit-message"
-                                                    aria-label="Edit this message"
-                                                    on:click=move |_| editing.set(Some(seq))
-                                                >
-                                                    "Edit"
-                                                </button>
-                                            </Show>
-                                            <Show when=deletable>
-                                                <button
-                                                    type="button"
-                                                    class="link-button delete-message"
-                                                    aria-label="Delete this message"
-                                                    on:click=move |_| delete_stored(seq)
-                                                >
-                                                    "Delete"
-                                                </button>
-                                            </Show>
-                                        </div>
-                                        {body}
-                                        {earlier}
-                                        {reactions}
-                                    </li>
-                                };
-                                (marker, message).into_any()
-                            }
+                            children=move |(e, layout): (Entry, Layout)| message_row::row(e, layout, first_unread, rows)
                         />
                     </ol>
                 </div>
@@ -316,21 +239,18 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
             } else {
                 view! { <p class="muted join-hint">"Join the channel to post in it."</p> }.into_any()
             }}
+            </div>
+            {move || thread.root.get().map(|root| view! {
+                <ThreadPane root thread rows=thread_rows channel_label=channel_label.clone() on_reply on_follow />
+            })}
         </div>
     }
 }
 
-/// A person's initials on a colour of their own (the same on every screen),
-/// beside their messages.
-fn avatar(user_id: i64, name: &str) -> impl IntoView + use<> {
-    let mut parts = name.split(['.', '_', '-', ' ']).filter(|p| !p.is_empty());
-    let initials: String = match (parts.next(), parts.next()) {
-        (Some(a), Some(b)) => a.chars().take(1).chain(b.chars().take(1)).collect(),
-        (Some(a), None) => a.chars().take(1).collect(),
-        _ => "?".into(),
-    };
-    let colour = format!("avatar hue{}", user_id.rem_euclid(8));
-    view! { <span class=colour aria-hidden="true">{initials.to_uppercase()}</span> }
+/// Whether a row shows in the channel's list: a reply shows in its thread
+/// only, unless it was also sent to the channel.
+fn in_channel_view(e: &Entry) -> bool {
+    e.message.kind != EventKind::Message || e.message.thread_of.is_none() || e.message.in_channel
 }
 
 /// What the chat shows, which its browser actions change.
@@ -346,6 +266,8 @@ struct Shown {
     typing: RwSignal<Vec<Typist>>,
     /// Why the last action failed, for the person.
     notice: RwSignal<Option<String>>,
+    /// The thread open beside the channel.
+    thread: ThreadShown,
 }
 
 /// Someone typing in the open channel, until `until` (ms since the epoch).
@@ -363,44 +285,6 @@ fn typing_line(typists: &[Typist]) -> String {
         [one] => format!("{} is typing…", one.name),
         [a, b] => format!("{} and {} are typing…", a.name, b.name),
         _ => "Several people are typing…".to_owned(),
-    }
-}
-
-/// A member joining or leaving, as a line between the messages.
-fn member_event(m: ChatMessage, tz_offset: RwSignal<i32>) -> impl IntoView {
-    let at = m.sent_at;
-    let what = if m.kind == EventKind::Joined { " joined the channel" } else { " left the channel" };
-    view! {
-        <li class="event" data-seq=m.seq>
-            <span class="author">{m.author}</span>
-            {what}
-            " "
-            <time datetime=time::iso_utc(at) title=time::iso_utc(at)>{move || time::clock(at, tz_offset.get())}</time>
-        </li>
-    }
-}
-
-fn delivery_label(
-    delivery: Delivery,
-    client_id: String,
-    retry: impl Fn(String) + Copy + 'static,
-    delete: impl Fn(String) + Copy + 'static,
-) -> impl IntoView {
-    match delivery {
-        Delivery::Stored => None,
-        Delivery::Sending => Some(view! { <span class="delivery sending">"sending…"</span> }.into_any()),
-        Delivery::Sent => Some(view! { <span class="delivery sent">"sent"</span> }.into_any()),
-        Delivery::Failed(why) => {
-            let again = client_id.clone();
-            Some(
-                view! {
-                    <span class="delivery failed" title=why.clone()>"not sent: "{why.clone()}</span>
-                    <button type="button" class="link-button" on:click=move |_| retry(again.clone())>"Retry"</button>
-                    <button type="button" class="link-button" on:click=move |_| delete(client_id.clone())>"Delete"</button>
-                }
-                .into_any(),
-            )
-        }
     }
 }
 
@@ -445,5 +329,7 @@ impl LinkStatus {
 #[cfg(feature = "hydrate")]
 mod actions;
 mod message_edit;
+mod message_row;
 mod pins;
 mod reactions;
+mod thread_pane;

@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use super::channel_list::{ChannelList, DirectList};
+use super::channel_list::{ChannelList, DirectList, ThreadsLink};
 use super::member_list::MemberList;
 use crate::protocol::{ChannelId, OrgView, User};
 use crate::state::unread::badge;
@@ -33,11 +33,12 @@ pub(crate) fn OrgWorkspace(
                 on:click=move |_| menu_open.update(|o| *o = !*o)
             >
                 {move || if menu_open.get() { "Close menu" } else { "Channels and people" }}
-                <Show when=move || { ws.unread.total(ws.open) > 0 }>
-                    <span class="unread-count">{move || badge(ws.unread.total(ws.open))}</span>
+                <Show when=move || { ws.unread.total(ws.open) + ws.threads.total() > 0 }>
+                    <span class="unread-count">{move || badge(ws.unread.total(ws.open) + ws.threads.total())}</span>
                 </Show>
             </button>
             <nav class="sidebar" id="sidebar" aria-label="Channels and people">
+                <ThreadsLink />
                 <ChannelList />
                 <DirectList />
                 <MemberList />

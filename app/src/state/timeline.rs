@@ -4,7 +4,7 @@
 //! acknowledgement), then this tab's messages still on their way. Plain
 //! data: the chat's view shows it, the chat's browser actions change it.
 
-use crate::protocol::{ChatMessage, EventKind, Reaction, UserId};
+use crate::protocol::{ChatMessage, EventKind, Reaction, ThreadSummary, UserId};
 
 /// Where a message shown in the list stands.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -17,6 +17,15 @@ pub(crate) enum Delivery {
     Sent,
     /// Sent from this tab and not acknowledged; the reason, for the person.
     Failed(String),
+}
+
+/// What an event of a thread does to its root's summary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ThreadEvent {
+    /// A reply by this person, at this time.
+    Reply { author_id: UserId, at: i64 },
+    /// A reply deleted.
+    Deleted,
 }
 
 /// One row of the list.
@@ -45,6 +54,10 @@ pub(crate) struct Timeline {
     /// The newest pin event known of each message (by its `seq`): its own
     /// `seq` and whether the message is pinned after it.
     pins: std::collections::BTreeMap<i64, (i64, bool)>,
+    /// Every event of a thread known (a reply, or a reply's deletion), by
+    /// its root's `seq` and then its own, so a root fetched before some of
+    /// them (its summary counts up to an older `seq`) counts them too.
+    threads: std::collections::BTreeMap<i64, std::collections::BTreeMap<i64, ThreadEvent>>,
     /// The server said everything this person may read up to here has been
     /// sent (a join's answer with nothing more): a gap below it is events
     /// not theirs to read (from while they were out of a conversation), not
@@ -166,6 +179,29 @@ impl Timeline {
             && let Some(seq) = message.refers_to
         {
             self.mark_pinned(seq, message.seq, message.kind == EventKind::Pinned);
+        }
+        if let Some(root) = message.thread_of {
+            let event = match message.kind {
+                EventKind::Message => Some(ThreadEvent::Reply { author_id: message.author_id, at: message.sent_at }),
+                EventKind::Deleted => Some(ThreadEvent::Deleted),
+                _ => None,
+            };
+            if let Some(event) = event.filter(|_| message.seq > 0) {
+                self.threads.entry(root).or_default().insert(message.seq, event);
+                for e in
+                    self.entries.iter_mut().filter(|e| e.message.seq == root && e.message.kind == EventKind::Message)
+                {
+                    count_thread_event(&mut e.message.thread, message.seq, event);
+                }
+            }
+        }
+        if message.kind == EventKind::Message
+            && message.thread_of.is_none()
+            && let Some(known) = self.threads.get(&message.seq)
+        {
+            for (seq, event) in known {
+                count_thread_event(&mut message.thread, *seq, *event);
+            }
         }
         if message.kind == EventKind::Message
             && let Some((_, pinned)) = self.pins.get(&message.seq)
@@ -295,6 +331,7 @@ impl Timeline {
         self.edits.clear();
         self.reacted.clear();
         self.pins.clear();
+        self.threads.clear();
         self.complete_up_to = 0;
     }
 
@@ -303,6 +340,26 @@ impl Timeline {
         let at =
             self.entries.iter().position(|e| e.message.seq == 0 || e.message.seq > seq).unwrap_or(self.entries.len());
         self.entries.insert(at, entry);
+    }
+}
+
+/// Counts an event of a thread at `seq` on its root's summary, unless the
+/// summary counts up to it already.
+fn count_thread_event(summary: &mut Option<ThreadSummary>, seq: i64, event: ThreadEvent) {
+    let summary = summary.get_or_insert_with(ThreadSummary::default);
+    if seq <= summary.seq {
+        return;
+    }
+    summary.seq = seq;
+    match event {
+        ThreadEvent::Reply { author_id, at } => {
+            summary.replies += 1;
+            summary.last_reply_at = summary.last_reply_at.max(at);
+            if !summary.participants.contains(&author_id) {
+                summary.participants.push(author_id);
+            }
+        }
+        ThreadEvent::Deleted => summary.replies = (summary.replies - 1).max(0),
     }
 }
 
@@ -346,6 +403,9 @@ mod tests {
             edited: false,
             pinned: false,
             reactions: Vec::new(),
+            thread_of: None,
+            in_channel: false,
+            thread: None,
         }
     }
 
@@ -408,6 +468,43 @@ mod tests {
         assert_eq!(shown(&t), vec![("🎉".to_owned(), vec![7]), ("👍".to_owned(), vec![8])]);
         t.merge(react(6, 1, "🎉", 7, false), Delivery::Stored);
         assert_eq!(shown(&t), vec![("👍".to_owned(), vec![8])], "an emoji nobody has goes");
+    }
+
+    #[test]
+    fn a_thread_counts_each_reply_and_deletion_once_whatever_order_things_arrive_in() {
+        let reply = |seq, by| ChatMessage {
+            thread_of: Some(1),
+            author_id: by,
+            sent_at: seq * 10,
+            ..msg(seq, &format!("r{seq}"))
+        };
+        let deletion = |seq, of| ChatMessage {
+            kind: EventKind::Deleted,
+            refers_to: Some(of),
+            thread_of: Some(1),
+            ..msg(seq, &format!("s:{seq}"))
+        };
+        let mut t = Timeline::from_history(vec![msg(1, "root")]);
+        t.merge(reply(2, 7), Delivery::Stored);
+        t.merge(reply(3, 8), Delivery::Stored);
+        t.merge(reply(2, 7), Delivery::Stored);
+        t.merge(deletion(4, 2), Delivery::Stored);
+        let summary = |t: &Timeline| t.entries[0].message.thread.clone().unwrap();
+        assert_eq!(summary(&t), ThreadSummary { replies: 1, last_reply_at: 30, participants: vec![7, 8], seq: 4 });
+        // A copy of the root fetched before the second reply (its summary
+        // counts up to 2) counts the rest on top; one fetched after, nothing more.
+        let early = ThreadSummary { replies: 1, last_reply_at: 20, participants: vec![7], seq: 2 };
+        t.merge(ChatMessage { thread: Some(early), ..msg(1, "root") }, Delivery::Stored);
+        assert_eq!(summary(&t).replies, 1);
+        assert_eq!(summary(&t).seq, 4);
+        let late = ThreadSummary { replies: 1, last_reply_at: 30, participants: vec![7, 8], seq: 4 };
+        t.merge(ChatMessage { thread: Some(late.clone()), ..msg(1, "root") }, Delivery::Stored);
+        assert_eq!(summary(&t), late);
+        // Events heard before the root arrives (a page loaded later) count too.
+        let mut t = Timeline::from_history(vec![msg(5, "other")]);
+        t.merge(reply(6, 7), Delivery::Stored);
+        t.merge(msg(1, "root"), Delivery::Stored);
+        assert_eq!(t.entries[0].message.thread.as_ref().map(|s| s.replies), Some(1));
     }
 
     #[test]

@@ -85,11 +85,17 @@ impl Places {
             && event.seq > p.last_seq
         {
             p.last_seq = event.seq;
-            if event.kind == EventKind::Message && Some(event.author_id) != me {
+            if counts_in_channel(event) && Some(event.author_id) != me {
                 p.unread = (p.unread + 1).min(MOST_COUNTED);
             }
         }
     }
+}
+
+/// Whether an event counts among a channel's unread: a message of the
+/// channel, or a reply also sent to it (other replies count in the thread).
+pub(crate) fn counts_in_channel(event: &ChatMessage) -> bool {
+    event.kind == EventKind::Message && (event.thread_of.is_none() || event.in_channel)
 }
 
 /// [`Places`] as the page shares it: a signal, so the sidebar's counts follow.
@@ -173,6 +179,9 @@ mod tests {
             edited: false,
             pinned: false,
             reactions: Vec::new(),
+            thread_of: None,
+            in_channel: false,
+            thread: None,
         }
     }
 

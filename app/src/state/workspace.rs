@@ -8,6 +8,7 @@ use std::collections::HashSet;
 
 use leptos::prelude::*;
 
+use super::threads::Threads;
 use super::unread::Unread;
 use crate::protocol::{Channel, ChannelId, Member, OrgView, Role, User, UserId, events};
 
@@ -30,6 +31,8 @@ pub(crate) struct Workspace {
     /// Who is online now (empty until the live connection says).
     pub online: RwSignal<HashSet<UserId>>,
     pub unread: Unread,
+    /// The threads the person follows.
+    pub threads: Threads,
     /// The channel open in the pane, if any.
     pub open: Option<ChannelId>,
     #[cfg(feature = "hydrate")]
@@ -42,7 +45,7 @@ impl Workspace {
     /// connects and follows every joined channel for as long as the page
     /// lives.
     pub(crate) fn provide(view: OrgView, me: Option<&User>, open: Option<ChannelId>) -> Workspace {
-        let OrgView { org, channels, members, notice_seq } = view;
+        let OrgView { org, channels, members, notice_seq, threads } = view;
         #[cfg(not(feature = "hydrate"))]
         let _ = notice_seq;
         let ws = Workspace {
@@ -50,6 +53,7 @@ impl Workspace {
             me: me.map(|u| u.id),
             role: RwSignal::new(org.role),
             unread: Unread::new(&channels),
+            threads: Threads::new(&threads),
             channels: RwSignal::new(channels),
             members: RwSignal::new(members),
             online: RwSignal::new(HashSet::new()),

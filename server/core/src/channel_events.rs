@@ -330,6 +330,9 @@ mod tests {
             edited: false,
             pinned: false,
             reactions: Vec::new(),
+            thread_of: None,
+            in_channel: false,
+            thread: None,
         })
     }
 

@@ -70,6 +70,11 @@ pub enum News {
     /// A channel they can now see appeared (a conversation they were put in,
     /// a new public channel, one they were added to), as they see it.
     ChannelAdded(Channel),
+    /// They read a thread up to `last_read_seq`.
+    ThreadRead { channel_id: i64, root_seq: i64, last_read_seq: i64 },
+    /// They follow a thread now (they posted in it, wrote its root, or chose
+    /// to), or chose not to.
+    ThreadFollowed { channel_id: i64, root_seq: i64, following: bool },
 }
 
 impl News {
@@ -78,6 +83,12 @@ impl News {
         match *self {
             News::Read { channel_id, last_read_seq } => NoticeAbout::Read { channel_id, last_read_seq },
             News::ChannelAdded(ref c) => NoticeAbout::ChannelAdded { channel_id: c.id },
+            News::ThreadRead { channel_id, root_seq, last_read_seq } => {
+                NoticeAbout::ThreadRead { channel_id, root_seq, last_read_seq }
+            }
+            News::ThreadFollowed { channel_id, root_seq, following } => {
+                NoticeAbout::ThreadFollowed { channel_id, root_seq, following }
+            }
         }
     }
 }
@@ -88,6 +99,8 @@ impl News {
 pub enum NoticeAbout {
     Read { channel_id: i64, last_read_seq: i64 },
     ChannelAdded { channel_id: i64 },
+    ThreadRead { channel_id: i64, root_seq: i64, last_read_seq: i64 },
+    ThreadFollowed { channel_id: i64, root_seq: i64, following: bool },
 }
 
 /// A stored notice: its place in the member's stream (gapless from 1).
@@ -148,6 +161,65 @@ pub struct Message {
     /// Its reactions, each emoji with who reacted with it, oldest first
     /// (in pages of a channel's history; empty in live events).
     pub reactions: Vec<Reaction>,
+    /// For a reply, and for the `deleted` event of one: the `seq` of its
+    /// thread's root.
+    pub thread_of: Option<i64>,
+    /// A reply also sent to the channel (shown and counted there too).
+    pub in_channel: bool,
+    /// For a message replied to, its thread as of the newest event of it
+    /// (in pages; `None` in live events and for messages never replied to).
+    pub thread: Option<Box<ThreadSummary>>,
+}
+
+/// A thread as its root shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ThreadSummary {
+    /// Its replies that are not deleted.
+    pub replies: i64,
+    /// When the newest reply was posted (deleted or not), in milliseconds
+    /// since the Unix epoch.
+    pub last_reply_at: i64,
+    /// Who replied (deleted replies too), by user id, in the order of
+    /// their first reply.
+    pub participants: Vec<i64>,
+    /// The `seq` of the newest event of the thread this counts (a reply,
+    /// or a reply's deletion): an event at or before it is in it.
+    pub seq: i64,
+}
+
+/// A thread a person follows, and where they are in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FollowedThread {
+    pub channel_id: i64,
+    pub root_seq: i64,
+    /// The newest reply's `seq` they have read.
+    pub last_read_seq: i64,
+    /// Replies of others after it, counted up to 100.
+    pub unread: i64,
+    /// The `seq` of its newest reply.
+    pub last_reply_seq: i64,
+}
+
+/// A followed thread as its list shows it: its channel, where the person
+/// is in it, and the message it replies to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThreadListing {
+    pub channel: Channel,
+    pub thread: FollowedThread,
+    pub root: Message,
+}
+
+/// A thread's root and its replies, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThreadPage {
+    pub root: Message,
+    pub replies: Vec<Message>,
+    /// Whether older replies exist before the first one here.
+    pub has_more: bool,
+    /// Whether the caller follows it.
+    pub following: bool,
+    /// The caller's read cursor in it.
+    pub last_read_seq: i64,
 }
 
 /// One emoji on a message, and who put it there.
@@ -231,6 +303,8 @@ pub struct OrgOverview {
     pub members: Vec<Member>,
     /// The caller's newest notice before the rest was read.
     pub notice_seq: i64,
+    /// The threads they follow in channels they read, newest reply first.
+    pub threads: Vec<FollowedThread>,
 }
 
 /// A page of a channel's history, oldest first.

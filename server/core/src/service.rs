@@ -47,11 +47,13 @@ mod roles;
 mod sessions;
 mod sight;
 mod standing;
+mod threads;
 
 pub use message_edits::MessageHistory;
 pub use messages::{Draft, MAX_HISTORY_PAGE, Posted};
 pub use notices::UserNotice;
 pub use standing::{ChannelAccess, Seat, SessionChannel, Standing};
+pub use threads::MAX_THREAD_PAGE;
 
 /// Logs a storage failure with what was being done, and says it plainly.
 fn fail(what: &'static str) -> impl FnOnce(StoreError) -> CoreError {

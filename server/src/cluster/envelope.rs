@@ -65,6 +65,10 @@ pub(super) struct StoredEvent {
     edited: bool,
     #[serde(default)]
     pinned: bool,
+    #[serde(default)]
+    thread_of: Option<i64>,
+    #[serde(default)]
+    in_channel: bool,
 }
 
 impl Body {
@@ -87,6 +91,8 @@ impl Body {
             deleted: m.deleted,
             edited: m.edited,
             pinned: m.pinned,
+            thread_of: m.thread_of,
+            in_channel: m.in_channel,
         };
         Body::Event { org: p.org_slug.clone(), lost_sight, event }
     }
@@ -127,6 +133,8 @@ impl StoredEvent {
             deleted,
             edited,
             pinned,
+            thread_of,
+            in_channel,
         } = self;
         let kind = EventKind::parse(&kind)?;
         let m = Message {
@@ -144,6 +152,9 @@ impl StoredEvent {
             edited,
             pinned,
             reactions: Vec::new(),
+            thread_of,
+            in_channel,
+            thread: None,
         };
         Some(if lost_sight { ChannelEvent::LostSight(m) } else { ChannelEvent::Message(m) })
     }
@@ -170,6 +181,9 @@ mod tests {
             edited: true,
             pinned: true,
             reactions: Vec::new(),
+            thread_of: Some(5),
+            in_channel: true,
+            thread: None,
         };
         let published = Published { org_slug: "acme".into(), event: ChannelEvent::LostSight(m.clone()) };
         let json = serde_json::to_string(&Envelope { node: 7, body: Body::published(&published) }).unwrap();

@@ -21,14 +21,14 @@ use super::Realtime;
 use super::connection::Connection;
 use super::rooms::{session_room, user_room};
 use super::send_order::SendQueue;
-use super::{joining, requests};
+use super::{joining, requests, thread_requests};
 use crate::cluster::CountedSocket;
 use crate::site::Site;
 
 /// Every event a client may send: the handlers registered (`set_up`
 /// registers these and no others), and the list the isolation suite tries
 /// each of, so a new event cannot be left out of it.
-pub const CLIENT_EVENTS: [&str; 10] = [
+pub const CLIENT_EVENTS: [&str; 12] = [
     events::JOIN,
     events::LEAVE,
     events::SEND,
@@ -36,6 +36,8 @@ pub const CLIENT_EVENTS: [&str; 10] = [
     events::REACT,
     events::PIN,
     events::READ,
+    events::READ_THREAD,
+    events::FOLLOW_THREAD,
     events::NOTICES,
     events::TYPING,
     events::OPEN_DIRECT,
@@ -152,6 +154,8 @@ fn set_up(socket: &SocketRef, connection: Connection) {
             events::REACT => socket.on(event, requests::on_react),
             events::PIN => socket.on(event, requests::on_pin),
             events::READ => socket.on(event, requests::on_read),
+            events::READ_THREAD => socket.on(event, thread_requests::on_read_thread),
+            events::FOLLOW_THREAD => socket.on(event, thread_requests::on_follow_thread),
             events::NOTICES => socket.on(event, requests::on_notices),
             events::TYPING => socket.on(event, requests::on_typing),
             events::OPEN_DIRECT => socket.on(event, requests::on_open_direct),

@@ -1,5 +1,6 @@
-//! The client events other than joining and leaving a room: `send`, `edit`,
-//! `react`, `pin`, `read`, `notices`, `typing` and `open_direct`, and what every event's handling shares: a
+//! The client events other than joining and leaving a room and those of
+//! threads (`thread_requests`): `send`, `edit`, `react`, `pin`, `read`,
+//! `notices`, `typing` and `open_direct`, and what every event's handling shares: a
 //! stopping server answers "restarting", access is looked up as it is now
 //! (a socket whose session or membership ended is answered why and
 //! closed), and every answer is an `Ack`.
@@ -155,7 +156,10 @@ pub(super) async fn on_send(
     };
     // The message's own checks first: a flood costs no query.
     let draft = match rt.service.draft(&c.seat.user, &req.client_id, &req.body).await {
-        Ok(draft) => draft,
+        Ok(draft) => match req.thread_of {
+            Some(root) => draft.in_thread(root, req.in_channel),
+            None => draft,
+        },
         Err(e) => {
             let too_fast = matches!(e, CoreError::RateLimited(_));
             reply::<()>(event.ack, Err(e));

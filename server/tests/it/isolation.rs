@@ -78,6 +78,11 @@ const SERVER_FUNCTIONS: &[Endpoint] = &[
     ("react", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("seq", "2"), ("emoji", "👍")]),
     ("pin", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("seq", "2")]),
     ("pinned_messages", Scope::Room, &[("slug", "acme"), ("channel", "{room}")]),
+    ("open_thread", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("root_seq", "2")]),
+    ("mark_thread_read", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("root_seq", "2"), ("seq", "3")]),
+    ("follow_thread", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("root_seq", "2"), ("follow", "true")]),
+    ("followed_threads", Scope::Org, &[("slug", "acme")]),
+    ("thread_list", Scope::Org, &[("slug", "acme")]),
     ("mark_read", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("seq", "1")]),
     ("add_to_channel", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("username", "mark")]),
 ];
@@ -273,7 +278,10 @@ async fn no_endpoint_lets_anyone_past_the_walls() {
 
     // What a plain member lists of its own organization holds no trace of the room.
     let member = &callers[1];
-    for (name, _, form) in SERVER_FUNCTIONS.iter().filter(|f| matches!(f.0, "org" | "list_channels" | "members")) {
+    for (name, _, form) in SERVER_FUNCTIONS
+        .iter()
+        .filter(|f| matches!(f.0, "org" | "list_channels" | "members" | "followed_threads" | "thread_list"))
+    {
         let form = with(form, &room, "acme");
         let pairs: Vec<(&str, String)> = form.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
         let (status, body) = call(member, name, &pairs).await;
@@ -311,6 +319,14 @@ async fn no_endpoint_lets_anyone_past_the_walls() {
                 ),
                 "read" => (json!({"channel_id": leads_id, "seq": 1}), json!({"channel_id": 999_999, "seq": 1})),
                 "pin" => (json!({"channel_id": leads_id, "seq": 2}), json!({"channel_id": 999_999, "seq": 2})),
+                "read_thread" => (
+                    json!({"channel_id": leads_id, "root_seq": 2, "seq": 3}),
+                    json!({"channel_id": 999_999, "root_seq": 2, "seq": 3}),
+                ),
+                "follow_thread" => (
+                    json!({"channel_id": leads_id, "root_seq": 2, "following": true}),
+                    json!({"channel_id": 999_999, "root_seq": 2, "following": true}),
+                ),
                 "react" => (
                     json!({"channel_id": leads_id, "seq": 2, "emoji": "👍"}),
                     json!({"channel_id": 999_999, "seq": 2, "emoji": "👍"}),

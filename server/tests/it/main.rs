@@ -39,3 +39,4 @@ mod shared_database;
 mod single_process;
 mod static_files;
 mod stock_client;
+mod threads;

@@ -3,7 +3,7 @@
 //! shown), merges what arrives into the timeline, marks the channel read,
 //! says when its person is typing, sends the composer's messages through
 //! the outbox (so none is lost or sent twice), loads older messages and
-//! deletes them.
+//! deletes them; the open thread's part is [`threads`].
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -12,6 +12,7 @@ use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::thread_pane::ThreadShown;
 use super::{LinkStatus, Shown, Typist};
 use crate::api::channels::{delete_message, history};
 use crate::api::message_edits::{edit_message, pin, react};
@@ -19,6 +20,7 @@ use crate::errors::ErrorCode;
 use crate::live::{LiveClient, LiveEvent};
 use crate::outbox;
 use crate::protocol::{Channel, ChatMessage, EventKind, HISTORY_PAGE_SIZE, User, events};
+use crate::state::threads::Threads;
 use crate::state::timeline::{Delivery, Timeline};
 use crate::state::unread::Unread;
 use crate::state::workspace::Workspace;
@@ -55,10 +57,18 @@ pub struct Actions {
     typing_sent: StoredValue<f64>,
     /// The messages being sent now, by client id.
     in_flight: StoredValue<HashSet<String>>,
+    /// The thread open beside the channel, and the newest reply this tab
+    /// has told the server it has read there.
+    thread: ThreadShown,
+    thread_read_up_to: StoredValue<i64>,
+    /// The sidebar's thread counts.
+    threads: Threads,
 }
 
+mod threads;
+
 pub(super) fn start(slug: String, channel: Channel, me: Option<User>, shown: Shown) -> Actions {
-    let Shown { timeline, has_more, tz_offset, status, typing, notice } = shown;
+    let Shown { timeline, has_more, tz_offset, status, typing, notice, thread } = shown;
     // `getTimezoneOffset` is minutes *west* of UTC.
     tz_offset.set(-(js_sys::Date::new_0().get_timezone_offset() as i32));
     let channel_id = channel.id;
@@ -78,6 +88,9 @@ pub(super) fn start(slug: String, channel: Channel, me: Option<User>, shown: Sho
         read_up_to,
         typing_sent: StoredValue::new(0.0),
         in_flight: StoredValue::new(HashSet::new()),
+        thread,
+        thread_read_up_to: StoredValue::new(0),
+        threads: ws.threads,
     };
     // Once the list has hydrated as the server rendered it (adding to it
     // before would not match the server's HTML).
@@ -111,6 +124,7 @@ pub(super) fn start(slug: String, channel: Channel, me: Option<User>, shown: Sho
                 // Their message is here: they are done typing it.
                 typing.update(|t| t.retain(|x| x.user_id != m.author_id));
                 actions.unread.seen(channel_id, m.seq);
+                actions.thread_heard(&m);
                 timeline.update(|t| t.merge(m, Delivery::Stored));
                 if gap {
                     actions.join_and_catch_up();
@@ -143,7 +157,10 @@ pub(super) fn start(slug: String, channel: Channel, me: Option<User>, shown: Sho
         LiveEvent::Event { .. } => {}
     });
     // Coming back to the tab reads what arrived meanwhile.
-    let focus = window_event_listener(leptos::ev::focus, move |_| actions.mark_read());
+    let focus = window_event_listener(leptos::ev::focus, move |_| {
+        actions.mark_read();
+        actions.mark_thread_read();
+    });
     // "Typing" fades a few seconds after the last sign of it.
     let fade = set_interval_with_handle(
         move || {
@@ -212,6 +229,9 @@ impl Actions {
                     }
                     Ok(j) => {
                         after = j.missed.last().map_or(after, |m| m.seq);
+                        for m in &j.missed {
+                            self.thread_heard(m);
+                        }
                         self.timeline.update(|t| {
                             for m in j.missed {
                                 t.merge(m, Delivery::Stored);
@@ -315,10 +335,20 @@ impl Actions {
                 return;
             }
         };
-        let Some(me) = self.me.get_value() else { return };
+        let Some(message) = self.pending(body) else { return };
         self.notice.set(None);
         draft.set(String::new());
-        let message = ChatMessage {
+        let client_id = message.client_id.clone();
+        self.stash(|o| o.put(message.clone()));
+        self.timeline.update(|t| t.push_pending(message));
+        self.deliver(client_id);
+    }
+
+    /// A new message of the person's, with a client id of its own, to show
+    /// as "sending…" (`None` once the page is gone, or for nobody).
+    fn pending(self, body: String) -> Option<ChatMessage> {
+        let me = self.me.try_get_value().flatten()?;
+        Some(ChatMessage {
             kind: EventKind::Message,
             id: 0,
             channel_id: self.channel.with_value(|c| c.id),
@@ -333,20 +363,24 @@ impl Actions {
             edited: false,
             pinned: false,
             reactions: Vec::new(),
-        };
-        let client_id = message.client_id.clone();
-        self.stash(|o| o.put(message.clone()));
-        self.timeline.update(|t| t.push_pending(message));
-        self.deliver(client_id);
+            thread_of: None,
+            in_channel: false,
+            thread: None,
+        })
     }
 
-    /// Shows what the outbox holds for this channel (written before a
-    /// reload, or in another tab) and sends what was not refused.
-    pub fn resume_outbox(self) {
-        let Some(me) = self.me.with_value(|m| m.as_ref().map(|u| u.id)) else { return };
+    /// What the outbox holds for this channel (written before a reload, or
+    /// in another tab).
+    fn waiting_in_outbox(self) -> Vec<outbox::Parcel> {
+        let Some((me, slug)) = self.outbox_key() else { return Vec::new() };
         let channel_id = self.channel.with_value(|c| c.id);
-        let slug = self.slug.get_value();
-        for parcel in outbox::storage::load(me, &slug).of_channel(channel_id) {
+        outbox::storage::load(me, &slug).of_channel(channel_id)
+    }
+
+    /// Shows what the outbox holds for this channel's list (replies wait
+    /// for their thread to open) and sends what was not refused.
+    pub fn resume_outbox(self) {
+        for parcel in self.waiting_in_outbox().into_iter().filter(|p| p.message.thread_of.is_none()) {
             let client_id = parcel.message.client_id.clone();
             match self.timeline.with_untracked(|t| t.stored(&client_id)) {
                 // Stored already (its answer was lost with the page).
@@ -373,6 +407,7 @@ impl Actions {
     /// Sends a refused message again, with the same id (so never twice).
     pub fn retry(self, client_id: String) {
         self.timeline.update(|t| t.set_delivery(&client_id, Delivery::Sending));
+        self.thread.timeline.update(|t| t.set_delivery(&client_id, Delivery::Sending));
         self.stash(|o| o.retry(&client_id));
         self.deliver(client_id);
     }
@@ -439,6 +474,7 @@ impl Actions {
     /// Deletes a refused message: it is not sent.
     pub fn delete(self, client_id: String) {
         self.timeline.update(|t| t.remove_unsent(&client_id));
+        self.thread.timeline.update(|t| t.remove_unsent(&client_id));
         self.stash(|o| o.remove(&client_id));
     }
 
@@ -465,13 +501,18 @@ impl Actions {
         if !self.in_flight.try_update_value(|f| f.insert(client_id.clone())).unwrap_or(false) {
             return;
         }
-        let request = self.timeline.with_untracked(|t| {
+        // In the channel's list, or in the open thread's (a reply).
+        let request_in = |t: &Timeline| {
             t.find(&client_id).map(|e| events::SendRequest {
                 channel_id: e.message.channel_id,
                 client_id: e.message.client_id.clone(),
                 body: e.message.body.clone(),
+                thread_of: e.message.thread_of,
+                in_channel: e.message.in_channel,
             })
-        });
+        };
+        let request =
+            self.timeline.with_untracked(request_in).or_else(|| self.thread.timeline.with_untracked(request_in));
         let (Some(req), Some(key)) = (request, self.outbox_key()) else {
             self.in_flight.update_value(|f| {
                 f.remove(&client_id);
@@ -486,7 +527,12 @@ impl Actions {
             match answer {
                 Ok(stored) => {
                     stash(&|o| o.remove(&req.client_id));
-                    let _ = self.timeline.try_update(|t| t.merge(stored, Delivery::Sent));
+                    if stored.thread_of.is_some() {
+                        let _ = self.thread.timeline.try_update(|t| t.merge(stored.clone(), Delivery::Sent));
+                    }
+                    if stored.thread_of.is_none() || stored.in_channel {
+                        let _ = self.timeline.try_update(|t| t.merge(stored, Delivery::Sent));
+                    }
                 }
                 // Not answered: still on its way; sent again when the
                 // connection is back (or now, if it already is).
@@ -504,7 +550,9 @@ impl Actions {
                 }
                 Err(e) => {
                     stash(&|o| o.refuse(&req.client_id, &e.message));
-                    let _ = self.timeline.try_update(|t| t.set_delivery(&req.client_id, Delivery::Failed(e.message)));
+                    let failed = Delivery::Failed(e.message);
+                    let _ = self.timeline.try_update(|t| t.set_delivery(&req.client_id, failed.clone()));
+                    let _ = self.thread.timeline.try_update(|t| t.set_delivery(&req.client_id, failed));
                 }
             }
         });

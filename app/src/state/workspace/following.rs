@@ -87,10 +87,11 @@ fn on_event(ws: Workspace, event: &LiveEvent) {
     let data = data.clone();
     match name.as_str() {
         events::MESSAGE => {
-            if let Ok(m) = serde_json::from_value::<ChatMessage>(data)
-                && Some(m.channel_id) != ws.open
-            {
-                ws.unread.arrived(&m, ws.me);
+            if let Ok(m) = serde_json::from_value::<ChatMessage>(data) {
+                ws.threads.arrived(&m, ws.me);
+                if Some(m.channel_id) != ws.open {
+                    ws.unread.arrived(&m, ws.me);
+                }
             }
         }
         events::NOTICE => notices::on_notice(ws, data),
@@ -116,6 +117,7 @@ pub(super) fn refresh_after_reconnect(ws: Workspace) {
     spawn_local(async move {
         let Ok(view) = org(slug).await else { return };
         ws.live.notices.read_up_to(view.notice_seq);
+        ws.threads.replace(&view.threads);
         let _ = ws.role.try_set(view.org.role);
         let _ = ws.members.try_set(view.members);
         let seen: Vec<ChannelId> = view.channels.iter().map(|c| c.id).collect();
@@ -141,6 +143,16 @@ pub(super) fn refresh_after_reconnect(ws: Workspace) {
     });
 }
 
+/// Reads the followed threads again (one was followed on some device).
+pub(super) fn refresh_threads(ws: Workspace) {
+    let slug = ws.slug.get_value();
+    spawn_local(async move {
+        if let Ok(threads) = crate::api::threads::followed_threads(slug).await {
+            ws.threads.replace(&threads);
+        }
+    });
+}
+
 /// Sends what waits in the outbox for the channels that are not open
 /// (written there before the connection went; the open channel's chat
 /// sends its own, and shows them): each once, by its client id.
@@ -155,7 +167,13 @@ fn send_waiting(ws: Workspace) {
         let (client, slug) = (client.clone(), slug.clone());
         spawn_local(async move {
             let m = parcel.message;
-            let req = events::SendRequest { channel_id: m.channel_id, client_id: m.client_id, body: m.body };
+            let req = events::SendRequest {
+                channel_id: m.channel_id,
+                client_id: m.client_id,
+                body: m.body,
+                thread_of: m.thread_of,
+                in_channel: m.in_channel,
+            };
             let answer: Result<ChatMessage, _> = client.request(events::SEND, &req, ACK_TIMEOUT).await;
             match answer {
                 Ok(_) => outbox::storage::update(me, &slug, |o| o.remove(&req.client_id)),
@@ -186,6 +204,7 @@ pub(super) fn follow(ws: Workspace, channel_id: ChannelId) {
             };
             for m in &joined.missed {
                 ws.unread.arrived(m, ws.me);
+                ws.threads.arrived(m, ws.me);
             }
             if !joined.more {
                 ws.unread.seen(channel_id, joined.last_seq);

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::Workspace;
-use super::following::{follow, refresh_after_reconnect};
+use super::following::{follow, refresh_after_reconnect, refresh_threads};
 use crate::protocol::events::{self, News, Notice};
 
 /// How long a `notices` request waits for its answer.
@@ -101,6 +101,10 @@ pub(super) fn catch_up(ws: Workspace) {
 fn apply(ws: Workspace, news: News) {
     match news {
         News::Read(cursor) => ws.unread.read(cursor.channel_id, cursor.last_read_seq),
+        News::ThreadRead(cursor) => ws.threads.read((cursor.channel_id, cursor.root_seq), cursor.last_read_seq),
+        News::ThreadFollowed(follow) if !follow.following => ws.threads.unfollow((follow.channel_id, follow.root_seq)),
+        // Followed now: the list, read again, says how much is unread in it.
+        News::ThreadFollowed(_) => refresh_threads(ws),
         News::ChannelAdded(channel) => {
             let (id, joined) = (channel.id, channel.joined);
             let known = ws.channels.with_untracked(|all| all.iter().any(|c| c.id == id));

@@ -7,7 +7,6 @@
 use super::{ChannelAccess, Service, fail, server_event_id};
 use crate::access;
 use crate::error::{CoreError, CoreResult};
-use crate::kinds::EventKind;
 use crate::model::{Message, MessageVersion};
 
 /// What a message's history shows: the message as it is now and the texts
@@ -59,20 +58,5 @@ impl Service {
             self.store.message_versions(access.channel.id, seq).await.map_err(fail("reading a message's history"))?
         };
         Ok(MessageHistory { message, versions })
-    }
-
-    /// Message `seq` of the channel, if the caller may read it.
-    pub(super) async fn message_of(&self, access: &ChannelAccess, seq: i64) -> CoreResult<Message> {
-        let ChannelAccess { standing, channel } = access;
-        let missing = || CoreError::not_found("There is no such message in this channel.");
-        if seq < 1 {
-            return Err(missing());
-        }
-        let message = self.store.message_at(channel.id, seq, standing.user.id).await;
-        let message = message.map_err(fail("looking up a message"))?.ok_or_else(missing)?;
-        if message.kind != EventKind::Message {
-            return Err(CoreError::invalid("That is not a message."));
-        }
-        Ok(message)
     }
 }

@@ -10,6 +10,7 @@ use crate::error::{CoreError, CoreResult};
 use crate::kinds::{EventKind, Role};
 use crate::model::{History, Message, User};
 use crate::rules;
+use crate::store::ReplyTo;
 
 /// Most messages a history page holds.
 pub const MAX_HISTORY_PAGE: i64 = 200;
@@ -21,6 +22,15 @@ pub const MAX_HISTORY_PAGE: i64 = 200;
 pub struct Draft {
     client_id: String,
     pub(super) body: String,
+    reply: Option<ReplyTo>,
+}
+
+impl Draft {
+    /// The same message as a reply in the thread of message `root_seq`,
+    /// also sent to the channel if `in_channel`.
+    pub fn in_thread(self, root_seq: i64, in_channel: bool) -> Self {
+        Draft { reply: Some(ReplyTo { root_seq, in_channel }), ..self }
+    }
 }
 
 /// A message posted: the one stored, and whether this post stored it
@@ -39,7 +49,7 @@ impl Service {
         let client_id = rules::client_id(client_id)?.to_owned();
         let body = rules::message_body(body)?;
         self.within_message_rate(sender).await?;
-        Ok(Draft { client_id, body })
+        Ok(Draft { client_id, body, reply: None })
     }
 
     /// Counts one more of the person's messages (or edits, or reactions)
@@ -62,15 +72,21 @@ impl Service {
     /// Stores a drafted message in the channel, if its holder may post
     /// there, and publishes it to the channel's stream; a retry with the
     /// same `client_id` returns the stored original and publishes nothing.
+    /// A reply goes in the thread of a message the holder may read (deleted
+    /// or not), which they follow from then on.
     pub async fn post(&self, access: &ChannelAccess, draft: Draft) -> CoreResult<Posted> {
         let ChannelAccess { standing, channel } = access;
         access::post(standing.role, channel.kind, channel.joined)?;
+        let root = match draft.reply {
+            Some(reply) => Some(self.thread_root(access, reply.root_seq).await?),
+            None => None,
+        };
         let (store, channel_id, author) = (self.store.clone(), channel.id, standing.user.clone());
-        let Draft { client_id, body } = draft;
+        let Draft { client_id, body, reply } = draft;
         let stored = self
             .events
             .write(&standing.org.slug, channel_id, async move {
-                let stored = store.insert_message(channel_id, &client_id, &author, &body).await?;
+                let stored = store.insert_message(channel_id, &client_id, &author, &body, reply).await?;
                 let event = stored.created.then(|| ChannelEvent::Message(stored.message.clone()));
                 Ok((stored, event))
             })
@@ -80,7 +96,24 @@ impl Service {
                 CoreError::Internal
             })?
             .map_err(fail("storing message"))?;
+        if let Some(root) = root {
+            self.follow_on_reply(access, &root, &stored.message).await;
+        }
         Ok(Posted { message: stored.message, created: stored.created })
+    }
+    /// Message `seq` of the channel, if the caller may read it.
+    pub(super) async fn message_of(&self, access: &ChannelAccess, seq: i64) -> CoreResult<Message> {
+        let ChannelAccess { standing, channel } = access;
+        let missing = || CoreError::not_found("There is no such message in this channel.");
+        if seq < 1 {
+            return Err(missing());
+        }
+        let message = self.store.message_at(channel.id, seq, standing.user.id).await;
+        let message = message.map_err(fail("looking up a message"))?.ok_or_else(missing)?;
+        if message.kind != EventKind::Message {
+            return Err(CoreError::invalid("That is not a message."));
+        }
+        Ok(message)
     }
 
     /// Up to `limit` events with `seq < before_seq` (the newest when

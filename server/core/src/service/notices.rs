@@ -75,6 +75,12 @@ impl Service {
         for stored in page.notices {
             let news = match stored.about {
                 NoticeAbout::Read { channel_id, last_read_seq } => News::Read { channel_id, last_read_seq },
+                NoticeAbout::ThreadRead { channel_id, root_seq, last_read_seq } => {
+                    News::ThreadRead { channel_id, root_seq, last_read_seq }
+                }
+                NoticeAbout::ThreadFollowed { channel_id, root_seq, following } => {
+                    News::ThreadFollowed { channel_id, root_seq, following }
+                }
                 // As they see it now; one they no longer see is left out.
                 NoticeAbout::ChannelAdded { channel_id } => {
                     let channel =

@@ -36,8 +36,9 @@ impl Service {
         let notice_seq = self.last_notice_seq(standing).await?;
         let channels = self.list_channels(standing).await?;
         let members = self.members(standing).await?;
+        let threads = self.followed_threads(standing, &channels).await?;
         let membership = Membership { org: standing.org.clone(), role: standing.role };
-        Ok(OrgOverview { membership, channels, members, notice_seq })
+        Ok(OrgOverview { membership, channels, members, notice_seq, threads })
     }
 
     /// Everyone in the organization, by name, with their role.

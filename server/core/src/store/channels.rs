@@ -69,7 +69,7 @@ impl Store {
                       (SELECT COUNT(*) FROM channel_members m WHERE m.channel_id = c.id AND m.user_id = $1) AS "joined!: i64",
                       COALESCE(r.last_read_seq, 0) AS "last_read_seq!: i64",
                       (SELECT COUNT(*) FROM (SELECT 1 FROM messages e WHERE e.channel_id = c.id AND e.kind = 'message' AND e.deleted_at IS NULL
-                         AND e.author_id <> $1 AND e.seq > COALESCE(r.last_read_seq, 0) LIMIT 100) AS unread_rows) AS "unread!: i64"
+                         AND (e.thread_of IS NULL OR e.in_channel = 1) AND e.author_id <> $1 AND e.seq > COALESCE(r.last_read_seq, 0) LIMIT 100) AS unread_rows) AS "unread!: i64"
                FROM channels c LEFT JOIN read_cursors r ON r.channel_id = c.id AND r.user_id = $1 WHERE c.org_id = $2 ORDER BY c.name"#,
                 user_id,
                 org_id
@@ -235,8 +235,17 @@ impl Store {
         )?;
         let stored = if left > 0 {
             let (kind, author_id) = (EventKind::Left, user.id);
-            let event =
-                NewEvent { channel_id, kind, client_id: &client_id, author_id, body: "", refers_to: None, at: now };
+            let event = NewEvent {
+                channel_id,
+                kind,
+                client_id: &client_id,
+                author_id,
+                body: "",
+                refers_to: None,
+                at: now,
+                thread_of: None,
+                in_channel: false,
+            };
             let (id, seq) = append_event(&mut tx, event).await?;
             out_from(&mut tx, channel_id, user.id, seq).await?;
             Some((id, seq))
@@ -307,7 +316,17 @@ pub(super) async fn join(
         return Ok(None);
     }
     let (kind, author_id) = (EventKind::Joined, user_id);
-    let event = NewEvent { channel_id, kind, client_id, author_id, body: "", refers_to: None, at: now };
+    let event = NewEvent {
+        channel_id,
+        kind,
+        client_id,
+        author_id,
+        body: "",
+        refers_to: None,
+        at: now,
+        thread_of: None,
+        in_channel: false,
+    };
     let (id, seq) = append_event(tx, event).await?;
     // Their own joining is theirs to read again, and what follows.
     back_in(tx, channel_id, user_id, seq - 1).await?;

@@ -164,7 +164,14 @@ mod tests {
     }
 
     fn message(i: usize) -> NewMessage {
-        NewMessage { channel_id: 1, client_id: format!("c{i}"), author_id: 1, body: "hi".into(), created_at: 0 }
+        NewMessage {
+            channel_id: 1,
+            client_id: format!("c{i}"),
+            author_id: 1,
+            body: "hi".into(),
+            created_at: 0,
+            reply: None,
+        }
     }
 
     /// A batch that failed because the database is down is answered as a

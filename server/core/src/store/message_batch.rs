@@ -26,6 +26,16 @@ pub(crate) struct NewMessage {
     pub(crate) author_id: i64,
     pub(crate) body: String,
     pub(crate) created_at: i64,
+    /// The thread it replies in, if it is a reply.
+    pub(crate) reply: Option<ReplyTo>,
+}
+
+/// Where a reply goes: its thread's root, and whether it is also sent to
+/// the channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ReplyTo {
+    pub(crate) root_seq: i64,
+    pub(crate) in_channel: bool,
 }
 
 /// Where a message was stored (its id and `seq`), or `None` when its
@@ -145,7 +155,7 @@ pub(super) async fn insert_batch(tx: &mut Tx, messages: &[NewMessage]) -> StoreR
             let mut inserted = Vec::new();
             if !rows.is_empty() {
                 let mut q = QueryBuilder::new(
-                    "INSERT INTO messages (channel_id, seq, kind, client_id, author_id, body, created_at) ",
+                    "INSERT INTO messages (channel_id, seq, kind, client_id, author_id, body, created_at, thread_of, in_channel) ",
                 );
                 q.push_values(&rows, |mut row, (m, seq)| {
                     row.push_bind(m.channel_id)
@@ -154,7 +164,9 @@ pub(super) async fn insert_batch(tx: &mut Tx, messages: &[NewMessage]) -> StoreR
                         .push_bind(&m.client_id)
                         .push_bind(m.author_id)
                         .push_bind(&m.body)
-                        .push_bind(m.created_at);
+                        .push_bind(m.created_at)
+                        .push_bind(m.reply.map(|r| r.root_seq))
+                        .push_bind(i64::from(m.reply.is_some_and(|r| r.in_channel)));
                 });
                 q.push(" RETURNING id, channel_id, seq");
                 inserted = q.build_query_as().fetch_all(&mut *$conn).await?;
@@ -175,7 +187,14 @@ mod tests {
     use super::*;
 
     fn message(channel_id: i64, client_id: &str) -> NewMessage {
-        NewMessage { channel_id, client_id: client_id.into(), author_id: 1, body: "hi".into(), created_at: 0 }
+        NewMessage {
+            channel_id,
+            client_id: client_id.into(),
+            author_id: 1,
+            body: "hi".into(),
+            created_at: 0,
+            reply: None,
+        }
     }
 
     #[test]

@@ -52,7 +52,17 @@ impl Store {
             query!("UPDATE messages SET body = $2, edited_at = $3 WHERE id = $1", current.id, body, now)
         )?;
         let (kind, refers_to) = (EventKind::Edited, Some(seq));
-        let new = NewEvent { channel_id, kind, client_id: &client_id, author_id: by.id, body, refers_to, at: now };
+        let new = NewEvent {
+            channel_id,
+            kind,
+            client_id: &client_id,
+            author_id: by.id,
+            body,
+            refers_to,
+            at: now,
+            thread_of: None,
+            in_channel: false,
+        };
         let ids = append_event(&mut tx, new).await?;
         tx.commit().await?;
         Ok(Some(Message {

@@ -7,7 +7,7 @@
 
 use super::dialect::{Pool, Tx, sql};
 use super::group_commit::MessageSink;
-use super::message_batch::{NewMessage, Written, insert_batch};
+use super::message_batch::{NewMessage, ReplyTo, Written, insert_batch};
 use super::records::{MessageRecord, StreamRecord};
 use super::{Store, StoreError, StoreResult, now_ms};
 use crate::kinds::{ChannelKind, EventKind};
@@ -33,6 +33,9 @@ pub(super) fn message(r: MessageRecord) -> StoreResult<Message> {
         edited: r.edited_at.is_some(),
         pinned: r.pinned_at.is_some(),
         reactions: Vec::new(),
+        thread_of: r.thread_of,
+        in_channel: r.in_channel != 0,
+        thread: None,
     })
 }
 
@@ -60,6 +63,9 @@ pub(super) fn event(
         edited: false,
         pinned: false,
         reactions: Vec::new(),
+        thread_of: None,
+        in_channel: false,
+        thread: None,
     }
 }
 
@@ -80,6 +86,7 @@ impl Store {
         client_id: &str,
         author: &User,
         body: &str,
+        reply: Option<ReplyTo>,
     ) -> StoreResult<Stored> {
         // Stored by the group-commit writer, with whatever else is waiting.
         let now = now_ms();
@@ -89,6 +96,7 @@ impl Store {
             author_id: author.id,
             body: body.to_owned(),
             created_at: now,
+            reply,
         };
         let Some((id, seq)) = self.writer.write(message).await? else {
             // Stored before: a retry, or a concurrent retry that won the race.
@@ -112,6 +120,9 @@ impl Store {
             edited: false,
             pinned: false,
             reactions: Vec::new(),
+            thread_of: reply.map(|r| r.root_seq),
+            in_channel: reply.is_some_and(|r| r.in_channel),
+            thread: None,
         };
         Ok(Stored { message, created: true })
     }
@@ -128,30 +139,41 @@ impl Store {
         client_id: String,
     ) -> StoreResult<Option<Message>> {
         let (mut tx, now) = (self.pool.begin().await?, now_ms());
+        // The reply's thread, if it is one (`Some(None)` for a message of the channel).
         let wiped = sql!(
             &mut tx,
-            execute,
-            query!(
+            fetch_optional,
+            query_scalar!(
                 "UPDATE messages SET body = '', deleted_at = $3, pinned_at = NULL, pinned_by = NULL
-             WHERE channel_id = $1 AND seq = $2 AND kind = 'message' AND deleted_at IS NULL",
+             WHERE channel_id = $1 AND seq = $2 AND kind = 'message' AND deleted_at IS NULL RETURNING thread_of AS \"thread_of?\"",
                 channel_id,
                 seq,
                 now
             )
         )?;
-        let stored = if wiped > 0 {
+        let stored = if let Some(thread_of) = wiped {
             super::message_edits::wipe_edits(&mut tx, channel_id, seq).await?;
             super::reactions::drop_reactions(&mut tx, channel_id, seq).await?;
             let (kind, refers_to) = (EventKind::Deleted, Some(seq));
-            let event =
-                NewEvent { channel_id, kind, client_id: &client_id, author_id: by.id, body: "", refers_to, at: now };
-            Some(append_event(&mut tx, event).await?)
+            let event = NewEvent {
+                channel_id,
+                kind,
+                client_id: &client_id,
+                author_id: by.id,
+                body: "",
+                refers_to,
+                at: now,
+                thread_of,
+                in_channel: false,
+            };
+            Some((append_event(&mut tx, event).await?, thread_of))
         } else {
             None
         };
         tx.commit().await?;
-        Ok(stored.map(|ids| Message {
+        Ok(stored.map(|(ids, thread_of)| Message {
             refers_to: Some(seq),
+            thread_of,
             ..event(ids, channel_id, EventKind::Deleted, client_id, by, now)
         }))
     }
@@ -170,7 +192,7 @@ impl Store {
             query_as!(
                 MessageRecord,
                 r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.kind, m.client_id, m.author_id, u.username AS "author!", m.body,
-                      m.created_at AS sent_at, m.refers_to, m.deleted_at, m.edited_at, m.pinned_at
+                      m.created_at AS sent_at, m.refers_to, m.deleted_at, m.edited_at, m.pinned_at, m.thread_of, m.in_channel
                FROM messages m JOIN users u ON u.id = m.author_id
                WHERE m.channel_id = $1 AND m.client_id = $2"#,
                 channel_id,
@@ -197,7 +219,7 @@ impl Store {
             query_as!(
                 MessageRecord,
                 r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.kind, m.client_id, m.author_id, u.username AS "author!", m.body,
-                      m.created_at AS sent_at, m.refers_to, m.deleted_at, m.edited_at, m.pinned_at
+                      m.created_at AS sent_at, m.refers_to, m.deleted_at, m.edited_at, m.pinned_at, m.thread_of, m.in_channel
                FROM messages m JOIN users u ON u.id = m.author_id
                WHERE m.channel_id = $1 AND m.seq > $2
                  AND NOT EXISTS (SELECT 1 FROM channel_absences a WHERE a.channel_id = $1 AND a.user_id = $4
@@ -210,7 +232,7 @@ impl Store {
             )
         )?;
         let events = rows.into_iter().map(message).collect::<StoreResult<Vec<_>>>()?;
-        self.with_reactions(events).await
+        self.with_threads(self.with_reactions(events).await?).await
     }
 
     /// Up to `limit` events of a channel's stream after `after_seq`, oldest
@@ -229,7 +251,7 @@ impl Store {
             query_as!(
                 StreamRecord,
                 r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.kind, m.client_id, m.author_id, u.username AS "author!", m.body,
-                      m.created_at AS sent_at, m.refers_to, m.deleted_at, m.edited_at, m.pinned_at, c.kind AS channel_kind
+                      m.created_at AS sent_at, m.refers_to, m.deleted_at, m.edited_at, m.pinned_at, m.thread_of, m.in_channel, c.kind AS channel_kind
                FROM messages m JOIN users u ON u.id = m.author_id JOIN channels c ON c.id = m.channel_id
                WHERE m.channel_id = $1 AND m.seq > $2
                ORDER BY m.seq LIMIT $3"#,
@@ -264,7 +286,7 @@ impl Store {
             query_as!(
                 MessageRecord,
                 r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.kind, m.client_id, m.author_id, u.username AS "author!", m.body,
-                      m.created_at AS sent_at, m.refers_to, m.deleted_at, m.edited_at, m.pinned_at
+                      m.created_at AS sent_at, m.refers_to, m.deleted_at, m.edited_at, m.pinned_at, m.thread_of, m.in_channel
                FROM messages m JOIN users u ON u.id = m.author_id
                WHERE m.channel_id = $1 AND m.seq < $2
                  AND NOT EXISTS (SELECT 1 FROM channel_absences a WHERE a.channel_id = $1 AND a.user_id = $4
@@ -279,7 +301,7 @@ impl Store {
         let has_more = rows.len() as i64 > limit;
         let mut messages = rows.into_iter().take(limit as usize).map(message).collect::<StoreResult<Vec<_>>>()?;
         messages.reverse();
-        Ok((self.with_reactions(messages).await?, has_more))
+        Ok((self.with_threads(self.with_reactions(messages).await?).await?, has_more))
     }
 }
 
@@ -296,6 +318,10 @@ pub(super) struct NewEvent<'a> {
     /// The `seq` of the event it is about (a deletion's message).
     pub(super) refers_to: Option<i64>,
     pub(super) at: i64,
+    /// The thread's root, for a reply or a reply's deletion.
+    pub(super) thread_of: Option<i64>,
+    /// A reply also sent to the channel.
+    pub(super) in_channel: bool,
 }
 
 /// Takes the channel's next `seq` and stores `e` under it; its id and
@@ -310,13 +336,13 @@ pub(super) async fn append_event(tx: &mut Tx, e: NewEvent<'_>) -> StoreResult<(i
             e.channel_id
         )
     )?;
-    let kind = e.kind.as_str();
+    let (kind, in_channel) = (e.kind.as_str(), i64::from(e.in_channel));
     let id = sql!(
         tx,
         fetch_one,
         query_scalar!(
-            r#"INSERT INTO messages (channel_id, seq, kind, client_id, author_id, body, refers_to, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id AS "id!""#,
+            r#"INSERT INTO messages (channel_id, seq, kind, client_id, author_id, body, refers_to, created_at, thread_of, in_channel)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id AS "id!""#,
             e.channel_id,
             seq,
             kind,
@@ -324,7 +350,9 @@ pub(super) async fn append_event(tx: &mut Tx, e: NewEvent<'_>) -> StoreResult<(i
             e.author_id,
             e.body,
             e.refers_to,
-            e.at
+            e.at,
+            e.thread_of,
+            in_channel
         )
     )?;
     Ok((id, seq))
@@ -352,6 +380,8 @@ impl MessageSink for Pool {
                 body: &m.body,
                 refers_to: None,
                 at: m.created_at,
+                thread_of: m.reply.map(|r| r.root_seq),
+                in_channel: m.reply.is_some_and(|r| r.in_channel),
             };
             let stored = append_event(&mut tx, event).await?;
             tx.commit().await?;

@@ -18,6 +18,7 @@ struct NoticeRecord {
     kind: String,
     channel_id: i64,
     value: i64,
+    root_seq: Option<i64>,
 }
 
 impl NoticeRecord {
@@ -25,6 +26,16 @@ impl NoticeRecord {
         let about = match self.kind.as_str() {
             "read" => NoticeAbout::Read { channel_id: self.channel_id, last_read_seq: self.value },
             "channel_added" => NoticeAbout::ChannelAdded { channel_id: self.channel_id },
+            "thread_read" => NoticeAbout::ThreadRead {
+                channel_id: self.channel_id,
+                root_seq: self.root_seq.unwrap_or_default(),
+                last_read_seq: self.value,
+            },
+            "thread_followed" => NoticeAbout::ThreadFollowed {
+                channel_id: self.channel_id,
+                root_seq: self.root_seq.unwrap_or_default(),
+                following: self.value != 0,
+            },
             other => return Err(StoreError::Unknown(format!("notice kind {other:?}"))),
         };
         Ok(StoredNotice { seq: self.seq, about })
@@ -121,7 +132,7 @@ impl Store {
             fetch_all,
             query_as!(
                 NoticeRecord,
-                "SELECT seq, kind, channel_id, value FROM notices
+                "SELECT seq, kind, channel_id, value, root_seq FROM notices
                  WHERE org_id = $1 AND user_id = $2 AND seq > $3 ORDER BY seq LIMIT $4",
                 org_id,
                 user_id,
@@ -153,7 +164,7 @@ async fn stream_end(db: &mut impl AsDb, org_id: i64, user_id: i64) -> StoreResul
 
 /// Takes a member's next notice `seq` (locking their row until the
 /// transaction ends); `None` for someone who is not a member.
-async fn next_notice_seq(tx: &mut Tx, org_id: i64, user_id: i64) -> StoreResult<Option<i64>> {
+pub(super) async fn next_notice_seq(tx: &mut Tx, org_id: i64, user_id: i64) -> StoreResult<Option<i64>> {
     Ok(sql!(
         tx,
         fetch_optional,
@@ -167,25 +178,38 @@ async fn next_notice_seq(tx: &mut Tx, org_id: i64, user_id: i64) -> StoreResult<
 }
 
 /// Stores a member's notice `seq`, and now and then lets the oldest go.
-async fn write_notice(tx: &mut Tx, org_id: i64, user_id: i64, seq: i64, about: &NoticeAbout) -> StoreResult<()> {
-    let (kind, channel_id, value) = match *about {
-        NoticeAbout::Read { channel_id, last_read_seq } => ("read", channel_id, last_read_seq),
-        NoticeAbout::ChannelAdded { channel_id } => ("channel_added", channel_id, 0),
+pub(super) async fn write_notice(
+    tx: &mut Tx,
+    org_id: i64,
+    user_id: i64,
+    seq: i64,
+    about: &NoticeAbout,
+) -> StoreResult<()> {
+    let (kind, channel_id, value, root_seq) = match *about {
+        NoticeAbout::Read { channel_id, last_read_seq } => ("read", channel_id, last_read_seq, None),
+        NoticeAbout::ChannelAdded { channel_id } => ("channel_added", channel_id, 0, None),
+        NoticeAbout::ThreadRead { channel_id, root_seq, last_read_seq } => {
+            ("thread_read", channel_id, last_read_seq, Some(root_seq))
+        }
+        NoticeAbout::ThreadFollowed { channel_id, root_seq, following } => {
+            ("thread_followed", channel_id, i64::from(following), Some(root_seq))
+        }
     };
     let at = now_ms();
     sql!(
         tx,
         execute,
         query!(
-            "INSERT INTO notices (org_id, user_id, seq, kind, channel_id, value, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO notices (org_id, user_id, seq, kind, channel_id, value, created_at, root_seq)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             org_id,
             user_id,
             seq,
             kind,
             channel_id,
             value,
-            at
+            at,
+            root_seq
         )
     )?;
     if seq % 64 == 0 {

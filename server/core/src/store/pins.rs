@@ -55,7 +55,17 @@ impl Store {
         }
         let kind = if pin { EventKind::Pinned } else { EventKind::Unpinned };
         let refers_to = Some(seq);
-        let new = NewEvent { channel_id, kind, client_id: &client_id, author_id: by.id, body: "", refers_to, at: now };
+        let new = NewEvent {
+            channel_id,
+            kind,
+            client_id: &client_id,
+            author_id: by.id,
+            body: "",
+            refers_to,
+            at: now,
+            thread_of: None,
+            in_channel: false,
+        };
         let ids = append_event(&mut tx, new).await?;
         tx.commit().await?;
         Ok(Some(Message { refers_to, ..event(ids, channel_id, kind, client_id, by, now) }))
@@ -71,7 +81,7 @@ impl Store {
             query_as!(
                 MessageRecord,
                 r#"SELECT m.id AS "id!", m.channel_id, m.seq, m.kind, m.client_id, m.author_id, u.username AS "author!", m.body,
-                      m.created_at AS sent_at, m.refers_to, m.deleted_at, m.edited_at, m.pinned_at
+                      m.created_at AS sent_at, m.refers_to, m.deleted_at, m.edited_at, m.pinned_at, m.thread_of, m.in_channel
                FROM messages m JOIN users u ON u.id = m.author_id
                WHERE m.channel_id = $1 AND m.pinned_at IS NOT NULL
                  AND NOT EXISTS (SELECT 1 FROM channel_absences a WHERE a.channel_id = $1 AND a.user_id = $2

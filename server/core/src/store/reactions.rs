@@ -88,8 +88,17 @@ impl Store {
         }
         let kind = if add { EventKind::ReactionAdded } else { EventKind::ReactionRemoved };
         let refers_to = Some(seq);
-        let new =
-            NewEvent { channel_id, kind, client_id: &client_id, author_id: by.id, body: emoji, refers_to, at: now };
+        let new = NewEvent {
+            channel_id,
+            kind,
+            client_id: &client_id,
+            author_id: by.id,
+            body: emoji,
+            refers_to,
+            at: now,
+            thread_of: None,
+            in_channel: false,
+        };
         let ids = append_event(&mut tx, new).await?;
         tx.commit().await?;
         Ok(Reacted::Event(Message {

@@ -72,6 +72,9 @@ pub(super) struct MessageRecord {
     pub deleted_at: Option<i64>,
     pub edited_at: Option<i64>,
     pub pinned_at: Option<i64>,
+    pub thread_of: Option<i64>,
+    /// 0 or 1.
+    pub in_channel: i64,
 }
 
 /// An event of a channel's stream, with the channel's kind.
@@ -90,6 +93,8 @@ pub(super) struct StreamRecord {
     pub deleted_at: Option<i64>,
     pub edited_at: Option<i64>,
     pub pinned_at: Option<i64>,
+    pub thread_of: Option<i64>,
+    pub in_channel: i64,
     pub channel_kind: String,
 }
 
@@ -109,6 +114,8 @@ impl From<StreamRecord> for MessageRecord {
             deleted_at,
             edited_at,
             pinned_at,
+            thread_of,
+            in_channel,
             ..
         } = r;
         MessageRecord {
@@ -125,6 +132,8 @@ impl From<StreamRecord> for MessageRecord {
             deleted_at,
             edited_at,
             pinned_at,
+            thread_of,
+            in_channel,
         }
     }
 }
