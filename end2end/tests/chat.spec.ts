@@ -1,5 +1,5 @@
-import { test, expect, type Page } from "@playwright/test";
-import { open, register, unique } from "./helpers";
+import { expect, type Page } from "@playwright/test";
+import { open, register, unique, test } from "./helpers";
 
 async function send(page: Page, text: string, how: "enter" | "button") {
   const box = page.getByRole("textbox", { name: "Message" });

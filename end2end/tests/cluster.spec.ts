@@ -1,9 +1,9 @@
-import { test, expect, type Browser, type Page } from "@playwright/test";
+import { expect, type Browser, type Page } from "@playwright/test";
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { open, register, unique } from "./helpers";
+import { open, register, unique, test } from "./helpers";
 
 // Confab as a cluster (scripts/cluster.sh, as `make cluster` runs it):
 // PostgreSQL, Redis, three servers of the build under test and HAProxy in

@@ -1,5 +1,5 @@
-import { test, expect } from "@playwright/test";
-import { open, register, unique } from "./helpers";
+import { expect } from "@playwright/test";
+import { open, register, unique, test } from "./helpers";
 
 test("the URL name field accepts what the server accepts, and says why not", async ({ page }) => {
   await register(page, unique("uma"));

@@ -1,5 +1,5 @@
-import { test, expect } from "@playwright/test";
-import { open, register, unique } from "./helpers";
+import { expect } from "@playwright/test";
+import { open, register, unique, test } from "./helpers";
 
 // Another site's page (here: another port of the same host, so the browser
 // even sends the SameSite=Lax cookie) posts a form to Confab in the name of

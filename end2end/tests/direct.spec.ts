@@ -1,5 +1,5 @@
-import { test, expect, type Page } from "@playwright/test";
-import { call, open, register, unique, PASSWORD } from "./helpers";
+import { expect, type Page } from "@playwright/test";
+import { call, open, register, unique, PASSWORD, test } from "./helpers";
 
 function member(page: Page, name: string) {
   return page.getByRole("region", { name: "Members" }).locator("li.member").filter({ hasText: name });

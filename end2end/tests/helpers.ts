@@ -1,4 +1,22 @@
-import { expect, type APIRequestContext, type Browser, type Page, type WebSocketRoute } from "@playwright/test";
+import { test as base, expect, type APIRequestContext, type Browser, type Page, type WebSocketRoute } from "@playwright/test";
+
+/**
+ * Playwright's `test`, closing the browser contexts a test opened once it
+ * has passed: pages left open keep their live connections and their wasm
+ * busy, and on a machine of two cores they slow every later test down. (A
+ * failed test's stay open, for its screenshots and trace.)
+ */
+export const test = base.extend<{ closeContexts: void }>({
+  closeContexts: [
+    async ({ browser }, use, testInfo) => {
+      const before = new Set(browser.contexts());
+      await use();
+      if (testInfo.status !== testInfo.expectedStatus) return;
+      for (const context of browser.contexts()) if (!before.has(context)) await context.close();
+    },
+    { auto: true },
+  ],
+});
 
 /** A name no other test run has used. */
 export function unique(prefix: string): string {

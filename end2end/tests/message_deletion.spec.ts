@@ -1,5 +1,5 @@
-import { test, expect, type Page } from "@playwright/test";
-import { message, open, twoInGeneral } from "./helpers";
+import { expect, type Page } from "@playwright/test";
+import { message, open, twoInGeneral, test } from "./helpers";
 
 async function send(page: Page, text: string) {
   const box = page.getByRole("textbox", { name: "Message" });

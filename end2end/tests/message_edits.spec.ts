@@ -1,5 +1,5 @@
-import { test, expect } from "@playwright/test";
-import { message, open, twoInGeneral } from "./helpers";
+import { expect } from "@playwright/test";
+import { message, open, twoInGeneral, test } from "./helpers";
 
 test("an author edits by keyboard; the other screen shows it at once, and the earlier text", async ({ browser }) => {
   const { annPage, bobPage, slug, problems } = await twoInGeneral(browser, "Edit Co");

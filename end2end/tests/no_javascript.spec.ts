@@ -1,5 +1,5 @@
-import { test, expect } from "@playwright/test";
-import { unique, PASSWORD } from "./helpers";
+import { expect } from "@playwright/test";
+import { unique, PASSWORD, test } from "./helpers";
 
 // Before the wasm has loaded (or without it at all), the forms still work:
 // they post to the server functions, which redirect back with the outcome.

@@ -1,5 +1,5 @@
-import { test, expect, type Page } from "@playwright/test";
-import { call, open, register, unique } from "./helpers";
+import { expect, type Page } from "@playwright/test";
+import { call, open, register, unique, test } from "./helpers";
 
 /** The network goes, and when it comes back the live server stays out of
  * reach (the page itself still loads) until the returned function is called. */

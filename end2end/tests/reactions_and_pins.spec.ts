@@ -1,5 +1,5 @@
-import { test, expect } from "@playwright/test";
-import { message, twoInGeneral } from "./helpers";
+import { expect } from "@playwright/test";
+import { message, twoInGeneral, test } from "./helpers";
 
 test("reactions: picked by name, counted once per person, seen on the other screen at once", async ({ browser }) => {
   const { annPage, bobPage, problems } = await twoInGeneral(browser, "React Co");

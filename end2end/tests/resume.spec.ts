@@ -1,5 +1,5 @@
-import { test, expect, type WebSocketRoute } from "@playwright/test";
-import { createOrg, cuttableNetwork, open, register, unique } from "./helpers";
+import { expect, type WebSocketRoute } from "@playwright/test";
+import { createOrg, cuttableNetwork, open, register, unique, test } from "./helpers";
 
 test("a device that was offline shows what it missed by itself: each once, in order", async ({ browser }) => {
   const laptop = await browser.newContext();

@@ -1,5 +1,5 @@
-import { test, expect, type Page } from "@playwright/test";
-import { call, open, register, unique } from "./helpers";
+import { expect, type Page } from "@playwright/test";
+import { call, open, register, unique, test } from "./helpers";
 
 function channelLink(page: Page, name: string) {
   return page.getByRole("region", { name: "Channels" }).getByRole("link", { name: new RegExp(name) });

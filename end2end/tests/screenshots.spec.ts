@@ -1,5 +1,5 @@
-import { test, expect, type Browser, type Page, type APIRequestContext } from "@playwright/test";
-import { call, open, PASSWORD } from "./helpers";
+import { expect, type Browser, type Page, type APIRequestContext } from "@playwright/test";
+import { call, open, PASSWORD, test } from "./helpers";
 
 // The pictures in docs/screenshots (shown in the README), taken from a real
 // server: `make screenshots`. Skipped in the normal test run.

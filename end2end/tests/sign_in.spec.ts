@@ -1,5 +1,5 @@
-import { test, expect } from "@playwright/test";
-import { open, register, unique, PASSWORD } from "./helpers";
+import { expect } from "@playwright/test";
+import { open, register, unique, PASSWORD, test } from "./helpers";
 
 test("a wrong password is refused with a clear message, then the right one signs in", async ({ page }) => {
   const name = unique("sam");

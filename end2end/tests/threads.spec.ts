@@ -1,5 +1,5 @@
-import { test, expect } from "@playwright/test";
-import { message, open, twoInGeneral } from "./helpers";
+import { expect } from "@playwright/test";
+import { message, open, twoInGeneral, test } from "./helpers";
 
 test("a thread: replies live beside the channel, read on the phone, cleared on the laptop", async ({ browser }) => {
   const { annPage: laptop, bobPage: bob, slug, problems } = await twoInGeneral(browser, "Thread Co");
@@ -33,7 +33,7 @@ test("a thread: replies live beside the channel, read on the phone, cleared on t
   // Ann's laptop: the message says it has a reply, and Threads counts it;
   // #general does not.
   await expect(laptop.getByRole("link", { name: "1 reply: open the thread" })).toBeVisible();
-  const threadsLink = laptop.getByRole("region", { name: "Threads" }).getByRole("link");
+  const threadsLink = laptop.getByRole("region", { name: "Threads and mentions" }).getByRole("link", { name: /Threads/ });
   await expect(threadsLink.locator(".unread-count")).toHaveText("1");
   await expect(message(laptop, "yes, the usual place")).toHaveCount(0);
 

@@ -1,5 +1,5 @@
-import { test, expect } from "@playwright/test";
-import { open, register, unique } from "./helpers";
+import { expect } from "@playwright/test";
+import { open, register, unique, test } from "./helpers";
 
 test("an API token is shown once, works as a bearer token, and stops when revoked", async ({ page, request }) => {
   const me = unique("bot");

@@ -1,5 +1,5 @@
-import { test, expect, type APIRequestContext, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import { call, createOrg, cuttableNetwork, open, register, unique, PASSWORD } from "./helpers";
+import { expect, type APIRequestContext, type Browser, type BrowserContext, type Page } from "@playwright/test";
+import { call, createOrg, cuttableNetwork, open, register, unique, PASSWORD, test } from "./helpers";
 
 /**
  * Ann on her laptop makes an organization with #random; Bob, a script, joins
