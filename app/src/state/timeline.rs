@@ -384,6 +384,9 @@ fn set_reaction(reactions: &mut Vec<Reaction>, emoji: &str, user: UserId, presen
 }
 
 #[cfg(test)]
+mod convergence;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
