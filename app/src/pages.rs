@@ -4,6 +4,7 @@ pub(crate) mod admin;
 pub(crate) mod channel;
 pub(crate) mod home;
 pub(crate) mod invite;
+pub(crate) mod mentions;
 pub(crate) mod not_found;
 pub(crate) mod org;
 pub(crate) mod threads;

@@ -58,6 +58,10 @@ pub struct Channel {
     /// channel listings, for joined channels; 0 otherwise).
     #[serde(default)]
     pub unread: i64,
+    /// Mentions of the current user after `last_read_seq`, counted the same
+    /// way (replies shown only in their thread count there instead).
+    #[serde(default)]
+    pub mentions: i64,
     /// The people of a direct conversation (`kind: "direct"`), by user id,
     /// ascending; empty for other channels.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -226,6 +230,14 @@ pub struct FollowedThread {
     pub unread: i64,
     /// The `seq` of its newest reply.
     pub last_reply_seq: i64,
+}
+
+/// A message that mentions the current user, with its channel (the
+/// Mentions view).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MentionListing {
+    pub channel: Channel,
+    pub message: ChatMessage,
 }
 
 /// A followed thread as the Threads view lists it.

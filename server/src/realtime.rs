@@ -154,6 +154,7 @@ pub(crate) fn start(
         None => (None, None, Vec::new()),
     };
     let presence = Presence::new(settings.presence_grace, feed.clone());
+    service.set_presence(Arc::new(presence.clone()));
     let sockets = HeldCounts::default();
     let cluster_sockets = match &feed {
         Some(feed) if settings.max_sockets_per_user > 0 => {

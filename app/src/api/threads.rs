@@ -1,11 +1,11 @@
 //! Threads: a thread's root and replies, following a thread, and the
 //! signed-in user's read cursor in it (replying is `send_message` with
-//! `thread_of`).
+//! `thread_of`); and where the user was mentioned.
 
 use leptos::prelude::*;
 
 use crate::errors::ApiError;
-use crate::protocol::{FollowedThread, ThreadListing, ThreadPage, events::ThreadCursor};
+use crate::protocol::{FollowedThread, MentionListing, ThreadListing, ThreadPage, events::ThreadCursor};
 
 /// The thread of message `root_seq` of a channel: its root and up to
 /// `limit` (at most 200; 50 when absent) of its replies before `before_seq`
@@ -58,6 +58,19 @@ pub async fn follow_thread(slug: String, channel: String, root_seq: i64, follow:
         async move {
             let (ctx, access) = super::request::require_channel(&slug, &channel).await?;
             Ok(ctx.core.follow_thread(&access, root_seq, follow).await?)
+        }
+        .await,
+    )
+}
+
+/// Where the signed-in user was mentioned in an organization, newest first
+/// (at most 50), in the channels they read: the Mentions view.
+#[server(prefix = "/api", endpoint = "mentions")]
+pub async fn mentions(slug: String) -> Result<Vec<MentionListing>, ApiError> {
+    super::request::with_status(
+        async move {
+            let (ctx, standing) = super::request::require_member(&slug).await?;
+            Ok(ctx.core.mentions(&standing, 50).await?.into_iter().map(Into::into).collect())
         }
         .await,
     )

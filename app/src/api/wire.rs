@@ -32,6 +32,7 @@ impl From<model::Channel> for Channel {
             last_seq: c.last_seq,
             last_read_seq: c.last_read_seq,
             unread: c.unread,
+            mentions: c.mentions,
             people,
         }
     }
@@ -108,6 +109,12 @@ impl From<model::FollowedThread> for FollowedThread {
             unread: t.unread,
             last_reply_seq: t.last_reply_seq,
         }
+    }
+}
+
+impl From<model::MentionListing> for MentionListing {
+    fn from(m: model::MentionListing) -> Self {
+        MentionListing { channel: m.channel.into(), message: m.message.into() }
     }
 }
 
@@ -194,6 +201,9 @@ impl From<model::News> for events::News {
             }
             model::News::ThreadFollowed { channel_id, root_seq, following } => {
                 events::News::ThreadFollowed(events::ThreadFollow { channel_id, root_seq, following })
+            }
+            model::News::Mentioned { channel_id, seq, thread_of } => {
+                events::News::Mentioned(events::Mention { channel_id, seq, thread_of })
             }
         }
     }

@@ -20,6 +20,7 @@ fn ChannelLink(channel: Channel) -> impl IntoView {
     let (id, joined, direct) = (channel.id, channel.joined, channel.kind == ChannelKind::Direct);
     let count = move || ws.unread.count(id);
     let has_unread = Memo::new(move |_| count() > 0);
+    let mentions = move || ws.unread.mentions(id);
     // A 1:1 conversation shows whether the other person is online.
     let other =
         (channel.people.len() == 2).then(|| channel.people.iter().copied().find(|p| Some(*p) != ws.me)).flatten();
@@ -45,6 +46,11 @@ fn ChannelLink(channel: Channel) -> impl IntoView {
                 {presence}
                 {restriction}
                 <span class="channel-name">{label}</span>
+                <Show when=move || { mentions() > 0 }>
+                    <span class="mention-count" aria-label=move || format!("{} mentions", badge(mentions()))>
+                        {move || format!("@{}", badge(mentions()))}
+                    </span>
+                </Show>
                 <Show when=move || has_unread.get()>
                     <span class="unread-count" aria-label=move || format!("{} unread", badge(count()))>
                         {move || badge(count())}
@@ -103,8 +109,9 @@ pub(crate) fn ThreadsLink() -> impl IntoView {
     let ws = expect_context::<Workspace>();
     let count = move || ws.threads.total();
     let href = format!("/o/{}/threads", ws.slug.get_value());
+    let mentions_href = format!("/o/{}/mentions", ws.slug.get_value());
     view! {
-        <section class="sidebar-section" aria-label="Threads">
+        <section class="sidebar-section" aria-label="Threads and mentions">
             <ul class="channel-list">
                 <li class:has-unread=move || { count() > 0 }>
                     <a href=href>
@@ -114,6 +121,11 @@ pub(crate) fn ThreadsLink() -> impl IntoView {
                                 {move || badge(count())}
                             </span>
                         </Show>
+                    </a>
+                </li>
+                <li>
+                    <a href=mentions_href>
+                        <span class="channel-name">"@ Mentions"</span>
                     </a>
                 </li>
             </ul>

@@ -17,6 +17,7 @@ use crate::state::layout::{Layout, lay_out};
 use crate::state::timeline::{Entry, Timeline};
 use crate::state::unread::counts_in_channel;
 use crate::state::workspace::Workspace;
+use mention_picker::{MentionPicker, Suggest};
 use message_row::Rows;
 use pins::Pinned;
 use thread_pane::{ThreadPane, ThreadShown};
@@ -80,8 +81,12 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
         #[cfg(feature = "hydrate")]
         actions.send(draft);
     };
+    let suggest = Suggest::new(draft);
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+        if suggest.key(&ev.key()) {
+            // Picking a name to mention.
+            ev.prevent_default();
+        } else if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
             #[cfg(feature = "hydrate")]
             actions.send(draft);
@@ -227,6 +232,7 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
                                 prop:value=move || draft.get()
                                 on:input=move |ev| {
                                     draft.set(event_target_value(&ev));
+                                    suggest.typed();
                                     #[cfg(feature = "hydrate")]
                                     actions.typing();
                                 }
@@ -234,6 +240,7 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
                             ></textarea>
                             <button type="submit">"Send"</button>
                         </div>
+                        <MentionPicker suggest />
                     </form>
                 }.into_any()
             } else {
@@ -328,6 +335,7 @@ impl LinkStatus {
 /// The browser half: the Socket.IO connection and what the buttons do.
 #[cfg(feature = "hydrate")]
 mod actions;
+mod mention_picker;
 mod message_edit;
 mod message_row;
 mod pins;

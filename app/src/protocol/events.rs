@@ -160,6 +160,18 @@ pub enum News {
     /// The person follows a thread now (they replied in it, wrote its root,
     /// or chose to), or chose not to.
     ThreadFollowed(ThreadFollow),
+    /// A message mentions the person.
+    Mentioned(Mention),
+}
+
+/// Where a person was mentioned: message `seq` of a channel (`thread_of`: a
+/// reply shown only in its thread, read with the thread).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mention {
+    pub channel_id: ChannelId,
+    pub seq: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_of: Option<i64>,
 }
 
 /// Client → server, with ack: "I have read this thread up to `seq`"

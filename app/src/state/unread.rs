@@ -3,7 +3,7 @@
 //! read cursor. Kept by the workspace from its live connection, cleared by
 //! the open channel as it is read, shown by the sidebar.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use leptos::prelude::*;
 
@@ -17,12 +17,36 @@ pub(crate) fn badge(count: i64) -> String {
     if count >= MOST_COUNTED { "99+".to_owned() } else { count.to_string() }
 }
 
-/// A channel's newest `seq` as last seen, and how many messages of others
-/// come after the person's read cursor.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A channel's newest `seq` as last seen, how many messages of others come
+/// after the person's read cursor, and which of them mention the person.
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Place {
     last_seq: i64,
     unread: i64,
+    /// The read cursor as last known.
+    read_to: i64,
+    /// Mentions the server counted when the lists were read (up to
+    /// `counted_to`), and those heard of since, by `seq`.
+    mentions_counted: i64,
+    counted_to: i64,
+    mentioned: BTreeSet<i64>,
+}
+
+impl Place {
+    fn of(c: &Channel) -> Place {
+        Place {
+            last_seq: c.last_seq,
+            unread: c.unread,
+            read_to: c.last_read_seq,
+            mentions_counted: c.mentions,
+            counted_to: c.last_seq,
+            mentioned: BTreeSet::new(),
+        }
+    }
+
+    fn mentions(&self) -> i64 {
+        (self.mentions_counted + self.mentioned.len() as i64).min(MOST_COUNTED)
+    }
 }
 
 /// Every joined channel's place: plain data, changed by [`Unread`].
@@ -33,12 +57,28 @@ impl Places {
     /// The joined channels of a list, as the server counted them.
     pub(crate) fn of(channels: &[Channel]) -> Self {
         let joined = channels.iter().filter(|c| c.joined);
-        Places(joined.map(|c| (c.id, Place { last_seq: c.last_seq, unread: c.unread })).collect())
+        Places(joined.map(|c| (c.id, Place::of(c))).collect())
     }
 
     /// Unread messages in a channel (0 where none, or not joined).
     pub(crate) fn count(&self, channel_id: ChannelId) -> i64 {
         self.0.get(&channel_id).map_or(0, |p| p.unread)
+    }
+
+    /// Unread mentions of the person in a channel (0 where none, or not joined).
+    pub(crate) fn mentions(&self, channel_id: ChannelId) -> i64 {
+        self.0.get(&channel_id).map_or(0, Place::mentions)
+    }
+
+    /// A message of a joined channel mentions the person (each `seq` counts
+    /// once, and not once it is read).
+    pub(crate) fn mentioned(&mut self, channel_id: ChannelId, seq: i64) {
+        if let Some(p) = self.0.get_mut(&channel_id)
+            && seq > p.read_to
+            && seq > p.counted_to
+        {
+            p.mentioned.insert(seq);
+        }
     }
 
     /// Unread messages in every channel but `except` (the open one).
@@ -58,7 +98,7 @@ impl Places {
 
     /// Follows a channel joined meanwhile (a conversation that appeared).
     pub(crate) fn follow(&mut self, channel: &Channel) {
-        self.0.entry(channel.id).or_insert(Place { last_seq: channel.last_seq, unread: channel.unread });
+        self.0.entry(channel.id).or_insert_with(|| Place::of(channel));
     }
 
     /// The person has read the channel up to `seq` (here or on another
@@ -67,6 +107,11 @@ impl Places {
     pub(crate) fn read(&mut self, channel_id: ChannelId, seq: i64) {
         if let Some(p) = self.0.get_mut(&channel_id) {
             p.unread = p.unread.min((p.last_seq - seq).max(0));
+            p.read_to = p.read_to.max(seq);
+            if seq >= p.counted_to {
+                p.mentions_counted = 0;
+            }
+            p.mentioned.retain(|s| *s > seq);
         }
     }
 
@@ -136,6 +181,16 @@ impl Unread {
         self.0.update(|p| p.read(channel_id, seq));
     }
 
+    /// Unread mentions of the person in a channel.
+    pub(crate) fn mentions(&self, channel_id: ChannelId) -> i64 {
+        self.0.with(|p| p.mentions(channel_id))
+    }
+
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub(crate) fn mentioned(&self, channel_id: ChannelId, seq: i64) {
+        self.0.update(|p| p.mentioned(channel_id, seq));
+    }
+
     pub(crate) fn seen(&self, channel_id: ChannelId, seq: i64) {
         self.0.update(|p| p.seen(channel_id, seq));
     }
@@ -159,6 +214,7 @@ mod tests {
             last_seq,
             last_read_seq: last_seq - unread,
             unread,
+            mentions: 0,
             people: Vec::new(),
         }
     }
@@ -210,6 +266,24 @@ mod tests {
         p.seen(2, 9);
         p.read(2, 3);
         assert_eq!(p.count(2), 1, "newer events seen keep the count");
+    }
+
+    #[test]
+    fn a_mention_counts_once_until_read_on_any_device() {
+        let mut p = Places::of(&[Channel { mentions: 1, ..channel(1, true, 10, 3) }]);
+        assert_eq!(p.mentions(1), 1, "as the server counted");
+        p.mentioned(1, 9);
+        assert_eq!(p.mentions(1), 1, "counted already");
+        p.mentioned(1, 12);
+        p.mentioned(1, 12);
+        p.mentioned(2, 12);
+        assert_eq!((p.mentions(1), p.mentions(2)), (2, 0));
+        p.read(1, 11);
+        assert_eq!(p.mentions(1), 1, "read up to 11: the one at 12 is left");
+        p.mentioned(1, 11);
+        assert_eq!(p.mentions(1), 1, "a mention heard after it was read is no news");
+        p.read(1, 12);
+        assert_eq!(p.mentions(1), 0);
     }
 
     #[test]

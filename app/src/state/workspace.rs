@@ -130,6 +130,7 @@ mod tests {
             last_seq: 0,
             last_read_seq: 0,
             unread: 0,
+            mentions: 0,
             people: Vec::new(),
         }
     }

@@ -3,8 +3,8 @@
 //! `server`) call the same API with no seam between them.
 //!
 //! Without the `server` feature it is only what the browser shares with the
-//! server: the input [`rules`] and the closed sets access is decided on
-//! ([`kinds`]). With it:
+//! server: the input [`rules`], who a message [`mentions`] and the closed
+//! sets access is decided on ([`kinds`]). With it:
 //!
 //! - [`service`]: the use cases, over the store, the credentials and the
 //!   access rules; the one entry point.
@@ -24,6 +24,7 @@
 //! the wire types and errors, once, for both callers.
 
 pub mod kinds;
+pub mod mentions;
 pub mod rules;
 
 #[cfg(feature = "server")]

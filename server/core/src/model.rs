@@ -51,6 +51,8 @@ pub struct Channel {
     /// Messages of others after it, counted up to 100 (in listings of
     /// joined channels; 0 otherwise).
     pub unread: i64,
+    /// Mentions of that user after it, counted the same way.
+    pub mentions: i64,
 }
 
 impl Channel {
@@ -75,6 +77,8 @@ pub enum News {
     /// They follow a thread now (they posted in it, wrote its root, or chose
     /// to), or chose not to.
     ThreadFollowed { channel_id: i64, root_seq: i64, following: bool },
+    /// A message mentions them (`thread_of`: a reply shown only in its thread).
+    Mentioned { channel_id: i64, seq: i64, thread_of: Option<i64> },
 }
 
 impl News {
@@ -89,6 +93,7 @@ impl News {
             News::ThreadFollowed { channel_id, root_seq, following } => {
                 NoticeAbout::ThreadFollowed { channel_id, root_seq, following }
             }
+            News::Mentioned { channel_id, seq, thread_of } => NoticeAbout::Mentioned { channel_id, seq, thread_of },
         }
     }
 }
@@ -101,6 +106,7 @@ pub enum NoticeAbout {
     ChannelAdded { channel_id: i64 },
     ThreadRead { channel_id: i64, root_seq: i64, last_read_seq: i64 },
     ThreadFollowed { channel_id: i64, root_seq: i64, following: bool },
+    Mentioned { channel_id: i64, seq: i64, thread_of: Option<i64> },
 }
 
 /// A stored notice: its place in the member's stream (gapless from 1).
@@ -198,6 +204,13 @@ pub struct FollowedThread {
     pub unread: i64,
     /// The `seq` of its newest reply.
     pub last_reply_seq: i64,
+}
+
+/// A message that mentions someone, with its channel: the Mentions view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MentionListing {
+    pub channel: Channel,
+    pub message: Message,
 }
 
 /// A followed thread as its list shows it: its channel, where the person

@@ -37,6 +37,9 @@ pub fn username(raw: &str) -> Result<String, RuleError> {
     if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
         return Err(RuleError::invalid("A username may use only letters, digits, dots, dashes and underscores."));
     }
+    if crate::mentions::RESERVED.iter().any(|r| r.eq_ignore_ascii_case(name)) {
+        return Err(RuleError::invalid("That name means everyone in a channel; please choose another."));
+    }
     Ok(name.to_string())
 }
 

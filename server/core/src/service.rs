@@ -35,6 +35,7 @@ mod channels;
 mod direct;
 mod invites;
 mod members;
+mod mentions;
 mod message_deletion;
 mod message_edits;
 mod messages;
@@ -49,6 +50,7 @@ mod sight;
 mod standing;
 mod threads;
 
+pub use mentions::OnlineNow;
 pub use message_edits::MessageHistory;
 pub use messages::{Draft, MAX_HISTORY_PAGE, Posted};
 pub use notices::UserNotice;
@@ -100,6 +102,8 @@ pub struct Service {
     notices: broadcast::Sender<UserNotice>,
     /// Every change to a channel, in `seq` order, after commit.
     events: ChannelEvents,
+    /// Who is online, as the live layer knows it (for `@here`).
+    presence: Arc<std::sync::OnceLock<Arc<dyn OnlineNow>>>,
 }
 
 impl Service {
@@ -118,6 +122,7 @@ impl Service {
             revoked,
             notices,
             events: ChannelEvents::default(),
+            presence: Arc::default(),
         }
     }
 

@@ -1,7 +1,7 @@
 //! Storage: the schema, its migrations and every query. SQLite (WAL) by default,
 //! PostgreSQL through a `postgres://` URL. Each entity's queries are in one
 //! module (`users`, `sessions`, `orgs`, `members`, `invites`, `channels`,
-//! `read_cursors`, `notices`, `messages`, `message_edits`, `reactions`, `pins`, `threads`, `audit`), written once in SQL both databases
+//! `read_cursors`, `notices`, `messages`, `message_edits`, `reactions`, `pins`, `threads`, `mentions`, `audit`), written once in SQL both databases
 //! speak and checked at compile time against each dialect's schema
 //! ([`dialect`], where the few differences between the two are named); rows
 //! are turned into the model there, once for both.
@@ -24,6 +24,7 @@ mod dialect;
 mod group_commit;
 mod invites;
 mod members;
+mod mentions;
 mod message_batch;
 mod message_edits;
 mod messages;

@@ -107,6 +107,16 @@ impl Arriving for SocketRef {
     }
 }
 
+/// Whom `@here` reaches: those of some people online now, here or on
+/// another server.
+impl confab_core::service::OnlineNow for Presence {
+    fn online_among(&self, org_slug: &str, people: &[i64]) -> Vec<i64> {
+        let Some(org) = lock(&self.orgs).get(org_slug).cloned() else { return Vec::new() };
+        let org = lock(&org);
+        people.iter().copied().filter(|p| org.is_online(*p)).collect()
+    }
+}
+
 impl Presence {
     /// `grace`: how long someone stays online after their last socket went.
     /// With other servers (`cluster`), they are told who comes and goes here.

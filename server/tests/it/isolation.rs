@@ -83,6 +83,7 @@ const SERVER_FUNCTIONS: &[Endpoint] = &[
     ("follow_thread", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("root_seq", "2"), ("follow", "true")]),
     ("followed_threads", Scope::Org, &[("slug", "acme")]),
     ("thread_list", Scope::Org, &[("slug", "acme")]),
+    ("mentions", Scope::Org, &[("slug", "acme")]),
     ("mark_read", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("seq", "1")]),
     ("add_to_channel", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("username", "mark")]),
 ];
@@ -278,10 +279,9 @@ async fn no_endpoint_lets_anyone_past_the_walls() {
 
     // What a plain member lists of its own organization holds no trace of the room.
     let member = &callers[1];
-    for (name, _, form) in SERVER_FUNCTIONS
-        .iter()
-        .filter(|f| matches!(f.0, "org" | "list_channels" | "members" | "followed_threads" | "thread_list"))
-    {
+    for (name, _, form) in SERVER_FUNCTIONS.iter().filter(|f| {
+        matches!(f.0, "org" | "list_channels" | "members" | "followed_threads" | "thread_list" | "mentions")
+    }) {
         let form = with(form, &room, "acme");
         let pairs: Vec<(&str, String)> = form.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
         let (status, body) = call(member, name, &pairs).await;

@@ -24,6 +24,7 @@ mod first_bot;
 mod isolation;
 mod live;
 mod loadgen_smoke;
+mod mentions;
 mod message_deletion;
 mod message_edits;
 mod notices;

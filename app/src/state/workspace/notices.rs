@@ -105,6 +105,9 @@ fn apply(ws: Workspace, news: News) {
         News::ThreadFollowed(follow) if !follow.following => ws.threads.unfollow((follow.channel_id, follow.root_seq)),
         // Followed now: the list, read again, says how much is unread in it.
         News::ThreadFollowed(_) => refresh_threads(ws),
+        // One in a thread counts there, as a reply of a followed thread.
+        News::Mentioned(at) if at.thread_of.is_none() => ws.unread.mentioned(at.channel_id, at.seq),
+        News::Mentioned(_) => {}
         News::ChannelAdded(channel) => {
             let (id, joined) = (channel.id, channel.joined);
             let known = ws.channels.with_untracked(|all| all.iter().any(|c| c.id == id));

@@ -82,7 +82,7 @@ impl Service {
             let members = self.store.members_of(org.id).await.map_err(fail("listing members"))?;
             let seeing = members.iter().filter(|m| m.user.id != user.id && access::sees(m.role, kind, false));
             let others: Vec<i64> = seeing.map(|m| m.user.id).collect();
-            let channel = Channel { joined: false, last_read_seq: 0, unread: 0, ..row.clone() };
+            let channel = Channel { joined: false, last_read_seq: 0, unread: 0, mentions: 0, ..row.clone() };
             self.notify(org, &others, News::ChannelAdded(channel)).await;
         }
         Ok(row)

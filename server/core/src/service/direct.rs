@@ -41,7 +41,7 @@ impl Service {
         if !added.is_empty() {
             tracing::info!(user_id = user.id, org = %org.slug, channel_id = id, people = people.len(), "direct conversation opened");
             // Newcomers have read what it holds so far.
-            let seen = Channel { last_read_seq: channel.last_seq, unread: 0, ..channel.clone() };
+            let seen = Channel { last_read_seq: channel.last_seq, unread: 0, mentions: 0, ..channel.clone() };
             self.notify(org, &added, News::ChannelAdded(seen)).await;
         }
         Ok(channel)

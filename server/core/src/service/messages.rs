@@ -99,6 +99,7 @@ impl Service {
         if let Some(root) = root {
             self.follow_on_reply(access, &root, &stored.message).await;
         }
+        self.record_mentions(access, &stored.message).await;
         Ok(Posted { message: stored.message, created: stored.created })
     }
     /// Message `seq` of the channel, if the caller may read it.

@@ -81,6 +81,7 @@ impl Service {
                 NoticeAbout::ThreadFollowed { channel_id, root_seq, following } => {
                     News::ThreadFollowed { channel_id, root_seq, following }
                 }
+                NoticeAbout::Mentioned { channel_id, seq, thread_of } => News::Mentioned { channel_id, seq, thread_of },
                 // As they see it now; one they no longer see is left out.
                 NoticeAbout::ChannelAdded { channel_id } => {
                     let channel =

@@ -31,20 +31,30 @@ impl Service {
     /// to; whoever follows it only now hears so on every device. The reply
     /// stands whatever happens here: what is not written is logged.
     pub(super) async fn follow_on_reply(&self, access: &ChannelAccess, root: &Message, reply: &Message) {
+        self.follow_thread_for(access, root.seq, Some((reply.author_id, reply.seq)), &[root.author_id]).await;
+    }
+
+    /// `replier` (with the `seq` of their reply) follows the thread of
+    /// `root_seq`, and so does each of `others` unless they chose not to;
+    /// whoever follows it only now hears so on every device.
+    pub(super) async fn follow_thread_for(
+        &self,
+        access: &ChannelAccess,
+        root_seq: i64,
+        replier: Option<(i64, i64)>,
+        others: &[i64],
+    ) {
         let ChannelAccess { standing, channel } = access;
-        let follows = self
-            .store
-            .follow_on_reply(standing.org.id, channel.id, (root.seq, root.author_id), reply.author_id, reply.seq)
-            .await;
+        let follows = self.store.follow_on_reply(standing.org.id, (channel.id, root_seq), replier, others).await;
         match follows {
             Ok(to) => self.tell(UserNotice {
                 org_slug: standing.org.slug.clone(),
                 to,
-                news: News::ThreadFollowed { channel_id: channel.id, root_seq: root.seq, following: true },
+                news: News::ThreadFollowed { channel_id: channel.id, root_seq, following: true },
             }),
             Err(e) => tracing::warn!(
                 channel_id = channel.id,
-                root_seq = root.seq,
+                root_seq,
                 error = %e,
                 "who follows a thread was not written after a reply"
             ),

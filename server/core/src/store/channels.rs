@@ -24,6 +24,7 @@ fn channel(r: ChannelRecord) -> StoreResult<Channel> {
         joined,
         last_read_seq: if joined { r.last_read_seq } else { 0 },
         unread: if joined { r.unread } else { 0 },
+        mentions: if joined { r.mentions } else { 0 },
     })
 }
 
@@ -53,7 +54,17 @@ impl Store {
         )?;
         join_as_creator(&mut tx, id, by, now).await?;
         tx.commit().await?;
-        Ok(Channel { id, org_id, name: name.to_owned(), kind, last_seq: 0, joined: true, last_read_seq: 0, unread: 0 })
+        Ok(Channel {
+            id,
+            org_id,
+            name: name.to_owned(),
+            kind,
+            last_seq: 0,
+            joined: true,
+            last_read_seq: 0,
+            unread: 0,
+            mentions: 0,
+        })
     }
 
     /// All channels of an organization, by name, as `user_id` sees them,
@@ -69,7 +80,10 @@ impl Store {
                       (SELECT COUNT(*) FROM channel_members m WHERE m.channel_id = c.id AND m.user_id = $1) AS "joined!: i64",
                       COALESCE(r.last_read_seq, 0) AS "last_read_seq!: i64",
                       (SELECT COUNT(*) FROM (SELECT 1 FROM messages e WHERE e.channel_id = c.id AND e.kind = 'message' AND e.deleted_at IS NULL
-                         AND (e.thread_of IS NULL OR e.in_channel = 1) AND e.author_id <> $1 AND e.seq > COALESCE(r.last_read_seq, 0) LIMIT 100) AS unread_rows) AS "unread!: i64"
+                         AND (e.thread_of IS NULL OR e.in_channel = 1) AND e.author_id <> $1 AND e.seq > COALESCE(r.last_read_seq, 0) LIMIT 100) AS unread_rows) AS "unread!: i64",
+                      (SELECT COUNT(*) FROM (SELECT 1 FROM mentions n JOIN messages e ON e.channel_id = n.channel_id AND e.seq = n.seq
+                         WHERE n.user_id = $1 AND n.channel_id = c.id AND n.thread_of IS NULL AND e.deleted_at IS NULL
+                         AND n.seq > COALESCE(r.last_read_seq, 0) LIMIT 100) AS mention_rows) AS "mentions!: i64"
                FROM channels c LEFT JOIN read_cursors r ON r.channel_id = c.id AND r.user_id = $1 WHERE c.org_id = $2 ORDER BY c.name"#,
                 user_id,
                 org_id
@@ -88,7 +102,7 @@ impl Store {
                 r#"SELECT c.id AS "id!", c.org_id, c.name, c.kind, c.last_seq,
                       (SELECT COUNT(*) FROM channel_members m WHERE m.channel_id = c.id AND m.user_id = $1) AS "joined!: i64",
                       COALESCE(r.last_read_seq, 0) AS "last_read_seq!: i64",
-                      CAST(0 AS BIGINT) AS "unread!: i64"
+                      CAST(0 AS BIGINT) AS "unread!: i64", CAST(0 AS BIGINT) AS "mentions!: i64"
                FROM channels c LEFT JOIN read_cursors r ON r.channel_id = c.id AND r.user_id = $1 WHERE c.org_id = $2 AND c.name = $3"#,
                 user_id,
                 org_id,
@@ -108,7 +122,7 @@ impl Store {
                 r#"SELECT c.id AS "id!", c.org_id, c.name, c.kind, c.last_seq,
                       (SELECT COUNT(*) FROM channel_members m WHERE m.channel_id = c.id AND m.user_id = $1) AS "joined!: i64",
                       COALESCE(r.last_read_seq, 0) AS "last_read_seq!: i64",
-                      CAST(0 AS BIGINT) AS "unread!: i64"
+                      CAST(0 AS BIGINT) AS "unread!: i64", CAST(0 AS BIGINT) AS "mentions!: i64"
                FROM channels c LEFT JOIN read_cursors r ON r.channel_id = c.id AND r.user_id = $1 WHERE c.id = $2"#,
                 user_id,
                 id

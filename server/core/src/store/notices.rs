@@ -31,6 +31,9 @@ impl NoticeRecord {
                 root_seq: self.root_seq.unwrap_or_default(),
                 last_read_seq: self.value,
             },
+            "mentioned" => {
+                NoticeAbout::Mentioned { channel_id: self.channel_id, seq: self.value, thread_of: self.root_seq }
+            }
             "thread_followed" => NoticeAbout::ThreadFollowed {
                 channel_id: self.channel_id,
                 root_seq: self.root_seq.unwrap_or_default(),
@@ -194,6 +197,7 @@ pub(super) async fn write_notice(
         NoticeAbout::ThreadFollowed { channel_id, root_seq, following } => {
             ("thread_followed", channel_id, i64::from(following), Some(root_seq))
         }
+        NoticeAbout::Mentioned { channel_id, seq, thread_of } => ("mentioned", channel_id, seq, thread_of),
     };
     let at = now_ms();
     sql!(

@@ -17,6 +17,8 @@ pub(super) struct ChannelRecord {
     /// Messages of others after that cursor (counted by `channels_of` only;
     /// 0 from the lookups of one channel).
     pub unread: i64,
+    /// Mentions of the user after that cursor (the same).
+    pub mentions: i64,
 }
 
 /// A channel's id and newest `seq`.

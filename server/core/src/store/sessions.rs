@@ -165,7 +165,7 @@ impl Store {
                 let kind = ChannelKind::parse(&kind)
                     .ok_or_else(|| StoreError::Unknown(format!("kind {kind:?} of channel {id}")))?;
                 let joined = r.joined != 0;
-                Some(Channel { id, org_id, name, kind, last_seq, joined, last_read_seq: 0, unread: 0 })
+                Some(Channel { id, org_id, name, kind, last_seq, joined, last_read_seq: 0, unread: 0, mentions: 0 })
             }
             _ => None,
         };

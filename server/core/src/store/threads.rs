@@ -75,22 +75,23 @@ impl Store {
         Ok(events)
     }
 
-    /// After a reply of `replier` at `reply_seq`: they follow its thread and
-    /// have read it up to their reply, and the root's author follows it
-    /// unless they chose not to. Each who follows it only now gets a notice:
+    /// After a reply: its author (`replier`, with the reply's `seq`) follows
+    /// its thread and has read it up to their reply, and each of `others`
+    /// (the root's author, those the reply mentions) follows it unless they
+    /// chose not to. Each who follows it only now gets a notice:
     /// `(user_id, notice seq)`.
     pub(crate) async fn follow_on_reply(
         &self,
         org_id: i64,
-        channel_id: i64,
-        root: (i64, i64),
-        replier: i64,
-        reply_seq: i64,
+        (channel_id, root_seq): (i64, i64),
+        replier: Option<(i64, i64)>,
+        others: &[i64],
     ) -> StoreResult<Vec<(i64, i64)>> {
-        let (root_seq, root_author) = root;
         let mut tx = self.pool.begin_write().await?;
         let mut told = Vec::new();
-        for (user_id, read_to, decided) in [(replier, reply_seq, true), (root_author, 0, false)] {
+        let decided = replier.map(|(user_id, read_to)| (user_id, read_to, true));
+        let undecided = others.iter().map(|&user_id| (user_id, 0, false));
+        for (user_id, read_to, decided) in decided.into_iter().chain(undecided) {
             let was = following(&mut tx, channel_id, root_seq, user_id).await?;
             let now_following = match was {
                 Some(f) if !decided => f,

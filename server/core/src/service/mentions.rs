@@ -1,0 +1,106 @@
+//! Mentions: a message's `@username`s (and, from owners and admins,
+//! `@channel` and `@here`) tell the people they name, among those who may
+//! read its channel, on every device; the others are told nothing, and
+//! nobody learns that they were left out. A mention in a thread's reply
+//! follows its thread. The Mentions view lists where one was mentioned.
+
+use std::sync::Arc;
+
+use super::notices::UserNotice;
+use super::{ChannelAccess, Service, Standing, fail};
+use crate::access;
+use crate::error::CoreResult;
+use crate::kinds::ChannelKind;
+use crate::mentions::mentioned;
+use crate::model::{MentionListing, Message, News};
+
+/// Who of some people is online now, in an organization (the live layer's
+/// presence): whom `@here` reaches.
+pub trait OnlineNow: Send + Sync {
+    fn online_among(&self, org_slug: &str, people: &[i64]) -> Vec<i64>;
+}
+
+impl Service {
+    /// The live layer tells who is online (without it, `@here` reaches nobody).
+    pub fn set_presence(&self, presence: Arc<dyn OnlineNow>) {
+        let _ = self.presence.set(presence);
+    }
+
+    /// Tells everyone `message` (just posted, or posted again) mentions who
+    /// may read its channel, once each. What is not written is logged: the
+    /// message stands.
+    pub(super) async fn record_mentions(&self, access: &ChannelAccess, message: &Message) {
+        let found = mentioned(&message.body);
+        if found.is_empty() {
+            return;
+        }
+        let people = match self.mentioned_people(access, message, &found).await {
+            Ok(people) if !people.is_empty() => people,
+            Ok(_) => return,
+            Err(e) => return tracing::warn!(error = %e, seq = message.seq, "mentions not worked out"),
+        };
+        let ChannelAccess { standing, channel } = access;
+        let thread_only = message.thread_of.filter(|_| !message.in_channel);
+        let written = self.store.add_mentions(standing.org.id, (channel.id, message.seq), thread_only, &people).await;
+        match written {
+            Ok(to) => self.tell(UserNotice {
+                org_slug: standing.org.slug.clone(),
+                to,
+                news: News::Mentioned { channel_id: channel.id, seq: message.seq, thread_of: thread_only },
+            }),
+            Err(e) => tracing::warn!(error = %e, seq = message.seq, "mentions not written"),
+        }
+        if let Some(root) = message.thread_of {
+            self.follow_thread_for(access, root, None, &people).await;
+        }
+    }
+
+    /// The people a message mentions who may read its channel, its author
+    /// left out.
+    async fn mentioned_people(
+        &self,
+        access: &ChannelAccess,
+        message: &Message,
+        found: &crate::mentions::Mentioned,
+    ) -> Result<Vec<i64>, crate::store::StoreError> {
+        let ChannelAccess { standing, channel } = access;
+        let members = self.store.members_of(standing.org.id).await?;
+        let everyone = (found.channel || found.here) && standing.role.manages_people();
+        let restricted = matches!(channel.kind, ChannelKind::Private | ChannelKind::Direct);
+        let joined = if everyone || restricted { self.store.channel_people(channel.id).await? } else { Vec::new() };
+        let mut people: Vec<i64> = members
+            .iter()
+            .filter(|m| found.names.iter().any(|n| n.eq_ignore_ascii_case(&m.user.username)))
+            .map(|m| m.user.id)
+            .collect();
+        if everyone {
+            let reached = match (found.channel, self.presence.get()) {
+                (true, _) => joined.clone(),
+                (false, Some(presence)) => presence.online_among(&standing.org.slug, &joined),
+                (false, None) => Vec::new(),
+            };
+            people.extend(reached.into_iter().filter(|p| !people.contains(p)).collect::<Vec<_>>());
+        }
+        people.retain(|&p| {
+            let role = members.iter().find(|m| m.user.id == p).map(|m| m.role);
+            p != message.author_id && role.is_some_and(|role| access::sees(role, channel.kind, joined.contains(&p)))
+        });
+        Ok(people)
+    }
+
+    /// Where the caller was mentioned, newest first (at most `limit`), in
+    /// the channels they read now, each message as they may read it.
+    pub async fn mentions(&self, standing: &Standing, limit: i64) -> CoreResult<Vec<MentionListing>> {
+        let channels = self.list_channels(standing).await?;
+        let found = self.store.mentions_of(standing.org.id, standing.user.id, limit).await;
+        let mut listed = Vec::new();
+        for (channel_id, seq) in found.map_err(fail("listing mentions"))? {
+            let Some(channel) = channels.iter().find(|c| c.id == channel_id) else { continue };
+            let message = self.store.message_at(channel_id, seq, standing.user.id).await;
+            if let Some(message) = message.map_err(fail("listing mentions"))? {
+                listed.push(MentionListing { channel: channel.clone(), message });
+            }
+        }
+        Ok(listed)
+    }
+}
