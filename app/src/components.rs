@@ -6,5 +6,6 @@ pub(crate) mod chat;
 pub(crate) mod error_note;
 pub(crate) mod layout;
 pub(crate) mod member_list;
+pub(crate) mod org_list_page;
 pub(crate) mod session;
 pub(crate) mod workspace;

@@ -54,7 +54,22 @@ test("screenshots for the README", async ({ browser }) => {
   await react(carol.request, "general", standup.seq, "👍");
   await react(carol.request, "general", standup.seq, "🎉");
   await call(ann.request, "pin", { slug: "acme", channel: "general", seq: String(standup.seq) });
-  await open(ann, "/o/acme/c/general");
+  // A thread on the standup, and a mention of Ann in it.
+  for (const [who, body] of [
+    [dave, "Could we make it **10:45**? I'm on a customer call until 10:30."],
+    [bob, "10:45 works for me."],
+    [carol, "@ann can you confirm the new time?"],
+  ] as const) {
+    await call(who.request, "send_message", {
+      slug: "acme",
+      channel: "general",
+      client_id: `${Date.now()}-${Math.random()}`,
+      body,
+      thread_of: String(standup.seq),
+    });
+  }
+  await open(ann, `/o/acme/c/general?thread=${standup.seq}`);
+  await expect(ann.getByRole("complementary", { name: "Thread" }).locator("li.msg")).toHaveCount(4);
   await expect(ann.getByRole("status")).toHaveText("Live");
   // While Ann reads #general, the others keep writing elsewhere.
   await say(carol.request, "design", "New icons are up for review in the shared folder.");

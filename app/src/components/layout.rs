@@ -47,7 +47,7 @@ pub(crate) fn Header() -> impl IntoView {
                             {(!orgs.is_empty()).then(|| view! { <OrgSwitcher orgs here=here.get_untracked() /> })}
                             <div class="whoami">
                                 <span class="username" data-testid="whoami">{user.username}</span>
-                                <a href="/tokens" class="link-button">"API tokens"</a>
+                                <a href="/tokens" class="link-button tokens-link">"API tokens"</a>
                                 <ActionForm action=session.logout>
                                     <button type="submit" class="link-button">"Sign out"</button>
                                 </ActionForm>

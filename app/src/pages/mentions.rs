@@ -2,52 +2,16 @@
 //! message with its channel, opening there (or in its thread).
 
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
-use crate::api::orgs::org;
 use crate::api::threads::mentions;
-use crate::components::error_note::PageError;
-use crate::components::session::use_session;
-use crate::components::workspace::OrgWorkspace;
+use crate::components::org_list_page::org_list_page;
 use crate::protocol::MentionListing;
 use crate::state::workspace::Workspace;
 use crate::time;
 
 #[component]
 pub(crate) fn MentionsPage() -> impl IntoView {
-    let params = use_params_map();
-    let slug = move || params.read().get("slug").unwrap_or_default();
-    let session = use_session();
-    let org_res = Resource::new(slug, org);
-    let list_res = Resource::new(slug, mentions);
-    view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                let (org_view, list, me) = (org_res.await, list_res.await, session.me.await);
-                let (org_view, list) = match (org_view, list) {
-                    (Ok(o), Ok(l)) => (o, l),
-                    (Err(e), _) | (_, Err(e)) => return view! { <PageError error=e /> }.into_any(),
-                };
-                let me = me.ok().flatten();
-                let org_name = org_view.org.name.clone();
-                let slug = org_view.org.slug.clone();
-                view! {
-                    <Title text=format!("Mentions · {org_name} · Confab") />
-                    <OrgWorkspace view=org_view me=me>
-                        <section class="pane threads-pane">
-                            <header class="pane-header">
-                                <h1>"Mentions"</h1>
-                                <p class="muted"><a href=format!("/o/{slug}")>{org_name.clone()}</a></p>
-                            </header>
-                            <MentionItems list />
-                        </section>
-                    </OrgWorkspace>
-                }
-                .into_any()
-            })}
-        </Transition>
-    }
+    org_list_page("Mentions", mentions, |list| view! { <MentionItems list /> }.into_any())
 }
 
 #[component]

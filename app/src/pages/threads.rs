@@ -3,52 +3,16 @@
 //! are unread (kept live by the workspace), opening beside its channel.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
-use crate::api::orgs::org;
 use crate::api::threads::thread_list;
-use crate::components::error_note::PageError;
-use crate::components::session::use_session;
-use crate::components::workspace::OrgWorkspace;
+use crate::components::org_list_page::org_list_page;
 use crate::protocol::ThreadListing;
 use crate::state::unread::badge;
 use crate::state::workspace::Workspace;
 
 #[component]
 pub(crate) fn ThreadsPage() -> impl IntoView {
-    let params = use_params_map();
-    let slug = move || params.read().get("slug").unwrap_or_default();
-    let session = use_session();
-    let org_res = Resource::new(slug, org);
-    let list_res = Resource::new(slug, thread_list);
-    view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                let (org_view, list, me) = (org_res.await, list_res.await, session.me.await);
-                let (org_view, list) = match (org_view, list) {
-                    (Ok(o), Ok(l)) => (o, l),
-                    (Err(e), _) | (_, Err(e)) => return view! { <PageError error=e /> }.into_any(),
-                };
-                let me = me.ok().flatten();
-                let org_name = org_view.org.name.clone();
-                let slug = org_view.org.slug.clone();
-                view! {
-                    <Title text=format!("Threads · {org_name} · Confab") />
-                    <OrgWorkspace view=org_view me=me>
-                        <section class="pane threads-pane">
-                            <header class="pane-header">
-                                <h1>"Threads"</h1>
-                                <p class="muted"><a href=format!("/o/{slug}")>{org_name.clone()}</a></p>
-                            </header>
-                            <ThreadItems list />
-                        </section>
-                    </OrgWorkspace>
-                }
-                .into_any()
-            })}
-        </Transition>
-    }
+    org_list_page("Threads", thread_list, |list| view! { <ThreadItems list /> }.into_any())
 }
 
 #[component]

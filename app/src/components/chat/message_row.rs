@@ -37,6 +37,26 @@ pub(super) struct Rows {
     pub on_forget: Callback<String>,
 }
 
+/// What a row is drawn from: it is drawn again when any of it changes.
+pub(super) type RowKey =
+    (Layout, String, i64, Delivery, bool, Option<String>, Vec<crate::protocol::Reaction>, bool, Option<ThreadSummary>);
+
+/// The key of a row: everything it shows.
+pub(super) fn key(e: &Entry, layout: &Layout) -> RowKey {
+    let m = &e.message;
+    (
+        layout.clone(),
+        m.client_id.clone(),
+        m.seq,
+        e.delivery.clone(),
+        m.deleted,
+        m.edited.then(|| m.body.clone()),
+        m.reactions.clone(),
+        m.pinned,
+        m.thread.clone(),
+    )
+}
+
 /// A joining or leaving, hidden events (shown on the message they change),
 /// or a message with everything around it.
 pub(super) fn row(e: Entry, layout: Layout, first_unread: Option<i64>, rows: Rows) -> AnyView {

@@ -105,18 +105,7 @@ pub(super) fn ThreadPane(
                             lay_out(&shown, tz, None)
                         })
                     }
-                    key=|(e, layout)| {
-                        (
-                            layout.clone(),
-                            e.message.client_id.clone(),
-                            e.message.seq,
-                            e.delivery.clone(),
-                            e.message.deleted,
-                            e.message.edited.then(|| e.message.body.clone()),
-                            e.message.reactions.clone(),
-                            e.message.pinned,
-                        )
-                    }
+                    key=|(e, layout)| message_row::key(e, layout)
                     children=move |(e, layout): (Entry, Layout)| message_row::row(e, layout, None, rows)
                 />
             </ol>
