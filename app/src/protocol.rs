@@ -145,6 +145,31 @@ pub struct OrgView {
     /// The threads the user follows, newest reply first.
     #[serde(default)]
     pub threads: Vec<FollowedThread>,
+    /// The organization's policy on read receipts.
+    #[serde(default)]
+    pub receipts: ReceiptPolicy,
+}
+
+/// An organization's policy on read receipts (its owners set it): whether
+/// they are on, and in channels of how many people at most. Direct
+/// conversations follow `on`; supervisor channels always show them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptPolicy {
+    pub on: bool,
+    pub up_to: i64,
+}
+
+impl Default for ReceiptPolicy {
+    fn default() -> Self {
+        ReceiptPolicy { on: true, up_to: 12 }
+    }
+}
+
+/// How far one person of a channel has read it: the newest `seq`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadPosition {
+    pub user_id: UserId,
+    pub last_read_seq: i64,
 }
 
 /// One stored chat message.

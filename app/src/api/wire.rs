@@ -112,6 +112,18 @@ impl From<model::FollowedThread> for FollowedThread {
     }
 }
 
+impl From<model::ReceiptPolicy> for ReceiptPolicy {
+    fn from(p: model::ReceiptPolicy) -> Self {
+        ReceiptPolicy { on: p.on, up_to: p.up_to }
+    }
+}
+
+impl From<model::ReadPosition> for ReadPosition {
+    fn from(p: model::ReadPosition) -> Self {
+        ReadPosition { user_id: p.user_id, last_read_seq: p.last_read_seq }
+    }
+}
+
 impl From<model::MentionListing> for MentionListing {
     fn from(m: model::MentionListing) -> Self {
         MentionListing { channel: m.channel.into(), message: m.message.into() }
@@ -144,6 +156,7 @@ impl From<model::OrgOverview> for OrgView {
             members: o.members.into_iter().map(Into::into).collect(),
             notice_seq: o.notice_seq,
             threads: o.threads.into_iter().map(Into::into).collect(),
+            receipts: o.receipts.into(),
         }
     }
 }

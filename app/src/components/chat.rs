@@ -46,8 +46,9 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
         typing: RwSignal::new(Vec::new()),
         notice: RwSignal::new(None),
         thread: ThreadShown::new(),
+        receipts: RwSignal::new(None),
     };
-    let Shown { timeline, has_more, tz_offset, status, typing, notice, thread } = shown;
+    let Shown { timeline, has_more, tz_offset, status, typing, notice, thread, receipts } = shown;
     // The thread open beside the channel, as the page's address names it.
     let query = use_query_map();
     let thread_param = Memo::new(move |_| query.read().get("thread").and_then(|t| t.parse::<i64>().ok()));
@@ -198,22 +199,11 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
                                     lay_out(&shown, tz, first_unread)
                                 })
                             }
-                            key=|(e, layout)| {
-                                (
-                                    layout.clone(),
-                                    e.message.client_id.clone(),
-                                    e.message.seq,
-                                    e.delivery.clone(),
-                                    e.message.deleted,
-                                    e.message.edited.then(|| e.message.body.clone()),
-                                    e.message.reactions.clone(),
-                                    e.message.pinned,
-                                    e.message.thread.clone(),
-                                )
-                            }
+                            key=|(e, layout)| message_row::key(e, layout)
                             children=move |(e, layout): (Entry, Layout)| message_row::row(e, layout, first_unread, rows)
                         />
                     </ol>
+                    <p class="seen" aria-live="polite">{move || seen_line(timeline, receipts, me_id)}</p>
                 </div>
             </div>
             <p class="typing" aria-live="polite">{move || typing.with(|t| typing_line(t))}</p>
@@ -254,6 +244,34 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
     }
 }
 
+/// "Seen by …" under the person's newest message of the channel: who else
+/// has read up to it (where the channel shows read receipts).
+fn seen_line(
+    timeline: RwSignal<Timeline>,
+    receipts: RwSignal<Option<std::collections::HashMap<i64, i64>>>,
+    me: Option<i64>,
+) -> Option<String> {
+    let me = me?;
+    let mine = timeline.with(|t| {
+        t.entries()
+            .iter()
+            .rev()
+            .find(|e| e.message.kind == EventKind::Message && e.message.seq > 0 && in_channel_view(e))
+            .filter(|e| e.message.author_id == me)
+            .map(|e| e.message.seq)
+    })?;
+    let ws = use_context::<Workspace>();
+    let mut names: Vec<String> = receipts.with(|r| {
+        let readers = r.as_ref()?.iter().filter(|(user, at)| **user != me && **at >= mine);
+        Some(readers.map(|(user, _)| ws.and_then(|ws| ws.name_of(*user)).unwrap_or_else(|| "someone".into())).collect())
+    })?;
+    if names.is_empty() {
+        return None;
+    }
+    names.sort();
+    Some(format!("Seen by {}", names.join(", ")))
+}
+
 /// Whether a row shows in the channel's list: a reply shows in its thread
 /// only, unless it was also sent to the channel.
 fn in_channel_view(e: &Entry) -> bool {
@@ -275,6 +293,9 @@ struct Shown {
     notice: RwSignal<Option<String>>,
     /// The thread open beside the channel.
     thread: ThreadShown,
+    /// How far each person has read the channel (by user id), where it
+    /// shows read receipts.
+    receipts: RwSignal<Option<std::collections::HashMap<i64, i64>>>,
 }
 
 /// Someone typing in the open channel, until `until` (ms since the epoch).

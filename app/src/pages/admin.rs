@@ -1,5 +1,6 @@
 //! `/o/<slug>/admin`: the organization's people with their roles, for its
-//! owners and admins to change roles and remove people, and its audit log. Rendered on the
+//! owners and admins to change roles and remove people, its owners' setting
+//! of read receipts, and its audit log. Rendered on the
 //! server and made of plain forms, so it works before the wasm has loaded;
 //! the server decides what each change may do (`access::set_role`,
 //! `access::remove_member`), this page only leaves out what would be refused.
@@ -10,11 +11,12 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::orgs::{RemoveMember, SetRole, audit_log, org};
+use crate::api::receipts::SetReadReceipts;
 use crate::components::error_note::{ActionError, PageError, action_result};
 use crate::components::session::use_session;
 use crate::components::workspace::OrgWorkspace;
 use crate::errors::ApiError;
-use crate::protocol::{AuditEntry, Member, OrgView, Role, User};
+use crate::protocol::{AuditEntry, Member, OrgView, ReceiptPolicy, Role, User};
 use crate::time::iso_utc;
 
 const ROLES: [Role; 4] = [Role::Owner, Role::Admin, Role::Supervisor, Role::Member];
@@ -26,13 +28,16 @@ pub(crate) fn AdminPage() -> impl IntoView {
     let session = use_session();
     let set_role = ServerAction::<SetRole>::new();
     let remove = ServerAction::<RemoveMember>::new();
-    let view_res =
-        Resource::new(move || (slug(), set_role.version().get(), remove.version().get()), |(slug, _, _)| org(slug));
+    let receipts = ServerAction::<SetReadReceipts>::new();
+    let view_res = Resource::new(
+        move || (slug(), set_role.version().get(), remove.version().get(), receipts.version().get()),
+        |(slug, _, _, _)| org(slug),
+    );
     // Made here, not inside the Suspend below, so that hydrating reads what
     // the server sent instead of fetching it again.
     let audit = Resource::new(
-        move || (slug(), set_role.version().get(), remove.version().get()),
-        move |(slug, _, _)| async move {
+        move || (slug(), set_role.version().get(), remove.version().get(), receipts.version().get()),
+        move |(slug, _, _, _)| async move {
             // Asked for only by those the page's own resource says may read it.
             let allowed = view_res.await.is_ok_and(|v| v.org.role.manages_people());
             if allowed { Some(audit_log(slug, None, Some(100)).await) } else { None }
@@ -43,7 +48,7 @@ pub(crate) fn AdminPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let me = session.me.await.ok().flatten();
                 match view_res.await {
-                    Ok(v) => view! { <People view=v me=me set_role remove audit /> }.into_any(),
+                    Ok(v) => view! { <People view=v me=me set_role remove receipts audit /> }.into_any(),
                     Err(e) => view! { <PageError error=e /> }.into_any(),
                 }
             })}
@@ -57,6 +62,7 @@ fn People(
     me: Option<User>,
     set_role: ServerAction<SetRole>,
     remove: ServerAction<RemoveMember>,
+    receipts: ServerAction<SetReadReceipts>,
     audit: Resource<Option<Result<Vec<AuditEntry>, ApiError>>>,
 ) -> impl IntoView {
     let org = view.org.clone();
@@ -81,6 +87,7 @@ fn People(
                 "Supervisors, admins and owners see supervisor channels; members do not learn they exist. "
                 "A change takes effect at once: the person's open pages reconnect with what they may now see."
             </p>
+            {(actor == Role::Owner).then(|| view! { <ReceiptSettings slug=org.slug.clone() policy=view.receipts action=receipts /> })}
             <AuditLog entries=audit />
         }
         .into_any()
@@ -99,6 +106,29 @@ fn People(
                 {content}
             </section>
         </OrgWorkspace>
+    }
+}
+
+/// The owners' setting of read receipts: on or off, and in channels of how
+/// many people at most.
+#[component]
+fn ReceiptSettings(slug: String, policy: ReceiptPolicy, action: ServerAction<SetReadReceipts>) -> impl IntoView {
+    view! {
+        <section class="settings" aria-label="Read receipts">
+            <h2>"Read receipts"</h2>
+            <ActionForm action attr:class="stack compact" attr:aria-label="Read receipts settings">
+                <input type="hidden" name="slug" value=slug />
+                <label class="check">
+                    <input type="checkbox" name="on" value="true" checked=policy.on />
+                    "Show who has read a message in direct conversations and small channels"
+                </label>
+                <label for="receipts-up-to">"In channels of at most this many people"</label>
+                <input id="receipts-up-to" name="up_to" type="number" min="2" max="100" value=policy.up_to.to_string() />
+                <button type="submit" class="secondary">"Save"</button>
+                <ActionError result=action_result(action) />
+            </ActionForm>
+            <p class="muted small">"Supervisor channels always show them."</p>
+        </section>
     }
 }
 

@@ -109,6 +109,18 @@ pub struct Typing {
 /// `notice` of it (so the other devices clear their counts).
 pub const READ: &str = "read";
 
+/// Server → client, to a channel's room where it shows read receipts: how
+/// far someone has read it now (`ReadBy`), each time their cursor moves.
+pub const READ_BY: &str = "read_by";
+
+/// Payload of `read_by`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadBy {
+    pub channel_id: ChannelId,
+    pub user_id: super::UserId,
+    pub last_read_seq: i64,
+}
+
 /// Payload of `read` from a client.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReadRequest {

@@ -45,7 +45,7 @@ impl Workspace {
     /// connects and follows every joined channel for as long as the page
     /// lives.
     pub(crate) fn provide(view: OrgView, me: Option<&User>, open: Option<ChannelId>) -> Workspace {
-        let OrgView { org, channels, members, notice_seq, threads } = view;
+        let OrgView { org, channels, members, notice_seq, threads, receipts: _ } = view;
         #[cfg(not(feature = "hydrate"))]
         let _ = notice_seq;
         let ws = Workspace {

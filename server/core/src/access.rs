@@ -26,6 +26,25 @@ pub(crate) fn invite(role: Role) -> Result<(), CoreError> {
     }
 }
 
+/// May change the organization's settings (read receipts).
+pub(crate) fn change_settings(role: Role) -> Result<(), CoreError> {
+    match role {
+        Role::Owner => Ok(()),
+        _ => Err(CoreError::forbidden("Only the organization's owners can change its settings.")),
+    }
+}
+
+/// Whether a channel shows who has read what: direct conversations when the
+/// organization has receipts on, other channels of at most `up_to` people
+/// too, and supervisor channels always (they require them).
+pub(crate) fn shows_receipts(kind: ChannelKind, people: i64, on: bool, up_to: i64) -> bool {
+    match kind {
+        ChannelKind::Supervisor => true,
+        ChannelKind::Direct => on,
+        ChannelKind::Public | ChannelKind::Private => on && people <= up_to,
+    }
+}
+
 /// May read the organization's audit log.
 pub(crate) fn read_audit_log(role: Role) -> Result<(), CoreError> {
     if role.manages_people() {

@@ -178,10 +178,12 @@ pub enum AuditAction {
     ChannelLeft,
     /// Deleted a message (`detail` says whose, and its `seq`).
     MessageDeleted,
+    /// Changed the organization's settings (`detail` says to what).
+    SettingsChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 12] = [
+    pub const ALL: [AuditAction; 13] = [
         AuditAction::SignedIn,
         AuditAction::InviteCreated,
         AuditAction::InviteRevoked,
@@ -194,6 +196,7 @@ impl AuditAction {
         AuditAction::AddedToChannel,
         AuditAction::ChannelLeft,
         AuditAction::MessageDeleted,
+        AuditAction::SettingsChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -210,6 +213,7 @@ impl AuditAction {
             AuditAction::AddedToChannel => "added_to_channel",
             AuditAction::ChannelLeft => "channel_left",
             AuditAction::MessageDeleted => "message_deleted",
+            AuditAction::SettingsChanged => "settings_changed",
         }
     }
 
@@ -232,6 +236,7 @@ impl AuditAction {
             AuditAction::AddedToChannel => "added someone to",
             AuditAction::ChannelLeft => "left",
             AuditAction::MessageDeleted => "deleted a message in",
+            AuditAction::SettingsChanged => "changed the organization's settings",
         }
     }
 }

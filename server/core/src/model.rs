@@ -206,6 +206,22 @@ pub struct FollowedThread {
     pub last_reply_seq: i64,
 }
 
+/// An organization's policy on read receipts: on or off, and in channels
+/// of how many people at most (direct conversations follow `on`;
+/// supervisor channels always show them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReceiptPolicy {
+    pub on: bool,
+    pub up_to: i64,
+}
+
+/// How far one person of a channel has read it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadPosition {
+    pub user_id: i64,
+    pub last_read_seq: i64,
+}
+
 /// A message that mentions someone, with its channel: the Mentions view.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MentionListing {
@@ -318,6 +334,8 @@ pub struct OrgOverview {
     pub notice_seq: i64,
     /// The threads they follow in channels they read, newest reply first.
     pub threads: Vec<FollowedThread>,
+    /// Its policy on read receipts.
+    pub receipts: ReceiptPolicy,
 }
 
 /// A page of a channel's history, oldest first.

@@ -44,6 +44,7 @@ mod organizations;
 mod pins;
 mod reactions;
 mod read_cursors;
+mod receipts;
 mod roles;
 mod sessions;
 mod sight;
@@ -54,6 +55,7 @@ pub use mentions::OnlineNow;
 pub use message_edits::MessageHistory;
 pub use messages::{Draft, MAX_HISTORY_PAGE, Posted};
 pub use notices::UserNotice;
+pub use receipts::MAX_RECEIPTS_UP_TO;
 pub use standing::{ChannelAccess, Seat, SessionChannel, Standing};
 pub use threads::MAX_THREAD_PAGE;
 

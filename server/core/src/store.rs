@@ -1,7 +1,7 @@
 //! Storage: the schema, its migrations and every query. SQLite (WAL) by default,
 //! PostgreSQL through a `postgres://` URL. Each entity's queries are in one
 //! module (`users`, `sessions`, `orgs`, `members`, `invites`, `channels`,
-//! `read_cursors`, `notices`, `messages`, `message_edits`, `reactions`, `pins`, `threads`, `mentions`, `audit`), written once in SQL both databases
+//! `read_cursors`, `notices`, `messages`, `message_edits`, `reactions`, `pins`, `threads`, `mentions`, `receipts`, `audit`), written once in SQL both databases
 //! speak and checked at compile time against each dialect's schema
 //! ([`dialect`], where the few differences between the two are named); rows
 //! are turned into the model there, once for both.
@@ -33,6 +33,7 @@ mod orgs;
 mod pins;
 mod reactions;
 mod read_cursors;
+mod receipts;
 mod records;
 mod sessions;
 mod single_process;

@@ -41,6 +41,8 @@ pub(super) enum Body {
     Notice { org: String, to: Vec<(i64, i64)>, news: events::News },
     /// Someone is typing in a channel (never stored; lost if late).
     Typing { org: String, typing: events::Typing },
+    /// Someone read a channel that shows read receipts up to a point.
+    ReadBy { org: String, read_by: events::ReadBy },
     /// Someone came online on the sending server, or went (its grace over).
     Presence { org: String, user_id: i64, online: bool },
     /// Everyone online on the sending server, by organization: its heartbeat.

@@ -67,6 +67,8 @@ pub(crate) enum ForPeople {
     Notice { org_slug: String, to: Vec<(i64, i64)>, news: events::News },
     /// Someone is typing in a channel.
     Typing { org_slug: String, typing: events::Typing },
+    /// Someone read a channel that shows read receipts up to a point.
+    ReadBy { org_slug: String, read_by: events::ReadBy },
     /// Someone came online on server `node`, or went.
     Presence { node: u64, org_slug: String, user_id: i64, online: bool },
     /// Everyone online on server `node` (its heartbeat).
@@ -202,6 +204,12 @@ impl ClusterFeed {
     /// Tells the others someone is typing (dropped if the feed is behind).
     pub(crate) fn tell_typing(&self, org_slug: &str, typing: &events::Typing) {
         let _ = self.outbox.try_send(Body::Typing { org: org_slug.to_owned(), typing: typing.clone() });
+    }
+
+    /// Tells the others how far someone read a channel that shows read
+    /// receipts (a later read tells again if this one is dropped).
+    pub(crate) fn tell_read_by(&self, org_slug: &str, read_by: &events::ReadBy) {
+        let _ = self.outbox.try_send(Body::ReadBy { org: org_slug.to_owned(), read_by: read_by.clone() });
     }
 
     /// Tells the others someone came online here, or went.
@@ -398,6 +406,7 @@ impl Receiver {
             }
             Body::Notice { org, to, news } => Decoded::People(ForPeople::Notice { org_slug: org, to, news }),
             Body::Typing { org, typing } => Decoded::People(ForPeople::Typing { org_slug: org, typing }),
+            Body::ReadBy { org, read_by } => Decoded::People(ForPeople::ReadBy { org_slug: org, read_by }),
             Body::Presence { org, user_id, online } => {
                 Decoded::People(ForPeople::Presence { node: envelope.node, org_slug: org, user_id, online })
             }

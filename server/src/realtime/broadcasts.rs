@@ -115,6 +115,12 @@ async fn carry_out(io: &SocketIo, service: &Service, presence: &Presence, relay:
                 tracing::debug!(error = %e, "typing not sent to everyone");
             }
         }
+        ForPeople::ReadBy { org_slug, read_by } => {
+            let Some(ns) = io.of(namespace(&org_slug)) else { return };
+            if let Err(e) = ns.to(channel_room(read_by.channel_id)).emit(events::READ_BY, &read_by).await {
+                tracing::debug!(error = %e, "a read receipt was not sent to everyone");
+            }
+        }
     }
 }
 

@@ -84,6 +84,8 @@ const SERVER_FUNCTIONS: &[Endpoint] = &[
     ("followed_threads", Scope::Org, &[("slug", "acme")]),
     ("thread_list", Scope::Org, &[("slug", "acme")]),
     ("mentions", Scope::Org, &[("slug", "acme")]),
+    ("read_receipts", Scope::Room, &[("slug", "acme"), ("channel", "{room}")]),
+    ("set_read_receipts", Scope::Org, &[("slug", "acme"), ("on", "true"), ("up_to", "5")]),
     ("mark_read", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("seq", "1")]),
     ("add_to_channel", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("username", "mark")]),
 ];

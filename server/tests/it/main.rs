@@ -34,6 +34,7 @@ mod pins;
 mod presence;
 mod reactions;
 mod read_cursors;
+mod receipts;
 mod roles;
 mod security;
 mod shared_database;

@@ -63,12 +63,15 @@ pub struct Actions {
     thread_read_up_to: StoredValue<i64>,
     /// The sidebar's thread counts.
     threads: Threads,
+    /// How far each person has read the channel, where it shows receipts.
+    receipts: RwSignal<Option<std::collections::HashMap<i64, i64>>>,
 }
 
+mod receipts;
 mod threads;
 
 pub(super) fn start(slug: String, channel: Channel, me: Option<User>, shown: Shown) -> Actions {
-    let Shown { timeline, has_more, tz_offset, status, typing, notice, thread } = shown;
+    let Shown { timeline, has_more, tz_offset, status, typing, notice, thread, receipts } = shown;
     // `getTimezoneOffset` is minutes *west* of UTC.
     tz_offset.set(-(js_sys::Date::new_0().get_timezone_offset() as i32));
     let channel_id = channel.id;
@@ -91,6 +94,7 @@ pub(super) fn start(slug: String, channel: Channel, me: Option<User>, shown: Sho
         thread,
         thread_read_up_to: StoredValue::new(0),
         threads: ws.threads,
+        receipts,
     };
     // Once the list has hydrated as the server rendered it (adding to it
     // before would not match the server's HTML).
@@ -100,6 +104,7 @@ pub(super) fn start(slug: String, channel: Channel, me: Option<User>, shown: Sho
         // "Live" once the socket is in the channel's room, not before.
         LiveEvent::Connected => {
             actions.join_and_catch_up();
+            actions.load_receipts();
             // What waited for the connection goes out now.
             for client_id in timeline.with_untracked(|t| t.sending()) {
                 actions.deliver(client_id);
@@ -112,6 +117,7 @@ pub(super) fn start(slug: String, channel: Channel, me: Option<User>, shown: Sho
             status.set(LinkStatus::Reconnecting);
         }
         LiveEvent::Event { name, .. } if name == events::FELL_BEHIND => status.set(LinkStatus::FellBehind),
+        LiveEvent::Event { name, data } if name == events::READ_BY => actions.read_by(data),
         LiveEvent::Refused(why) => status.set(LinkStatus::Refused(why)),
         LiveEvent::Event { name, data } if name == events::MESSAGE => {
             if let Ok(m) = serde_json::from_value::<ChatMessage>(data)
@@ -182,6 +188,7 @@ pub(super) fn start(slug: String, channel: Channel, me: Option<User>, shown: Sho
     // room is joined now, not at the next reconnect.
     if client.is_connected() {
         actions.join_and_catch_up();
+        actions.load_receipts();
     }
     actions
 }

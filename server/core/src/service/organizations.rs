@@ -37,8 +37,9 @@ impl Service {
         let channels = self.list_channels(standing).await?;
         let members = self.members(standing).await?;
         let threads = self.followed_threads(standing, &channels).await?;
+        let receipts = self.receipt_policy(standing).await?;
         let membership = Membership { org: standing.org.clone(), role: standing.role };
-        Ok(OrgOverview { membership, channels, members, notice_seq, threads })
+        Ok(OrgOverview { membership, channels, members, notice_seq, threads, receipts })
     }
 
     /// Everyone in the organization, by name, with their role.
