@@ -91,6 +91,8 @@ pub(super) fn ThreadPane(
             <Show when=move || has_more.get()>
                 <p class="muted small">"Older replies are not shown."</p>
             </Show>
+            <div class="scroller thread-scroller">
+            <div class="scroller-inner">
             <ol class="messages thread-messages" aria-label="Replies" aria-live="polite">
                 <For
                     each=move || {
@@ -109,6 +111,8 @@ pub(super) fn ThreadPane(
                     children=move |(e, layout): (Entry, Layout)| message_row::row(e, layout, None, rows)
                 />
             </ol>
+            </div>
+            </div>
             {move || notice.get().map(|n| view! { <p class="form-error" role="alert">{n}</p> })}
             {rows.joined.then(|| view! {
                 <form class="composer" on:submit=on_submit aria-label="Reply in thread">
