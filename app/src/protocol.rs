@@ -148,6 +148,10 @@ pub struct OrgView {
     /// The organization's policy on read receipts.
     #[serde(default)]
     pub receipts: ReceiptPolicy,
+    /// Whether members (not only owners and admins) may mention everyone
+    /// in a channel (`@channel`, `@here`).
+    #[serde(default)]
+    pub members_mention_all: bool,
 }
 
 /// An organization's policy on read receipts (its owners set it): whether

@@ -27,5 +27,20 @@ test("a mention: completed from the keyboard, a badge on the other screen, clear
   await expect(bobPage).toHaveURL(new RegExp(`/o/${slug}/c/general$`));
   await expect(bobPage.locator("li.msg .body").last()).toHaveText(`@${bob} can you review the draft?`);
   await expect(general.getByLabel("1 mentions")).toHaveCount(0);
+
+  // Members may not mention everyone, until Ann (an owner) lets them.
+  const bobsComposer = bobPage.getByRole("textbox", { name: "Message" });
+  await bobsComposer.pressSequentially("@chan");
+  await expect(bobPage.getByRole("listbox", { name: "People to mention" })).toHaveCount(0);
+  await open(ann, `/o/${slug}/admin`);
+  const settings = ann.getByRole("form", { name: "Mention settings" });
+  await settings.getByRole("checkbox", { name: /Members may mention everyone/ }).check();
+  await settings.getByRole("button", { name: "Save" }).click();
+  await expect(ann.getByRole("region", { name: "Audit log" }).locator('tr[data-action="settings_changed"]')).toContainText(
+    "members may mention @channel and @here",
+  );
+  await open(bobPage, `/o/${slug}/c/general`);
+  await bobPage.getByRole("textbox", { name: "Message" }).pressSequentially("@chan");
+  await expect(bobPage.getByRole("option", { name: "@channel" })).toBeVisible();
   expect(problems).toEqual([]);
 });

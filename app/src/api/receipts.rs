@@ -1,5 +1,6 @@
-//! Read receipts: how far each person of a channel has read it, where the
-//! organization's policy shows it, and the owners setting that policy.
+//! The organization's settings its owners set: read receipts (and how far
+//! each person of a channel has read it, where they show), and who may
+//! mention everyone in a channel.
 
 use leptos::prelude::*;
 
@@ -15,6 +16,21 @@ pub async fn read_receipts(slug: String, channel: String) -> Result<Vec<ReadPosi
         async move {
             let (ctx, access) = super::request::require_channel(&slug, &channel).await?;
             Ok(ctx.core.read_receipts(&access).await?.into_iter().map(Into::into).collect())
+        }
+        .await,
+    )
+}
+
+/// Lets members (not only owners and admins) mention everyone in a channel
+/// with `@channel` and `@here` (`allowed`; absent: not), owners only.
+/// Returns whether they may now.
+#[server(prefix = "/api", endpoint = "set_mention_policy")]
+pub async fn set_mention_policy(slug: String, allowed: Option<bool>) -> Result<bool, ApiError> {
+    super::request::with_status(
+        async move {
+            let (ctx, standing) = super::request::require_member(&slug).await?;
+            let ip = super::request::client_ip();
+            Ok(ctx.core.set_members_mention_all(&standing, allowed.unwrap_or(false), ip).await?)
         }
         .await,
     )

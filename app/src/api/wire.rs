@@ -157,6 +157,7 @@ impl From<model::OrgOverview> for OrgView {
             notice_seq: o.notice_seq,
             threads: o.threads.into_iter().map(Into::into).collect(),
             receipts: o.receipts.into(),
+            members_mention_all: o.members_mention_all,
         }
     }
 }

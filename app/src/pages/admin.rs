@@ -11,7 +11,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::orgs::{RemoveMember, SetRole, audit_log, org};
-use crate::api::receipts::SetReadReceipts;
+use crate::api::receipts::{SetMentionPolicy, SetReadReceipts};
 use crate::components::error_note::{ActionError, PageError, action_result};
 use crate::components::session::use_session;
 use crate::components::workspace::OrgWorkspace;
@@ -29,14 +29,16 @@ pub(crate) fn AdminPage() -> impl IntoView {
     let set_role = ServerAction::<SetRole>::new();
     let remove = ServerAction::<RemoveMember>::new();
     let receipts = ServerAction::<SetReadReceipts>::new();
+    let mentions = ServerAction::<SetMentionPolicy>::new();
+    let settings = move || (receipts.version().get(), mentions.version().get());
     let view_res = Resource::new(
-        move || (slug(), set_role.version().get(), remove.version().get(), receipts.version().get()),
+        move || (slug(), set_role.version().get(), remove.version().get(), settings()),
         |(slug, _, _, _)| org(slug),
     );
     // Made here, not inside the Suspend below, so that hydrating reads what
     // the server sent instead of fetching it again.
     let audit = Resource::new(
-        move || (slug(), set_role.version().get(), remove.version().get(), receipts.version().get()),
+        move || (slug(), set_role.version().get(), remove.version().get(), settings()),
         move |(slug, _, _, _)| async move {
             // Asked for only by those the page's own resource says may read it.
             let allowed = view_res.await.is_ok_and(|v| v.org.role.manages_people());
@@ -48,7 +50,7 @@ pub(crate) fn AdminPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let me = session.me.await.ok().flatten();
                 match view_res.await {
-                    Ok(v) => view! { <People view=v me=me set_role remove receipts audit /> }.into_any(),
+                    Ok(v) => view! { <People view=v me=me set_role remove receipts mentions audit /> }.into_any(),
                     Err(e) => view! { <PageError error=e /> }.into_any(),
                 }
             })}
@@ -63,6 +65,7 @@ fn People(
     set_role: ServerAction<SetRole>,
     remove: ServerAction<RemoveMember>,
     receipts: ServerAction<SetReadReceipts>,
+    mentions: ServerAction<SetMentionPolicy>,
     audit: Resource<Option<Result<Vec<AuditEntry>, ApiError>>>,
 ) -> impl IntoView {
     let org = view.org.clone();
@@ -87,7 +90,10 @@ fn People(
                 "Supervisors, admins and owners see supervisor channels; members do not learn they exist. "
                 "A change takes effect at once: the person's open pages reconnect with what they may now see."
             </p>
-            {(actor == Role::Owner).then(|| view! { <ReceiptSettings slug=org.slug.clone() policy=view.receipts action=receipts /> })}
+            {(actor == Role::Owner).then(|| view! {
+                <ReceiptSettings slug=org.slug.clone() policy=view.receipts action=receipts />
+                <MentionSettings slug=org.slug.clone() allowed=view.members_mention_all action=mentions />
+            })}
             <AuditLog entries=audit />
         }
         .into_any()
@@ -128,6 +134,26 @@ fn ReceiptSettings(slug: String, policy: ReceiptPolicy, action: ServerAction<Set
                 <ActionError result=action_result(action) />
             </ActionForm>
             <p class="muted small">"Supervisor channels always show them."</p>
+        </section>
+    }
+}
+
+/// The owners' setting of who may mention everyone in a channel.
+#[component]
+fn MentionSettings(slug: String, allowed: bool, action: ServerAction<SetMentionPolicy>) -> impl IntoView {
+    view! {
+        <section class="settings" aria-label="Mentions">
+            <h2>"Mentions"</h2>
+            <ActionForm action attr:class="stack compact" attr:aria-label="Mention settings">
+                <input type="hidden" name="slug" value=slug />
+                <label class="check">
+                    <input type="checkbox" name="allowed" value="true" checked=allowed />
+                    "Members may mention everyone in a channel with @channel and @here"
+                </label>
+                <button type="submit" class="secondary">"Save"</button>
+                <ActionError result=action_result(action) />
+            </ActionForm>
+            <p class="muted small">"Owners and admins always may."</p>
         </section>
     }
 }

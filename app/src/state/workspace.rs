@@ -33,6 +33,8 @@ pub(crate) struct Workspace {
     pub unread: Unread,
     /// The threads the person follows.
     pub threads: Threads,
+    /// Members (not only owners and admins) may mention everyone in a channel.
+    pub members_mention_all: bool,
     /// The channel open in the pane, if any.
     pub open: Option<ChannelId>,
     #[cfg(feature = "hydrate")]
@@ -45,7 +47,7 @@ impl Workspace {
     /// connects and follows every joined channel for as long as the page
     /// lives.
     pub(crate) fn provide(view: OrgView, me: Option<&User>, open: Option<ChannelId>) -> Workspace {
-        let OrgView { org, channels, members, notice_seq, threads, receipts: _ } = view;
+        let OrgView { org, channels, members, notice_seq, threads, receipts: _, members_mention_all } = view;
         #[cfg(not(feature = "hydrate"))]
         let _ = notice_seq;
         let ws = Workspace {
@@ -54,6 +56,7 @@ impl Workspace {
             role: RwSignal::new(org.role),
             unread: Unread::new(&channels),
             threads: Threads::new(&threads),
+            members_mention_all,
             channels: RwSignal::new(channels),
             members: RwSignal::new(members),
             online: RwSignal::new(HashSet::new()),

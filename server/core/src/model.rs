@@ -336,6 +336,9 @@ pub struct OrgOverview {
     pub threads: Vec<FollowedThread>,
     /// Its policy on read receipts.
     pub receipts: ReceiptPolicy,
+    /// Whether members (not only owners and admins) may mention everyone
+    /// in a channel.
+    pub members_mention_all: bool,
 }
 
 /// A page of a channel's history, oldest first.

@@ -86,6 +86,7 @@ const SERVER_FUNCTIONS: &[Endpoint] = &[
     ("mentions", Scope::Org, &[("slug", "acme")]),
     ("read_receipts", Scope::Room, &[("slug", "acme"), ("channel", "{room}")]),
     ("set_read_receipts", Scope::Org, &[("slug", "acme"), ("on", "true"), ("up_to", "5")]),
+    ("set_mention_policy", Scope::Org, &[("slug", "acme"), ("allowed", "true")]),
     ("mark_read", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("seq", "1")]),
     ("add_to_channel", Scope::Room, &[("slug", "acme"), ("channel", "{room}"), ("username", "mark")]),
 ];

@@ -145,3 +145,27 @@ async fn a_mention_in_a_reply_follows_the_thread_and_counts_there() {
     assert_eq!((threads[0]["root_seq"].as_i64(), threads[0]["unread"].as_i64()), (Some(root), Some(1)));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn owners_may_let_members_mention_everyone() {
+    let server = TestServer::start().await;
+    let (olivia, mark) = org_with_two_members(&server).await;
+    let refused = mark.err("set_mention_policy", &[("slug", "acme"), ("allowed", "true")]).await;
+    assert_eq!((refused.status, refused.code.as_str()), (403, "forbidden"));
+    assert_eq!(olivia.ok("set_mention_policy", &[("slug", "acme"), ("allowed", "true")]).await, json!(true));
+    assert_eq!(mark.ok("org", &[("slug", "acme")]).await["members_mention_all"], true);
+
+    let mut hers = SioClient::connect(server.addr, "/acme", &olivia.cookie_header(), None).await.unwrap();
+    send(&mark, "general", "m1", "@channel lunch?").await;
+    let heard = notices(&mut hers).await;
+    assert_eq!(heard.len(), 1, "{heard:?}");
+    assert_eq!(heard[0].0, "mentioned");
+
+    // Taken back: a member's @channel is text again.
+    assert_eq!(olivia.ok("set_mention_policy", &[("slug", "acme")]).await, json!(false));
+    send(&mark, "general", "m2", "@channel dinner?").await;
+    assert_eq!(notices(&mut hers).await, vec![]);
+    let log = olivia.ok("audit_log", &[("slug", "acme")]).await;
+    assert_eq!(log[0]["detail"], "only owners and admins may mention @channel and @here");
+    server.stop().await;
+}

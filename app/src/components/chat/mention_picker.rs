@@ -86,7 +86,7 @@ fn candidates(ws: Workspace, prefix: &str) -> Vec<String> {
             .collect()
     });
     names.sort_by_key(|n| n.to_ascii_lowercase());
-    if ws.role.get().manages_people() {
+    if ws.role.get().manages_people() || ws.members_mention_all {
         names.extend(["channel", "here"].iter().filter(|n| n.starts_with(&prefix)).map(|n| (*n).to_owned()));
     }
     names.truncate(MOST);

@@ -1,16 +1,19 @@
-//! Mentions: a message's `@username`s (and, from owners and admins,
-//! `@channel` and `@here`) tell the people they name, among those who may
+//! Mentions: a message's `@username`s (and, from owners and admins, or
+//! from anyone where the organization lets members, `@channel` and `@here`)
+//! tell the people they name, among those who may
 //! read its channel, on every device; the others are told nothing, and
 //! nobody learns that they were left out. A mention in a thread's reply
 //! follows its thread. The Mentions view lists where one was mentioned.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
+use super::audit::Audited;
 use super::notices::UserNotice;
 use super::{ChannelAccess, Service, Standing, fail};
 use crate::access;
 use crate::error::CoreResult;
-use crate::kinds::ChannelKind;
+use crate::kinds::{AuditAction, ChannelKind};
 use crate::mentions::mentioned;
 use crate::model::{MentionListing, Message, News};
 
@@ -65,7 +68,8 @@ impl Service {
     ) -> Result<Vec<i64>, crate::store::StoreError> {
         let ChannelAccess { standing, channel } = access;
         let members = self.store.members_of(standing.org.id).await?;
-        let everyone = (found.channel || found.here) && standing.role.manages_people();
+        let everyone = (found.channel || found.here)
+            && (standing.role.manages_people() || self.store.members_mention_all(standing.org.id).await?);
         let restricted = matches!(channel.kind, ChannelKind::Private | ChannelKind::Direct);
         let joined = if everyone || restricted { self.store.channel_people(channel.id).await? } else { Vec::new() };
         let mut people: Vec<i64> = members
@@ -86,6 +90,32 @@ impl Service {
             p != message.author_id && role.is_some_and(|role| access::sees(role, channel.kind, joined.contains(&p)))
         });
         Ok(people)
+    }
+
+    /// Whether members (not only owners and admins) may mention everyone
+    /// in a channel (`@channel`, `@here`).
+    pub async fn members_mention_all(&self, standing: &Standing) -> CoreResult<bool> {
+        self.store.members_mention_all(standing.org.id).await.map_err(fail("reading the mention policy"))
+    }
+
+    /// Lets members mention everyone in a channel, or not (owners only).
+    pub async fn set_members_mention_all(&self, standing: &Standing, allowed: bool, from: IpAddr) -> CoreResult<bool> {
+        access::change_settings(standing.role)?;
+        let (this, standing) = (self.clone(), standing.clone());
+        self.to_the_end("setting the mention policy", async move {
+            let set = this.store.set_members_mention_all(standing.org.id, allowed).await;
+            set.map_err(fail("setting the mention policy"))?;
+            let detail = if allowed {
+                "members may mention @channel and @here"
+            } else {
+                "only owners and admins may mention @channel and @here"
+            };
+            let what =
+                Audited { org_id: Some(standing.org.id), action: AuditAction::SettingsChanged, subject: "", detail };
+            this.audit(&standing.user, from, what).await;
+            Ok(allowed)
+        })
+        .await
     }
 
     /// Where the caller was mentioned, newest first (at most `limit`), in

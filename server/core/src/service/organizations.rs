@@ -38,8 +38,9 @@ impl Service {
         let members = self.members(standing).await?;
         let threads = self.followed_threads(standing, &channels).await?;
         let receipts = self.receipt_policy(standing).await?;
+        let members_mention_all = self.members_mention_all(standing).await?;
         let membership = Membership { org: standing.org.clone(), role: standing.role };
-        Ok(OrgOverview { membership, channels, members, notice_seq, threads, receipts })
+        Ok(OrgOverview { membership, channels, members, notice_seq, threads, receipts, members_mention_all })
     }
 
     /// Everyone in the organization, by name, with their role.

@@ -1,5 +1,6 @@
 //! Read receipts: an organization's policy on them, and how far each person
-//! of a channel has read it (their read cursors).
+//! of a channel has read it (their read cursors); and who may mention
+//! everyone in a channel.
 
 use super::dialect::sql;
 use super::{Store, StoreResult};
@@ -36,6 +37,21 @@ impl Store {
             execute,
             query!("UPDATE orgs SET read_receipts = $2, receipts_up_to = $3 WHERE id = $1", org_id, on, policy.up_to)
         )?;
+        Ok(())
+    }
+
+    /// Whether members (not only owners and admins) may use `@channel` and
+    /// `@here` in an organization.
+    pub(crate) async fn members_mention_all(&self, org_id: i64) -> StoreResult<bool> {
+        let db = &mut self.db().await?;
+        let allowed =
+            sql!(db, fetch_optional, query_scalar!("SELECT members_mention_all FROM orgs WHERE id = $1", org_id))?;
+        Ok(allowed.unwrap_or(0) != 0)
+    }
+
+    pub(crate) async fn set_members_mention_all(&self, org_id: i64, allowed: bool) -> StoreResult<()> {
+        let (db, allowed) = (&mut self.db().await?, i64::from(allowed));
+        sql!(db, execute, query!("UPDATE orgs SET members_mention_all = $2 WHERE id = $1", org_id, allowed))?;
         Ok(())
     }
 
