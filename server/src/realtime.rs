@@ -198,6 +198,7 @@ pub(crate) fn start(
         presence.clone(),
         service.revocations(),
         service.user_notices(),
+        service.read_moves(),
         relay,
         people,
     )));

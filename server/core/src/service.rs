@@ -55,7 +55,7 @@ pub use mentions::OnlineNow;
 pub use message_edits::MessageHistory;
 pub use messages::{Draft, MAX_HISTORY_PAGE, Posted};
 pub use notices::UserNotice;
-pub use receipts::MAX_RECEIPTS_UP_TO;
+pub use receipts::{MAX_RECEIPTS_UP_TO, ReadMoved};
 pub use standing::{ChannelAccess, Seat, SessionChannel, Standing};
 pub use threads::MAX_THREAD_PAGE;
 
@@ -102,6 +102,8 @@ pub struct Service {
     revoked: broadcast::Sender<Revoked>,
     /// Announces what each person's devices should hear (read cursors).
     notices: broadcast::Sender<UserNotice>,
+    /// Announces read cursors moving where channels show read receipts.
+    read_moves: broadcast::Sender<ReadMoved>,
     /// Every change to a channel, in `seq` order, after commit.
     events: ChannelEvents,
     /// Who is online, as the live layer knows it (for `@here`).
@@ -113,6 +115,7 @@ impl Service {
     pub fn new(store: Store, messages_per_second: u32) -> Self {
         let (revoked, _) = broadcast::channel(1024);
         let (notices, _) = broadcast::channel(4096);
+        let (read_moves, _) = broadcast::channel(1024);
         let rate = NonZeroU32::new(messages_per_second).unwrap_or(NonZeroU32::MIN);
         let burst = rate.saturating_mul(NonZeroU32::new(2).unwrap_or(NonZeroU32::MIN));
         Service {
@@ -123,6 +126,7 @@ impl Service {
             shared_limits: None,
             revoked,
             notices,
+            read_moves,
             events: ChannelEvents::default(),
             presence: Arc::default(),
         }
@@ -157,6 +161,12 @@ impl Service {
     /// each person's stream, [`Service::notices_after`]).
     pub fn user_notices(&self) -> broadcast::Receiver<UserNotice> {
         self.notices.subscribe()
+    }
+
+    /// Read cursors as they move in channels that show read receipts, from
+    /// now on (best effort: a listener that falls behind misses some).
+    pub fn read_moves(&self) -> broadcast::Receiver<ReadMoved> {
+        self.read_moves.subscribe()
     }
 
     fn revoke(&self, revoked: Revoked) {

@@ -26,7 +26,7 @@ use std::time::Duration;
 use app::protocol::events;
 use confab_core::Service;
 use confab_core::channel_events::{Feed, OutOfSight, Published};
-use confab_core::service::{Revoked, UserNotice};
+use confab_core::service::{ReadMoved, Revoked, UserNotice};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{IntoConnectionInfo, ProtocolVersion, PushInfo, PushKind, Value};
 use tokio::sync::{Notify, broadcast, mpsc};
@@ -80,6 +80,16 @@ impl ForPeople {
     pub(crate) fn notice(n: UserNotice) -> ForPeople {
         ForPeople::Notice { org_slug: n.org_slug, to: n.to, news: n.news.into() }
     }
+
+    /// A read receipt of this server's, in the form every server delivers.
+    pub(crate) fn read_by(moved: ReadMoved) -> ForPeople {
+        ForPeople::ReadBy { read_by: read_by(&moved), org_slug: moved.org_slug }
+    }
+}
+
+fn read_by(moved: &ReadMoved) -> events::ReadBy {
+    let ReadMoved { channel_id, position, .. } = moved;
+    events::ReadBy { channel_id: *channel_id, user_id: position.user_id, last_read_seq: position.last_read_seq }
 }
 
 /// What this server hears from the others.
@@ -142,6 +152,7 @@ impl Cluster {
             tokio::spawn(feed.clone().keep_up(inbox.lost.clone())),
             tokio::spawn(feed.clone().tell_revocations(service.revocations())),
             tokio::spawn(feed.clone().tell_notices(service.user_notices())),
+            tokio::spawn(feed.clone().tell_read_moves(service.read_moves())),
         ];
         (feed, inbox, tasks)
     }
@@ -206,12 +217,6 @@ impl ClusterFeed {
         let _ = self.outbox.try_send(Body::Typing { org: org_slug.to_owned(), typing: typing.clone() });
     }
 
-    /// Tells the others how far someone read a channel that shows read
-    /// receipts (a later read tells again if this one is dropped).
-    pub(crate) fn tell_read_by(&self, org_slug: &str, read_by: &events::ReadBy) {
-        let _ = self.outbox.try_send(Body::ReadBy { org: org_slug.to_owned(), read_by: read_by.clone() });
-    }
-
     /// Tells the others someone came online here, or went.
     pub(crate) fn tell_presence(&self, org_slug: &str, user_id: i64, online: bool) {
         self.tell(Body::Presence { org: org_slug.to_owned(), user_id, online });
@@ -238,6 +243,21 @@ impl ClusterFeed {
         loop {
             match notices.recv().await {
                 Ok(n) => self.tell(Body::notice(&n)),
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    }
+
+    /// Tells the others of every read receipt made here, until the server
+    /// stops (one dropped shows when the positions are read again).
+    async fn tell_read_moves(self, mut moves: broadcast::Receiver<ReadMoved>) {
+        loop {
+            match moves.recv().await {
+                Ok(moved) => {
+                    let _ =
+                        self.outbox.try_send(Body::ReadBy { org: moved.org_slug.clone(), read_by: read_by(&moved) });
+                }
                 Err(broadcast::error::RecvError::Lagged(_)) => {}
                 Err(broadcast::error::RecvError::Closed) => return,
             }

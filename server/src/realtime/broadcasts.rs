@@ -2,13 +2,14 @@
 //! whichever server it happened on: ended access closing the sockets that
 //! relied on it (a sign-out, an expiry, a removal, a change of role),
 //! notices for all of a person's devices (a channel read on one of them, a
-//! channel that appeared), and, from other servers, someone typing.
+//! channel that appeared), read cursors moving where a channel shows read
+//! receipts, and, from other servers, someone typing.
 
 use std::sync::Arc;
 
 use app::protocol::events;
 use confab_core::Service;
-use confab_core::service::{Revoked, UserNotice};
+use confab_core::service::{ReadMoved, Revoked, UserNotice};
 use socketioxide::SocketIo;
 use tokio::sync::{broadcast, mpsc};
 
@@ -28,6 +29,7 @@ pub(super) async fn for_people(
     presence: Presence,
     mut revoked: broadcast::Receiver<Revoked>,
     mut notices: broadcast::Receiver<UserNotice>,
+    mut read_moves: broadcast::Receiver<ReadMoved>,
     relay: NoticeRelay,
     remote: Option<(mpsc::Receiver<ForPeople>, Arc<Lost>)>,
 ) {
@@ -50,6 +52,12 @@ pub(super) async fn for_people(
                     relay.catch_up(&io, &service).await;
                     continue;
                 }
+                Err(broadcast::error::RecvError::Closed) => return,
+            },
+            r = read_moves.recv() => match r {
+                Ok(moved) => ForPeople::read_by(moved),
+                // A receipt missed shows when the positions are read again.
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(broadcast::error::RecvError::Closed) => return,
             },
             Some(it) = next_remote(&mut remote) => it,

@@ -256,28 +256,7 @@ pub(super) async fn on_read(
     };
     let Some((access, event)) = channel_now(&socket, &rt, &c, event, req.channel_id).await else { return };
     let result = rt.service.mark_read(&access, req.seq).await;
-    let moved_to = result.as_ref().ok().copied();
     reply(event.ack, result.map(|last_read_seq| events::ReadCursor { channel_id: req.channel_id, last_read_seq }));
-    if let Some(last_read_seq) = moved_to {
-        tell_read_by(&socket, &rt, &c, &access, last_read_seq).await;
-    }
-}
-
-/// Where the channel shows read receipts, tells its room (on every server)
-/// how far the person has read it now.
-async fn tell_read_by(socket: &SocketRef, rt: &Realtime, c: &Connection, access: &ChannelAccess, last_read_seq: i64) {
-    match rt.service.shows_receipts(access).await {
-        Ok(true) => {}
-        Ok(false) => return,
-        Err(e) => return tracing::debug!(error = %e, "whether a channel shows receipts is unknown"),
-    }
-    let read_by = events::ReadBy { channel_id: access.channel.id, user_id: c.seat.user.id, last_read_seq };
-    if let Err(e) = socket.within(channel_room(read_by.channel_id)).emit(events::READ_BY, &read_by).await {
-        tracing::debug!(error = %e, "a read receipt was not sent to everyone");
-    }
-    if let Some(cluster) = &rt.cluster {
-        cluster.tell_read_by(&c.seat.org.slug, &read_by);
-    }
 }
 
 /// The person's notices after a point: what a device that was away, or

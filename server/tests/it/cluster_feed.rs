@@ -212,6 +212,10 @@ async fn typing_reads_new_channels_sign_outs_and_removals_reach_every_server() {
     let (what, cursor, _) = notice_parts(&notice);
     assert_eq!(what, "read");
     assert_eq!((cursor["channel_id"].as_i64(), cursor["last_read_seq"].as_i64()), (Some(general), Some(JOINED + 1)));
+    // #general is small enough for read receipts: its room hears the read
+    // on the other server too.
+    let receipt = hears(&mut owner_on_b, "read_by").await.expect("the receipt crosses to the other server");
+    assert_eq!((receipt["channel_id"].as_i64(), receipt["last_read_seq"].as_i64()), (Some(general), Some(JOINED + 1)));
 
     // A new channel made through one server appears on the other.
     owner.ok("create_channel", &[("slug", "acme"), ("name", "design"), ("kind", "public")]).await;

@@ -49,6 +49,20 @@ async fn a_direct_conversation_shows_who_has_read_how_far_live() {
     let after = positions(&olivia, &dm_name).await;
     assert!(after.as_array().unwrap().iter().any(|p| p["user_id"] == mark_id && p["last_read_seq"] == seq));
 
+    // Read through the API (a page without a live connection) tells too.
+    let form = [("slug", "acme"), ("channel", dm_name.as_str()), ("client_id", "o1b"), ("body", "noon?")];
+    let noon = olivia.ok("send_message", &form).await["seq"].as_i64().unwrap();
+    let noon_text = noon.to_string();
+    mark.ok("mark_read", &[("slug", "acme"), ("channel", dm_name.as_str()), ("seq", noon_text.as_str())]).await;
+    let mut heard = None;
+    while let Some((name, data)) = hers.next_event(SOON).await {
+        if name == "read_by" {
+            heard = Some(data);
+            break;
+        }
+    }
+    assert_eq!(heard, Some(json!({"channel_id": dm_id, "user_id": mark_id, "last_read_seq": noon})));
+
     // The owner turns receipts off: the conversation shows none, and reads
     // are no longer told.
     let policy = olivia.ok("set_read_receipts", &[("slug", "acme"), ("up_to", "12")]).await;

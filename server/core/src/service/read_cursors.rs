@@ -9,7 +9,8 @@ use crate::model::News;
 impl Service {
     /// Moves the caller's read cursor in a channel they joined forward to
     /// `seq` (never back, never past the channel's newest event) and tells
-    /// their other devices; where it is now.
+    /// their other devices (and, where it shows receipts, the channel's
+    /// room); where it is now.
     pub async fn mark_read(&self, access: &ChannelAccess, seq: i64) -> CoreResult<i64> {
         let ChannelAccess { standing, channel } = access;
         if !channel.joined {
@@ -24,6 +25,7 @@ impl Service {
                 to: vec![(user_id, seq)],
                 news: News::Read { channel_id: channel.id, last_read_seq },
             });
+            self.tell_read_moved(access, last_read_seq).await;
         }
         Ok(last_read_seq)
     }

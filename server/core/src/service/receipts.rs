@@ -14,6 +14,16 @@ use crate::model::{ReadPosition, ReceiptPolicy};
 /// The most people a channel may have for receipts, whatever the policy.
 pub const MAX_RECEIPTS_UP_TO: i64 = 100;
 
+/// Someone's read cursor moved in a channel that shows read receipts: told
+/// live to the channel's room (not stored: a device that missed it reads
+/// the positions again).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadMoved {
+    pub org_slug: String,
+    pub channel_id: i64,
+    pub position: ReadPosition,
+}
+
 impl Service {
     /// The organization's policy on read receipts.
     pub async fn receipt_policy(&self, standing: &Standing) -> CoreResult<ReceiptPolicy> {
@@ -27,6 +37,23 @@ impl Service {
         let policy = self.receipt_policy(standing).await?;
         let people = self.store.channel_size(channel.id).await.map_err(fail("counting a channel's people"))?;
         Ok(access::shows_receipts(channel.kind, people, policy.on, policy.up_to))
+    }
+
+    /// Where the channel shows read receipts, tells its room (through
+    /// [`Service::read_moves`]) that the caller has read up to `seq` now.
+    pub(super) async fn tell_read_moved(&self, access: &ChannelAccess, last_read_seq: i64) {
+        match self.shows_receipts(access).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => return tracing::debug!(error = %e, "whether a channel shows receipts is unknown"),
+        }
+        let ChannelAccess { standing, channel } = access;
+        // Nobody listening (no live server) is fine.
+        let _ = self.read_moves.send(ReadMoved {
+            org_slug: standing.org.slug.clone(),
+            channel_id: channel.id,
+            position: ReadPosition { user_id: standing.user.id, last_read_seq },
+        });
     }
 
     /// How far each person of the channel has read it, where it shows read
