@@ -196,9 +196,7 @@ pub(crate) fn start(
         io.clone(),
         service.clone(),
         presence.clone(),
-        service.revocations(),
-        service.user_notices(),
-        service.read_moves(),
+        broadcasts::Announced::by(&service),
         relay,
         people,
     )));

@@ -18,6 +18,20 @@ use super::presence::Presence;
 use super::rooms::{channel_room, namespace, session_room, user_room};
 use crate::cluster::{ForPeople, Lost};
 
+/// What this server's service announces for people's sockets, heard from
+/// the moment it is made.
+pub(super) struct Announced {
+    revoked: broadcast::Receiver<Revoked>,
+    notices: broadcast::Receiver<UserNotice>,
+    read_moves: broadcast::Receiver<ReadMoved>,
+}
+
+impl Announced {
+    pub(super) fn by(service: &Service) -> Self {
+        Announced { revoked: service.revocations(), notices: service.user_notices(), read_moves: service.read_moves() }
+    }
+}
+
 /// Carries out what concerns people's sockets, from this server and (with
 /// `remote`) the others: closing the live connections that relied on access
 /// that has ended, and telling every device of a person what all of them
@@ -27,12 +41,11 @@ pub(super) async fn for_people(
     io: SocketIo,
     service: Service,
     presence: Presence,
-    mut revoked: broadcast::Receiver<Revoked>,
-    mut notices: broadcast::Receiver<UserNotice>,
-    mut read_moves: broadcast::Receiver<ReadMoved>,
+    announced: Announced,
     relay: NoticeRelay,
     remote: Option<(mpsc::Receiver<ForPeople>, Arc<Lost>)>,
 ) {
+    let Announced { mut revoked, mut notices, mut read_moves } = announced;
     let (mut remote, lost) = remote.unzip();
     loop {
         let next = tokio::select! {
