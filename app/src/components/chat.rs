@@ -117,6 +117,7 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
         tz_offset,
         editing,
         versions_of,
+        actions_open: RwSignal::new(None),
         may_delete_others,
         in_thread: false,
         on_react: Callback::new(move |(seq, emoji, add): (i64, String, bool)| {
@@ -356,6 +357,7 @@ impl LinkStatus {
 /// The browser half: the Socket.IO connection and what the buttons do.
 #[cfg(feature = "hydrate")]
 mod actions;
+mod long_press;
 mod mention_picker;
 mod message_edit;
 mod message_row;

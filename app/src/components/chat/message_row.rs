@@ -5,6 +5,7 @@
 
 use leptos::prelude::*;
 
+use super::long_press::LongPress;
 use super::message_edit::{EarlierVersions, EditForm};
 use super::reactions::Reactions;
 use crate::protocol::{ChatMessage, EventKind, ThreadSummary, UserId};
@@ -25,6 +26,8 @@ pub(super) struct Rows {
     /// The message being edited, and the one whose earlier versions show.
     pub editing: RwSignal<Option<i64>>,
     pub versions_of: RwSignal<Option<i64>>,
+    /// The message showing its actions on a touch screen (a long press).
+    pub actions_open: RwSignal<Option<i64>>,
     /// Owners and admins may delete others' messages here.
     pub may_delete_others: Signal<bool>,
     /// Rows of a thread: no "Reply" and no summary (it is open).
@@ -150,8 +153,22 @@ fn message(m: ChatMessage, delivery: Delivery, grouped: bool, rows: Rows) -> imp
     });
     let (on_pin, on_delete) = (rows.on_pin, rows.on_delete);
     let face = avatar(m.author_id, &m.author);
+    let press = LongPress::new(seq, rows.actions_open);
     view! {
-        <li class="msg" class:mine=mine class:deleted=deleted class:grouped=grouped data-seq=m.seq>
+        <li
+            class="msg"
+            class:mine=mine
+            class:deleted=deleted
+            class:grouped=grouped
+            class:actions-open=move || press.is_open()
+            data-seq=m.seq
+            on:pointerdown=move |ev| press.down(ev)
+            on:pointerup=move |_| press.cancel()
+            on:pointercancel=move |_| press.cancel()
+            on:contextmenu=move |ev| press.context_menu(ev)
+            on:click=move |_| press.tapped()
+            on:keydown=move |ev| press.key(ev)
+        >
             {face}
             <div class="meta">
                 <span class="author">{m.author}</span>

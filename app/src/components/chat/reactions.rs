@@ -72,7 +72,32 @@ pub(super) fn Reactions(
     }
 }
 
-/// Every emoji, searched by name; Escape closes it.
+/// The emoji a search finds, best first: named exactly so, then names
+/// that start so, then names that hold it (in Unicode's order within each).
+fn matching(query: &str) -> Vec<&'static emojis::Emoji> {
+    let rank = |e: &emojis::Emoji| {
+        let words = std::iter::once(e.name()).chain(e.shortcodes());
+        let mut best = None;
+        for word in words {
+            let r = if word == query {
+                0
+            } else if word.starts_with(query) {
+                1
+            } else if word.contains(query) {
+                2
+            } else {
+                continue;
+            };
+            best = Some(best.map_or(r, |b: u8| b.min(r)));
+        }
+        best
+    };
+    let mut found: Vec<_> = emojis::iter().filter_map(|e| rank(e).map(|r| (r, e))).collect();
+    found.sort_by_key(|(r, _)| *r);
+    found.into_iter().map(|(_, e)| e).collect()
+}
+
+/// Every emoji, searched by name; Enter picks the first found, Escape closes it.
 #[component]
 fn Picker(pick: Callback<String>, close: Callback<()>) -> impl IntoView {
     let query = RwSignal::new(String::new());
@@ -82,10 +107,10 @@ fn Picker(pick: Callback<String>, close: Callback<()>) -> impl IntoView {
             let _ = el.focus();
         }
     });
-    let found = move || {
+    let shown = move || {
         let q = query.get().trim().to_lowercase();
-        emojis::iter()
-            .filter(|e| q.is_empty() || e.name().contains(&q) || e.shortcodes().any(|s| s.contains(&q)))
+        matching(&q)
+            .into_iter()
             .take(SHOWN)
             .map(|e| {
                 let (emoji, name) = (e.as_str().to_owned(), e.name().to_owned());
@@ -116,8 +141,36 @@ fn Picker(pick: Callback<String>, close: Callback<()>) -> impl IntoView {
                 placeholder="Search emoji"
                 prop:value=move || query.get()
                 on:input=move |ev| query.set(event_target_value(&ev))
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    if ev.key() == "Enter" && !ev.is_composing() {
+                        ev.prevent_default();
+                        let q = query.get_untracked().trim().to_lowercase();
+                        if let Some(first) = matching(&q).first() {
+                            pick.run(first.as_str().to_owned());
+                        }
+                    }
+                }
             />
-            <div class="emoji-grid">{found}</div>
+            <div class="emoji-grid">{shown}</div>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matching;
+
+    fn first(query: &str) -> Option<&'static str> {
+        matching(query).first().map(|e| e.as_str())
+    }
+
+    #[test]
+    fn a_search_puts_the_emoji_named_so_first() {
+        assert_eq!(first("eyes"), Some("👀"));
+        assert_eq!(first("thumbs up"), Some("👍"));
+        assert_eq!(first("tada"), Some("🎉"));
+        assert_eq!(first("no emoji is called this"), None);
+        // Names that hold the word still come, after it.
+        assert!(matching("eyes").iter().any(|e| e.name() == "smiling face with smiling eyes"));
     }
 }
