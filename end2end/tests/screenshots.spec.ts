@@ -101,7 +101,7 @@ test("screenshots for the README", async ({ browser }) => {
   await ann.screenshot({ path: `${OUT}/direct-desktop.png` });
 
   // Ann's phone: the conversation gets the screen; channels and people behind the menu.
-  const phone = await (await browser.newContext({ viewport: PHONE, colorScheme: "light", isMobile: true })).newPage();
+  const phone = await (await browser.newContext({ viewport: PHONE, colorScheme: "light", isMobile: true, hasTouch: true })).newPage();
   await call(phone.request, "login", { username: "ann", password: PASSWORD });
   await open(phone, "/o/acme/c/general");
   await expect(phone.getByRole("status")).toHaveText("Live");

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use super::long_press::LongPress;
 use super::message_edit::{EarlierVersions, EditForm};
-use super::reactions::Reactions;
+use super::reactions::{AddReaction, Reactions};
 use crate::protocol::{ChatMessage, EventKind, ThreadSummary, UserId};
 use crate::state::layout::Layout;
 use crate::state::timeline::{Delivery, Entry};
@@ -134,11 +134,14 @@ fn message(m: ChatMessage, delivery: Delivery, grouped: bool, rows: Rows) -> imp
         })
         .into_any()
     };
-    let reactions = (!deleted && seq > 0).then(|| {
+    let reactable = !deleted && seq > 0;
+    let picking = RwSignal::new(false);
+    let reactions = reactable.then(|| {
         let on_react = rows.on_react;
         let on_toggle = Callback::new(move |(emoji, add): (String, bool)| on_react.run((seq, emoji, add)));
-        view! { <Reactions reactions=m.reactions.clone() me on_toggle /> }
+        view! { <Reactions reactions=m.reactions.clone() me on_toggle picking /> }
     });
+    let add_reaction = reactable.then(|| view! { <AddReaction picking /> });
     let earlier = move || {
         (versions_of.get() == Some(seq)).then(|| {
             let (slug, channel) = (rows.slug.get_value(), rows.channel_name.get_value());
@@ -177,25 +180,28 @@ fn message(m: ChatMessage, delivery: Delivery, grouped: bool, rows: Rows) -> imp
                 {pinned_mark}
                 {reply_mark}
                 {delivery_label(delivery, client_id, rows.on_retry, rows.on_forget)}
-                {reply}
-                {pinnable.then(|| {
-                    let (label, text) = if pinned { ("Unpin this message", "Unpin") } else { ("Pin this message", "Pin") };
-                    view! {
-                        <button type="button" class="link-button pin-message" aria-label=label on:click=move |_| on_pin.run((seq, !pinned))>
-                            {text}
+                <span class="actions">
+                    {add_reaction}
+                    {reply}
+                    {pinnable.then(|| {
+                        let (label, text) = if pinned { ("Unpin this message", "Unpin") } else { ("Pin this message", "Pin") };
+                        view! {
+                            <button type="button" class="link-button pin-message" aria-label=label on:click=move |_| on_pin.run((seq, !pinned))>
+                                {text}
+                            </button>
+                        }
+                    })}
+                    <Show when=editable>
+                        <button type="button" class="link-button edit-message" aria-label="Edit this message" on:click=move |_| editing.set(Some(seq))>
+                            "Edit"
                         </button>
-                    }
-                })}
-                <Show when=editable>
-                    <button type="button" class="link-button edit-message" aria-label="Edit this message" on:click=move |_| editing.set(Some(seq))>
-                        "Edit"
-                    </button>
-                </Show>
-                <Show when=deletable>
-                    <button type="button" class="link-button delete-message" aria-label="Delete this message" on:click=move |_| on_delete.run(seq)>
-                        "Delete"
-                    </button>
-                </Show>
+                    </Show>
+                    <Show when=deletable>
+                        <button type="button" class="link-button delete-message" aria-label="Delete this message" on:click=move |_| on_delete.run(seq)>
+                            "Delete"
+                        </button>
+                    </Show>
+                </span>
             </div>
             {body}
             {earlier}

@@ -1,6 +1,7 @@
 //! A message's reactions: each emoji with how many put it there (pressed
 //! when one of them is the viewer; pressing it adds or takes back theirs),
-//! and a picker to add another, searched by name.
+//! and a picker to add another, searched by name, opened by the button
+//! among the message's actions ([`AddReaction`]).
 
 use leptos::prelude::*;
 
@@ -9,15 +10,31 @@ use crate::protocol::{Reaction, UserId};
 /// How many emoji the picker shows at once.
 const SHOWN: usize = 48;
 
-/// The reactions of message `seq`, and the button that opens the picker.
+/// The button among a message's actions that opens its picker.
+#[component]
+pub(super) fn AddReaction(picking: RwSignal<bool>) -> impl IntoView {
+    view! {
+        <button
+            type="button"
+            class="link-button add-reaction"
+            aria-label="Add a reaction"
+            aria-expanded=move || picking.get().to_string()
+            on:click=move |_| picking.update(|p| *p = !*p)
+        >
+            "☺+"
+        </button>
+    }
+}
+
+/// The reactions of a message, and its picker while `picking`.
 /// `on_toggle` gets an emoji and whether to add it (else take it back).
 #[component]
 pub(super) fn Reactions(
     reactions: Vec<Reaction>,
     me: Option<UserId>,
     on_toggle: Callback<(String, bool)>,
+    picking: RwSignal<bool>,
 ) -> impl IntoView {
-    let picking = RwSignal::new(false);
     let chips = reactions
         .into_iter()
         .map(|r| {
@@ -48,15 +65,6 @@ pub(super) fn Reactions(
     view! {
         <div class="reactions">
             {chips}
-            <button
-                type="button"
-                class="link-button add-reaction"
-                aria-label="Add a reaction"
-                aria-expanded=move || picking.get().to_string()
-                on:click=move |_| picking.update(|p| *p = !*p)
-            >
-                "☺+"
-            </button>
             {move || {
                 picking
                     .get()
