@@ -7,6 +7,7 @@ pub mod channels;
 pub mod message_edits;
 pub mod orgs;
 pub mod receipts;
+pub mod search;
 pub mod threads;
 pub mod tokens;
 

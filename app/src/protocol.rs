@@ -369,6 +369,8 @@ pub struct InvitePreview {
 
 /// Socket.IO event names and their payloads.
 pub mod events;
+/// What a search answers.
+pub mod search;
 
 /// Every acknowledgement is either `{"ok": <value>}` or `{"error": ApiError}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -66,6 +66,10 @@ pub struct Config {
     #[arg(long, env = "CONFAB_MESSAGES_PER_SECOND", default_value_t = 10)]
     pub messages_per_second: u32,
 
+    /// Searches one user may make per second (twice as many at once).
+    #[arg(long, env = "CONFAB_SEARCHES_PER_SECOND", default_value_t = confab_core::service::SEARCHES_PER_SECOND)]
+    pub searches_per_second: u32,
+
     /// Packets that may wait for one live connection. A connection that falls
     /// further behind (it stopped reading) is told so and closed, and catches
     /// up from its last `seq` when it reconnects.
@@ -127,6 +131,7 @@ impl Config {
             secure_cookies: false,
             max_sockets_per_user: 20,
             messages_per_second: 10,
+            searches_per_second: confab_core::service::SEARCHES_PER_SECOND,
             socket_queue: 256,
             write_timeout_secs: 10,
             presence_grace_ms: 5000,

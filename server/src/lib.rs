@@ -133,7 +133,7 @@ async fn prepare(
             .map_err(|source| ServerError::DataDir { path: config.data_dir.display().to_string(), source })?;
     }
     let store = Store::connect(&config.database_url()).await?;
-    let mut service = Service::new(store, config.messages_per_second);
+    let mut service = Service::new(store, config.messages_per_second).with_search_rate(config.searches_per_second);
     if let Some(cluster) = &cluster {
         service = service.with_shared_limits(cluster.feed.limits(config.messages_per_second));
     }

@@ -251,3 +251,24 @@ impl From<confab_core::service::MessageHistory> for MessageHistory {
         MessageHistory { message: h.message.into(), versions: h.versions.into_iter().map(Into::into).collect() }
     }
 }
+
+impl From<model::SearchResults> for search::SearchResults {
+    fn from(r: model::SearchResults) -> Self {
+        let hits = r
+            .hits
+            .into_iter()
+            .map(|h| search::SearchHit {
+                channel_id: h.channel_id,
+                channel_name: h.channel_name,
+                channel_kind: h.channel_kind,
+                seq: h.seq,
+                author_id: h.author_id,
+                author: h.author,
+                sent_at: h.sent_at,
+                thread_of: h.thread_of,
+                snippet: h.snippet.into_iter().map(|p| search::SnippetPart { text: p.text, hit: p.hit }).collect(),
+            })
+            .collect();
+        search::SearchResults { hits, ignored: r.ignored, more: r.more }
+    }
+}

@@ -17,6 +17,8 @@
 //! - [`auth`], [`hash_pool`], [`login_throttle`]: password hashes and tokens,
 //!   the threads that hash (a fair share per client), slowing guesses.
 //! - [`model`]: what the use cases return; [`error`]: how they fail.
+//! - [`search_query`], [`search_snippet`]: a search as typed, read into
+//!   words and filters; a found message's text cut and marked.
 //! - [`held_counts`], [`client_key`]: counting what each client holds;
 //!   [`shared_limits`]: limits counted across the servers of a cluster.
 //!
@@ -45,6 +47,10 @@ pub mod held_counts;
 mod login_throttle;
 #[cfg(feature = "server")]
 pub mod model;
+#[cfg(feature = "server")]
+pub mod search_query;
+#[cfg(feature = "server")]
+pub mod search_snippet;
 #[cfg(feature = "server")]
 pub mod service;
 #[cfg(feature = "server")]

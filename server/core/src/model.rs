@@ -384,3 +384,29 @@ pub struct NewApiToken {
     pub token: String,
     pub listed: ApiToken,
 }
+
+/// A message a search found: where it is, who wrote it when, and a snippet
+/// of its text with the searched words marked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SearchHit {
+    pub channel_id: i64,
+    pub channel_name: String,
+    pub channel_kind: ChannelKind,
+    pub seq: i64,
+    pub author_id: i64,
+    pub author: String,
+    pub sent_at: i64,
+    /// The root's `seq`, for a reply in a thread.
+    pub thread_of: Option<i64>,
+    pub snippet: Vec<crate::search_snippet::SnippetPart>,
+}
+
+/// A page of what a search found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SearchResults {
+    pub hits: Vec<SearchHit>,
+    /// Words left out of the search (too short).
+    pub ignored: Vec<String>,
+    /// Whether a next page has more.
+    pub more: bool,
+}

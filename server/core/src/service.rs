@@ -46,6 +46,7 @@ mod reactions;
 mod read_cursors;
 mod receipts;
 mod roles;
+mod search;
 mod sessions;
 mod sight;
 mod standing;
@@ -56,6 +57,7 @@ pub use message_edits::MessageHistory;
 pub use messages::{Draft, MAX_HISTORY_PAGE, Posted};
 pub use notices::UserNotice;
 pub use receipts::{MAX_RECEIPTS_UP_TO, ReadMoved};
+pub use search::{MAX_SEARCH_OFFSET, SEARCH_PAGE, SEARCHES_PER_SECOND};
 pub use standing::{ChannelAccess, Seat, SessionChannel, Standing};
 pub use threads::MAX_THREAD_PAGE;
 
@@ -96,6 +98,8 @@ pub struct Service {
     throttle: Arc<LoginThrottle>,
     /// Messages per user per second, on this server.
     message_rate: Arc<DefaultKeyedRateLimiter<i64>>,
+    /// Each person's searches (a few a second).
+    search_rate: Arc<DefaultKeyedRateLimiter<i64>>,
     /// The same limits across the servers of a cluster, if any.
     shared_limits: Option<Arc<dyn SharedLimits>>,
     /// Announces each ended access to whoever holds its live connections.
@@ -123,6 +127,7 @@ impl Service {
             hashing: HashPool::for_this_machine(),
             throttle: Arc::default(),
             message_rate: Arc::new(RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))),
+            search_rate: Arc::new(RateLimiter::keyed(search::rate(search::SEARCHES_PER_SECOND))),
             shared_limits: None,
             revoked,
             notices,
@@ -130,6 +135,12 @@ impl Service {
             events: ChannelEvents::default(),
             presence: Arc::default(),
         }
+    }
+
+    /// Each person may search `per_second` times a second (twice as many at once).
+    pub fn with_search_rate(mut self, per_second: u32) -> Self {
+        self.search_rate = Arc::new(RateLimiter::keyed(search::rate(per_second)));
+        self
     }
 
     /// The limits also count what each person does on the other servers of
@@ -208,8 +219,10 @@ impl Service {
             }
             Err(e) => tracing::warn!(error = %e, "cannot remove expired sessions"),
         }
-        self.message_rate.retain_recent();
-        self.message_rate.shrink_to_fit();
+        for rate in [&self.message_rate, &self.search_rate] {
+            rate.retain_recent();
+            rate.shrink_to_fit();
+        }
     }
 
     /// Answers whether the database responds (for health checks).

@@ -35,6 +35,7 @@ mod reactions;
 mod read_cursors;
 mod receipts;
 mod records;
+mod search;
 mod sessions;
 mod single_process;
 mod threads;
@@ -48,6 +49,7 @@ pub(crate) use message_batch::ReplyTo;
 pub(crate) use orgs::DEFAULT_CHANNEL;
 pub(crate) use reactions::Reacted;
 pub(crate) use records::{InviteListRow, InviteRow, UserRow};
+pub(crate) use search::Search;
 
 use dialect::Pool;
 use single_process::DatabaseLock;

@@ -84,6 +84,7 @@ const SERVER_FUNCTIONS: &[Endpoint] = &[
     ("followed_threads", Scope::Org, &[("slug", "acme")]),
     ("thread_list", Scope::Org, &[("slug", "acme")]),
     ("mentions", Scope::Org, &[("slug", "acme")]),
+    ("search", Scope::Org, &[("slug", "acme"), ("q", "secret plan")]),
     ("read_receipts", Scope::Room, &[("slug", "acme"), ("channel", "{room}")]),
     ("set_read_receipts", Scope::Org, &[("slug", "acme"), ("on", "true"), ("up_to", "5")]),
     ("set_mention_policy", Scope::Org, &[("slug", "acme"), ("allowed", "true")]),
@@ -283,7 +284,7 @@ async fn no_endpoint_lets_anyone_past_the_walls() {
     // What a plain member lists of its own organization holds no trace of the room.
     let member = &callers[1];
     for (name, _, form) in SERVER_FUNCTIONS.iter().filter(|f| {
-        matches!(f.0, "org" | "list_channels" | "members" | "followed_threads" | "thread_list" | "mentions")
+        matches!(f.0, "org" | "list_channels" | "members" | "followed_threads" | "thread_list" | "mentions" | "search")
     }) {
         let form = with(form, &room, "acme");
         let pairs: Vec<(&str, String)> = form.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();

@@ -36,6 +36,7 @@ mod reactions;
 mod read_cursors;
 mod receipts;
 mod roles;
+mod search;
 mod security;
 mod shared_database;
 mod single_process;

@@ -23,6 +23,8 @@
 //!   deadlocking; SQLite runs one write at a time anyway;
 //! - [`last_seqs`]: a list as a parameter (an array for PostgreSQL, JSON
 //!   for SQLite);
+//! - search (`store::search`): SQLite's FTS5 trigram index against
+//!   PostgreSQL's pg_trgm under `ILIKE`, and how each ranks;
 //! - the migrations, one folder per dialect.
 
 use std::time::Duration;
