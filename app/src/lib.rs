@@ -101,6 +101,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/o/:slug/admin") ssr=SsrMode::InOrder view=pages::admin::AdminPage />
                     <Route path=path!("/o/:slug/threads") ssr=SsrMode::InOrder view=pages::threads::ThreadsPage />
                     <Route path=path!("/o/:slug/mentions") ssr=SsrMode::InOrder view=pages::mentions::MentionsPage />
+                    <Route path=path!("/o/:slug/search") ssr=SsrMode::InOrder view=pages::search::SearchPage />
                     <Route path=path!("/tokens") ssr=SsrMode::InOrder view=pages::tokens::TokensPage />
                 </Routes>
             </main>

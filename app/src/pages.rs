@@ -7,5 +7,6 @@ pub(crate) mod invite;
 pub(crate) mod mentions;
 pub(crate) mod not_found;
 pub(crate) mod org;
+pub(crate) mod search;
 pub(crate) mod threads;
 pub(crate) mod tokens;

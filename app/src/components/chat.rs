@@ -53,6 +53,9 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
     let query = use_query_map();
     let thread_param = Memo::new(move |_| query.read().get("thread").and_then(|t| t.parse::<i64>().ok()));
     thread.root.set(thread_param.get_untracked());
+    // The message the address points at (a search result), marked once shown.
+    let at_param = Memo::new(move |_| query.read().get("at").and_then(|t| t.parse::<i64>().ok()));
+    let found = RwSignal::new(None::<i64>);
     let draft = RwSignal::new(String::new());
     // The message being edited here, and the one whose earlier versions show.
     let (editing, versions_of) = (RwSignal::new(None::<i64>), RwSignal::new(None::<i64>));
@@ -74,8 +77,14 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
     // The thread the address names opens (again) whenever it changes.
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| actions.open_thread(thread_param.get()));
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some(seq) = at_param.get() {
+            actions.reveal(seq, found);
+        }
+    });
     #[cfg(not(feature = "hydrate"))]
-    let _ = (&slug, &me);
+    let _ = (&slug, &me, at_param);
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -118,6 +127,7 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
         editing,
         versions_of,
         actions_open: RwSignal::new(None),
+        found,
         may_delete_others,
         in_thread: false,
         on_react: Callback::new(move |(seq, emoji, add): (i64, String, bool)| {

@@ -1,8 +1,10 @@
 //! The top bar: the product name and, when signed in, the organization
-//! switcher, who you are and "Sign out".
+//! switcher, the search box (on an organization's pages), who you are and
+//! "Sign out".
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos_router::components::Form;
 use leptos_router::hooks::use_location;
 
 use super::session::use_session;
@@ -45,6 +47,7 @@ pub(crate) fn Header() -> impl IntoView {
                     match me {
                         Ok(Some(user)) => Some(view! {
                             {(!orgs.is_empty()).then(|| view! { <OrgSwitcher orgs here=here.get_untracked() /> })}
+                            {here.get_untracked().map(|slug| view! { <TopSearch slug /> })}
                             <div class="whoami">
                                 <span class="username" data-testid="whoami">{user.username}</span>
                                 <a href="/tokens" class="link-button tokens-link">"API tokens"</a>
@@ -58,6 +61,16 @@ pub(crate) fn Header() -> impl IntoView {
                 })}
             </Transition>
         </header>
+    }
+}
+
+/// Searching the organization's messages, from any of its pages.
+#[component]
+fn TopSearch(slug: String) -> impl IntoView {
+    view! {
+        <Form method="GET" action=format!("/o/{slug}/search") attr:class="top-search" attr:role="search" attr:aria-label="Search this organization">
+            <input type="search" name="q" aria-label="Search messages" placeholder="Search" maxlength="256" />
+        </Form>
     }
 }
 

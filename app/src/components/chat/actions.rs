@@ -68,6 +68,7 @@ pub struct Actions {
 }
 
 mod receipts;
+mod reveal;
 mod threads;
 
 pub(super) fn start(slug: String, channel: Channel, me: Option<User>, shown: Shown) -> Actions {
@@ -301,21 +302,30 @@ impl Actions {
     }
 
     pub fn load_older(self) {
-        let Some(before) = self.timeline.with_untracked(|t| t.first_seq()) else { return };
-        let (slug, name) = (self.slug.get_value(), self.channel.with_value(|c| c.name.clone()));
         spawn_local(async move {
-            match history(slug, name, Some(before), None).await {
-                Ok(page) => {
-                    self.has_more.set(page.has_more);
-                    self.timeline.update(|t| {
-                        for m in page.messages {
-                            t.merge(m, Delivery::Stored);
-                        }
-                    });
-                }
-                Err(e) => self.notice.set(Some(e.message)),
-            }
+            self.older_page().await;
         });
+    }
+
+    /// Loads the page before the oldest event shown; whether it did.
+    async fn older_page(self) -> bool {
+        let Some(before) = self.timeline.with_untracked(|t| t.first_seq()) else { return false };
+        let (slug, name) = (self.slug.get_value(), self.channel.with_value(|c| c.name.clone()));
+        match history(slug, name, Some(before), None).await {
+            Ok(page) => {
+                self.has_more.set(page.has_more);
+                self.timeline.update(|t| {
+                    for m in page.messages {
+                        t.merge(m, Delivery::Stored);
+                    }
+                });
+                true
+            }
+            Err(e) => {
+                self.notice.set(Some(e.message));
+                false
+            }
+        }
     }
 
     /// Tells the others in the channel this person is typing, at most

@@ -28,6 +28,8 @@ pub(super) struct Rows {
     pub versions_of: RwSignal<Option<i64>>,
     /// The message showing its actions on a touch screen (a long press).
     pub actions_open: RwSignal<Option<i64>>,
+    /// The message the address points at (a search result), marked.
+    pub found: RwSignal<Option<i64>>,
     /// Owners and admins may delete others' messages here.
     pub may_delete_others: Signal<bool>,
     /// Rows of a thread: no "Reply" and no summary (it is open).
@@ -164,6 +166,7 @@ fn message(m: ChatMessage, delivery: Delivery, grouped: bool, rows: Rows) -> imp
             class:deleted=deleted
             class:grouped=grouped
             class:actions-open=move || press.is_open()
+            class:found=move || rows.found.get() == Some(seq)
             data-seq=m.seq
             on:pointerdown=move |ev| press.down(ev)
             on:pointerup=move |_| press.cancel()
