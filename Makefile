@@ -68,7 +68,8 @@ test-e2e-release:
 ## Benchmarks, printed as figures (never pass/fail): Confab side by side with
 ## the reference Node socket.io server (fan-out, latency, CPU, memory; the
 ## table is BENCHMARKS.md's), then server CPU per wasm download, then the
-## engines a cluster's servers could talk through (ARCHITECTURE.md).
+## engines a cluster's servers could talk through (ARCHITECTURE.md), Markdown,
+## and search over a million messages on SQLite and PostgreSQL.
 bench:
 	scripts/setup.sh --cluster
 	$(MAKE) -j2 release-site release-server
@@ -78,6 +79,7 @@ bench:
 	scripts/bench-static.sh
 	scripts/bench-engines.sh
 	cargo bench --locked -p app --bench markdown
+	scripts/with-postgres.sh cargo bench --locked -p confab-core --features server --bench search
 
 lint:
 	cargo fmt --all -- --check

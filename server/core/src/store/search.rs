@@ -149,8 +149,12 @@ fn build(dialect: Dialect, s: &Search<'_>) -> Built {
             }
         }
     }
+    // Newest stored first: by id, the order the index already holds
+    // (FTS5 reads its matches backwards by rowid and stops at the limit;
+    // PostgreSQL may walk the primary key back for a common word).
     let (limit, offset) = (b.arg(Arg::Int(s.limit)), b.arg(Arg::Int(s.offset)));
-    sql.push_str(&format!("m.created_at DESC, m.id DESC LIMIT {limit} OFFSET {offset}"));
+    let newest = if fts { "message_search.rowid DESC" } else { "m.id DESC" };
+    sql.push_str(&format!("{newest} LIMIT {limit} OFFSET {offset}"));
     b.sql = sql;
     b
 }
