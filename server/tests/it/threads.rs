@@ -181,6 +181,26 @@ async fn following_is_a_choice_that_replies_respect_and_every_device_hears() {
 }
 
 #[tokio::test]
+async fn reading_a_thread_is_no_choice_a_later_mention_still_follows_it() {
+    let server = TestServer::start().await;
+    let (olivia, mark) = org_with_two_members(&server).await;
+    let root = olivia.ok("send_message", &at("general", &[("client_id", "r"), ("body", "lunch?")])).await;
+    let root = root["seq"].as_i64().unwrap();
+    let first = reply(&olivia, root, "o1", "anyone?", false).await;
+    // Mark reads the thread without following it.
+    let (root_s, first_s) = (root.to_string(), first.to_string());
+    let read = mark.ok("mark_thread_read", &at("general", &[("root_seq", &root_s), ("seq", &first_s)])).await;
+    assert_eq!(read["last_read_seq"], first);
+    assert_eq!(standing(&mark).await.1, json!([]), "reading follows nothing");
+    // A mention in a reply makes him follow it: reading was no choice not to.
+    reply(&olivia, root, "o2", "@mark are you in?", false).await;
+    let listed = mark.ok("followed_threads", &[("slug", "acme")]).await;
+    assert_eq!(listed[0]["root_seq"].as_i64(), Some(root), "{listed}");
+    assert_eq!(listed[0]["last_read_seq"].as_i64(), Some(first), "his place is kept: {listed}");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn what_is_no_thread_is_refused_and_stores_nothing() {
     let server = TestServer::start().await;
     let (olivia, mark) = org_with_two_members(&server).await;

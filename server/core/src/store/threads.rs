@@ -97,7 +97,7 @@ impl Store {
                 Some(f) if !decided => f,
                 _ => true,
             };
-            upsert_follow(&mut tx, channel_id, root_seq, user_id, now_following, read_to).await?;
+            upsert_follow(&mut tx, channel_id, root_seq, user_id, Some(now_following), read_to).await?;
             if now_following && was != Some(true) {
                 let about = NoticeAbout::ThreadFollowed { channel_id, root_seq, following: true };
                 if let Some(seq) = next_notice_seq(&mut tx, org_id, user_id).await? {
@@ -125,7 +125,7 @@ impl Store {
         if was == Some(follow) || notice_seq.is_none() {
             return Ok(None);
         }
-        upsert_follow(&mut tx, channel_id, root_seq, user_id, follow, 0).await?;
+        upsert_follow(&mut tx, channel_id, root_seq, user_id, Some(follow), 0).await?;
         let about = NoticeAbout::ThreadFollowed { channel_id, root_seq, following: follow };
         let seq = notice_seq.expect("checked above");
         write_notice(&mut tx, org_id, user_id, seq, &about).await?;
@@ -161,7 +161,9 @@ impl Store {
         let Some(notice_seq) = notice_seq.filter(|_| now > before) else {
             return Ok((now, None));
         };
-        let follows = following(&mut tx, channel_id, root_seq, user_id).await?.unwrap_or(false);
+        // Reading is no choice: one who never chose still follows it once
+        // they reply or are mentioned in it.
+        let follows = following(&mut tx, channel_id, root_seq, user_id).await?;
         upsert_follow(&mut tx, channel_id, root_seq, user_id, follows, now).await?;
         let about = NoticeAbout::ThreadRead { channel_id, root_seq, last_read_seq: now };
         write_notice(&mut tx, org_id, user_id, notice_seq, &about).await?;
@@ -189,7 +191,7 @@ impl Store {
                 user_id
             )
         )?;
-        Ok(row.map_or((false, 0), |r| (r.following != 0, r.last_read_seq)))
+        Ok(row.map_or((false, 0), |r| (r.following == FOLLOWING, r.last_read_seq)))
     }
 
     /// The threads a person follows in an organization's channels, newest
@@ -292,6 +294,12 @@ fn summaries(parts: Vec<ThreadPartRecord>) -> HashMap<i64, ThreadSummary> {
     all
 }
 
+/// `thread_follows.following`: following, chose not to, or neither (a
+/// reader who never chose, nor posted or was mentioned in it).
+const FOLLOWING: i64 = 1;
+const NOT_FOLLOWING: i64 = 0;
+const UNDECIDED: i64 = -1;
+
 /// Whether a person follows a thread (`None`: they never said, nor posted
 /// in it).
 async fn following(tx: &mut Tx, channel_id: i64, root_seq: i64, user_id: i64) -> StoreResult<Option<bool>> {
@@ -305,7 +313,11 @@ async fn following(tx: &mut Tx, channel_id: i64, root_seq: i64, user_id: i64) ->
             user_id
         )
     )?;
-    Ok(row.map(|f| f != 0))
+    Ok(row.and_then(|f| match f {
+        FOLLOWING => Some(true),
+        NOT_FOLLOWING => Some(false),
+        _ => None,
+    }))
 }
 
 /// A person's read cursor in a thread (0 without one).
@@ -323,17 +335,21 @@ async fn read_to(tx: &mut Tx, channel_id: i64, root_seq: i64, user_id: i64) -> S
     Ok(row.unwrap_or(0))
 }
 
-/// Writes whether a person follows a thread, and moves their cursor
-/// forward to `read_to` (never back).
+/// Writes whether a person follows a thread (`None`: they have not chosen),
+/// and moves their cursor forward to `read_to` (never back).
 async fn upsert_follow(
     tx: &mut Tx,
     channel_id: i64,
     root_seq: i64,
     user_id: i64,
-    follow: bool,
+    follow: Option<bool>,
     read_to: i64,
 ) -> StoreResult<()> {
-    let follow = i64::from(follow);
+    let follow = match follow {
+        Some(true) => FOLLOWING,
+        Some(false) => NOT_FOLLOWING,
+        None => UNDECIDED,
+    };
     sql!(
         tx,
         execute,
