@@ -126,7 +126,7 @@ impl Service {
         let mut listed = Vec::new();
         for (channel_id, seq) in found.map_err(fail("listing mentions"))? {
             let Some(channel) = channels.iter().find(|c| c.id == channel_id) else { continue };
-            let message = self.store.message_at(channel_id, seq, standing.user.id).await;
+            let message = self.store.message_row_at(channel_id, seq, standing.user.id).await;
             if let Some(message) = message.map_err(fail("listing mentions"))? {
                 listed.push(MentionListing { channel: channel.clone(), message });
             }

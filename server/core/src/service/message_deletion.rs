@@ -21,7 +21,7 @@ impl Service {
         if seq < 1 {
             return Err(missing());
         }
-        let message = self.store.message_at(channel.id, seq, standing.user.id).await;
+        let message = self.store.message_row_at(channel.id, seq, standing.user.id).await;
         let message = message.map_err(fail("looking up a message"))?;
         let message = message.ok_or_else(missing)?;
         if message.kind != EventKind::Message {

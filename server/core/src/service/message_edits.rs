@@ -23,7 +23,8 @@ impl Service {
     /// says this already).
     pub async fn edit_message(&self, access: &ChannelAccess, seq: i64, body: &str) -> CoreResult<Message> {
         let ChannelAccess { standing, channel } = access;
-        let message = self.message_of(access, seq).await?;
+        // As shown: the answer is the message as it is now, reactions and all.
+        let message = self.shown_message_of(access, seq).await?;
         access::edit_message(standing.role, channel.kind, channel.joined, message.author_id == standing.user.id)?;
         if message.deleted {
             return Err(CoreError::conflict("A deleted message cannot be edited."));
@@ -51,7 +52,7 @@ impl Service {
 
     /// Message `seq` of the channel and the texts it had before its edits.
     pub async fn message_history(&self, access: &ChannelAccess, seq: i64) -> CoreResult<MessageHistory> {
-        let message = self.message_of(access, seq).await?;
+        let message = self.shown_message_of(access, seq).await?;
         let versions = if message.deleted {
             Vec::new()
         } else {

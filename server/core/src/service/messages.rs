@@ -102,14 +102,29 @@ impl Service {
         self.record_mentions(access, &stored.message).await;
         Ok(Posted { message: stored.message, created: stored.created })
     }
-    /// Message `seq` of the channel, if the caller may read it.
+    /// Message `seq` of the channel, if the caller may read it, as stored
+    /// (for checking what is done to it; [`Service::shown_message_of`] has
+    /// its reactions and thread).
     pub(super) async fn message_of(&self, access: &ChannelAccess, seq: i64) -> CoreResult<Message> {
+        self.message_in(access, seq, false).await
+    }
+
+    /// Message `seq` of the channel, if the caller may read it, as shown.
+    pub(super) async fn shown_message_of(&self, access: &ChannelAccess, seq: i64) -> CoreResult<Message> {
+        self.message_in(access, seq, true).await
+    }
+
+    async fn message_in(&self, access: &ChannelAccess, seq: i64, shown: bool) -> CoreResult<Message> {
         let ChannelAccess { standing, channel } = access;
         let missing = || CoreError::not_found("There is no such message in this channel.");
         if seq < 1 {
             return Err(missing());
         }
-        let message = self.store.message_at(channel.id, seq, standing.user.id).await;
+        let message = if shown {
+            self.store.message_at(channel.id, seq, standing.user.id).await
+        } else {
+            self.store.message_row_at(channel.id, seq, standing.user.id).await
+        };
         let message = message.map_err(fail("looking up a message"))?.ok_or_else(missing)?;
         if message.kind != EventKind::Message {
             return Err(CoreError::invalid("That is not a message."));

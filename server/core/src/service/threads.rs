@@ -149,7 +149,7 @@ impl Service {
         let mut listed = Vec::with_capacity(threads.len().min(limit));
         for thread in threads.into_iter().take(limit) {
             let Some(channel) = channels.iter().find(|c| c.id == thread.channel_id).cloned() else { continue };
-            let root = self.store.message_at(channel.id, thread.root_seq, standing.user.id).await;
+            let root = self.store.message_row_at(channel.id, thread.root_seq, standing.user.id).await;
             // One they may not read (from while they were out of it) is left out.
             if let Some(root) = root.map_err(fail("listing followed threads"))? {
                 listed.push(ThreadListing { channel, thread, root });

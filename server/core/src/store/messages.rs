@@ -178,9 +178,18 @@ impl Store {
         }))
     }
 
-    /// The event of a channel at `seq`, if there is one that `reader` may read.
+    /// The event of a channel at `seq`, if there is one that `reader` may
+    /// read, as shown (with its reactions and thread).
     pub(crate) async fn message_at(&self, channel_id: i64, seq: i64, reader: i64) -> StoreResult<Option<Message>> {
         let found = self.messages_after(channel_id, seq - 1, 1, reader).await?;
+        Ok(found.into_iter().find(|m| m.seq == seq))
+    }
+
+    /// The event of a channel at `seq`, if there is one that `reader` may
+    /// read, as stored (no reactions, no thread: for checking what is done
+    /// to it, in one query).
+    pub(crate) async fn message_row_at(&self, channel_id: i64, seq: i64, reader: i64) -> StoreResult<Option<Message>> {
+        let found = self.rows_after(channel_id, seq - 1, 1, reader).await?;
         Ok(found.into_iter().find(|m| m.seq == seq))
     }
 
@@ -204,7 +213,7 @@ impl Store {
 
     /// Up to `limit` events after `after_seq` that `reader` may read (none
     /// from when they were out of a private channel or a direct
-    /// conversation), oldest first.
+    /// conversation), oldest first, as shown.
     pub(crate) async fn messages_after(
         &self,
         channel_id: i64,
@@ -212,6 +221,12 @@ impl Store {
         limit: i64,
         reader: i64,
     ) -> StoreResult<Vec<Message>> {
+        let events = self.rows_after(channel_id, after_seq, limit, reader).await?;
+        self.with_threads(self.with_reactions(events).await?).await
+    }
+
+    /// [`Store::messages_after`] as stored, undecorated.
+    async fn rows_after(&self, channel_id: i64, after_seq: i64, limit: i64, reader: i64) -> StoreResult<Vec<Message>> {
         let db = &mut self.db().await?;
         let rows = sql!(
             db,
@@ -231,8 +246,7 @@ impl Store {
                 reader
             )
         )?;
-        let events = rows.into_iter().map(message).collect::<StoreResult<Vec<_>>>()?;
-        self.with_threads(self.with_reactions(events).await?).await
+        rows.into_iter().map(message).collect()
     }
 
     /// Up to `limit` events of a channel's stream after `after_seq`, oldest
