@@ -180,6 +180,18 @@ where
     })
 }
 
+/// The query with each placeholder bound, in either dialect.
+fn bound<'q, DB: sqlx::Database>(sql: &'q str, args: Vec<Arg>) -> sqlx::query::Query<'q, DB, DB::Arguments<'q>>
+where
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    args.into_iter().fold(sqlx::query(sql), |q, arg| match arg {
+        Arg::Int(i) => q.bind(i),
+        Arg::Text(t) => q.bind(t),
+    })
+}
+
 impl Store {
     /// The messages found, in the order asked for, at most `limit` from `offset`.
     pub(crate) async fn search(&self, search: &Search<'_>) -> StoreResult<Vec<FoundRow>> {
@@ -187,27 +199,13 @@ impl Store {
         match conn.db() {
             #[cfg(not(sqlx_prepare = "postgres"))]
             Db::Sqlite(c) => {
-                let built = build(Dialect::Sqlite, search);
-                let mut q = sqlx::query(&built.sql);
-                for arg in built.args {
-                    q = match arg {
-                        Arg::Int(i) => q.bind(i),
-                        Arg::Text(t) => q.bind(t),
-                    };
-                }
-                q.fetch_all(c).await?.iter().map(found).collect()
+                let Built { sql, args } = build(Dialect::Sqlite, search);
+                bound(&sql, args).fetch_all(c).await?.iter().map(found).collect()
             }
             #[cfg(not(sqlx_prepare = "sqlite"))]
             Db::Postgres(c) => {
-                let built = build(Dialect::Postgres, search);
-                let mut q = sqlx::query(&built.sql);
-                for arg in built.args {
-                    q = match arg {
-                        Arg::Int(i) => q.bind(i),
-                        Arg::Text(t) => q.bind(t),
-                    };
-                }
-                q.fetch_all(c).await?.iter().map(found).collect()
+                let Built { sql, args } = build(Dialect::Postgres, search);
+                bound(&sql, args).fetch_all(c).await?.iter().map(found).collect()
             }
         }
     }
