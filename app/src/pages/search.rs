@@ -119,7 +119,8 @@ fn Hits(found: SearchResults, q: String, best: bool, offset: i64) -> impl IntoVi
         format!("?{}", serde_urlencoded::to_string(fields).unwrap_or_default())
     };
     let newer = (offset > 0).then(|| view! { <a href=page((offset - PAGE).max(0))>"Previous results"</a> });
-    let older = found.more.then(|| view! { <a href=page(offset + PAGE)>"More results"</a> });
+    // Results go 1000 deep (the server's limit): past that, narrow the search.
+    let older = (found.more && offset + PAGE <= 1000).then(|| view! { <a href=page(offset + PAGE)>"More results"</a> });
     let items = found.hits.into_iter().map(|hit| hit_item(&ws, hit)).collect_view();
     view! {
         {ignored}

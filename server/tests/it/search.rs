@@ -161,6 +161,10 @@ async fn an_edit_is_found_by_its_new_text_and_a_deletion_not_at_all_at_once() {
     olivia.ok("edit_message", &edit).await;
     assert_eq!(shown(&search(&mark, "acme", "draft").await), Vec::<String>::new(), "the earlier text is not found");
     assert_eq!(shown(&search(&mark, "acme", "final").await), ["[final] wording"]);
+    // What the two texts share is still found, best first too.
+    assert_eq!(shown(&search(&mark, "acme", "wording").await), ["final [wording]"]);
+    let best = mark.ok("search", &[("slug", "acme"), ("q", "wording"), ("best", "true")]).await;
+    assert_eq!(shown(&best), ["final [wording]"]);
     olivia.ok("delete_message", &[("slug", "acme"), ("channel", "general"), ("seq", &*seq.to_string())]).await;
     assert_eq!(shown(&search(&mark, "acme", "wording").await), Vec::<String>::new());
     server.stop().await;
@@ -207,6 +211,9 @@ async fn what_one_may_not_read_answers_as_what_was_never_said() {
     // Those who may read them find them.
     assert_eq!(shown(&search(&olivia, "acme", "quokka").await), ["zebra-[quokka] budget"]);
     assert_eq!(shown(&search(&olivia, "acme", "umbra").await), ["platypus-[umbra] launch"]);
+    // Its people find it by the name they see, too.
+    assert_eq!(shown(&search(&olivia, "acme", "launch in:#hush").await), ["platypus-umbra [launch]"]);
+    assert_eq!(shown(&search(&olivia, "acme", "budget in:#leads").await), ["zebra-quokka [budget]"]);
     assert_eq!(shown(&search(&tess, "acme", "axolotl").await), ["[axolotl]-ibis between us"]);
     assert_eq!(shown(&search(&tess, "acme", "quokka").await), Vec::<String>::new(), "a member, not a supervisor");
     server.stop().await;

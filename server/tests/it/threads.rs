@@ -197,6 +197,10 @@ async fn reading_a_thread_is_no_choice_a_later_mention_still_follows_it() {
     let listed = mark.ok("followed_threads", &[("slug", "acme")]).await;
     assert_eq!(listed[0]["root_seq"].as_i64(), Some(root), "{listed}");
     assert_eq!(listed[0]["last_read_seq"].as_i64(), Some(first), "his place is kept: {listed}");
+    // The open thread's root comes as shown, its reactions with it.
+    olivia.ok("react", &at("general", &[("seq", &root_s), ("emoji", "👍")])).await;
+    let page = mark.ok("open_thread", &at("general", &[("root_seq", &root_s)])).await;
+    assert_eq!(page["root"]["reactions"][0]["emoji"], "👍", "{page}");
     server.stop().await;
 }
 

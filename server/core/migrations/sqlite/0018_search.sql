@@ -21,16 +21,15 @@ BEGIN
     INSERT INTO message_search (rowid, body) VALUES (new.id, new.body);
 END;
 
-CREATE TRIGGER message_search_forget AFTER UPDATE OF body, deleted_at ON messages
-WHEN old.kind = 'message' AND old.deleted_at IS NULL
-BEGIN
-    INSERT INTO message_search (message_search, rowid, body) VALUES ('delete', old.id, old.body);
-END;
-
+-- One trigger for a change, so that the old text is forgotten before the
+-- new one is indexed (SQLite runs a table's triggers newest first: as two,
+-- the 'delete' would land after the insert and drop what the two share).
 CREATE TRIGGER message_search_update AFTER UPDATE OF body, deleted_at ON messages
-WHEN new.kind = 'message' AND new.deleted_at IS NULL
 BEGIN
-    INSERT INTO message_search (rowid, body) VALUES (new.id, new.body);
+    INSERT INTO message_search (message_search, rowid, body)
+        SELECT 'delete', old.id, old.body WHERE old.kind = 'message' AND old.deleted_at IS NULL;
+    INSERT INTO message_search (rowid, body)
+        SELECT new.id, new.body WHERE new.kind = 'message' AND new.deleted_at IS NULL;
 END;
 
 CREATE TRIGGER message_search_delete AFTER DELETE ON messages

@@ -71,7 +71,9 @@ impl Service {
         before_seq: Option<i64>,
         limit: i64,
     ) -> CoreResult<ThreadPage> {
-        let root = self.thread_root(access, root_seq).await?;
+        self.thread_root(access, root_seq).await?;
+        // As shown: the open thread's root has its reactions.
+        let root = self.shown_message_of(access, root_seq).await?;
         let (channel_id, reader) = (access.channel.id, access.standing.user.id);
         let limit = limit.clamp(1, MAX_THREAD_PAGE);
         let (replies, has_more) = self

@@ -1,6 +1,6 @@
 //! Search: the messages of an organization whose text holds every searched
 //! word, among those the reader may read, which the query itself decides
-//! (so nothing they may not read is ever read, counted or timed): public
+//! (so nothing they may not read is ever returned, counted or shown): public
 //! channels, supervisor channels for those who see them, private channels
 //! and direct conversations they are in, less what was said there while
 //! they were out of it (as history does).
@@ -117,8 +117,14 @@ fn build(dialect: Dialect, s: &Search<'_>) -> Built {
         }
     }
     if let Some(channel) = s.channel {
+        // By its address, or by its name as shown: a private or supervisor
+        // channel's address is `name~tag` (whether the reader may read it
+        // is decided above, as for any other).
         let p = b.arg(Arg::Text(channel.to_owned()));
-        sql.push_str(&format!(" AND c.name = {p}"));
+        let tagged = format!("{channel}~");
+        let n = tagged.chars().count();
+        let q = b.arg(Arg::Text(tagged));
+        sql.push_str(&format!(" AND (c.name = {p} OR substr(c.name, 1, {n}) = {q})"));
     }
     if let Some(from) = s.from {
         let p = b.arg(Arg::Text(from.to_lowercase()));

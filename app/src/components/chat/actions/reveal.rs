@@ -15,12 +15,17 @@ impl Actions {
     pub(in crate::components::chat) fn reveal(self, seq: i64, found: RwSignal<Option<i64>>) {
         spawn_local(async move {
             for _ in 0..MAX_PAGES {
-                let before = self.timeline.with_untracked(|t| t.first_seq()).is_some_and(|first| first > seq);
-                if !before || !self.has_more.get_untracked() || !self.older_page().await {
+                // The chat may have closed meanwhile: its signals are gone.
+                let first = self.timeline.try_with_untracked(|t| t.first_seq());
+                let Some(more) = self.has_more.try_get_untracked() else { return };
+                let Some(first) = first else { return };
+                if !first.is_some_and(|first| first > seq) || !more || !self.older_page().await {
                     break;
                 }
             }
-            found.set(Some(seq));
+            if found.try_set(Some(seq)).is_some() {
+                return;
+            }
             // Once the rows are drawn.
             request_animation_frame(move || {
                 let row = document().query_selector(&format!(".chat-main li[data-seq=\"{seq}\"]")).ok().flatten();
