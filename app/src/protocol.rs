@@ -176,8 +176,9 @@ pub struct ReadPosition {
     pub last_read_seq: i64,
 }
 
-/// One stored chat message.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// One stored chat message (`Default`: a message with nothing in it yet,
+/// undecorated: no reactions, no thread).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatMessage {
     /// Database id, unique across channels.
     pub id: i64,

@@ -67,14 +67,7 @@ mod tests {
             body: "hi".into(),
             // 2026-12-07 10:00 UTC, plus minutes.
             sent_at: 1_796_637_600_000 + at_min * 60_000,
-            refers_to: None,
-            deleted: false,
-            edited: false,
-            pinned: false,
-            reactions: Vec::new(),
-            thread_of: None,
-            in_channel: false,
-            thread: None,
+            ..Default::default()
         };
         Entry { message, delivery: Delivery::Stored }
     }

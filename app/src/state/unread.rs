@@ -230,14 +230,7 @@ mod tests {
             author: "someone".into(),
             body: "hi".into(),
             sent_at: 0,
-            refers_to: None,
-            deleted: false,
-            edited: false,
-            pinned: false,
-            reactions: Vec::new(),
-            thread_of: None,
-            in_channel: false,
-            thread: None,
+            ..Default::default()
         }
     }
 

@@ -375,14 +375,7 @@ impl Actions {
             author: me.username,
             body,
             sent_at: js_sys::Date::now() as i64,
-            refers_to: None,
-            deleted: false,
-            edited: false,
-            pinned: false,
-            reactions: Vec::new(),
-            thread_of: None,
-            in_channel: false,
-            thread: None,
+            ..Default::default()
         })
     }
 

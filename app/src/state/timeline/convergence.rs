@@ -49,14 +49,7 @@ fn event(seq: i64, kind: EventKind, by: UserId) -> ChatMessage {
         author: format!("u{by}"),
         body: String::new(),
         sent_at: seq * 1000,
-        refers_to: None,
-        deleted: false,
-        edited: false,
-        pinned: false,
-        reactions: Vec::new(),
-        thread_of: None,
-        in_channel: false,
-        thread: None,
+        ..Default::default()
     }
 }
 
