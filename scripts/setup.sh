@@ -3,8 +3,9 @@
 # what is already there. Safe to run again.
 #   scripts/setup.sh          build tools (toolchain, cargo-leptos, wasm-bindgen, npm packages)
 #   scripts/setup.sh --test   the same, plus Chromium for the browser tests,
-#                             PostgreSQL for the server tests' second pass and
-#                             Redis and HAProxy for the cluster's tests
+#                             PostgreSQL for the server tests' second pass,
+#                             Redis and HAProxy for the cluster's tests and
+#                             moto's S3 server for files kept in a bucket
 #   scripts/setup.sh --cluster  build tools, PostgreSQL, Redis and HAProxy
 #                             (make cluster, make bench)
 set -euo pipefail
@@ -138,6 +139,20 @@ if $for_cluster; then
   else
     say "Installing HAProxy"
     apt_install haproxy
+  fi
+fi
+
+# 9. moto's S3 server, a real implementation of the S3 API from PyPI, for
+#    the tests of files kept in a bucket (a throwaway server per test).
+if $for_tests; then
+  if command -v moto_server >/dev/null 2>&1; then
+    say "moto (S3 server): installed"
+  else
+    say "Installing moto's S3 server"
+    python3 -m pip install --quiet 'moto[server]==5.2.1' \
+      || python3 -m pip install --quiet --break-system-packages 'moto[server]==5.2.1'
+    # pyenv's Python finds new commands through its shims.
+    if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
   fi
 fi
 

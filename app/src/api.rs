@@ -17,4 +17,4 @@ mod request;
 mod wire;
 
 #[cfg(feature = "ssr")]
-pub use request::{ClientIp, ServerContext, cookie_value, session_cookie_name};
+pub use request::{ClientIp, ServerContext, cookie_value, request_credential, session_cookie_name};

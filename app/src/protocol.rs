@@ -219,6 +219,10 @@ pub struct ChatMessage {
     /// `reaction_removed` events).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<Reaction>,
+    /// The files attached to a message, in the order it named them (each
+    /// fetched from `/api/files/<org slug>/<id>`; see docs/API.md, Files).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<Attachment>,
     /// For a reply in a thread, and for the `deleted` event of one: the
     /// `seq` of the thread's root (the message replied to).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -297,6 +301,34 @@ pub struct ThreadPage {
 pub struct Reaction {
     pub emoji: String,
     pub user_ids: Vec<UserId>,
+}
+
+/// A file attached to a message (or uploaded, waiting for the message that
+/// names it).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: i64,
+    /// The name it was uploaded with.
+    pub name: String,
+    /// The type its uploader declared it to be.
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size: i64,
+    /// A picture's width and height in pixels, if it is one Confab shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<(i64, i64)>,
+    /// A small copy of the picture is at `/api/files/<org slug>/<id>/thumbnail`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub thumbnail: bool,
+}
+
+/// An organization's files, as its owners see them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgStorage {
+    /// Bytes of files kept for it (sent, or uploaded and not sent yet).
+    pub used_bytes: i64,
+    /// The largest file one may upload, in bytes.
+    pub max_upload_bytes: u64,
 }
 
 /// A text a message had before an edit, and when it was written

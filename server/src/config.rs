@@ -110,6 +110,35 @@ pub struct Config {
     #[arg(long, env = "CONFAB_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<String>,
 
+    /// Folder for uploaded files (by content hash); default: `files` in the
+    /// data folder. Unused with `--s3-bucket`.
+    #[arg(long, env = "CONFAB_FILES_DIR")]
+    pub files_dir: Option<PathBuf>,
+
+    /// Keep uploaded files in this S3-compatible bucket instead of a folder.
+    #[arg(long, env = "CONFAB_S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+
+    /// The bucket's server, if not AWS (e.g. `http://127.0.0.1:9000`).
+    #[arg(long, env = "CONFAB_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+
+    /// The bucket's region (default: `AWS_REGION`, or `us-east-1`).
+    #[arg(long, env = "CONFAB_S3_REGION")]
+    pub s3_region: Option<String>,
+
+    /// The bucket's access key (the standard AWS variable).
+    #[arg(long, env = "AWS_ACCESS_KEY_ID", hide_env_values = true)]
+    pub s3_access_key_id: Option<String>,
+
+    /// The bucket's secret key (the standard AWS variable).
+    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub s3_secret_access_key: Option<String>,
+
+    /// Largest file one may upload, in MiB.
+    #[arg(long, env = "CONFAB_MAX_UPLOAD_MIB", default_value_t = 25)]
+    pub max_upload_mib: u64,
+
     /// Log filter, in `tracing` syntax.
     #[arg(long, env = "RUST_LOG", default_value = "info,sqlx=warn")]
     pub log: String,
@@ -139,8 +168,20 @@ impl Config {
             max_connections_per_address: 100,
             session_sweep_secs: 30,
             trusted_proxies: Vec::new(),
+            files_dir: None,
+            s3_bucket: None,
+            s3_endpoint: None,
+            s3_region: None,
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            max_upload_mib: 25,
             log: "warn".into(),
         }
+    }
+
+    /// The folder uploaded files are kept in (without a bucket).
+    pub fn files_dir(&self) -> PathBuf {
+        self.files_dir.clone().unwrap_or_else(|| self.data_dir.join("files"))
     }
 
     /// The database URL to use: the flag, or SQLite in the data folder.

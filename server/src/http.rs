@@ -1,5 +1,5 @@
 //! The HTTP side: one axum router with the Leptos pages and server functions,
-//! the Socket.IO layer, static files, `/healthz`, the request guard (host,
+//! the Socket.IO layer, static files, uploads and downloads, `/healthz`, the request guard (host,
 //! cross-site changes, body size) and the tower-http layers (tracing,
 //! compression, security headers).
 
@@ -16,6 +16,7 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use socketioxide::layer::SocketIoLayer;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::map_request_body::MapRequestBodyLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
@@ -25,7 +26,7 @@ use confab_core::Service;
 
 use crate::client_addr::ClientAddr;
 use crate::site::Site;
-use crate::{error_status, request_guard, request_head};
+use crate::{error_status, files_http, request_guard, request_head};
 
 /// A header every response carries unless its handler set it: pages set
 /// their own `Content-Security-Policy`, with their scripts' nonce (`app::csp`).
@@ -66,6 +67,7 @@ pub(crate) fn router(state: HttpState, site: Arc<Site>, socket_layer: SocketIoLa
     let package = format!("/{}", state.leptos_options.site_pkg_dir);
     Router::new()
         .route("/healthz", get(healthz))
+        .merge(files_http::routes(state.service.clone(), site.clone()))
         .nest_service(&package, site_package(&state.leptos_options))
         .leptos_routes_with_context(&state, routes, context, {
             let options = state.leptos_options.clone();
@@ -99,7 +101,11 @@ pub(crate) fn router(state: HttpState, site: Arc<Site>, socket_layer: SocketIoLa
                         false => request,
                     }
                 })
-                .layer(CompressionLayer::new())
+                // Not files' bytes: pictures are compressed already, and
+                // a download is sent as stored.
+                .layer(CompressionLayer::new().compress_when(
+                    DefaultPredicate::new().and(NotForContentType::const_new("application/octet-stream")),
+                ))
                 .layer(axum::middleware::from_fn(error_status::answer_with_its_status)),
         )
         .with_state(state)

@@ -23,6 +23,7 @@ mod client_addr;
 mod cluster;
 pub mod config;
 mod error_status;
+mod files_http;
 mod http;
 mod listener;
 mod proxy_protocol;
@@ -40,6 +41,7 @@ use std::time::Duration;
 
 use axum::serve::Listener;
 use confab_core::Service;
+use confab_core::blobs::{Blobs, BucketSettings};
 use confab_core::{Store, StoreError};
 use leptos::prelude::LeptosOptions;
 use tokio::net::TcpListener;
@@ -62,6 +64,8 @@ pub enum ServerError {
     Setting(String),
     #[error("cannot open the database: {0}")]
     Store(#[from] StoreError),
+    #[error("cannot open the file store: {0}")]
+    Files(#[from] confab_core::blobs::BlobError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("server error: {0}")]
@@ -111,6 +115,23 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
 /// The other servers of a cluster, if any.
 type ClusterLink = Option<Cluster>;
 
+/// Where uploaded files are kept: the bucket if one is named, else a folder.
+fn file_store(config: &Config) -> Result<Blobs, ServerError> {
+    Ok(match &config.s3_bucket {
+        Some(bucket) => {
+            let settings = BucketSettings {
+                bucket: bucket.clone(),
+                endpoint: config.s3_endpoint.clone(),
+                region: config.s3_region.clone(),
+                access_key_id: config.s3_access_key_id.clone(),
+                secret_access_key: config.s3_secret_access_key.clone(),
+            };
+            Blobs::in_bucket(&settings, config.data_dir.join("incoming"))?
+        }
+        None => Blobs::in_folder(config.files_dir())?,
+    })
+}
+
 async fn prepare(
     config: &Config,
 ) -> Result<(LimitedListener, Service, Arc<Site>, LeptosOptions, ClusterLink), ServerError> {
@@ -133,7 +154,9 @@ async fn prepare(
             .map_err(|source| ServerError::DataDir { path: config.data_dir.display().to_string(), source })?;
     }
     let store = Store::connect(&config.database_url()).await?;
-    let mut service = Service::new(store, config.messages_per_second).with_search_rate(config.searches_per_second);
+    let mut service = Service::new(store, config.messages_per_second)
+        .with_search_rate(config.searches_per_second)
+        .with_files(file_store(config)?, config.max_upload_mib.saturating_mul(1024 * 1024));
     if let Some(cluster) = &cluster {
         service = service.with_shared_limits(cluster.feed.limits(config.messages_per_second));
     }

@@ -1,7 +1,8 @@
 //! Refuses, before anything else runs, the requests that are not this site's
 //! own: a `Host` this site does not answer to (DNS rebinding), a state change
 //! sent by another site's page (CSRF: server functions do no check of their
-//! own), and a body over the size limit, chunked or not. Each refusal is an
+//! own), and a body over the size limit, chunked or not (but for an
+//! upload's, which its handler streams within the file size limit). Each refusal is an
 //! [`ApiError`] in JSON with its HTTP status, like any server-function error.
 
 use std::sync::Arc;
@@ -79,6 +80,10 @@ pub(crate) async fn guard(State(site): State<Arc<Site>>, req: Request, next: Nex
             ),
         )
     };
+    if req.method() == Method::POST && req.uri().path() == crate::files_http::UPLOAD_PATH {
+        // A file: streamed and limited by its handler, never read whole.
+        return next.run(req).await;
+    }
     let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
         return too_large();

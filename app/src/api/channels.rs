@@ -111,7 +111,8 @@ pub async fn history(
 /// Sends a message to a channel over HTTP (for scripts and bots without a live
 /// connection): stored and delivered exactly as a socket's `send`, and just as
 /// idempotent by `client_id`. With `thread_of`, a reply in that message's
-/// thread (`in_channel`: shown in the channel too).
+/// thread (`in_channel`: shown in the channel too). `files`: uploads of
+/// the sender's to this channel sent with it (the body may then be empty).
 #[server(prefix = "/api", endpoint = "send_message")]
 pub async fn send_message(
     slug: String,
@@ -120,11 +121,13 @@ pub async fn send_message(
     body: String,
     thread_of: Option<i64>,
     in_channel: Option<bool>,
+    files: Option<Vec<i64>>,
 ) -> Result<ChatMessage, ApiError> {
     super::request::with_status(
         async move {
             let (ctx, access) = super::request::require_channel(&slug, &channel).await?;
-            let mut draft = ctx.core.draft(&access.standing.user, &client_id, &body).await?;
+            let files = files.unwrap_or_default();
+            let mut draft = ctx.core.draft(&access.standing.user, &client_id, &body, &files).await?;
             if let Some(root) = thread_of {
                 draft = draft.in_thread(root, in_channel.unwrap_or(false));
             }

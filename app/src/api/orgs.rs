@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::errors::ApiError;
-use crate::protocol::{AuditEntry, Invite, InviteList, InvitePreview, Member, OrgSummary, OrgView};
+use crate::protocol::{AuditEntry, Invite, InviteList, InvitePreview, Member, OrgStorage, OrgSummary, OrgView};
 
 /// The organizations the signed-in user belongs to.
 #[server(prefix = "/api", endpoint = "list_orgs")]
@@ -38,6 +38,20 @@ pub async fn org(slug: String) -> Result<OrgView, ApiError> {
         async move {
             let (ctx, standing) = super::request::require_member(&slug).await?;
             Ok(ctx.core.org_view(&standing).await?.into())
+        }
+        .await,
+    )
+}
+
+/// How many bytes of files the organization keeps, and how large one file
+/// may be (owners).
+#[server(prefix = "/api", endpoint = "file_storage")]
+pub async fn file_storage(slug: String) -> Result<OrgStorage, ApiError> {
+    super::request::with_status(
+        async move {
+            let (ctx, standing) = super::request::require_member(&slug).await?;
+            let used_bytes = ctx.core.storage_used(&standing).await?;
+            Ok(OrgStorage { used_bytes, max_upload_bytes: ctx.core.max_upload_bytes() })
         }
         .await,
     )

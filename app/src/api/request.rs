@@ -65,6 +65,19 @@ pub(super) fn session_token(ctx: &ServerContext) -> Option<String> {
     cookie_value(&parts.headers, session_cookie_name(ctx.https))
 }
 
+/// What a request signs in with: its session cookie, or else a personal
+/// API token as `Authorization: Bearer <token>` (for the server's own
+/// handlers outside server functions: uploads and downloads).
+pub fn request_credential(headers: &http::HeaderMap, https: bool) -> Option<String> {
+    cookie_value(headers, session_cookie_name(https)).or_else(|| bearer_in(headers))
+}
+
+fn bearer_in(headers: &http::HeaderMap) -> Option<String> {
+    let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
 /// The address of the client that sent the request.
 pub(super) fn client_ip() -> IpAddr {
     use_context::<http::request::Parts>()
@@ -86,10 +99,7 @@ pub(super) fn site_origin(ctx: &ServerContext) -> String {
 /// and bots; browsers never send one on their own, so it needs no
 /// cross-site check).
 pub(super) fn bearer_token() -> Option<String> {
-    let parts = use_context::<http::request::Parts>()?;
-    let value = parts.headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.trim().split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned()).filter(|t| !t.is_empty())
+    bearer_in(&use_context::<http::request::Parts>()?.headers)
 }
 
 /// The signed-in user, if the request carries a valid session: the

@@ -87,10 +87,25 @@ impl From<model::Message> for ChatMessage {
             edited: m.edited,
             pinned: m.pinned,
             reactions: m.reactions.into_iter().map(|r| Reaction { emoji: r.emoji, user_ids: r.user_ids }).collect(),
+            files: m.files.into_iter().map(Attachment::from).collect(),
             thread_of: m.thread_of,
             in_channel: m.in_channel,
             thread: m.thread.map(|t| (*t).into()),
         }
+    }
+}
+
+impl From<model::Attachment> for Attachment {
+    fn from(a: model::Attachment) -> Self {
+        let model::Attachment { id, name, content_type, size, image, thumbnail } = a;
+        Attachment { id, name, content_type, size, image, thumbnail }
+    }
+}
+
+impl From<Attachment> for model::Attachment {
+    fn from(a: Attachment) -> Self {
+        let Attachment { id, name, content_type, size, image, thumbnail } = a;
+        model::Attachment { id, name, content_type, size, image, thumbnail }
     }
 }
 

@@ -270,6 +270,10 @@ pub struct SendRequest {
     /// With `thread_of`: also show the reply in the channel.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub in_channel: bool,
+    /// Files the sender uploaded to this channel (`/api/upload`) to send
+    /// with it, by id (at most 10); `body` may then be empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<i64>,
 }
 
 /// Client → server, with ack: find or start the direct conversation with

@@ -195,6 +195,7 @@ mod tests {
             edited: false,
             pinned: false,
             reactions: Vec::new(),
+            files: Vec::new(),
             thread_of: Some(10),
             in_channel: false,
             thread: None,

@@ -34,6 +34,14 @@ pub(crate) fn change_settings(role: Role) -> Result<(), CoreError> {
     }
 }
 
+/// Who sees how many bytes of files the organization keeps: its owners.
+pub(crate) fn see_file_storage(role: Role) -> Result<(), CoreError> {
+    match role {
+        Role::Owner => Ok(()),
+        _ => Err(CoreError::forbidden("Only the organization's owners see how much it keeps in files.")),
+    }
+}
+
 /// Whether a channel shows who has read what: direct conversations when the
 /// organization has receipts on, other channels of at most `up_to` people
 /// too, and supervisor channels always (they require them).

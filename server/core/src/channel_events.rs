@@ -330,6 +330,7 @@ mod tests {
             edited: false,
             pinned: false,
             reactions: Vec::new(),
+            files: Vec::new(),
             thread_of: None,
             in_channel: false,
             thread: None,

@@ -19,6 +19,8 @@
 //! - [`model`]: what the use cases return; [`error`]: how they fail.
 //! - [`search_query`], [`search_snippet`]: a search as typed, read into
 //!   words and filters; a found message's text cut and marked.
+//! - [`blobs`], [`pictures`]: files' bytes (a folder or an S3-compatible
+//!   bucket, by content hash); which uploads are pictures, and thumbnails.
 //! - [`held_counts`], [`client_key`]: counting what each client holds;
 //!   [`shared_limits`]: limits counted across the servers of a cluster.
 //!
@@ -34,6 +36,8 @@ mod access;
 #[cfg(feature = "server")]
 pub mod auth;
 #[cfg(feature = "server")]
+pub mod blobs;
+#[cfg(feature = "server")]
 pub mod channel_events;
 #[cfg(feature = "server")]
 pub mod client_key;
@@ -47,6 +51,8 @@ pub mod held_counts;
 mod login_throttle;
 #[cfg(feature = "server")]
 pub mod model;
+#[cfg(feature = "server")]
+pub mod pictures;
 #[cfg(feature = "server")]
 pub mod search_query;
 #[cfg(feature = "server")]

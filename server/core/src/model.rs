@@ -167,6 +167,8 @@ pub struct Message {
     /// Its reactions, each emoji with who reacted with it, oldest first
     /// (in pages of a channel's history; empty in live events).
     pub reactions: Vec<Reaction>,
+    /// The files attached to a message, in the order it named them.
+    pub files: Vec<Attachment>,
     /// For a reply, and for the `deleted` event of one: the `seq` of its
     /// thread's root.
     pub thread_of: Option<i64>,
@@ -256,6 +258,24 @@ pub struct ThreadPage {
 pub struct Reaction {
     pub emoji: String,
     pub user_ids: Vec<i64>,
+}
+
+/// A file uploaded to a channel: attached to a message, or waiting for the
+/// uploader's message to name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attachment {
+    pub id: i64,
+    /// The name the uploader gave it (shown, and offered when it is saved).
+    pub name: String,
+    /// The type the uploader declared (shown); what it is served as is
+    /// decided by what its bytes are (`files::served_type`).
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size: i64,
+    /// A picture's width and height in pixels, if it is one Confab reads.
+    pub image: Option<(i64, i64)>,
+    /// Whether a small copy of the picture is kept for showing in a message.
+    pub thumbnail: bool,
 }
 
 /// A text a message had before an edit, and when it was written.

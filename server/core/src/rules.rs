@@ -212,6 +212,73 @@ pub fn message_body(raw: &str) -> Result<String, RuleError> {
     Ok(body.to_string())
 }
 
+/// The most files one message may carry.
+pub const MAX_FILES_PER_MESSAGE: usize = 10;
+
+/// The largest file accepted unless the server is set otherwise (25 MiB).
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 25 * 1024 * 1024;
+
+/// A number of bytes as people read it: `812 bytes`, `4.2 KiB`, `25 MiB`.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} bytes");
+    }
+    let (mut size, mut unit) = (bytes as f64 / 1024.0, 0);
+    while size >= 1024.0 && unit + 1 < UNITS.len() {
+        size /= 1024.0;
+        unit += 1;
+    }
+    let rounded = (size * 10.0).round() / 10.0;
+    if rounded.fract() == 0.0 {
+        format!("{rounded:.0} {}", UNITS[unit])
+    } else {
+        format!("{rounded:.1} {}", UNITS[unit])
+    }
+}
+
+/// The longest file name kept, in characters.
+pub const MAX_FILE_NAME_CHARS: usize = 200;
+
+/// A message's body when it carries `files` files: blank is allowed then
+/// (a picture sent alone); otherwise as [`message_body`].
+pub fn message_with_files(raw: &str, files: usize) -> Result<String, RuleError> {
+    if files > MAX_FILES_PER_MESSAGE {
+        return Err(RuleError::too_large(format!("A message carries at most {MAX_FILES_PER_MESSAGE} files.")));
+    }
+    if files > 0 && raw.trim().is_empty() {
+        return Ok(String::new());
+    }
+    message_body(raw)
+}
+
+/// The name a file is shown and saved under, from the one its uploader
+/// gave: its last path part, without control characters or characters
+/// that would disguise it, at most [`MAX_FILE_NAME_CHARS`]; `file` when
+/// nothing is left. Never where it is stored (that is its content's hash).
+pub fn file_name(raw: &str) -> String {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String =
+        last.chars().filter(|c| !c.is_control() && !disguises_text(*c)).take(MAX_FILE_NAME_CHARS).collect();
+    let name = cleaned.trim().trim_start_matches('.').trim();
+    if name.is_empty() { "file".to_owned() } else { name.to_owned() }
+}
+
+/// The type a file's uploader declared (`image/png`), if it reads as one
+/// (`type/subtype` of token characters, parameters dropped);
+/// `application/octet-stream` otherwise. Shown only: what a file is served
+/// as is told by its bytes.
+pub fn declared_type(raw: &str) -> String {
+    let essence = raw.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let token = |t: &str| {
+        !t.is_empty() && t.len() <= 64 && t.chars().all(|c| c.is_ascii_alphanumeric() || "!#$&^_.+-".contains(c))
+    };
+    match essence.split_once('/') {
+        Some((kind, sub)) if token(kind) && token(sub) => essence,
+        _ => "application/octet-stream".to_owned(),
+    }
+}
+
 /// The most different reactions one message may have.
 pub const MAX_REACTIONS_PER_MESSAGE: usize = 20;
 
@@ -271,6 +338,43 @@ pub fn client_id(raw: &str) -> Result<&str, RuleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_names_keep_their_last_part_and_nothing_that_misleads() {
+        assert_eq!(file_name("../../etc/passwd"), "passwd");
+        assert_eq!(file_name("C:\\Users\\ann\\plan.pdf"), "plan.pdf");
+        assert_eq!(file_name("report\u{202e}fdp.exe"), "reportfdp.exe");
+        assert_eq!(file_name("a\nb\u{0}.txt"), "ab.txt");
+        assert_eq!(file_name(".."), "file");
+        assert_eq!(file_name(".bashrc"), "bashrc");
+        assert_eq!(file_name(""), "file");
+        assert_eq!(file_name(&"x".repeat(500)).chars().count(), MAX_FILE_NAME_CHARS);
+    }
+
+    #[test]
+    fn declared_types_read_as_types_or_not_at_all() {
+        assert_eq!(declared_type("image/PNG"), "image/png");
+        assert_eq!(declared_type("text/html; charset=utf-8"), "text/html");
+        assert_eq!(declared_type("nonsense"), "application/octet-stream");
+        assert_eq!(declared_type("text/<script>"), "application/octet-stream");
+        assert_eq!(declared_type(""), "application/octet-stream");
+    }
+
+    #[test]
+    fn sizes_read_as_people_say_them() {
+        assert_eq!(human_size(812), "812 bytes");
+        assert_eq!(human_size(4300), "4.2 KiB");
+        assert_eq!(human_size(DEFAULT_MAX_UPLOAD_BYTES), "25 MiB");
+        assert_eq!(human_size(3 * 1024 * 1024 * 1024), "3 GiB");
+    }
+
+    #[test]
+    fn a_message_with_files_may_have_no_text() {
+        assert_eq!(message_with_files("  ", 1).unwrap(), "");
+        assert!(message_with_files("  ", 0).is_err());
+        assert_eq!(message_with_files("look", 2).unwrap(), "look");
+        assert!(matches!(message_with_files("x", MAX_FILES_PER_MESSAGE + 1), Err(RuleError::TooLarge(_))));
+    }
 
     #[test]
     fn usernames() {

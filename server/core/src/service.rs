@@ -33,6 +33,7 @@ mod audit;
 mod channel_people;
 mod channels;
 mod direct;
+mod files;
 mod invites;
 mod members;
 mod mentions;
@@ -52,6 +53,7 @@ mod sight;
 mod standing;
 mod threads;
 
+pub use files::Download;
 pub use mentions::OnlineNow;
 pub use message_edits::MessageHistory;
 pub use messages::{Draft, MAX_HISTORY_PAGE, Posted};
@@ -112,6 +114,8 @@ pub struct Service {
     events: ChannelEvents,
     /// Who is online, as the live layer knows it (for `@here`).
     presence: Arc<std::sync::OnceLock<Arc<dyn OnlineNow>>>,
+    /// Where files' bytes are kept (none: this service takes no files).
+    files: Option<files::FileStore>,
 }
 
 impl Service {
@@ -134,6 +138,7 @@ impl Service {
             read_moves,
             events: ChannelEvents::default(),
             presence: Arc::default(),
+            files: None,
         }
     }
 
@@ -208,7 +213,8 @@ impl Service {
     }
 
     /// Ends the sessions that have expired, closing their live connections,
-    /// and lets go of rate counts nobody needs any more.
+    /// frees the files nobody sent or refers to any more, and lets go of
+    /// rate counts nobody needs any more.
     pub async fn sweep(&self) {
         match self.store.delete_expired_sessions().await {
             Ok(ended) => {
@@ -219,6 +225,7 @@ impl Service {
             }
             Err(e) => tracing::warn!(error = %e, "cannot remove expired sessions"),
         }
+        self.free_unused_files().await;
         for rate in [&self.message_rate, &self.search_rate] {
             rate.retain_recent();
             rate.shrink_to_fit();

@@ -1,7 +1,7 @@
 //! Storage: the schema, its migrations and every query. SQLite (WAL) by default,
 //! PostgreSQL through a `postgres://` URL. Each entity's queries are in one
 //! module (`users`, `sessions`, `orgs`, `members`, `invites`, `channels`,
-//! `read_cursors`, `notices`, `messages`, `message_edits`, `reactions`, `pins`, `threads`, `mentions`, `receipts`, `audit`), written once in SQL both databases
+//! `read_cursors`, `notices`, `messages`, `message_edits`, `reactions`, `pins`, `files`, `threads`, `mentions`, `receipts`, `audit`), written once in SQL both databases
 //! speak and checked at compile time against each dialect's schema
 //! ([`dialect`], where the few differences between the two are named); rows
 //! are turned into the model there, once for both.
@@ -21,6 +21,7 @@
 mod audit;
 mod channels;
 mod dialect;
+mod files;
 mod group_commit;
 mod invites;
 mod members;
@@ -45,6 +46,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub(crate) use audit::NewAuditEntry;
+pub(crate) use files::NewUpload;
 pub(crate) use message_batch::ReplyTo;
 pub(crate) use orgs::DEFAULT_CHANNEL;
 pub(crate) use reactions::Reacted;

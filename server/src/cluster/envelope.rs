@@ -5,7 +5,7 @@
 //! subscribe confab:feed`); a message this build cannot read is skipped
 //! (its events are read from the database like any other missed one).
 
-use app::protocol::events;
+use app::protocol::{Attachment, events};
 use confab_core::channel_events::{ChannelEvent, OutOfSight, Published};
 use confab_core::kinds::EventKind;
 use confab_core::model::Message;
@@ -71,6 +71,8 @@ pub(super) struct StoredEvent {
     thread_of: Option<i64>,
     #[serde(default)]
     in_channel: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    files: Vec<Attachment>,
 }
 
 impl Body {
@@ -95,6 +97,7 @@ impl Body {
             pinned: m.pinned,
             thread_of: m.thread_of,
             in_channel: m.in_channel,
+            files: m.files.iter().cloned().map(Attachment::from).collect(),
         };
         Body::Event { org: p.org_slug.clone(), lost_sight, event }
     }
@@ -137,6 +140,7 @@ impl StoredEvent {
             pinned,
             thread_of,
             in_channel,
+            files,
         } = self;
         let kind = EventKind::parse(&kind)?;
         let m = Message {
@@ -154,6 +158,7 @@ impl StoredEvent {
             edited,
             pinned,
             reactions: Vec::new(),
+            files: files.into_iter().map(Into::into).collect(),
             thread_of,
             in_channel,
             thread: None,
@@ -183,6 +188,14 @@ mod tests {
             edited: true,
             pinned: true,
             reactions: Vec::new(),
+            files: vec![confab_core::model::Attachment {
+                id: 2,
+                name: "plan.png".into(),
+                content_type: "image/png".into(),
+                size: 1234,
+                image: Some((640, 480)),
+                thumbnail: true,
+            }],
             thread_of: Some(5),
             in_channel: true,
             thread: None,

@@ -155,7 +155,7 @@ pub(super) async fn on_send(
         Err(e) => return reply::<()>(event.ack, Err(e)),
     };
     // The message's own checks first: a flood costs no query.
-    let draft = match rt.service.draft(&c.seat.user, &req.client_id, &req.body).await {
+    let draft = match rt.service.draft(&c.seat.user, &req.client_id, &req.body, &req.files).await {
         Ok(draft) => match req.thread_of {
             Some(root) => draft.in_thread(root, req.in_channel),
             None => draft,

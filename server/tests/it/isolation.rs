@@ -85,6 +85,7 @@ const SERVER_FUNCTIONS: &[Endpoint] = &[
     ("thread_list", Scope::Org, &[("slug", "acme")]),
     ("mentions", Scope::Org, &[("slug", "acme")]),
     ("search", Scope::Org, &[("slug", "acme"), ("q", "secret plan")]),
+    ("file_storage", Scope::Org, &[("slug", "acme")]),
     ("read_receipts", Scope::Room, &[("slug", "acme"), ("channel", "{room}")]),
     ("set_read_receipts", Scope::Org, &[("slug", "acme"), ("on", "true"), ("up_to", "5")]),
     ("set_mention_policy", Scope::Org, &[("slug", "acme"), ("allowed", "true")]),

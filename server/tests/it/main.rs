@@ -20,6 +20,7 @@ mod audit;
 mod cluster_feed;
 mod database_restart;
 mod direct_messages;
+mod files;
 mod first_bot;
 mod isolation;
 mod live;

@@ -8,6 +8,7 @@ pub(crate) mod cluster;
 pub(crate) mod load;
 pub(crate) mod postgres;
 pub(crate) mod redis;
+pub(crate) mod s3;
 pub(crate) mod sio;
 
 use std::sync::Arc;
@@ -72,6 +73,11 @@ impl TestServer {
         let database_url = config.database_url();
         let running = server::start(config).await.expect("server starts");
         TestServer { addr: running.addr, running: Some(running), database_url, _data: data }
+    }
+
+    /// The server's data folder.
+    pub(crate) fn data_dir(&self) -> &std::path::Path {
+        self._data.path()
     }
 
     /// The URL of the server's database.

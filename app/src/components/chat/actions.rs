@@ -519,6 +519,7 @@ impl Actions {
                 body: e.message.body.clone(),
                 thread_of: e.message.thread_of,
                 in_channel: e.message.in_channel,
+                files: e.message.files.iter().map(|f| f.id).collect(),
             })
         };
         let request =

@@ -173,6 +173,7 @@ fn send_waiting(ws: Workspace) {
                 body: m.body,
                 thread_of: m.thread_of,
                 in_channel: m.in_channel,
+                files: m.files.iter().map(|f| f.id).collect(),
             };
             let answer: Result<ChatMessage, _> = client.request(events::SEND, &req, ACK_TIMEOUT).await;
             match answer {

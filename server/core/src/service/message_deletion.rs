@@ -48,6 +48,9 @@ impl Service {
                 event_seq = event.seq,
                 "message deleted"
             );
+            // Its files' bytes go once nothing else refers to them.
+            let freeing = this.clone();
+            tokio::spawn(async move { freeing.free_unused_files().await });
             let subject = channel.subject();
             let detail = format!("message {seq} by {}", message.author);
             let (org_id, action) = (Some(standing.org.id), AuditAction::MessageDeleted);

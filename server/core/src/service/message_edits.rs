@@ -30,7 +30,7 @@ impl Service {
             return Err(CoreError::conflict("A deleted message cannot be edited."));
         }
         // The same checks and rate as a new message.
-        let draft = self.draft(&standing.user, "edit", body).await?;
+        let draft = self.draft(&standing.user, "edit", body, &[]).await?;
         let (this, access, body) = (self.clone(), access.clone(), draft.body);
         self.to_the_end("editing a message", async move {
             let ChannelAccess { standing, channel } = access;

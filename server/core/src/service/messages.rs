@@ -23,6 +23,8 @@ pub struct Draft {
     client_id: String,
     pub(super) body: String,
     reply: Option<ReplyTo>,
+    /// Files its sender uploaded to the channel, sent with it.
+    files: Vec<i64>,
 }
 
 impl Draft {
@@ -43,13 +45,17 @@ pub struct Posted {
 }
 
 impl Service {
-    /// Checks a message's id and body and counts it against its sender's
-    /// rate: on this server (no query), then, in a cluster, on all of them.
-    pub async fn draft(&self, sender: &User, client_id: &str, body: &str) -> CoreResult<Draft> {
+    /// Checks a message's id and body (blank only with `files`, uploads to
+    /// send with it) and counts it against its sender's rate: on this
+    /// server (no query), then, in a cluster, on all of them.
+    pub async fn draft(&self, sender: &User, client_id: &str, body: &str, files: &[i64]) -> CoreResult<Draft> {
         let client_id = rules::client_id(client_id)?.to_owned();
-        let body = rules::message_body(body)?;
+        let mut files = files.to_vec();
+        files.sort_unstable();
+        files.dedup();
+        let body = rules::message_with_files(body, files.len())?;
         self.within_message_rate(sender).await?;
-        Ok(Draft { client_id, body, reply: None })
+        Ok(Draft { client_id, body, reply: None, files })
     }
 
     /// Counts one more of the person's messages (or edits, or reactions)
@@ -81,12 +87,15 @@ impl Service {
             Some(reply) => Some(self.thread_root(access, reply.root_seq).await?),
             None => None,
         };
+        if !draft.files.is_empty() {
+            self.files_to_send(access, &draft.files).await?;
+        }
         let (store, channel_id, author) = (self.store.clone(), channel.id, standing.user.clone());
-        let Draft { client_id, body, reply } = draft;
+        let Draft { client_id, body, reply, files } = draft;
         let stored = self
             .events
             .write(&standing.org.slug, channel_id, async move {
-                let stored = store.insert_message(channel_id, &client_id, &author, &body, reply).await?;
+                let stored = store.insert_message(channel_id, &client_id, &author, &body, reply, files).await?;
                 let event = stored.created.then(|| ChannelEvent::Message(stored.message.clone()));
                 Ok((stored, event))
             })

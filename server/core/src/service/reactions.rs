@@ -29,7 +29,7 @@ impl Service {
                     .write(&standing.org.slug, channel.id, async move {
                         let reacted = store.react(channel.id, seq, &by, emoji, add, server_event_id()).await?;
                         let event = match &reacted {
-                            Reacted::Event(e) => Some(ChannelEvent::Message(e.clone())),
+                            Reacted::Event(e) => Some(ChannelEvent::Message((**e).clone())),
                             _ => None,
                         };
                         Ok((reacted, event))

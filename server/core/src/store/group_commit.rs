@@ -171,6 +171,7 @@ mod tests {
             body: "hi".into(),
             created_at: 0,
             reply: None,
+            files: Vec::new(),
         }
     }
 

@@ -28,6 +28,9 @@ pub(crate) struct NewMessage {
     pub(crate) created_at: i64,
     /// The thread it replies in, if it is a reply.
     pub(crate) reply: Option<ReplyTo>,
+    /// Files its sender uploaded to the channel and has not sent yet,
+    /// attached to it in the same transaction.
+    pub(crate) files: Vec<i64>,
 }
 
 /// Where a reply goes: its thread's root, and whether it is also sent to
@@ -121,6 +124,16 @@ impl<'a> Batch<'a> {
     }
 }
 
+/// Each file to attach and the id of the message it goes to (new messages only).
+pub(super) fn attachments(messages: &[NewMessage], written: &[Written]) -> Vec<(i64, i64)> {
+    messages
+        .iter()
+        .zip(written)
+        .filter_map(|(m, w)| Some((m, (*w)?.0)))
+        .flat_map(|(m, id)| m.files.iter().map(move |f| (*f, id)))
+        .collect()
+}
+
 /// Stores a batch in `tx`: for each message, its id and `seq`, or `None`
 /// when its client id was stored in its channel before (or earlier in the
 /// batch). A channel that does not exist fails the batch.
@@ -171,15 +184,42 @@ pub(super) async fn insert_batch(tx: &mut Tx, messages: &[NewMessage]) -> StoreR
                 q.push(" RETURNING id, channel_id, seq");
                 inserted = q.build_query_as().fetch_all(&mut *$conn).await?;
             }
-            Ok(batch.written(&inserted, &rows).ok_or(sqlx::Error::RowNotFound)?)
+            batch.written(&inserted, &rows).ok_or(sqlx::Error::RowNotFound)?
         }};
     }
-    match tx.db() {
+    let written = match tx.db() {
         #[cfg(not(sqlx_prepare = "postgres"))]
         Db::Sqlite(conn) => insert_batch_in!(conn),
         #[cfg(not(sqlx_prepare = "sqlite"))]
         Db::Postgres(conn) => insert_batch_in!(conn),
+    };
+    attach_files(tx, &attachments(messages, &written)).await?;
+    Ok(written)
+}
+
+/// Attaches each file to its message (`(file_id, message_id)`), in the
+/// messages' transaction; a file sent by another message meanwhile stays there.
+pub(super) async fn attach_files(tx: &mut Tx, attached: &[(i64, i64)]) -> StoreResult<()> {
+    if attached.is_empty() {
+        return Ok(());
     }
+    macro_rules! attach_in {
+        ($conn:expr) => {{
+            let mut q = QueryBuilder::new("UPDATE files SET message_id = v.column2 FROM (");
+            q.push_values(attached, |mut row, (file_id, message_id)| {
+                row.push_bind(*file_id).push_bind(*message_id);
+            });
+            q.push(") AS v WHERE files.id = v.column1 AND files.message_id IS NULL");
+            q.build().execute(&mut *$conn).await?;
+        }};
+    }
+    match tx.db() {
+        #[cfg(not(sqlx_prepare = "postgres"))]
+        Db::Sqlite(conn) => attach_in!(conn),
+        #[cfg(not(sqlx_prepare = "sqlite"))]
+        Db::Postgres(conn) => attach_in!(conn),
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -194,6 +234,7 @@ mod tests {
             body: "hi".into(),
             created_at: 0,
             reply: None,
+            files: Vec::new(),
         }
     }
 
@@ -221,6 +262,16 @@ mod tests {
         assert_eq!(rows.iter().map(|(_, s)| *s).collect::<Vec<_>>(), vec![5, 1]);
         let written = batch.written(&[(40, 7, 5), (41, 8, 1)], &rows).unwrap();
         assert_eq!(written, vec![None, Some((40, 5)), None, Some((41, 1))]);
+    }
+
+    #[test]
+    fn files_go_to_the_new_messages_that_name_them() {
+        let mut with_files = message(7, "a");
+        with_files.files = vec![30, 31];
+        let mut retried = message(7, "b");
+        retried.files = vec![32];
+        let messages = [with_files, retried, message(7, "c")];
+        assert_eq!(attachments(&messages, &[Some((100, 1)), None, Some((101, 2))]), vec![(30, 100), (31, 100)]);
     }
 
     #[test]

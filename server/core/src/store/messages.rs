@@ -33,6 +33,7 @@ pub(super) fn message(r: MessageRecord) -> StoreResult<Message> {
         edited: r.edited_at.is_some(),
         pinned: r.pinned_at.is_some(),
         reactions: Vec::new(),
+        files: Vec::new(),
         thread_of: r.thread_of,
         in_channel: r.in_channel != 0,
         thread: None,
@@ -63,6 +64,7 @@ pub(super) fn event(
         edited: false,
         pinned: false,
         reactions: Vec::new(),
+        files: Vec::new(),
         thread_of: None,
         in_channel: false,
         thread: None,
@@ -87,7 +89,9 @@ impl Store {
         author: &User,
         body: &str,
         reply: Option<ReplyTo>,
+        files: Vec<i64>,
     ) -> StoreResult<Stored> {
+        let with_files = !files.is_empty();
         // Stored by the group-commit writer, with whatever else is waiting.
         let now = now_ms();
         let message = NewMessage {
@@ -97,6 +101,7 @@ impl Store {
             body: body.to_owned(),
             created_at: now,
             reply,
+            files,
         };
         let Some((id, seq)) = self.writer.write(message).await? else {
             // Stored before: a retry, or a concurrent retry that won the race.
@@ -120,6 +125,9 @@ impl Store {
             edited: false,
             pinned: false,
             reactions: Vec::new(),
+            // As attached: a file sent meanwhile by another of its
+            // uploader's messages went there.
+            files: if with_files { self.files_of(id).await? } else { Vec::new() },
             thread_of: reply.map(|r| r.root_seq),
             in_channel: reply.is_some_and(|r| r.in_channel),
             thread: None,
@@ -154,6 +162,7 @@ impl Store {
         let stored = if let Some(thread_of) = wiped {
             super::message_edits::wipe_edits(&mut tx, channel_id, seq).await?;
             super::reactions::drop_reactions(&mut tx, channel_id, seq).await?;
+            super::files::drop_files(&mut tx, channel_id, seq).await?;
             let (kind, refers_to) = (EventKind::Deleted, Some(seq));
             let event = NewEvent {
                 channel_id,
@@ -208,7 +217,10 @@ impl Store {
                 client_id
             )
         )?;
-        row.map(message).transpose()
+        match row.map(message).transpose()? {
+            Some(m) => Ok(self.with_files(vec![m]).await?.pop()),
+            None => Ok(None),
+        }
     }
 
     /// Up to `limit` events after `after_seq` that `reader` may read (none
@@ -222,7 +234,7 @@ impl Store {
         reader: i64,
     ) -> StoreResult<Vec<Message>> {
         let events = self.rows_after(channel_id, after_seq, limit, reader).await?;
-        self.with_threads(self.with_reactions(events).await?).await
+        self.with_threads(self.with_reactions(self.with_files(events).await?).await?).await
     }
 
     /// [`Store::messages_after`] as stored, undecorated.
@@ -274,14 +286,18 @@ impl Store {
                 limit
             )
         )?;
-        rows.into_iter()
+        let events = rows
+            .into_iter()
             .map(|r| {
                 let kind = ChannelKind::parse(&r.channel_kind).ok_or_else(|| {
                     StoreError::Unknown(format!("kind {:?} of channel {}", r.channel_kind, r.channel_id))
                 })?;
                 Ok((message(r.into())?, kind))
             })
-            .collect()
+            .collect::<StoreResult<Vec<_>>>()?;
+        let kinds: Vec<ChannelKind> = events.iter().map(|(_, kind)| *kind).collect();
+        let messages = self.with_files(events.into_iter().map(|(m, _)| m).collect()).await?;
+        Ok(messages.into_iter().zip(kinds).collect())
     }
 
     /// Up to `limit` events before `before_seq` (the newest when `None`)
@@ -315,6 +331,7 @@ impl Store {
         let has_more = rows.len() as i64 > limit;
         let mut messages = rows.into_iter().take(limit as usize).map(message).collect::<StoreResult<Vec<_>>>()?;
         messages.reverse();
+        let messages = self.with_files(messages).await?;
         Ok((self.with_threads(self.with_reactions(messages).await?).await?, has_more))
     }
 }
@@ -398,6 +415,8 @@ impl MessageSink for Pool {
                 in_channel: m.reply.is_some_and(|r| r.in_channel),
             };
             let stored = append_event(&mut tx, event).await?;
+            let attached: Vec<(i64, i64)> = m.files.iter().map(|f| (*f, stored.0)).collect();
+            super::message_batch::attach_files(&mut tx, &attached).await?;
             tx.commit().await?;
             Ok::<_, StoreError>(stored)
         };

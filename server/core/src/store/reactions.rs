@@ -12,7 +12,7 @@ use crate::rules::MAX_REACTIONS_PER_MESSAGE;
 #[derive(Debug)]
 pub(crate) enum Reacted {
     /// It was stored, and this event with it.
-    Event(Message),
+    Event(Box<Message>),
     /// It was there already (or, taken back, was not): nothing changed.
     Unchanged,
     /// The message has as many different reactions as it may.
@@ -101,11 +101,11 @@ impl Store {
         };
         let ids = append_event(&mut tx, new).await?;
         tx.commit().await?;
-        Ok(Reacted::Event(Message {
+        Ok(Reacted::Event(Box::new(Message {
             refers_to,
             body: emoji.to_owned(),
             ..event(ids, channel_id, kind, client_id, by, now)
-        }))
+        })))
     }
 
     /// Puts their reactions on the messages among `events` (one channel's,

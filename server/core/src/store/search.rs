@@ -142,8 +142,7 @@ fn build(dialect: Dialect, s: &Search<'_>) -> Built {
         sql.push_str(" AND m.thread_of IS NOT NULL");
     }
     if s.has_file {
-        // No message carries a file until attachments are stored.
-        sql.push_str(" AND 1 = 0");
+        sql.push_str(" AND EXISTS (SELECT 1 FROM files f WHERE f.message_id = m.id)");
     }
     sql.push_str(" ORDER BY ");
     if s.best_first && !s.terms.is_empty() {

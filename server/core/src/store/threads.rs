@@ -268,7 +268,7 @@ impl Store {
         let has_more = rows.len() as i64 > limit;
         let mut replies = rows.into_iter().take(limit as usize).map(message).collect::<StoreResult<Vec<_>>>()?;
         replies.reverse();
-        Ok((self.with_reactions(replies).await?, has_more))
+        Ok((self.with_reactions(self.with_files(replies).await?).await?, has_more))
     }
 }
 
