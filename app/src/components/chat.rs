@@ -367,6 +367,7 @@ impl LinkStatus {
 /// The browser half: the Socket.IO connection and what the buttons do.
 #[cfg(feature = "hydrate")]
 mod actions;
+mod attachments;
 mod long_press;
 mod mention_picker;
 mod message_edit;

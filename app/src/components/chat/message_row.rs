@@ -1,10 +1,11 @@
 //! One row of a message list, in the channel or in a thread: the author's
 //! avatar and name, the time, the text (formatted, or the form that edits
-//! it), its reactions, its thread's summary, and the actions on it (reply,
+//! it), its files, its reactions, its thread's summary, and the actions on it (reply,
 //! pin, edit, delete; retry and delete for one that was not sent).
 
 use leptos::prelude::*;
 
+use super::attachments::Attachments;
 use super::long_press::LongPress;
 use super::message_edit::{EarlierVersions, EditForm};
 use super::reactions::{AddReaction, Reactions};
@@ -136,6 +137,10 @@ fn message(m: ChatMessage, delivery: Delivery, grouped: bool, rows: Rows) -> imp
         })
         .into_any()
     };
+    let files = (!deleted && !m.files.is_empty()).then(|| {
+        let slug = rows.slug.get_value();
+        view! { <Attachments slug files=m.files.clone() /> }
+    });
     let reactable = !deleted && seq > 0;
     let picking = RwSignal::new(false);
     let reactions = reactable.then(|| {
@@ -207,6 +212,7 @@ fn message(m: ChatMessage, delivery: Delivery, grouped: bool, rows: Rows) -> imp
                 </span>
             </div>
             {body}
+            {files}
             {earlier}
             {reactions}
             {thread}
