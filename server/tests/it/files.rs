@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::s3::TestS3;
 use crate::support::{Api, TestServer, org_with_two_members};
@@ -80,10 +80,7 @@ async fn a_picture_is_sent_shown_with_its_thumbnail_and_freed_with_its_message()
     let picture = png(1200, 800);
     let file = uploaded(&olivia, "general", "../../holiday.png", "image/png", picture.clone()).await;
     assert_eq!((file["name"].as_str(), file["content_type"].as_str()), (Some("holiday.png"), Some("image/png")));
-    assert_eq!(
-        (file["size"].as_u64(), file["image"].clone()),
-        (Some(picture.len() as u64), serde_json::json!([1200, 800]))
-    );
+    assert_eq!((file["size"].as_u64(), file["image"].clone()), (Some(picture.len() as u64), json!([1200, 800])));
     assert_eq!(file["thumbnail"], true);
     let id = file["id"].as_i64().unwrap();
     let url = format!("/api/files/acme/{id}");
@@ -98,7 +95,7 @@ async fn a_picture_is_sent_shown_with_its_thumbnail_and_freed_with_its_message()
     assert_eq!(sent["body"], "");
     let history = mark.ok("history", &[("slug", "acme"), ("channel", "general")]).await;
     let message = history["messages"].as_array().unwrap().iter().find(|m| m["client_id"] == "pic-1").unwrap().clone();
-    assert_eq!(message["files"], serde_json::json!([file]));
+    assert_eq!(message["files"], json!([file]));
 
     let res = fetch(&mark, &url).await;
     assert_eq!(res.status(), 200);
@@ -119,7 +116,10 @@ async fn a_picture_is_sent_shown_with_its_thumbnail_and_freed_with_its_message()
     assert!(storage["used_bytes"].as_u64().unwrap() >= picture.len() as u64);
     assert_eq!(mark.err("file_storage", &[("slug", "acme")]).await.status, 403);
 
-    // Sent once only: naming it again is refused.
+    // A retry of the same message returns it; nothing is sent twice.
+    let again = send_files(&olivia, "general", "pic-1", "", &[id]).await.unwrap();
+    assert_eq!((again["seq"].clone(), again["files"][0]["id"].clone()), (sent["seq"].clone(), json!(id)));
+    // Sent once only: naming it in another message is refused.
     assert_eq!(send_files(&olivia, "general", "pic-2", "again", &[id]).await.unwrap_err(), 404);
     // Found by has:file.
     let found = mark.ok("search", &[("slug", "acme"), ("q", "has:file")]).await;
@@ -143,16 +143,26 @@ async fn the_same_content_is_kept_once_and_deleted_only_when_nothing_refers_to_i
     let report = b"quarterly numbers".to_vec();
     let a = uploaded(&olivia, "general", "report.txt", "text/plain", report.clone()).await["id"].as_i64().unwrap();
     let b = uploaded(&mark, "general", "copy.txt", "text/plain", report.clone()).await["id"].as_i64().unwrap();
-    assert_eq!(kept_on_disk(server.data_dir()), 1);
+    assert_eq!(kept_on_disk(server.data_dir()), 1, "the same bytes are kept once");
     let first = send_files(&olivia, "general", "r-1", "the report", &[a]).await.unwrap();
-    send_files(&mark, "general", "r-2", "same here", &[b]).await.unwrap();
-    let seq = first["seq"].as_i64().unwrap().to_string();
-    olivia.ok("delete_message", &[("slug", "acme"), ("channel", "general"), ("seq", &seq)]).await;
-    // Give the deletion's sweep its time: the copy still refers to the bytes.
+    let copy = send_files(&mark, "general", "r-2", "same here", &[b]).await.unwrap();
+    let c = uploaded(&mark, "general", "third.txt", "text/plain", report.clone()).await["id"].as_i64().unwrap();
+    let second = send_files(&mark, "general", "r-3", "one more", &[c]).await.unwrap();
+    let delete = async |api: &Api, message: &Value| {
+        let seq = message["seq"].as_i64().unwrap().to_string();
+        api.ok("delete_message", &[("slug", "acme"), ("channel", "general"), ("seq", &seq)]).await;
+    };
+    delete(&olivia, &first).await;
+    // The deletion's sweep ran (the next one waits for it): the copies
+    // still refer to the bytes.
+    delete(&mark, &second).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(kept_on_disk(server.data_dir()), 1);
     let res = fetch(&olivia, &format!("/api/files/acme/{b}")).await;
     assert_eq!(res.bytes().await.unwrap().to_vec(), report);
+    // The last file with that content goes: so do its bytes.
+    delete(&mark, &copy).await;
+    eventually("the bytes are deleted", async || kept_on_disk(server.data_dir()) == 0).await;
 }
 
 #[tokio::test]
@@ -169,7 +179,8 @@ async fn html_and_svg_uploads_are_only_ever_downloads() {
     let ids = [&html, &fake, &vector].map(|f| f["id"].as_i64().unwrap());
     send_files(&olivia, "general", "f-1", "files", &ids).await.unwrap();
     for (id, name) in ids.iter().zip(["page.html", "cat.png", "logo.svg"]) {
-        let res = fetch(&mark, &format!("/api/files/acme/{id}")).await;
+        let url = format!("{}/api/files/acme/{id}", mark.base);
+        let res = mark.http.get(url).header("accept-encoding", "gzip, br").send().await.unwrap();
         assert_eq!(res.status(), 200);
         let h = res.headers();
         assert_eq!(h["content-type"], "application/octet-stream", "{name}");
@@ -220,10 +231,11 @@ async fn over_the_limit_or_cut_off_an_upload_is_refused_and_leaves_nothing() {
     assert!(cut.is_err() || !cut.unwrap().status().is_success());
     eventually("nothing is being received", async || being_received(server.data_dir()) == 0).await;
     assert_eq!(kept_on_disk(server.data_dir()), 0);
-    // And none of it is recorded: sending the next id finds nothing.
+    // Nor recorded: the next upload is the first the organization keeps.
     let ok = uploaded(&olivia, "general", "small.txt", "text/plain", b"fits".to_vec()).await;
     assert_eq!(ok["size"], 4);
     assert_eq!(kept_on_disk(server.data_dir()), 1);
+    assert_eq!(olivia.ok("file_storage", &[("slug", "acme")]).await["used_bytes"], 4);
 }
 
 #[tokio::test]
@@ -250,6 +262,17 @@ async fn only_those_who_may_read_the_message_get_its_files() {
     assert_eq!(fetch(&stranger, &format!("/api/files/evil/{id}")).await.status(), 404);
     assert_eq!(fetch(&stranger, &url).await.status(), 404);
     assert_eq!(fetch(&server.client(), &url).await.status(), 401);
+    // Someone out of the channel while a file was sent does not get it
+    // when back (nor anything else said meanwhile).
+    olivia.ok("add_to_channel", &[("slug", "acme"), ("channel", board), ("username", "mark")]).await;
+    mark.ok("leave_channel", &[("slug", "acme"), ("channel", board)]).await;
+    let meanwhile = uploaded(&olivia, board, "meanwhile.txt", "text/plain", b"while away".to_vec()).await;
+    let meanwhile = meanwhile["id"].as_i64().unwrap();
+    send_files(&olivia, board, "s-2", "while you were out", &[meanwhile]).await.unwrap();
+    olivia.ok("add_to_channel", &[("slug", "acme"), ("channel", board), ("username", "mark")]).await;
+    assert_eq!(fetch(&mark, &format!("/api/files/acme/{meanwhile}")).await.status(), 404);
+    assert_eq!(fetch(&olivia, &format!("/api/files/acme/{meanwhile}")).await.status(), 200);
+    mark.ok("leave_channel", &[("slug", "acme"), ("channel", board)]).await;
     // Nobody uploads into a channel they cannot post in, or sends another's upload.
     assert_eq!(upload(&mark, board, "x.txt", "text/plain", b"x".to_vec()).await.status(), 404);
     let marks = uploaded(&mark, "general", "notes.txt", "text/plain", b"notes".to_vec()).await["id"].as_i64().unwrap();
@@ -279,4 +302,27 @@ async fn an_s3_compatible_bucket_keeps_and_frees_files() {
     olivia.ok("delete_message", &[("slug", "acme"), ("channel", "general"), ("seq", &seq)]).await;
     eventually("the objects are deleted", async || s3.objects().await.is_empty()).await;
     assert!(!server.data_dir().join("files").exists(), "nothing is kept on disk with a bucket");
+}
+
+#[tokio::test]
+async fn messages_sent_at_once_each_get_their_own_files() {
+    let server = TestServer::start().await;
+    let (olivia, mark) = org_with_two_members(&server).await;
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        let file =
+            uploaded(&olivia, "general", &format!("f{i}.txt"), "text/plain", format!("file {i}").into_bytes()).await;
+        ids.push(file["id"].as_i64().unwrap());
+    }
+    // Stored together by group commit (or one by one), each with its own.
+    let sends = ids.iter().enumerate().map(|(i, id)| {
+        let (api, client_id) = (&olivia, format!("m{i}"));
+        async move { send_files(api, "general", &client_id, &format!("message {i}"), &[*id]).await.unwrap() }
+    });
+    futures::future::join_all(sends).await;
+    let history = mark.ok("history", &[("slug", "acme"), ("channel", "general")]).await;
+    for (i, id) in ids.iter().enumerate() {
+        let m = history["messages"].as_array().unwrap().iter().find(|m| m["client_id"] == format!("m{i}")).unwrap();
+        assert_eq!(m["files"].as_array().unwrap().iter().map(|f| f["id"].as_i64().unwrap()).collect::<Vec<_>>(), [*id]);
+    }
 }

@@ -5,15 +5,18 @@
 -- A file's bytes are stored once per content (`blobs`, named by their
 -- SHA-256, never by a name the uploader chose), however many files share
 -- them. Removing a file (its message deleted, its upload expired, or
--- anything that removes its channel) marks its blobs `unused`; the sweep
--- then takes each unused blob nothing refers to, marks it `deleting`,
--- deletes its bytes and then its row. An upload of the same content waits
--- while a blob is `deleting`, so bytes are never deleted under a new file.
+-- anything that removes its channel) marks its blobs `unused`; a sweep
+-- then claims each unused blob nothing refers to (`deleting`: its own
+-- random claim, `deleting_at`: when), deletes its bytes and then the row
+-- it claimed. An upload of the same content waits while a blob is being
+-- deleted, so bytes are never deleted under a new file; a claim left by a
+-- sweep that stopped is taken over after a while.
 CREATE TABLE blobs (
-    sha256   TEXT   PRIMARY KEY,
-    size     BIGINT NOT NULL,
-    unused   BIGINT NOT NULL DEFAULT 0,
-    deleting BIGINT NOT NULL DEFAULT 0
+    sha256      TEXT   PRIMARY KEY,
+    size        BIGINT NOT NULL,
+    unused      BIGINT NOT NULL DEFAULT 0,
+    deleting    BIGINT NOT NULL DEFAULT 0,
+    deleting_at BIGINT NOT NULL DEFAULT 0
 );
 
 CREATE TABLE files (

@@ -28,6 +28,9 @@ const PICTURES_AT_ONCE: usize = 2;
 /// How long an upload waits for a blob with its content to finish being
 /// deleted (a moment: its bytes are being removed).
 const BLOB_DELETION_WAIT: Duration = Duration::from_secs(10);
+/// A sweep's claim on a blob older than this was left by a sweep that
+/// stopped: another takes it over.
+const STALE_CLAIM: Duration = Duration::from_secs(600);
 
 /// Where files are kept and how large one may be.
 #[derive(Clone)]
@@ -35,18 +38,27 @@ pub(super) struct FileStore {
     blobs: Blobs,
     max_bytes: u64,
     pictures: Arc<Semaphore>,
+    /// Held by the sweep that frees unused files.
+    sweeping: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl FileStore {
     fn new(blobs: Blobs, max_bytes: u64) -> Self {
-        FileStore { blobs, max_bytes, pictures: Arc::new(Semaphore::new(PICTURES_AT_ONCE)) }
+        FileStore { blobs, max_bytes, pictures: Arc::new(Semaphore::new(PICTURES_AT_ONCE)), sweeping: Arc::default() }
     }
 
     /// Whether (and what) picture the upload is, one or two at a time.
     async fn examine(&self, received: &Received) -> Option<Picture> {
-        let _turn = self.pictures.acquire().await.ok()?;
+        // The turn goes with the work: a request given up does not stop it.
+        let turn = self.pictures.clone().acquire_owned().await.ok()?;
         let path = received.path().to_owned();
-        tokio::task::spawn_blocking(move || pictures::examine(&path)).await.ok().flatten()
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            pictures::examine(&path)
+        })
+        .await
+        .ok()
+        .flatten()
     }
 }
 
@@ -92,7 +104,7 @@ impl Service {
 
     /// Whether the holder may upload to the channel (they may post there),
     /// and within their rate: checked before a byte is received.
-    pub async fn may_upload(&self, access: &ChannelAccess) -> CoreResult<()> {
+    async fn may_upload(&self, access: &ChannelAccess) -> CoreResult<()> {
         access::post(access.standing.role, access.channel.kind, access.channel.joined)?;
         self.within_message_rate(&access.standing.user).await
     }
@@ -149,13 +161,17 @@ impl Service {
         let file = self.record_upload(&upload).await?;
         // Recorded first, kept after: a blob in use is never deleted, so
         // these bytes cannot be removed under the new file.
-        let keep = async {
+        // In a task of its own: an upload to a bucket is completed or
+        // aborted even if the request is given up.
+        let blobs = files.blobs.clone();
+        let keep = tokio::spawn(async move {
             if let Some(thumbnail) = picture.and_then(|p| p.thumbnail) {
-                files.blobs.keep_bytes(thumbnail.bytes).await?;
+                blobs.keep_bytes(thumbnail.bytes).await?;
             }
-            files.blobs.keep(received).await
-        };
-        keep.await.map_err(|e| {
+            blobs.keep(received).await
+        });
+        let kept = keep.await.unwrap_or_else(|e| Err(BlobError::Io(std::io::Error::other(e))));
+        kept.map_err(|e| {
             tracing::error!(error = %e, "keeping an upload's bytes");
             CoreError::Unavailable
         })?;
@@ -185,8 +201,8 @@ impl Service {
         }
     }
 
-    /// Of `ids`, which the sender uploaded to the channel and has not sent:
-    /// all of them, or "no such file".
+    /// Whether the sender uploaded each of `ids` to the channel and has not
+    /// sent it yet; "no such file" if not.
     pub(super) async fn files_to_send(&self, access: &ChannelAccess, ids: &[i64]) -> CoreResult<()> {
         let found = self
             .store
@@ -252,7 +268,12 @@ impl Service {
             Ok(n) => tracing::info!(uploads = n, "unsent uploads expired"),
             Err(e) => tracing::warn!(error = %e, "cannot expire unsent uploads"),
         }
-        let unused = match self.store.blobs_to_delete().await {
+        // One sweep at a time here; across servers, each deletes only
+        // what it claimed.
+        let _sweeping = files.sweeping.lock().await;
+        let claim = rand::random::<i64>().checked_abs().unwrap_or(1).max(1);
+        let stale = crate::store::now_ms() - STALE_CLAIM.as_millis() as i64;
+        let unused = match self.store.claim_unused_blobs(claim, stale).await {
             Ok(unused) => unused,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot list unused files");
@@ -264,7 +285,7 @@ impl Service {
                 tracing::warn!(error = %e, sha256, "cannot delete an unused file's bytes; will try again");
                 continue;
             }
-            if let Err(e) = self.store.forget_blob(&sha256).await {
+            if let Err(e) = self.store.forget_blob(&sha256, claim).await {
                 tracing::warn!(error = %e, sha256, "cannot forget a deleted file");
             }
         }

@@ -87,8 +87,15 @@ impl Service {
             Some(reply) => Some(self.thread_root(access, reply.root_seq).await?),
             None => None,
         };
-        if !draft.files.is_empty() {
-            self.files_to_send(access, &draft.files).await?;
+        if !draft.files.is_empty()
+            && let Err(e) = self.files_to_send(access, &draft.files).await
+        {
+            // A retry of a message sent with them returns it, as any retry.
+            let sent = self.store.message_by_client_id(channel.id, &draft.client_id).await;
+            return match sent.map_err(fail("looking up a message"))? {
+                Some(message) => Ok(Posted { message, created: false }),
+                None => Err(e),
+            };
         }
         let (store, channel_id, author) = (self.store.clone(), channel.id, standing.user.clone());
         let Draft { client_id, body, reply, files } = draft;

@@ -238,35 +238,32 @@ impl Store {
         Ok(sql!(db, execute, query!("DELETE FROM files WHERE message_id IS NULL AND created_at < $1", before))?)
     }
 
-    /// The blobs whose bytes are to be deleted now: those marked unused
-    /// that no file refers to (marked `deleting` here, so that no new file
-    /// takes them meanwhile), and any a stopped sweep left marked so.
-    pub(crate) async fn blobs_to_delete(&self) -> StoreResult<Vec<String>> {
-        let db = &mut self.db().await?;
-        sql!(
-            &mut *db,
-            execute,
-            query!(
-                "UPDATE blobs SET deleting = 1 WHERE unused = 1 AND deleting = 0
-                 AND NOT EXISTS (SELECT 1 FROM files f WHERE f.sha256 = blobs.sha256 OR f.thumb_sha256 = blobs.sha256)"
+    /// Claims for this sweep (`claim`, a random number not 0) the blobs
+    /// whose bytes are to be deleted now: those marked unused that no file
+    /// refers to, and any another sweep claimed before `stale_before`
+    /// (milliseconds) and left. No upload takes a claimed blob meanwhile.
+    pub(crate) async fn claim_unused_blobs(&self, claim: i64, stale_before: i64) -> StoreResult<Vec<String>> {
+        let (db, now) = (&mut self.db().await?, now_ms());
+        Ok(sql!(
+            db,
+            fetch_all,
+            query_scalar!(
+                r#"UPDATE blobs SET deleting = $1, deleting_at = $2
+                   WHERE (unused = 1 AND deleting = 0
+                          AND NOT EXISTS (SELECT 1 FROM files f WHERE f.sha256 = blobs.sha256 OR f.thumb_sha256 = blobs.sha256))
+                      OR (deleting <> 0 AND deleting <> $1 AND deleting_at < $3)
+                   RETURNING sha256 AS "sha256!""#,
+                claim,
+                now,
+                stale_before
             )
-        )?;
-        // Still referred to (by another file with the same content): in use.
-        sql!(
-            &mut *db,
-            execute,
-            query!(
-                "UPDATE blobs SET unused = 0 WHERE unused = 1 AND deleting = 0
-                 AND EXISTS (SELECT 1 FROM files f WHERE f.sha256 = blobs.sha256 OR f.thumb_sha256 = blobs.sha256)"
-            )
-        )?;
-        Ok(sql!(&mut *db, fetch_all, query_scalar!(r#"SELECT sha256 AS "sha256!" FROM blobs WHERE deleting = 1"#))?)
+        )?)
     }
 
-    /// Forgets blob `sha256`, whose bytes are deleted.
-    pub(crate) async fn forget_blob(&self, sha256: &str) -> StoreResult<()> {
+    /// Forgets blob `sha256`, whose bytes this sweep (`claim`) deleted.
+    pub(crate) async fn forget_blob(&self, sha256: &str, claim: i64) -> StoreResult<()> {
         let db = &mut self.db().await?;
-        sql!(db, execute, query!("DELETE FROM blobs WHERE sha256 = $1 AND deleting = 1", sha256))?;
+        sql!(db, execute, query!("DELETE FROM blobs WHERE sha256 = $1 AND deleting = $2", sha256, claim))?;
         Ok(())
     }
 }

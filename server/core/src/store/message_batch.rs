@@ -15,8 +15,8 @@ use std::collections::{HashMap, HashSet};
 
 use sqlx::QueryBuilder;
 
-use super::StoreResult;
 use super::dialect::{AsDb, Db, Tx, lock_channels};
+use super::{StoreError, StoreResult};
 
 /// A message to store.
 #[derive(Debug)]
@@ -198,7 +198,7 @@ pub(super) async fn insert_batch(tx: &mut Tx, messages: &[NewMessage]) -> StoreR
 }
 
 /// Attaches each file to its message (`(file_id, message_id)`), in the
-/// messages' transaction; a file sent by another message meanwhile stays there.
+/// messages' transaction; fails if one was sent by another message meanwhile.
 pub(super) async fn attach_files(tx: &mut Tx, attached: &[(i64, i64)]) -> StoreResult<()> {
     if attached.is_empty() {
         return Ok(());
@@ -210,14 +210,20 @@ pub(super) async fn attach_files(tx: &mut Tx, attached: &[(i64, i64)]) -> StoreR
                 row.push_bind(*file_id).push_bind(*message_id);
             });
             q.push(") AS v WHERE files.id = v.column1 AND files.message_id IS NULL");
-            q.build().execute(&mut *$conn).await?;
+            q.build().execute(&mut *$conn).await?.rows_affected()
         }};
     }
-    match tx.db() {
+    let attached_now = match tx.db() {
         #[cfg(not(sqlx_prepare = "postgres"))]
         Db::Sqlite(conn) => attach_in!(conn),
         #[cfg(not(sqlx_prepare = "sqlite"))]
         Db::Postgres(conn) => attach_in!(conn),
+    };
+    if attached_now != attached.len() as u64 {
+        // Sent by another message, or expired, since it was checked: this
+        // message is not stored without it (a batch then stores its
+        // messages one by one, and only this one fails).
+        return Err(StoreError::Unknown("a file named in a message was sent or forgotten meanwhile".into()));
     }
     Ok(())
 }

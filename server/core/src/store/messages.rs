@@ -202,7 +202,8 @@ impl Store {
         Ok(found.into_iter().find(|m| m.seq == seq))
     }
 
-    async fn message_by_client_id(&self, channel_id: i64, client_id: &str) -> StoreResult<Option<Message>> {
+    /// The message stored in a channel under `client_id`, with its files.
+    pub(crate) async fn message_by_client_id(&self, channel_id: i64, client_id: &str) -> StoreResult<Option<Message>> {
         let db = &mut self.db().await?;
         let row = sql!(
             db,
