@@ -77,6 +77,7 @@ bench:
 	cd server/loadgen/reference && npm ci --no-audit --no-fund
 	ulimit -n "$$(ulimit -Hn)"; scripts/with-postgres.sh target/release/bench
 	scripts/bench-static.sh
+	scripts/bench-files.sh
 	scripts/bench-engines.sh
 	cargo bench --locked -p app --bench markdown
 	scripts/with-postgres.sh cargo bench --locked -p confab-core --features server --bench search

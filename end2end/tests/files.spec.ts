@@ -42,5 +42,39 @@ test("a picture sent is seen on the other screen; an HTML or SVG file only ever 
     expect(await opened.title()).not.toBe("pwned");
     await opened.close();
   }
+
+  // The owner sees what the organization keeps in files.
+  await ann.goto(`/o/${slug}/admin`);
+  const kept = ann.getByRole("region", { name: "Files" });
+  await expect(kept).toContainText("kept in files");
+  await expect(kept).toContainText("One file may be at most 25 MiB.");
+  expect(problems).toEqual([]);
+});
+
+test("a picture pasted into the composer, or a file attached, is seen on the other screen", async ({ browser }) => {
+  const { annPage: ann, bobPage: bob, problems } = await twoInGeneral(browser, "Paste Co");
+  const composer = ann.getByRole("textbox", { name: "Message" });
+  await composer.click();
+  // A screenshot on the clipboard, pasted.
+  await composer.evaluate((box, bytes) => {
+    const data = new DataTransfer();
+    data.items.add(new File([new Uint8Array(bytes)], "image.png", { type: "image/png" }));
+    box.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+  }, [...PNG]);
+  const waiting = ann.getByRole("list", { name: "Files to send" });
+  await expect(waiting.getByRole("listitem")).toHaveCount(1);
+  await expect(waiting.getByRole("progressbar")).toHaveCount(0);
+  await composer.press("Enter");
+  await expect(waiting).toHaveCount(0);
+  const pasted = bob.locator("li.msg .attachments").getByRole("img", { name: /^pasted-\d+\.png$/ });
+  await expect(pasted).toBeVisible();
+  await expect.poll(() => pasted.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(2);
+
+  // A file picked with the attach button, sent with words.
+  await ann.getByLabel("Attach files").setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("see attached") });
+  await expect(waiting.getByText("12 bytes")).toBeVisible();
+  await composer.fill("the notes");
+  await composer.press("Enter");
+  await expect(message(bob, "the notes").getByRole("link", { name: /notes\.txt/ })).toBeVisible();
   expect(problems).toEqual([]);
 });

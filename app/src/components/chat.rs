@@ -21,6 +21,7 @@ use mention_picker::{MentionPicker, Suggest};
 use message_row::Rows;
 use pins::Pinned;
 use thread_pane::{ThreadPane, ThreadShown};
+use uploads::{AttachButton, UploadList, Uploads};
 
 #[component]
 pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl IntoView {
@@ -86,10 +87,33 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
     #[cfg(not(feature = "hydrate"))]
     let _ = (&slug, &me, at_param);
 
+    let uploads = Uploads::new(slug.clone(), channel.name.clone());
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         #[cfg(feature = "hydrate")]
-        actions.send(draft);
+        actions.send(draft, uploads);
+    };
+    // Files pasted into the composer or dropped on the chat go with the
+    // next message.
+    let dropping = RwSignal::new(false);
+    let on_paste = move |ev: leptos::ev::ClipboardEvent| {
+        #[cfg(feature = "hydrate")]
+        if let Some(files) = ev.clipboard_data().and_then(|d| d.files()).filter(|f| f.length() > 0) {
+            ev.prevent_default();
+            uploads.add(Some(files));
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        dropping.set(false);
+        #[cfg(feature = "hydrate")]
+        if let Some(files) = ev.data_transfer().and_then(|d| d.files()).filter(|f| f.length() > 0) {
+            ev.prevent_default();
+            uploads.add(Some(files));
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
     };
     let suggest = Suggest::new(draft);
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
@@ -99,7 +123,7 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
         } else if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
             #[cfg(feature = "hydrate")]
-            actions.send(draft);
+            actions.send(draft, uploads);
         } else if ev.key() == "ArrowUp" && draft.with_untracked(String::is_empty) {
             // Up in an empty composer edits one's last message.
             let last = timeline.with_untracked(|t| t.last_editable(me_id));
@@ -188,7 +212,18 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
 
     view! {
         <div class="chat" class:thread-open=thread_open data-channel-id=channel.id>
-            <div class="chat-main">
+            <div
+                class="chat-main"
+                class:dropping=move || dropping.get()
+                on:dragover=move |ev| {
+                    if joined {
+                        ev.prevent_default();
+                        dropping.set(true);
+                    }
+                }
+                on:dragleave=move |_| dropping.set(false)
+                on:drop=on_drop
+            >
             <div class="chat-bar">
                 <p class="link-status" role="status" data-status=move || status.get().tag()>{move || status.get().label()}</p>
                 <Pinned slug=slug.clone() channel=channel.name.clone() tz_offset />
@@ -223,7 +258,9 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
                 view! {
                     <form class="composer" on:submit=on_submit aria-label="Send a message">
                         <label for="composer-input">"Message"</label>
+                        <UploadList uploads />
                         <div class="row">
+                            <AttachButton uploads />
                             <textarea
                                 id="composer-input"
                                 name="body"
@@ -238,6 +275,7 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
                                     actions.typing();
                                 }
                                 on:keydown=on_keydown
+                                on:paste=on_paste
                             ></textarea>
                             <button type="submit">"Send"</button>
                         </div>
@@ -375,3 +413,4 @@ mod message_row;
 mod pins;
 mod reactions;
 mod thread_pane;
+mod uploads;

@@ -1,6 +1,6 @@
 //! `/o/<slug>/admin`: the organization's people with their roles, for its
 //! owners and admins to change roles and remove people, its owners' setting
-//! of read receipts, and its audit log. Rendered on the
+//! of read receipts and mentions, what it keeps in files, and its audit log. Rendered on the
 //! server and made of plain forms, so it works before the wasm has loaded;
 //! the server decides what each change may do (`access::set_role`,
 //! `access::remove_member`), this page only leaves out what would be refused.
@@ -10,13 +10,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::orgs::{RemoveMember, SetRole, audit_log, org};
+use crate::api::orgs::{RemoveMember, SetRole, audit_log, file_storage, org};
 use crate::api::receipts::{SetMentionPolicy, SetReadReceipts};
 use crate::components::error_note::{ActionError, PageError, action_result};
 use crate::components::session::use_session;
 use crate::components::workspace::OrgWorkspace;
 use crate::errors::ApiError;
-use crate::protocol::{AuditEntry, Member, OrgView, ReceiptPolicy, Role, User};
+use crate::protocol::{AuditEntry, Member, OrgStorage, OrgView, ReceiptPolicy, Role, User};
 use crate::time::iso_utc;
 
 const ROLES: [Role; 4] = [Role::Owner, Role::Admin, Role::Supervisor, Role::Member];
@@ -45,12 +45,18 @@ pub(crate) fn AdminPage() -> impl IntoView {
             if allowed { Some(audit_log(slug, None, Some(100)).await) } else { None }
         },
     );
+    let storage = Resource::new(slug, move |slug| async move {
+        // Asked for only by owners, who may see it.
+        let owner = view_res.await.is_ok_and(|v| v.org.role == Role::Owner);
+        if owner { file_storage(slug).await.ok() } else { None }
+    });
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let me = session.me.await.ok().flatten();
+                let storage = storage.await;
                 match view_res.await {
-                    Ok(v) => view! { <People view=v me=me set_role remove receipts mentions audit /> }.into_any(),
+                    Ok(v) => view! { <People view=v me=me set_role remove receipts mentions audit storage /> }.into_any(),
                     Err(e) => view! { <PageError error=e /> }.into_any(),
                 }
             })}
@@ -67,6 +73,7 @@ fn People(
     receipts: ServerAction<SetReadReceipts>,
     mentions: ServerAction<SetMentionPolicy>,
     audit: Resource<Option<Result<Vec<AuditEntry>, ApiError>>>,
+    storage: Option<OrgStorage>,
 ) -> impl IntoView {
     let org = view.org.clone();
     let mut members = view.members.clone();
@@ -94,6 +101,7 @@ fn People(
                 <ReceiptSettings slug=org.slug.clone() policy=view.receipts action=receipts />
                 <MentionSettings slug=org.slug.clone() allowed=view.members_mention_all action=mentions />
             })}
+            {storage.map(|storage| view! { <FilesKept storage /> })}
             <AuditLog entries=audit />
         }
         .into_any()
@@ -134,6 +142,20 @@ fn ReceiptSettings(slug: String, policy: ReceiptPolicy, action: ServerAction<Set
                 <ActionError result=action_result(action) />
             </ActionForm>
             <p class="muted small">"Supervisor channels always show them."</p>
+        </section>
+    }
+}
+
+/// What the organization keeps in files, for its owners.
+#[component]
+fn FilesKept(storage: OrgStorage) -> impl IntoView {
+    let used = confab_core::rules::human_size(storage.used_bytes.max(0) as u64);
+    let max = confab_core::rules::human_size(storage.max_upload_bytes);
+    view! {
+        <section class="settings" aria-label="Files">
+            <h2>"Files"</h2>
+            <p>{used} " kept in files sent here (and uploads not sent yet)."</p>
+            <p class="muted small">"One file may be at most " {max} "."</p>
         </section>
     }
 }

@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::thread_pane::ThreadShown;
+use super::uploads::Uploads;
 use super::{LinkStatus, Shown, Typist};
 use crate::api::channels::{delete_message, history};
 use crate::api::message_edits::{edit_message, pin, react};
@@ -340,21 +341,28 @@ impl Actions {
         self.client().emit_volatile(events::TYPING, &events::TypingRequest { channel_id });
     }
 
-    /// Sends the draft: shows it at once as "sending…" and keeps it in
-    /// the outbox until the server has it; then "sent", or why not.
-    pub fn send(self, draft: RwSignal<String>) {
+    /// Sends the draft with the files uploaded for it: shows it at once as
+    /// "sending…" and keeps it in the outbox until the server has it; then
+    /// "sent", or why not.
+    pub fn send(self, draft: RwSignal<String>, uploads: Uploads) {
         // The next keystroke is news again.
         self.typing_sent.set_value(0.0);
-        let body = match validate::message_body(&draft.get_untracked()) {
-            Ok(b) => b,
+        let checked = uploads.ready().and_then(|files| {
+            let body = validate::message_with_files(&draft.get_untracked(), files.len()).map_err(|e| e.to_string())?;
+            Ok((body, files))
+        });
+        let (body, files) = match checked {
+            Ok(checked) => checked,
             Err(e) => {
-                self.notice.set(Some(e.to_string()));
+                self.notice.set(Some(e));
                 return;
             }
         };
-        let Some(message) = self.pending(body) else { return };
+        let Some(mut message) = self.pending(body) else { return };
+        message.files = files;
         self.notice.set(None);
         draft.set(String::new());
+        uploads.clear();
         let client_id = message.client_id.clone();
         self.stash(|o| o.put(message.clone()));
         self.timeline.update(|t| t.push_pending(message));
