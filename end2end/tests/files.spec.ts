@@ -22,6 +22,13 @@ test("a picture sent is seen on the other screen; an HTML or SVG file only ever 
   const picture = message(bob, "our logo").getByRole("img", { name: "logo.png" });
   await expect(picture).toBeVisible();
   await expect.poll(() => picture.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(2);
+  // It opens in full over the page, and Escape puts it away.
+  await picture.click();
+  const viewer = bob.getByRole("dialog", { name: "Picture: logo.png" });
+  await expect(viewer.getByRole("img", { name: "logo.png" })).toBeVisible();
+  await expect(viewer.getByRole("link", { name: "Download" })).toHaveAttribute("download", "logo.png");
+  await bob.keyboard.press("Escape");
+  await expect(viewer).toHaveCount(0);
 
   // Pages and drawings that carry script are offered as downloads, never run.
   const page = await upload("page.html", "text/html", Buffer.from("<script>document.title='pwned'</script>"));

@@ -1,6 +1,7 @@
 //! The files a message carries: pictures shown small (their thumbnail, or
-//! themselves when small), opening in full in a new tab; other files as
-//! links that download them, with their size.
+//! themselves when small), opening in full in a viewer over the page (in
+//! a new tab before the page's script has loaded); other files as links
+//! that download them, with their size.
 
 use leptos::prelude::*;
 
@@ -21,6 +22,8 @@ fn fitted((width, height): (i64, i64)) -> (i64, i64) {
 /// The files of a message in organization `slug`.
 #[component]
 pub(super) fn Attachments(slug: String, files: Vec<Attachment>) -> impl IntoView {
+    // The picture open in the viewer: its address and name.
+    let viewing = RwSignal::new(None::<(String, String)>);
     let items = files
         .into_iter()
         .map(|f| {
@@ -30,9 +33,17 @@ pub(super) fn Attachments(slug: String, files: Vec<Attachment>) -> impl IntoView
                     let (width, height) = fitted(size);
                     let src = if f.thumbnail { format!("{url}/thumbnail") } else { url.clone() };
                     let label = format!("{} (open in full)", f.name);
+                    let open = (url.clone(), f.name.clone());
+                    let on_click = move |ev: leptos::ev::MouseEvent| {
+                        // A new tab when asked for one; the viewer otherwise.
+                        if !(ev.ctrl_key() || ev.meta_key() || ev.shift_key()) {
+                            ev.prevent_default();
+                            viewing.set(Some(open.clone()));
+                        }
+                    };
                     view! {
                         <li class="picture">
-                            <a href=url target="_blank" rel="noopener" aria-label=label>
+                            <a href=url target="_blank" rel="noopener" aria-label=label on:click=on_click>
                                 <img src=src alt=f.name width=width height=height loading="lazy" />
                             </a>
                         </li>
@@ -54,7 +65,51 @@ pub(super) fn Attachments(slug: String, files: Vec<Attachment>) -> impl IntoView
             }
         })
         .collect::<Vec<_>>();
-    view! { <ul class="attachments" aria-label="Files">{items}</ul> }
+    view! {
+        <ul class="attachments" aria-label="Files">{items}</ul>
+        {move || viewing.get().map(|(url, name)| view! { <Viewer url name viewing /> })}
+    }
+}
+
+/// A picture in full over the page, with a way to save it; Escape, the
+/// close button or a click beside it closes it.
+#[component]
+fn Viewer(url: String, name: String, viewing: RwSignal<Option<(String, String)>>) -> impl IntoView {
+    let close_button = NodeRef::<leptos::html::Button>::new();
+    // Focus goes to the viewer, so that Escape closes it at once.
+    Effect::new(move |_| {
+        if let Some(button) = close_button.get() {
+            let _ = button.focus();
+        }
+    });
+    let close = move || viewing.set(None);
+    let label = format!("Picture: {name}");
+    view! {
+        <div
+            class="viewer"
+            role="dialog"
+            aria-modal="true"
+            aria-label=label
+            on:keydown=move |ev| {
+                if ev.key() == "Escape" {
+                    ev.stop_propagation();
+                    close();
+                }
+            }
+            on:click=move |_| close()
+        >
+            <figure on:click=|ev| ev.stop_propagation()>
+                <img src=url.clone() alt=name.clone() />
+                <figcaption>
+                    <span class="file-name">{name.clone()}</span>
+                    <a href=url download=name.clone()>"Download"</a>
+                    <button type="button" class="secondary" node_ref=close_button on:click=move |_| close()>
+                        "Close"
+                    </button>
+                </figcaption>
+            </figure>
+        </div>
+    }
 }
 
 #[cfg(test)]
