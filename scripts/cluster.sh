@@ -77,6 +77,7 @@ for i in $(seq 1 "$nodes"); do
   # The first server migrates the database; the others start after it.
   CONFAB_ADDR="127.0.0.1:$node_port" CONFAB_DATABASE_URL="$database_url" CONFAB_REDIS_URL="$redis_url" \
     CONFAB_TRUSTED_PROXIES=127.0.0.1 LEPTOS_SITE_ROOT="$site" \
+    CONFAB_DATA_DIR="$dir/server$i" CONFAB_FILES_DIR="$dir/files" \
     "$server" >"$dir/logs/server$i.log" 2>&1 &
   pids+=($!)
   echo $! >"$dir/server$i.pid"

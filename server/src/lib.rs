@@ -117,6 +117,13 @@ type ClusterLink = Option<Cluster>;
 
 /// Where uploaded files are kept: the bucket if one is named, else a folder.
 fn file_store(config: &Config) -> Result<Blobs, ServerError> {
+    if config.redis_url.is_some() && config.s3_bucket.is_none() && config.files_dir.is_none() {
+        tracing::warn!(
+            folder = %config.files_dir().display(),
+            "files are kept in this server's own data folder: with several servers, give them all one \
+             --s3-bucket, or one --files-dir they share, or a file uploaded through one is missing on the others"
+        );
+    }
     Ok(match &config.s3_bucket {
         Some(bucket) => {
             let settings = BucketSettings {

@@ -74,6 +74,9 @@ impl TestCluster {
         let child = Command::new(env!("CARGO_BIN_EXE_server"))
             .env("CONFAB_ADDR", node.addr.to_string())
             .env("CONFAB_DATABASE_URL", &self.database_url)
+            // Each its own data folder; the files where all find them.
+            .env("CONFAB_DATA_DIR", self.dir.path().join(format!("node{i}")))
+            .env("CONFAB_FILES_DIR", self.dir.path().join("files"))
             .env("CONFAB_REDIS_URL", self.redis.url())
             .env("CONFAB_TRUSTED_PROXIES", "127.0.0.1")
             .env("CONFAB_MESSAGES_PER_SECOND", "100000")
