@@ -6,7 +6,6 @@
 
 use super::dialect::{Tx, sql};
 use super::{Store, StoreResult, now_ms};
-use crate::kinds::EventKind;
 use crate::model::{Attachment, Message};
 
 /// A file being uploaded, checked and its bytes received.
@@ -166,9 +165,7 @@ impl Store {
 
     /// Puts their files on the messages among `events` (one channel's).
     pub(super) async fn with_files(&self, mut events: Vec<Message>) -> StoreResult<Vec<Message>> {
-        let seqs = events.iter().filter(|m| m.kind == EventKind::Message && !m.deleted).map(|m| m.seq);
-        let (Some(from), Some(to)) = (seqs.clone().min(), seqs.max()) else { return Ok(events) };
-        let channel_id = events[0].channel_id;
+        let Some((channel_id, from, to)) = super::messages::shown_span(&events) else { return Ok(events) };
         let db = &mut self.db().await?;
         let rows = sql!(
             db,

@@ -40,6 +40,15 @@ pub(super) fn message(r: MessageRecord) -> StoreResult<Message> {
     })
 }
 
+/// The channel and the first and last `seq` of the messages among
+/// `events` (one channel's) that show what is on them (not deleted), for
+/// reading what is on them in one query; `None` when there are none.
+pub(super) fn shown_span(events: &[Message]) -> Option<(i64, i64, i64)> {
+    let seqs = events.iter().filter(|m| m.kind == EventKind::Message && !m.deleted).map(|m| m.seq);
+    let (from, to) = (seqs.clone().min()?, seqs.max()?);
+    Some((events.first()?.channel_id, from, to))
+}
+
 /// An event the server writes (not posted by a client) as stored.
 pub(super) fn event(
     (id, seq): (i64, i64),

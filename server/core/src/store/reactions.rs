@@ -111,9 +111,7 @@ impl Store {
     /// Puts their reactions on the messages among `events` (one channel's,
     /// by `seq`), each emoji once, in the order it was first put there.
     pub(super) async fn with_reactions(&self, mut events: Vec<Message>) -> StoreResult<Vec<Message>> {
-        let seqs = events.iter().filter(|m| m.kind == EventKind::Message && !m.deleted).map(|m| m.seq);
-        let (Some(from), Some(to)) = (seqs.clone().min(), seqs.max()) else { return Ok(events) };
-        let channel_id = events[0].channel_id;
+        let Some((channel_id, from, to)) = super::messages::shown_span(&events) else { return Ok(events) };
         let db = &mut self.db().await?;
         let rows = sql!(
             db,
