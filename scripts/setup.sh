@@ -78,6 +78,14 @@ else
   installs+=($!)
 fi
 
+# OpenSSL's headers, for encrypting push notifications (the ece crate).
+if pkg-config --exists openssl 2>/dev/null; then
+  say "OpenSSL headers: installed"
+else
+  say "Installing OpenSSL's headers"
+  apt_install libssl-dev pkg-config
+fi
+
 # 4. Node packages: Playwright, binaryen (wasm-opt), socket.io-client.
 if ! command -v npm >/dev/null 2>&1; then
   say "Installing Node.js and npm"

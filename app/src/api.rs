@@ -6,6 +6,7 @@ pub mod auth;
 pub mod channels;
 pub mod message_edits;
 pub mod orgs;
+pub mod push;
 pub mod receipts;
 pub mod search;
 pub mod threads;

@@ -34,6 +34,8 @@ mod outbox;
 #[allow(unreachable_pub)]
 mod pages;
 pub mod protocol;
+#[cfg(feature = "hydrate")]
+mod push_client;
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 mod state;
 mod time;
@@ -54,6 +56,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <link rel="manifest" href="/manifest.webmanifest" />
+                <link rel="apple-touch-icon" href="/icon-192.png" />
+                <meta name="theme-color" content="#3b5bdb" />
                 <HashedStylesheet id="leptos" options=options.clone() />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
@@ -103,6 +108,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/o/:slug/mentions") ssr=SsrMode::InOrder view=pages::mentions::MentionsPage />
                     <Route path=path!("/o/:slug/search") ssr=SsrMode::InOrder view=pages::search::SearchPage />
                     <Route path=path!("/tokens") ssr=SsrMode::InOrder view=pages::tokens::TokensPage />
+                    <Route path=path!("/notifications") ssr=SsrMode::InOrder view=pages::notifications::NotificationsPage />
                 </Routes>
             </main>
         </Router>

@@ -6,6 +6,7 @@ pub(crate) mod home;
 pub(crate) mod invite;
 pub(crate) mod mentions;
 pub(crate) mod not_found;
+pub(crate) mod notifications;
 pub(crate) mod org;
 pub(crate) mod search;
 pub(crate) mod threads;

@@ -135,6 +135,23 @@ pub struct Config {
     #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
     pub s3_secret_access_key: Option<String>,
 
+    /// Push services (host names, or their ends) that people's browsers may
+    /// subscribe through, comma separated; the server posts pushes there only.
+    #[arg(long, env = "CONFAB_PUSH_SERVICES", value_delimiter = ',',
+          default_values_t = confab_core::push::KNOWN_PUSH_SERVICES.map(String::from))]
+    pub push_services: Vec<String>,
+
+    /// Who push services may contact about this server's pushes
+    /// (`mailto:you@example.com` or an `https://` address; Apple's refuses
+    /// `localhost`). Default: the `https` public URL, else
+    /// `mailto:admin@localhost`.
+    #[arg(long, env = "CONFAB_PUSH_CONTACT")]
+    pub push_contact: Option<String>,
+
+    /// Push services over plain HTTP too (for tests on loopback only).
+    #[arg(long, env = "CONFAB_PUSH_ALLOW_HTTP", default_value_t = false, hide = true)]
+    pub push_allow_http: bool,
+
     /// Largest file one may upload, in MiB.
     #[arg(long, env = "CONFAB_MAX_UPLOAD_MIB", default_value_t = 25)]
     pub max_upload_mib: u64,
@@ -175,6 +192,9 @@ impl Config {
             s3_access_key_id: None,
             s3_secret_access_key: None,
             max_upload_mib: 25,
+            push_services: confab_core::push::KNOWN_PUSH_SERVICES.map(String::from).to_vec(),
+            push_allow_http: false,
+            push_contact: None,
             log: "warn".into(),
         }
     }

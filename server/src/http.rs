@@ -67,6 +67,7 @@ pub(crate) fn router(state: HttpState, site: Arc<Site>, socket_layer: SocketIoLa
     let package = format!("/{}", state.leptos_options.site_pkg_dir);
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/sw.js", get(service_worker))
         .merge(files_http::routes(state.service.clone(), site.clone()))
         .nest_service(&package, site_package(&state.leptos_options))
         .leptos_routes_with_context(&state, routes, context, {
@@ -109,6 +110,20 @@ pub(crate) fn router(state: HttpState, site: Arc<Site>, socket_layer: SocketIoLa
                 .layer(axum::middleware::from_fn(error_status::answer_with_its_status)),
         )
         .with_state(state)
+}
+
+/// The service worker that shows push notifications: checked again on
+/// every visit (so a new version takes over), allowed to load this site's
+/// icons and nothing else.
+async fn service_worker() -> impl axum::response::IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::CONTENT_SECURITY_POLICY, "default-src 'self'"),
+        ],
+        include_str!("../../public/sw.js"),
+    )
 }
 
 /// 200 when the server and its database answer, 503 otherwise.

@@ -42,6 +42,7 @@ use std::time::Duration;
 use axum::serve::Listener;
 use confab_core::Service;
 use confab_core::blobs::{Blobs, BucketSettings};
+use confab_core::push::PushSettings;
 use confab_core::{Store, StoreError};
 use leptos::prelude::LeptosOptions;
 use tokio::net::TcpListener;
@@ -167,6 +168,13 @@ async fn prepare(
     if let Some(cluster) = &cluster {
         service = service.with_shared_limits(cluster.feed.limits(config.messages_per_second));
     }
+    let contact = match (&config.push_contact, &config.public_url) {
+        (Some(contact), _) => contact.clone(),
+        (None, Some(url)) if url.starts_with("https://") => url.clone(),
+        _ => "mailto:admin@localhost".to_owned(),
+    };
+    let push = PushSettings { services: config.push_services.clone(), allow_http: config.push_allow_http, contact };
+    service.enable_push(push).await.map_err(|e| ServerError::Setting(format!("push notifications: {e}")))?;
     let listener =
         TcpListener::bind(config.addr).await.map_err(|source| ServerError::Bind { addr: config.addr, source })?;
     let write_timeout = (config.write_timeout_secs > 0).then(|| Duration::from_secs(config.write_timeout_secs));

@@ -50,6 +50,7 @@ pub(crate) fn Header() -> impl IntoView {
                             {here.get_untracked().map(|slug| view! { <TopSearch slug /> })}
                             <div class="whoami">
                                 <span class="username" data-testid="whoami">{user.username}</span>
+                                <a href="/notifications" class="link-button">"Notifications"</a>
                                 <a href="/tokens" class="link-button tokens-link">"API tokens"</a>
                                 <ActionForm action=session.logout>
                                     <button type="submit" class="link-button">"Sign out"</button>

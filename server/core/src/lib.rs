@@ -21,6 +21,8 @@
 //!   words and filters; a found message's text cut and marked.
 //! - [`blobs`], [`pictures`]: files' bytes (a folder or an S3-compatible
 //!   bucket, by content hash); which uploads are pictures, and thumbnails.
+//! - [`push`]: Web Push messages, encrypted and signed, sent to people's
+//!   devices through their push services.
 //! - [`held_counts`], [`client_key`]: counting what each client holds;
 //!   [`shared_limits`]: limits counted across the servers of a cluster.
 //!
@@ -53,6 +55,8 @@ mod login_throttle;
 pub mod model;
 #[cfg(feature = "server")]
 pub mod pictures;
+#[cfg(feature = "server")]
+pub mod push;
 #[cfg(feature = "server")]
 pub mod search_query;
 #[cfg(feature = "server")]

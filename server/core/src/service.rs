@@ -43,6 +43,7 @@ mod messages;
 mod notices;
 mod organizations;
 mod pins;
+mod push;
 mod reactions;
 mod read_cursors;
 mod receipts;
@@ -116,6 +117,8 @@ pub struct Service {
     presence: Arc<std::sync::OnceLock<Arc<dyn OnlineNow>>>,
     /// Where files' bytes are kept (none: this service takes no files).
     files: Option<files::FileStore>,
+    /// Sends push notifications, once enabled.
+    push: Arc<std::sync::OnceLock<crate::push::Pusher>>,
 }
 
 impl Service {
@@ -139,6 +142,7 @@ impl Service {
             events: ChannelEvents::default(),
             presence: Arc::default(),
             files: None,
+            push: Arc::default(),
         }
     }
 

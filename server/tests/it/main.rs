@@ -33,6 +33,7 @@ mod ordered_delivery;
 mod orgs;
 mod pins;
 mod presence;
+mod push;
 mod reactions;
 mod read_cursors;
 mod receipts;

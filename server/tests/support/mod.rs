@@ -7,6 +7,7 @@
 pub(crate) mod cluster;
 pub(crate) mod load;
 pub(crate) mod postgres;
+pub(crate) mod push_service;
 pub(crate) mod redis;
 pub(crate) mod s3;
 pub(crate) mod sio;
@@ -92,6 +93,15 @@ impl TestServer {
         let pool = sqlx::AnyPool::connect(&self.database_url).await.expect("open the test database");
         sqlx::query(statement).execute(&pool).await.expect("statement runs");
         pool.close().await;
+    }
+
+    /// A number the server's database answers `query` with, read behind its back.
+    pub(crate) async fn number(&self, query: &str) -> i64 {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&self.database_url).await.expect("open the test database");
+        let n: i64 = sqlx::query_scalar(query).fetch_one(&pool).await.expect("query runs");
+        pool.close().await;
+        n
     }
 
     /// Stores `kind` as channel `name`'s kind past the schema's check, as a

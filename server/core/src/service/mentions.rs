@@ -30,17 +30,20 @@ impl Service {
     }
 
     /// Tells everyone `message` (just posted, or posted again) mentions who
-    /// may read its channel, once each. What is not written is logged: the
-    /// message stands.
-    pub(super) async fn record_mentions(&self, access: &ChannelAccess, message: &Message) {
+    /// may read its channel, once each; returns who they are. What is not
+    /// written is logged: the message stands.
+    pub(super) async fn record_mentions(&self, access: &ChannelAccess, message: &Message) -> Vec<i64> {
         let found = mentioned(&message.body);
         if found.is_empty() {
-            return;
+            return Vec::new();
         }
         let people = match self.mentioned_people(access, message, &found).await {
             Ok(people) if !people.is_empty() => people,
-            Ok(_) => return,
-            Err(e) => return tracing::warn!(error = %e, seq = message.seq, "mentions not worked out"),
+            Ok(_) => return Vec::new(),
+            Err(e) => {
+                tracing::warn!(error = %e, seq = message.seq, "mentions not worked out");
+                return Vec::new();
+            }
         };
         let ChannelAccess { standing, channel } = access;
         let thread_only = message.thread_of.filter(|_| !message.in_channel);
@@ -56,6 +59,7 @@ impl Service {
         if let Some(root) = message.thread_of {
             self.follow_thread_for(access, root, None, &people).await;
         }
+        people
     }
 
     /// The people a message mentions who may read its channel, its author

@@ -115,7 +115,10 @@ impl Service {
         if let Some(root) = root {
             self.follow_on_reply(access, &root, &stored.message).await;
         }
-        self.record_mentions(access, &stored.message).await;
+        let mentioned = self.record_mentions(access, &stored.message).await;
+        if stored.created {
+            self.push_message(access, &stored.message, mentioned);
+        }
         Ok(Posted { message: stored.message, created: stored.created })
     }
     /// Message `seq` of the channel, if the caller may read it, as stored
