@@ -11,7 +11,7 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use p256::ecdsa::signature::Verifier;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::push_service::{Received, TestPushService};
 use crate::support::sio::SioClient;
@@ -124,10 +124,24 @@ async fn a_direct_message_or_a_mention_reaches_those_away_and_a_gone_subscriptio
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(push.count(), 2, "one push for the mention, none for the rest");
 
+    // A reply in a thread he follows (his own message's) reaches him, and
+    // opens the thread.
+    let form = [("slug", "acme"), ("channel", "general"), ("client_id", "root"), ("body", "the plan, v2")];
+    let root = mark.ok("send_message", &form).await["seq"].as_i64().unwrap().to_string();
+    let reply =
+        [("slug", "acme"), ("channel", "general"), ("client_id", "r1"), ("body", "looks good"), ("thread_of", &root)];
+    olivia.ok("send_message", &reply).await;
+    let third = push.nth(2, Duration::from_secs(5)).await.expect("a push for the reply");
+    let note = device.read(&third);
+    assert_eq!(
+        (note["body"].as_str(), note["url"].clone()),
+        (Some("looks good"), json!(format!("/o/acme/c/general?thread={root}")))
+    );
+
     // The push service says the subscription is gone: it is forgotten.
     push.forget("mark");
     say(&dm, "d3", "still there?").await;
-    push.nth(2, Duration::from_secs(5)).await.expect("the push that finds it gone");
+    push.nth(3, Duration::from_secs(5)).await.expect("the push that finds it gone");
     for _ in 0..100 {
         if server.number("SELECT COUNT(*) FROM push_subscriptions").await == 0 {
             break;
@@ -137,16 +151,16 @@ async fn a_direct_message_or_a_mention_reaches_those_away_and_a_gone_subscriptio
     assert_eq!(server.number("SELECT COUNT(*) FROM push_subscriptions").await, 0, "forgotten");
     say(&dm, "d4", "hello?").await;
     tokio::time::sleep(Duration::from_millis(700)).await;
-    assert_eq!(push.count(), 3, "nothing more is pushed to a gone subscription");
+    assert_eq!(push.count(), 4, "nothing more is pushed to a gone subscription");
 
     // A device subscribed under a sign-in is told nothing once it ends.
     let laptop = Device::new();
     laptop.subscribe(&mark, &push.endpoint("laptop")).await;
     say(&dm, "d5", "one more").await;
-    let fourth = push.nth(3, Duration::from_secs(5)).await.expect("a push to the new device");
-    assert_eq!(laptop.read(&fourth)["body"], "one more");
+    let fifth = push.nth(4, Duration::from_secs(5)).await.expect("a push to the new device");
+    assert_eq!(laptop.read(&fifth)["body"], "one more");
     mark.ok("logout", &[]).await;
     say(&dm, "d6", "after you left").await;
     tokio::time::sleep(Duration::from_millis(700)).await;
-    assert_eq!(push.count(), 4, "nothing pushed under a sign-in that ended");
+    assert_eq!(push.count(), 5, "nothing pushed under a sign-in that ended");
 }

@@ -1,8 +1,8 @@
 //! Push notifications: people's devices subscribe (a browser's Push API
 //! subscription, kept while the sign-in it was made under lasts), and a
-//! direct message or a mention reaches those of the people it is for who
-//! have no live connection in the organization, through their push
-//! services. Whether someone may read the channel is decided when
+//! direct message, a mention or a reply in a followed thread reaches those
+//! of the people it is for who have no live connection in the
+//! organization, through their push services. Whether someone may read the channel is decided when
 //! the push is sent, from the database; a subscription whose push service
 //! says it is gone is forgotten.
 
@@ -95,19 +95,27 @@ impl Service {
 
     /// Tells of a message just posted in `access`'s channel, on their
     /// devices, the people it is for who have no live connection now:
-    /// everyone else in a direct conversation, the people it mentions
-    /// (`mentioned`) elsewhere. In a task of its own, so that its sender
-    /// never waits for push services.
+    /// everyone else in a direct conversation; elsewhere the people it
+    /// mentions (`mentioned`) and, for a reply, those who follow its
+    /// thread. In a task of its own, so that its sender never waits for
+    /// push services.
     pub(super) fn push_message(&self, access: &ChannelAccess, message: &Message, mentioned: Vec<i64>) {
         let direct = access.channel.kind == ChannelKind::Direct;
-        if self.push.get().is_none() || (!direct && mentioned.is_empty()) {
+        if self.push.get().is_none() || (!direct && mentioned.is_empty() && message.thread_of.is_none()) {
             return;
         }
         let (this, access, message) = (self.clone(), access.clone(), message.clone());
         tokio::spawn(async move {
-            let people = match direct {
-                true => this.store.channel_people(access.channel.id).await,
-                false => Ok(mentioned),
+            let channel_id = access.channel.id;
+            let people = match (direct, message.thread_of) {
+                (true, _) => this.store.channel_people(channel_id).await,
+                (false, None) => Ok(mentioned),
+                (false, Some(root)) => this.store.thread_followers(channel_id, root).await.map(|mut people| {
+                    people.extend(mentioned);
+                    people.sort_unstable();
+                    people.dedup();
+                    people
+                }),
             };
             match people {
                 Ok(people) => this.push_now(&access, &message, people).await,

@@ -1,5 +1,6 @@
 //! Web Push: the server's VAPID key (made once, for every server of a
-//! cluster) and each person's push subscriptions.
+//! cluster), each person's push subscriptions, and who follows a thread
+//! (they are told of its replies).
 
 use super::dialect::sql;
 use super::{Store, StoreResult, now_ms};
@@ -88,6 +89,20 @@ impl Store {
         let db = &mut self.db().await?;
         sql!(db, execute, query!("DELETE FROM push_subscriptions WHERE id = $1", id))?;
         Ok(())
+    }
+
+    /// Who follows the thread of message `root_seq` of a channel.
+    pub(crate) async fn thread_followers(&self, channel_id: i64, root_seq: i64) -> StoreResult<Vec<i64>> {
+        let db = &mut self.db().await?;
+        Ok(sql!(
+            db,
+            fetch_all,
+            query_scalar!(
+                "SELECT user_id FROM thread_follows WHERE channel_id = $1 AND root_seq = $2 AND following = 1",
+                channel_id,
+                root_seq
+            )
+        )?)
     }
 
     /// Every device `user_id` is pushed to.
