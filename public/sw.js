@@ -14,12 +14,13 @@ self.addEventListener("push", (event) => {
     note = {};
   }
   const title = typeof note.title === "string" && note.title ? note.title : "Confab";
+  const tag = typeof note.tag === "string" && note.tag ? note.tag : undefined;
   event.waitUntil(
     self.registration.showNotification(title, {
       body: typeof note.body === "string" ? note.body : "",
-      tag: typeof note.tag === "string" ? note.tag : undefined,
+      tag,
       // A newer message of the same channel is told, not only shown.
-      renotify: typeof note.tag === "string",
+      renotify: tag !== undefined,
       icon: "/icon-192.png",
       data: { url: typeof note.url === "string" ? note.url : "/" },
     }),

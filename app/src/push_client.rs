@@ -7,7 +7,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{NotificationPermission, PushSubscription, PushSubscriptionOptionsInit, ServiceWorkerRegistration};
 
-use crate::api::push::{push_key, push_subscribe, push_unsubscribe};
+use crate::api::push::{push_key, push_subscribe, push_subscribed, push_unsubscribe};
 
 /// Where this device stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,12 +55,13 @@ pub(crate) async fn state() -> DeviceState {
     }
     let Some(registration) = registration().await else { return DeviceState::Off };
     let Some(subscription) = subscription(&registration).await else { return DeviceState::Off };
-    // The server forgets a subscription when its sign-in ends: this one is
-    // told again, under the sign-in of now.
-    if let Some((endpoint, p256dh, auth)) = parts(&subscription) {
-        let _ = push_subscribe(endpoint, p256dh, auth).await;
+    // On for this person only if the server pushes to it for them: it
+    // forgets a subscription when its sign-in ends (on a shared device,
+    // someone else's), and the person turns it on again themselves.
+    match push_subscribed(subscription.endpoint()).await {
+        Ok(true) => DeviceState::On,
+        _ => DeviceState::Off,
     }
-    DeviceState::On
 }
 
 /// Asks the person, registers the service worker, subscribes and tells the

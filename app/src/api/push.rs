@@ -35,6 +35,19 @@ pub async fn push_subscribe(endpoint: String, p256dh: String, auth: String) -> R
     )
 }
 
+/// Whether the device subscribed at `endpoint` is pushed to for the
+/// signed-in person (not after the sign-in it was made under ended).
+#[server(prefix = "/api", endpoint = "push_subscribed")]
+pub async fn push_subscribed(endpoint: String) -> Result<bool, ApiError> {
+    super::request::with_status(
+        async move {
+            let (ctx, user) = super::request::require_user().await?;
+            Ok(ctx.core.push_subscribed(&user, &endpoint).await?)
+        }
+        .await,
+    )
+}
+
 /// Stops pushing to the device subscribed at `endpoint`.
 #[server(prefix = "/api", endpoint = "push_unsubscribe")]
 pub async fn push_unsubscribe(endpoint: String) -> Result<(), ApiError> {

@@ -17,6 +17,7 @@ use crate::state::layout::{Layout, lay_out};
 use crate::state::timeline::{Entry, Timeline};
 use crate::state::unread::counts_in_channel;
 use crate::state::workspace::Workspace;
+use attachments::{PictureViewer, Viewing};
 use mention_picker::{MentionPicker, Suggest};
 use message_row::Rows;
 use pins::Pinned;
@@ -88,6 +89,30 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
     let _ = (&slug, &me, at_param);
 
     let uploads = Uploads::new(slug.clone(), channel.name.clone());
+    let viewing = Viewing(RwSignal::new(None));
+    provide_context(viewing);
+    // A file dropped anywhere but the chat is not opened in place of the
+    // page (losing the draft and the uploads under way).
+    #[cfg(feature = "hydrate")]
+    {
+        let holds_files = |ev: &leptos::ev::DragEvent| {
+            ev.data_transfer().is_some_and(|d| d.types().iter().any(|t| t.as_string().as_deref() == Some("Files")))
+        };
+        let over = window_event_listener(leptos::ev::dragover, move |ev| {
+            if holds_files(&ev) {
+                ev.prevent_default();
+            }
+        });
+        let dropped = window_event_listener(leptos::ev::drop, move |ev| {
+            if holds_files(&ev) {
+                ev.prevent_default();
+            }
+        });
+        on_cleanup(move || {
+            over.remove();
+            dropped.remove();
+        });
+    }
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         #[cfg(feature = "hydrate")]
@@ -97,8 +122,13 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
     // next message.
     let dropping = RwSignal::new(false);
     let on_paste = move |ev: leptos::ev::ClipboardEvent| {
+        // Files alone (a screenshot); text with a picture of it (a sheet's
+        // cells) pastes as text.
         #[cfg(feature = "hydrate")]
-        if let Some(files) = ev.clipboard_data().and_then(|d| d.files()).filter(|f| f.length() > 0) {
+        if let Some(data) = ev.clipboard_data()
+            && data.get_data("text/plain").unwrap_or_default().is_empty()
+            && let Some(files) = data.files().filter(|f| f.length() > 0)
+        {
             ev.prevent_default();
             uploads.add(Some(files));
         }
@@ -286,6 +316,7 @@ pub(crate) fn Chat(slug: String, page: HistoryPage, me: Option<User>) -> impl In
                 view! { <p class="muted join-hint">"Join the channel to post in it."</p> }.into_any()
             }}
             </div>
+            <PictureViewer viewing />
             {move || thread.root.get().map(|root| view! {
                 <ThreadPane root thread rows=thread_rows channel_label=channel_label.clone() on_reply on_follow />
             })}

@@ -88,6 +88,7 @@ const SERVER_FUNCTIONS: &[Endpoint] = &[
     ("file_storage", Scope::Org, &[("slug", "acme")]),
     ("push_key", Scope::Account, &[]),
     ("push_subscribe", Scope::Browser, &[("endpoint", "https://fcm.googleapis.com/x"), ("p256dh", "x"), ("auth", "x")]),
+    ("push_subscribed", Scope::Account, &[("endpoint", "https://fcm.googleapis.com/x")]),
     ("push_unsubscribe", Scope::Account, &[("endpoint", "https://fcm.googleapis.com/x")]),
     ("read_receipts", Scope::Room, &[("slug", "acme"), ("channel", "{room}")]),
     ("set_read_receipts", Scope::Org, &[("slug", "acme"), ("on", "true"), ("up_to", "5")]),

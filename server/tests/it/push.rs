@@ -86,6 +86,8 @@ async fn a_direct_message_or_a_mention_reaches_those_away_and_a_gone_subscriptio
         mark.err("push_subscribe", &[("endpoint", "http://10.0.0.1/push/x"), ("p256dh", "x"), ("auth", "x")]).await;
     assert_eq!((refused.status, refused.code.as_str()), (400, "invalid"));
     device.subscribe(&mark, &push.endpoint("mark")).await;
+    assert_eq!(mark.ok("push_subscribed", &[("endpoint", &push.endpoint("mark"))]).await, true);
+    assert_eq!(olivia.ok("push_subscribed", &[("endpoint", &push.endpoint("mark"))]).await, false, "his, not hers");
 
     // Mark has no live connection: a direct message reaches his device.
     let dm = olivia.ok("open_direct", &[("slug", "acme"), ("usernames[0]", "mark")]).await;

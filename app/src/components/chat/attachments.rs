@@ -20,10 +20,20 @@ fn fitted((width, height): (i64, i64)) -> (i64, i64) {
 }
 
 /// The files of a message in organization `slug`.
+/// The picture open in the chat's viewer (its address and name): one per
+/// chat, so that it stays open while the messages around it change.
+#[derive(Clone, Copy)]
+pub(super) struct Viewing(pub(super) RwSignal<Option<(String, String)>>);
+
+/// The chat's picture viewer, shown while a picture is open.
+#[component]
+pub(super) fn PictureViewer(viewing: Viewing) -> impl IntoView {
+    move || viewing.0.get().map(|(url, name)| view! { <Viewer url name viewing=viewing.0 /> })
+}
+
 #[component]
 pub(super) fn Attachments(slug: String, files: Vec<Attachment>) -> impl IntoView {
-    // The picture open in the viewer: its address and name.
-    let viewing = RwSignal::new(None::<(String, String)>);
+    let viewing = use_context::<Viewing>().map_or_else(|| RwSignal::new(None), |v| v.0);
     let items = files
         .into_iter()
         .map(|f| {
@@ -65,10 +75,7 @@ pub(super) fn Attachments(slug: String, files: Vec<Attachment>) -> impl IntoView
             }
         })
         .collect::<Vec<_>>();
-    view! {
-        <ul class="attachments" aria-label="Files">{items}</ul>
-        {move || viewing.get().map(|(url, name)| view! { <Viewer url name viewing /> })}
-    }
+    view! { <ul class="attachments" aria-label="Files">{items}</ul> }
 }
 
 /// A picture in full over the page, with a way to save it; Escape, the

@@ -87,6 +87,12 @@ impl Service {
         Ok(())
     }
 
+    /// Whether `user`'s device at `endpoint` is pushed to (its sign-in may
+    /// have ended since it subscribed).
+    pub async fn push_subscribed(&self, user: &User, endpoint: &str) -> CoreResult<bool> {
+        self.store.has_subscription(user.id, endpoint).await.map_err(fail("looking up a subscription"))
+    }
+
     /// Stops pushing to `user`'s device at `endpoint` (none there: no error).
     pub async fn unsubscribe_push(&self, user: &User, endpoint: &str) -> CoreResult<()> {
         self.store.remove_subscription(user.id, endpoint).await.map_err(fail("forgetting a subscription"))?;

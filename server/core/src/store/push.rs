@@ -84,6 +84,21 @@ impl Store {
         Ok(removed > 0)
     }
 
+    /// Whether `user_id`'s subscription at `endpoint` is kept.
+    pub(crate) async fn has_subscription(&self, user_id: i64, endpoint: &str) -> StoreResult<bool> {
+        let db = &mut self.db().await?;
+        let found = sql!(
+            db,
+            fetch_optional,
+            query_scalar!(
+                r#"SELECT id AS "id!" FROM push_subscriptions WHERE user_id = $1 AND endpoint = $2"#,
+                user_id,
+                endpoint
+            )
+        )?;
+        Ok(found.is_some())
+    }
+
     /// Forgets subscription `id` (its push service says it is gone).
     pub(crate) async fn forget_subscription(&self, id: i64) -> StoreResult<()> {
         let db = &mut self.db().await?;
