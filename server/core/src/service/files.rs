@@ -290,12 +290,4 @@ impl Service {
             }
         }
     }
-
-    /// Whether the bytes of a file's content are kept (for tests).
-    pub async fn file_bytes_kept(&self, sha256: &str) -> bool {
-        match &self.files {
-            Some(files) => files.blobs.has(sha256).await.unwrap_or(false),
-            None => false,
-        }
-    }
 }

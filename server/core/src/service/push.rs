@@ -130,23 +130,34 @@ impl Service {
         });
     }
 
-    /// Whether `person` may read the channel now, as the database has it.
-    async fn reads_now(&self, access: &ChannelAccess, person: i64) -> bool {
+    /// Those of `people` who may read the channel now, as the database has it.
+    async fn readers_now(&self, access: &ChannelAccess, people: Vec<i64>) -> Vec<i64> {
         let ChannelAccess { standing, channel } = access;
-        let read = match channel.kind {
-            ChannelKind::Private | ChannelKind::Direct => {
-                self.store.channel_people(channel.id).await.map(|people| people.contains(&person))
-            }
-            ChannelKind::Public | ChannelKind::Supervisor => self
-                .store
-                .role_in(standing.org.id, person)
-                .await
-                .map(|role| role.is_some_and(|role| access::sees(role, channel.kind, false))),
+        let unknown = |e: crate::store::StoreError| {
+            tracing::warn!(error = %e, "pushes not sent: whether their readers may read them is unknown");
         };
-        read.unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "push not sent: whether its reader may read it is unknown");
-            false
-        })
+        match channel.kind {
+            ChannelKind::Private | ChannelKind::Direct => match self.store.channel_people(channel.id).await {
+                Ok(readers) => people.into_iter().filter(|p| readers.contains(p)).collect(),
+                Err(e) => {
+                    unknown(e);
+                    Vec::new()
+                }
+            },
+            ChannelKind::Public | ChannelKind::Supervisor => {
+                let mut readers = Vec::with_capacity(people.len());
+                for person in people {
+                    match self.store.role_in(standing.org.id, person).await {
+                        Ok(role) if role.is_some_and(|role| access::sees(role, channel.kind, false)) => {
+                            readers.push(person)
+                        }
+                        Ok(_) => {}
+                        Err(e) => unknown(e),
+                    }
+                }
+                readers
+            }
+        }
     }
 
     async fn push_now(&self, access: &ChannelAccess, message: &Message, people: Vec<i64>) {
@@ -182,10 +193,7 @@ impl Service {
         };
         let Ok(payload) = serde_json::to_vec(&note) else { return };
         let payload: Arc<[u8]> = payload.into();
-        for person in away {
-            if !self.reads_now(access, person).await {
-                continue;
-            }
+        for person in self.readers_now(access, away).await {
             let devices = match self.store.subscriptions_of(person).await {
                 Ok(d) => d,
                 Err(e) => {
